@@ -1,0 +1,20 @@
+# jmedseg: every entry installs what it needs first (scripts/setup.sh is idempotent).
+PY := .venv/bin/python
+export NO_ALBUMENTATIONS_UPDATE := 1
+
+.PHONY: setup demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup  ## train + evaluate + measure density on built-in synthetic CT
+	$(PY) train.py experiment=demo
+
+test: setup  ## the test suite (what CI runs)
+	$(PY) -m pytest -q
+
+bench: setup  ## benchmark tables (see benchmarks/)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf outputs multirun .pytest_cache

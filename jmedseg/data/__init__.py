@@ -1,0 +1,1 @@
+"""Data: synthetic CT, datasets and transforms."""

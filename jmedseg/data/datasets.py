@@ -1,0 +1,76 @@
+"""From HU slices to network input: windowing, subject-level splits, a Jittor Dataset."""
+import numpy as np
+
+from jmedseg.backend import jt
+from jittor.dataset import Dataset
+
+DEFAULT_WINDOW = (-200.0, 1000.0)  # HU range mapped to [0, 1]: soft tissue to cortical bone
+
+
+def window_hu(hu, windows=(DEFAULT_WINDOW,)):
+    """Map HU to channels in [0, 1], one channel per (low, high) window."""
+    hu = np.asarray(hu, np.float32)
+    chans = []
+    for lo, hi in windows:
+        if hi <= lo:
+            raise ValueError(f"HU window needs low < high, got ({lo}, {hi})")
+        chans.append(np.clip((hu - lo) / (hi - lo), 0.0, 1.0))
+    return np.stack(chans, axis=-3)
+
+
+def split_subjects(subject_ids, fractions=(0.7, 0.15, 0.15), seed=0):
+    """Shuffle subjects and cut them into train/val/test; a subject is never in two splits."""
+    ids = sorted(set(subject_ids))
+    if len(fractions) != 3 or abs(sum(fractions) - 1.0) > 1e-6 or min(fractions) < 0:
+        raise ValueError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+    rng = np.random.default_rng(seed)
+    ids = [ids[i] for i in rng.permutation(len(ids))]
+    n_val = int(round(fractions[1] * len(ids)))
+    n_test = int(round(fractions[2] * len(ids)))
+    n_train = len(ids) - n_val - n_test
+    splits = {"train": ids[:n_train], "val": ids[n_train:n_train + n_val], "test": ids[n_train + n_val:]}
+    for name, members in splits.items():
+        if fractions[("train", "val", "test").index(name)] > 0 and not members:
+            raise ValueError(
+                f"the {name} split is empty: {len(ids)} subjects are too few for fractions {tuple(fractions)}; "
+                "add subjects (data.n_subjects) or change data.split"
+            )
+    return splits
+
+
+class SliceDataset(Dataset):
+    """Windowed slices and labels; batches are `(x float32 [N,C,H,W], y int32 [N,H,W])`."""
+
+    def __init__(self, images_hu, labels, windows=(DEFAULT_WINDOW,), subject_ids=None,
+                 batch_size=4, shuffle=False, seed=0, transform=None):
+        super().__init__()
+        if len(images_hu) == 0:
+            raise ValueError("a dataset split has no slices; check data.split and the subjects it selects")
+        if len(images_hu) != len(labels):
+            raise ValueError(f"{len(images_hu)} images but {len(labels)} label maps")
+        self.images_hu = [np.asarray(i, np.float32) for i in images_hu]
+        self.labels = [np.asarray(l, np.int32) for l in labels]
+        for i, (im, lab) in enumerate(zip(self.images_hu, self.labels)):
+            if im.shape != lab.shape:
+                raise ValueError(f"slice {i}: image shape {im.shape} != label shape {lab.shape}")
+        self.windows = tuple(tuple(w) for w in windows)
+        self.subject_ids = list(subject_ids) if subject_ids is not None else [None] * len(images_hu)
+        self.transform = transform
+        self.seed = seed
+        self.set_attrs(batch_size=batch_size, shuffle=shuffle, total_len=len(self.images_hu))
+
+    @property
+    def num_slices(self):
+        """Number of slices (Jittor's `len()` of a batched Dataset counts batches)."""
+        return len(self.images_hu)
+
+    def set_epoch(self, epoch):
+        """Reseed the shuffle so an epoch's order depends only on (seed, epoch): resumable."""
+        self._shuffle_rng = np.random.default_rng(self.seed * 100003 + epoch)
+
+    def __getitem__(self, i):
+        x = window_hu(self.images_hu[i], self.windows)
+        y = self.labels[i]
+        if self.transform is not None:
+            x, y = self.transform(x, y)
+        return x.astype(np.float32), y.astype(np.int32)

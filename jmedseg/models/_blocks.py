@@ -1,0 +1,95 @@
+"""Building blocks shared by the model zoo, and the `SegmentationModel` base class.
+
+The base class owns the input check, so every architecture accepts the same
+inputs and fails the same clear way, and it defines the uniform encoder-feature
+API that contrastive pretraining (SAS, paper supplement B.2.1) relies on.
+"""
+from jmedseg.backend import jt, nn
+
+
+class SegmentationModel(nn.Module):
+    """Base of every registered model: `(N, in_channels, H, W) -> (N, num_classes, H, W)` logits.
+
+    Subclasses implement `segment(x)` and `encoder_features(x)`, the deepest
+    encoder feature map `(N, C, h, w)`; `feature_channels` is that C.
+    """
+
+    size_divisor = 32
+    feature_channels = None
+
+    def __init__(self, in_channels, num_classes):
+        super().__init__()
+        if in_channels < 1 or num_classes < 2:
+            raise ValueError(
+                f"need in_channels >= 1 and num_classes >= 2 (background + one class), "
+                f"got in_channels={in_channels}, num_classes={num_classes}"
+            )
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+
+    def check_input(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"expected a batch (N, C, H, W), got shape {tuple(x.shape)}")
+        n, c, h, w = x.shape
+        if c != self.in_channels:
+            raise ValueError(
+                f"{type(self).__name__} was built for {self.in_channels} input channel(s), got {c}; "
+                "set model in_channels (or data.windows) to match"
+            )
+        d = self.size_divisor
+        if h % d or w % d:
+            raise ValueError(
+                f"{type(self).__name__} needs height and width divisible by {d}, got {h}x{w}; "
+                f"crop or pad the input (e.g. data.image_size={max(d, (h // d) * d)})"
+            )
+
+    def execute(self, x):
+        self.check_input(x)
+        return self.segment(x)
+
+    def segment(self, x):
+        raise NotImplementedError
+
+    def encoder_features(self, x):
+        raise NotImplementedError
+
+
+class ConvBNReLU(nn.Sequential):
+    """3x3 (by default) convolution, batch norm, ReLU: the unit most architectures stack."""
+
+    def __init__(self, in_ch, out_ch, kernel_size=3, stride=1, dilation=1, groups=1):
+        padding = dilation * (kernel_size - 1) // 2
+        super().__init__(
+            nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
+                      dilation=dilation, groups=groups, bias=False),
+            nn.BatchNorm2d(out_ch),
+            nn.ReLU(),
+        )
+
+
+class DoubleConv(nn.Sequential):
+    """Two ConvBNReLU: the UNet stage (Ronneberger et al., 2015)."""
+
+    def __init__(self, in_ch, out_ch, mid_ch=None):
+        mid_ch = mid_ch or out_ch
+        super().__init__(ConvBNReLU(in_ch, mid_ch), ConvBNReLU(mid_ch, out_ch))
+
+
+def upsample_like(x, ref):
+    """Bilinear resize of `x` to the spatial size of `ref`."""
+    if tuple(x.shape[2:]) == tuple(ref.shape[2:]):
+        return x
+    return nn.interpolate(x, size=tuple(ref.shape[2:]), mode="bilinear", align_corners=False)
+
+
+def upsample(x, scale):
+    return nn.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
+
+
+def segmentation_head(in_ch, num_classes):
+    """1x1 convolution to class logits."""
+    return nn.Conv2d(in_ch, num_classes, 1)
+
+
+def concat(tensors):
+    return jt.concat(tensors, dim=1)

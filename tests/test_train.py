@@ -1,0 +1,58 @@
+import json
+import math
+import os
+
+import pytest
+from hydra.errors import ConfigCompositionException
+
+from jmedseg.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.engine import evaluate, train
+from tests.conftest import compose_config
+
+
+def test_config_composes_with_defaults():
+    cfg = compose_config("train", ["model=unet", "trainer.epochs=3"])
+    assert cfg.model.name == "unet" and cfg.trainer.epochs == 3 and cfg.logger.mode == "offline"
+
+
+def test_config_key_typo_is_an_error():
+    with pytest.raises(ConfigCompositionException):
+        compose_config("train", ["trainer.epochz=3"])
+
+
+def test_two_step_train_writes_checkpoint_and_resumes(tiny_cfg, tmp_path):
+    result = train(tiny_cfg("trainer.epochs=2", "trainer.max_steps=2"))
+    assert result["steps"] == 2
+    assert all(math.isfinite(h["train_loss"]) for h in result["history"])
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    assert (tmp_path / "checkpoints" / "best.ckpt").is_file() and last.is_file()
+    assert load_checkpoint(str(last))["step"] == 2
+    assert json.loads((tmp_path / "metrics.json").read_text())["steps"] == 2
+    assert "density_ref_hu" in result["test"]["cases"][0]
+
+    # resume continues from the last checkpoint's step (epoch 1 of 2 had 2 steps... budget now 4)
+    resumed = train(tiny_cfg("trainer.epochs=2", "trainer.max_steps=4", "trainer.resume=true"))
+    assert resumed["steps"] == 4
+    assert len(resumed["history"]) == 2
+
+
+def test_training_is_deterministic(tiny_cfg, tmp_path):
+    a = train(tiny_cfg("trainer.max_steps=2", "test=false", f"run_dir={tmp_path}/a"))
+    b = train(tiny_cfg("trainer.max_steps=2", "test=false", f"run_dir={tmp_path}/b"))
+    assert a["history"][0]["train_loss"] == b["history"][0]["train_loss"]
+
+
+def test_evaluate_a_checkpoint_and_reject_another_model(tiny_cfg, tmp_path):
+    train(tiny_cfg("trainer.max_steps=1", "test=false"))
+    ckpt = str(tmp_path / "checkpoints" / "best.ckpt")
+    out = evaluate(compose_config("evaluate", [f"ckpt={ckpt}", f"run_dir={tmp_path}/eval"]))
+    assert out["model"] == "unet_small" and out["test"]["summary"]["n_subjects"] >= 1
+    with pytest.raises(CheckpointError, match="holds model 'unet_small', not 'unet'"):
+        train(tiny_cfg("model=unet", "model.width=4", "model.depth=2", f"trainer.resume={ckpt}"))
+
+
+def test_missing_checkpoint_and_empty_split_are_clear(tiny_cfg):
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        train(tiny_cfg("trainer.resume=/nonexistent/last.ckpt"))
+    with pytest.raises(ValueError, match="split is empty"):
+        train(tiny_cfg("data.n_subjects=2"))

@@ -1,0 +1,16 @@
+"""Train a segmentation model: `python train.py model=unet trainer.epochs=3` (see conf/train.yaml)."""
+import hydra
+
+from jmedseg.cli_report import print_train_summary
+from jmedseg.engine import train
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="train")
+def main(cfg):
+    result = train(cfg)
+    print_train_summary(result)
+    return result.get("best_val")
+
+
+if __name__ == "__main__":
+    main()
