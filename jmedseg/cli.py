@@ -1,0 +1,51 @@
+"""The `jmedseg` command: `jmedseg <command> [options]`, e.g. `jmedseg phantom --subjects 40 --out DIR`.
+
+Each module in `jmedseg/commands/` is one sub-command: it defines `NAME`, `HELP`,
+`add_arguments(parser)` and `run(args) -> int` (the exit code).
+"""
+import argparse
+import importlib
+import pkgutil
+import sys
+
+import jmedseg.commands
+
+
+def _commands():
+    mods = {}
+    for info in pkgutil.iter_modules(jmedseg.commands.__path__):
+        if not info.name.startswith("_"):
+            mod = importlib.import_module(f"jmedseg.commands.{info.name}")
+            mods[mod.NAME] = mod
+    return mods
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="jmedseg", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, mod in sorted(_commands().items()):
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+class UsageError(Exception):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (UsageError, FileNotFoundError, ValueError) as err:
+        print(f"jmedseg {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
