@@ -15,11 +15,11 @@ from tqdm import tqdm
 from jmedseg.backend import check_onednn, device_name, jt, nn
 from jmedseg.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from jmedseg.data.build import build_splits, class_names
-from jmedseg.evaluation import evaluate_split, predict
+from jmedseg.evaluation import evaluate_split_full, predict, select_checkpoint, write_evaluation
 from jmedseg.losses import CEDiceLoss
 from jmedseg.metrics import segmentation_scores
 from jmedseg.registry import create_model
-from jmedseg.report import markdown_table, write_csv, write_json, write_text
+from jmedseg.report import write_json, write_text
 from jmedseg.tracking import make_tracker
 
 RESERVED_MODEL_KEYS = ("name",)
@@ -178,14 +178,10 @@ def train(cfg):
 
 def _test_and_report(model, split, cfg, run_dir, progress=False):
     names = class_names(cfg.data)
-    rows, summary = evaluate_split(model, split, int(cfg.data.num_classes), names,
-                                   names.index("cancellous"), progress=progress)
-    write_csv(os.path.join(run_dir, "test_cases.csv"), rows)
-    table = markdown_table(
-        [{k: r[k] for k in ("subject_id", "fg_dice", "fg_iou", "density_ref_hu", "density_pred_hu",
-                            "density_error_hu")} for r in rows])
-    write_text(os.path.join(run_dir, "test_cases.md"), table + "\n")
-    return {"summary": summary, "cases": rows, "table": table}
+    result = evaluate_split_full(model, split, int(cfg.data.num_classes), names,
+                                 names.index("cancellous"), progress=progress)
+    write_evaluation(result, run_dir, names)
+    return {k: result[k] for k in ("summary", "cases", "agreement", "table")}
 
 
 def evaluate(cfg):
@@ -193,7 +189,8 @@ def evaluate(cfg):
     check_onednn()
     if not cfg.get("ckpt"):
         raise ValueError("evaluate needs a checkpoint: python evaluate.py ckpt=PATH/best.ckpt")
-    payload = load_checkpoint(cfg.ckpt)
+    ckpt, selection = select_checkpoint(cfg.ckpt, cfg.get("select_by", "best_val"), cfg.get("select_mode", "max"))
+    payload = load_checkpoint(ckpt)
     saved = OmegaConf.create(payload["config_yaml"])
     model = create_model(payload["model_name"], in_channels=len(saved.data.windows),
                          num_classes=int(saved.data.num_classes), **payload["model_kwargs"])
@@ -203,6 +200,6 @@ def evaluate(cfg):
     run_dir = resolve_run_dir(cfg)
     split = build_splits(eval_cfg.data, batch_size=int(saved.trainer.batch_size), splits=("test",))["test"]
     test = _test_and_report(model, split, eval_cfg, run_dir, progress=True)
-    result = {"checkpoint": os.path.abspath(cfg.ckpt), "model": payload["model_name"], "test": test}
+    result = {"checkpoint": ckpt, "selection": selection, "model": payload["model_name"], "test": test}
     write_json(os.path.join(run_dir, "metrics.json"), result)
     return result
