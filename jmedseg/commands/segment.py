@@ -1,0 +1,39 @@
+"""`jmedseg segment --model model.jmed --ct CT.nii.gz --out mask.nii.gz`: label a CT slice by slice."""
+import sys
+import warnings
+
+NAME = "segment"
+HELP = "segment a CT volume with an exported model; writes a label map on the CT's grid"
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", required=True, help="model file made by `jmedseg export`")
+    parser.add_argument("--ct", required=True, help="CT volume (NIfTI) in HU")
+    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's affine)")
+    parser.add_argument("--units", choices=("hu", "raw"), default="hu",
+                        help="raw: the CT stores HU + 1024 (the paper's convention)")
+    parser.add_argument("--batch-size", type=int, default=8, help="slices per forward pass")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args):
+    from jmedseg.inference import GeometryWarning, segment_file
+
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
+        result, volume, _ = segment_file(args.model, args.ct, args.out, batch_size=args.batch_size,
+                                         progress=not args.no_progress, units=args.units)
+    for note in result.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    shape = "x".join(str(n) for n in volume.shape)
+    print(f"segmented {shape} voxels ({volume.spacing[0]:.3g} x {volume.spacing[1]:.3g} x "
+          f"{volume.spacing[2]:.3g} mm) in {result.seconds:.1f} s")
+    for name, n in result.voxels_per_class.items():
+        print(f"  {name}: {n} voxels")
+    if result.empty:
+        print(f"warning: the prediction is empty (no bone found in {args.ct}); check the CT's units and "
+              "field of view, or the model", file=sys.stderr)
+    print(f"wrote {args.out}")
+    return 0

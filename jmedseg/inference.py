@@ -1,0 +1,133 @@
+"""Slice-wise segmentation of a CT volume with an exported model (`jmedseg segment`).
+
+Each axial slice is resampled to the in-plane pixel size the model was trained
+at, padded to a size the network accepts, windowed and predicted in batches;
+the class probabilities are resampled back to the CT's grid and the label map
+is their argmax, so the output lies on the input's voxels and is written with
+its affine. Geometry the model was not trained for (pixel size, slice
+thickness, oblique slices) is reported as a warning with the numbers.
+"""
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from tqdm import tqdm
+
+from jmedseg.backend import jt, nn
+from jmedseg.data.datasets import window_hu
+
+PAD_HU = -1024.0            # air: what lies outside any CT field of view
+SPACING_TOLERANCE = 0.10    # relative in-plane pixel-size difference that earns a warning
+SLICE_TOLERANCE_MM = 0.5
+OBLIQUE_TOLERANCE_DEG = 1.0
+
+
+class GeometryWarning(UserWarning):
+    """The CT's geometry differs from what the model was trained on."""
+
+
+@dataclass
+class Segmentation:
+    labels: np.ndarray                  # uint8 [x, y, z], on the input's grid
+    class_names: list
+    voxels_per_class: dict
+    warnings: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def empty(self):
+        """True when no voxel was given a foreground class."""
+        return not any(n for name, n in self.voxels_per_class.items() if name != self.class_names[0])
+
+
+def geometry_warnings(volume, meta):
+    """Messages (with numbers) for each way `volume` differs from the model's training geometry."""
+    out = []
+    sx, sy, sz = volume.spacing
+    p = meta.get("pixel_mm")
+    if p and max(abs(sx - p), abs(sy - p)) > SPACING_TOLERANCE * p:
+        out.append(f"CT in-plane spacing {sx:.3g} x {sy:.3g} mm differs from the model's {p:.3g} mm by "
+                   f"{100 * max(abs(sx - p), abs(sy - p)) / p:.0f} %: slices are resampled to {p:.3g} mm, "
+                   "but the model never saw this scanner's resolution and noise")
+    thick = meta.get("slice_mm")
+    if thick and not (min(thick) - SLICE_TOLERANCE_MM <= sz <= max(thick) + SLICE_TOLERANCE_MM):
+        out.append(f"CT slice thickness {sz:.3g} mm is outside the training range "
+                   f"{min(thick):.3g}-{max(thick):.3g} mm: partial-volume effects differ")
+    angle = obliquity_deg(volume.affine)
+    if angle > OBLIQUE_TOLERANCE_DEG:
+        out.append(f"CT slices are oblique by {angle:.1f} degrees to the scanner axes; the model was trained "
+                   f"on {meta.get('orientation', 'RAS')} axial slices: reformat the CT to axial first")
+    return out
+
+
+def obliquity_deg(affine):
+    """Largest angle (degrees) between a voxel axis of `affine` and its nearest world axis."""
+    cols = np.asarray(affine, float)[:3, :3]
+    cols = cols / np.linalg.norm(cols, axis=0)
+    return float(np.degrees(np.arccos(np.clip(np.abs(cols).max(axis=0).min(), -1.0, 1.0))))
+
+
+def resample_plane(array, out_shape, order=1):
+    """Resample the last two axes of `array` to `out_shape`, voxel centres aligned (as scipy zoom with grid_mode)."""
+    array = np.asarray(array, np.float32)
+    in_shape = array.shape[-2:]
+    if tuple(in_shape) == tuple(out_shape):
+        return array.copy()
+    rows = (np.arange(out_shape[0]) + 0.5) * in_shape[0] / out_shape[0] - 0.5
+    cols = (np.arange(out_shape[1]) + 0.5) * in_shape[1] / out_shape[1] - 0.5
+    grid = np.stack(np.meshgrid(rows, cols, indexing="ij"))
+    flat = array.reshape(-1, *in_shape)
+    out = [ndimage.map_coordinates(a, grid, order=order, mode="nearest") for a in flat]
+    return np.stack(out).reshape(*array.shape[:-2], *out_shape)
+
+
+def model_grid(shape, spacing, meta, size_divisor):
+    """`(resampled shape, padded shape)` of a slice on the model's pixel grid."""
+    p = meta.get("pixel_mm")
+    resampled = tuple(max(1, int(round(n * s / p))) if p else n for n, s in zip(shape, spacing))
+    least = meta.get("image_size") or 0
+    padded = tuple(max(least, math.ceil(n / size_divisor) * size_divisor) for n in resampled)
+    return resampled, padded
+
+
+def segment_volume(model, meta, volume, batch_size=8, progress=False):
+    """Label map `[x, y, z]` of `volume` (a `jmedseg.data.io.Volume` in HU) predicted slice by slice."""
+    t0 = time.time()
+    notes = geometry_warnings(volume, meta)
+    for note in notes:
+        warnings.warn(note, GeometryWarning, stacklevel=2)
+    hu = np.asarray(volume.array, np.float32)
+    nx, ny, nz = hu.shape
+    resampled, padded = model_grid((nx, ny), volume.spacing[:2], meta, getattr(model, "size_divisor", 32))
+    offset = [(p - r) // 2 for p, r in zip(padded, resampled)]
+    windows = [tuple(w) for w in meta["windows"]]
+    labels = np.zeros(hu.shape, np.uint8)
+    model.eval()
+    with jt.no_grad():
+        for start in tqdm(range(0, nz, batch_size), desc="segment", disable=not progress, leave=False):
+            ks = range(start, min(start + batch_size, nz))
+            batch = np.full((len(ks), *padded), PAD_HU, np.float32)
+            batch[:, offset[0]:offset[0] + resampled[0], offset[1]:offset[1] + resampled[1]] = \
+                resample_plane(np.moveaxis(hu[:, :, ks.start:ks.stop], -1, 0), resampled)
+            probs = nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()
+            probs = probs[:, :, offset[0]:offset[0] + resampled[0], offset[1]:offset[1] + resampled[1]]
+            labels[:, :, ks.start:ks.stop] = np.moveaxis(np.argmax(resample_plane(probs, (nx, ny)), axis=1), 0, -1)
+    names = list(meta["class_names"])
+    counts = {name: int(np.count_nonzero(labels == c)) for c, name in enumerate(names)}
+    return Segmentation(labels, names, counts, notes, time.time() - t0)
+
+
+def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=False, units="hu"):
+    """Load a model file and a CT, segment it, write the label map with the CT's affine (if `out_path`)."""
+    from jmedseg.data.io import load_volume, save_like
+    from jmedseg.export import load_model_file
+
+    model, meta = load_model_file(model_path)
+    volume = load_volume(ct_path, units=units)
+    result = segment_volume(model, meta, volume, batch_size=batch_size, progress=progress)
+    if out_path:
+        save_like(volume, result.labels, out_path)
+    return result, volume, meta
