@@ -1,0 +1,130 @@
+"""Files of the age analysis: fits.json, trend.md (paper Equation 3, Tables 1-2), z-scores and plots.
+
+fits.json: {"fits": {"M_N": {"k", "Z", "r2", "sd", "k_ci", "n"}, ...}, "ratios": {...}}
+(k > 0 is a decline, density in HU), followed by the secondary analyses under
+their own keys: "declines", "personal_statistics", "group_statistics", "resampling".
+"""
+import os
+
+import numpy as np
+
+from jmedseg.density.figures import pyplot, save_figure
+from jmedseg.density.trend import SEX_NAMES
+from jmedseg.report import markdown_table, write_csv, write_json, write_text
+
+SITE_COLOURS = ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple")
+
+
+def fits_document(result):
+    return {
+        "fits": {key: f.as_dict() for key, f in result.fits.items()},
+        "ratios": result.ratios,
+        "declines": result.declines,
+        "personal_statistics": {key: f.as_dict() for key, f in result.personal_fits.items()},
+        "group_statistics": {key: f.as_dict() for key, f in result.group_fits.items()},
+        "resampling": result.resampling,
+    }
+
+
+def _equation(f):
+    return f"D = -{f.k:.2f} A + {f.Z:.2f}"
+
+
+def _fit_rows(fits, declines=None):
+    rows = []
+    for key, f in fits.items():
+        row = {"group": key, "equation (HU)": _equation(f), "k (HU/yr)": f.k,
+               "k 95% CI": f"{f.k_ci[0]:.2f} to {f.k_ci[1]:.2f}", "Z (HU)": f.Z,
+               "Z + 1024": f.Z + 1024, "R^2": f.r2, "SD (HU)": f.sd, "n": f.n}
+        if declines:
+            d = declines[key]
+            row.update({"%/yr (paper units)": d["pct_per_year_paper"], "% 40-79 (paper units)": d["pct_40y_paper"],
+                        "% 40-79 (HU)": d["pct_40y_hu"]})
+        rows.append(row)
+    return rows
+
+
+def markdown_report(result):
+    parts = ["# Bone density against age (paper section 4)", "",
+             "## Per-person fits D = -k A + Z (paper Equation 3, Table 2)", "",
+             markdown_table(_fit_rows(result.fits, result.declines), digits=3), ""]
+    for title, fits in (("Personal statistics: fits on age-group means of personal densities", result.personal_fits),
+                        ("Group statistics: fits on pooled age-group histograms (Equation 2, Table 1)",
+                         result.group_fits)):
+        parts += [f"## {title}", "", markdown_table(_fit_rows(fits), digits=3) if fits else
+                  "(not available: densities.csv has no histogram column)", ""]
+    parts += ["## Ratios of decline rates", "",
+              markdown_table([{"ratio": k, "value": v} for k, v in result.ratios.items()], digits=3), "",
+              "## Decline from age 40 to 79 per sex (k and Z averaged over sites)", "",
+              markdown_table([{"sex": SEX_NAMES[s], **result.declines[s]} for s in SEX_NAMES
+                              if s in result.declines], digits=3), ""]
+    if result.resampling:
+        rows = [{"group": key, "k mean": r["k_mean"], "k SD": r["k_sd"], "Z mean": r["Z_mean"],
+                 "repeats": len(r["k"])} for key, r in result.resampling.items()]
+        parts += ["## Resampling check (Supplementary Figure 8)", "", markdown_table(rows, digits=3), ""]
+    return "\n".join(parts)
+
+
+def _colour(key, sites):
+    site = key.split("_", 1)[1]
+    return SITE_COLOURS[list(sites).index(site) % len(SITE_COLOURS)]
+
+
+def plot_people(df, fits, sites, path):
+    """Per-person densities against age with the fitted lines, one panel per sex (paper Figure 4)."""
+    fig, axes = pyplot().subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for ax, (sex, name) in zip(axes, SEX_NAMES.items()):
+        for key, fit in fits.items():
+            if not key.startswith(sex + "_"):
+                continue
+            part = df[df["key"] == key]
+            colour = _colour(key, sites)
+            ax.scatter(part["age"], part["density_hu"], s=10, alpha=0.6, color=colour, label=f"{key} people")
+            ages = np.array([part["age"].min(), part["age"].max()])
+            ax.plot(ages, fit.predict(ages), color=colour, label=f"{key}: {_equation(fit)}")
+        ax.set_title(name)
+        ax.set_xlabel("age (years)")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("density (HU)")
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_groups(table, fits, sites, path, what):
+    """Age-group densities with their fitted lines, all sex x site groups together (paper Figure 1)."""
+    fig, ax = pyplot().subplots(figsize=(7, 4.5))
+    for key, fit in fits.items():
+        part = table[table["key"] == key]
+        colour = _colour(key, sites)
+        marker = "o" if key.startswith("M_") else "s"
+        ax.scatter(part["age_group"], part["density_hu"], color=colour, marker=marker, s=18)
+        ages = np.array([part["age_group"].min(), part["age_group"].max()])
+        ax.plot(ages, fit.predict(ages), color=colour, linestyle="-" if marker == "o" else "--",
+                label=f"{key}: {_equation(fit)}, R^2 {fit.r2:.2f}")
+    ax.set_xlabel("age group centre (years)")
+    ax.set_ylabel("density (HU)")
+    ax.set_title(what)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def write_trend_outputs(result, df, sites, out_dir):
+    """Everything the trend command leaves in `out_dir`; returns the paths written."""
+    paths = {name: os.path.join(out_dir, name) for name in
+             ("fits.json", "trend.md", "z_scores.csv", "age_groups.csv", "density_vs_age_people.png",
+              "density_vs_age_groups.png")}
+    write_json(paths["fits.json"], fits_document(result))
+    write_text(paths["trend.md"], markdown_report(result) + "\n")
+    write_csv(paths["z_scores.csv"], result.z_scores)
+    groups = result.personal_means.rename(columns={"density_hu": "personal_mean_hu", "sd": "personal_sd_hu"})
+    if result.groups is not None:
+        groups = groups.merge(result.groups[["key", "age_group", "pixels", "density_hu"]]
+                              .rename(columns={"density_hu": "group_density_hu"}), on=["key", "age_group"])
+    write_csv(paths["age_groups.csv"], groups.to_dict("records"))
+    plot_people(df, result.fits, sites, paths["density_vs_age_people.png"])
+    table, fits, what = ((result.groups, result.group_fits, "group statistics (pooled histograms)")
+                         if result.group_fits else
+                         (result.personal_means, result.personal_fits, "personal statistics (group means)"))
+    plot_groups(table, fits, sites, paths["density_vs_age_groups.png"], what)
+    return paths
