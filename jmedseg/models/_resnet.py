@@ -1,0 +1,74 @@
+"""A small ResNet encoder shared by the context-module models of the zoo.
+
+He, Zhang, Ren and Sun, "Deep Residual Learning for Image Recognition", CVPR 2016
+(arXiv:1512.03385): basic blocks (two 3x3 convolutions and an identity or 1x1
+projection shortcut), a 7x7 stride-2 stem and a max pool, then four stages
+that double the channels. `layers=(2, 2, 2, 2)` is ResNet-18, `(3, 4, 6, 3)`
+ResNet-34.
+
+`output_stride` 8 or 16 replaces the last strides by dilation, as in
+DeepLab (Chen et al., 2017, Section 3.1) and PSPNet (Zhao et al., 2017,
+Section 3.2 "dilated network"): the deep stages keep a finer grid while their
+receptive field still grows.
+"""
+from jmedseg.backend import nn
+from jmedseg.models._blocks import ConvBNReLU
+
+
+class BasicBlock(nn.Module):
+    """ResNet basic block (He et al., 2016, Figure 2)."""
+
+    def __init__(self, in_ch, out_ch, stride=1, dilation=1):
+        super().__init__()
+        self.conv1 = ConvBNReLU(in_ch, out_ch, stride=stride, dilation=dilation)
+        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=dilation, dilation=dilation, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_ch)
+        self.shortcut = None
+        if stride != 1 or in_ch != out_ch:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(out_ch))
+
+    def execute(self, x):
+        identity = x if self.shortcut is None else self.shortcut(x)
+        return nn.relu(self.bn2(self.conv2(self.conv1(x))) + identity)
+
+
+def resnet_stage(in_ch, out_ch, blocks, stride=1, dilation=1):
+    """`blocks` basic blocks; the first one changes stride and channels."""
+    layers = [BasicBlock(in_ch, out_ch, stride=stride, dilation=max(1, dilation // 2) if stride == 1 else 1)]
+    layers += [BasicBlock(out_ch, out_ch, dilation=dilation) for _ in range(blocks - 1)]
+    return nn.Sequential(*layers)
+
+
+class ResNetEncoder(nn.Module):
+    """Stem + four residual stages; `execute` returns the five feature maps, finest first.
+
+    Strides of the returned maps: 2 (stem), 4, 8, 16, 32 at `output_stride=32`;
+    the last one or two stages stay at 8 or 16 when `output_stride` asks so.
+    `channels` lists their channel counts.
+    """
+
+    def __init__(self, in_channels, width=64, layers=(2, 2, 2, 2), output_stride=32):
+        super().__init__()
+        if output_stride not in (8, 16, 32):
+            raise ValueError(f"output_stride must be 8, 16 or 32, got {output_stride}")
+        if len(layers) != 4 or min(layers) < 1:
+            raise ValueError(f"layers must give four stage depths >= 1, got {layers}")
+        self.channels = [width, width, 2 * width, 4 * width, 8 * width]
+        self.stem = ConvBNReLU(in_channels, width, kernel_size=7, stride=2)
+        # Stage 3 and 4 trade stride for dilation when the output stride is below 32.
+        dilated = {32: (1, 1), 16: (1, 2), 8: (2, 4)}[output_stride]
+        self.stages = nn.ModuleList([
+            resnet_stage(width, width, layers[0]),
+            resnet_stage(width, 2 * width, layers[1], stride=2),
+            resnet_stage(2 * width, 4 * width, layers[2], stride=1 if dilated[0] > 1 else 2, dilation=dilated[0]),
+            resnet_stage(4 * width, 8 * width, layers[3], stride=1 if dilated[1] > 1 else 2, dilation=dilated[1]),
+        ])
+
+    def execute(self, x):
+        features = [self.stem(x)]
+        y = nn.max_pool2d(features[0], 3, 2, padding=1)
+        for stage in self.stages:
+            y = stage(y)
+            features.append(y)
+        return features
