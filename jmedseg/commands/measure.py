@@ -3,6 +3,7 @@
 One CT:   jmedseg measure --ct CT --mask MASK [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
 Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, labels.nii.gz,
           vertebrae.nii.gz as written by `jmedseg phantom`)
+Either with --model model.jmed: the tissue map is segmented by the model instead of read.
 
 Both write densities.csv (subject_id,age,sex,site,density_hu,...), each person's
 integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics)
@@ -33,16 +34,26 @@ def add_arguments(parser):
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for --cohort (default: 2 or the number of cores)")
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
+    parser.add_argument("--model", help="model file (jmedseg export): segment the CT(s) with it and measure "
+                        "on the predicted tissue map instead of --tissue / labels.nii.gz")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures):
-    """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row."""
+def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
+    """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
+
+    `model` ((model, meta) of jmedseg.export.load_model_file): the tissue map is predicted instead of read.
+    """
     from jmedseg.data.io import load_labels, load_volume
     from jmedseg.density.measure import measure_person, plot_person
 
     ct = load_volume(ct_path, units=units)
     vertebrae = load_labels(mask_path).array
-    tissue = load_labels(tissue_path).array if tissue_path else None
+    if model is not None:
+        from jmedseg.inference import predicted_tissue
+
+        tissue, _ = predicted_tissue(*model, ct, what=subject_id)
+    else:
+        tissue = load_labels(tissue_path).array if tissue_path else None
     for name, arr in (("mask", vertebrae), ("tissue map", tissue)):
         if arr is not None and arr.shape != ct.shape:
             raise ValueError(f"{subject_id}: the {name} has shape {arr.shape} but the CT has {ct.shape}; "
@@ -71,13 +82,13 @@ def _cohort_subjects(folder):
     return rows
 
 
-def _measure_subject(meta, folder, levels, units, out_dir, figures):
+def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None):
     """One cohort subject; failures become a row with an empty density and the reason (no invented value)."""
     sid = meta["subject_id"]
     sub = os.path.join(folder, sid)
     try:
         row = measure_files(sid, os.path.join(sub, "ct.nii.gz"), os.path.join(sub, "vertebrae.nii.gz"),
-                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures)
+                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures, model)
         row["note"] = ""
     except (ValueError, FileNotFoundError) as err:
         row = {"subject_id": sid, "density_hu": math.nan, "note": str(err)}
@@ -93,12 +104,21 @@ def _columns(rows):
     return first + [c for c in seen if c not in first and c not in last] + last
 
 
+def _load_model(path):
+    from jmedseg.export import load_model_file
+
+    return load_model_file(path)
+
+
 def run_cohort(args, levels):
     from tqdm import tqdm
 
     subjects = _cohort_subjects(args.cohort)
     work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures)
     rows = []
+    if args.model:  # one model in this process; Jittor uses the cores itself
+        model = _load_model(args.model)
+        return [_measure_subject(meta, **work, model=model) for meta in tqdm(subjects, desc="segment+measure")]
     with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
         jobs = [pool.submit(_measure_subject, meta, **work) for meta in subjects]
         for job in tqdm(as_completed(jobs), total=len(jobs), desc="measure", unit="subject"):
@@ -121,8 +141,9 @@ def run(args):
         if not args.mask:
             raise ValueError("--ct needs --mask (the vertebra label map of the CT)")
         subject_id = os.path.basename(args.ct).split(".")[0]
+        model = _load_model(args.model) if args.model else None
         rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures)]
+                              not args.no_figures, model)]
     if args.paper_units:
         rows = [with_paper_units(r) for r in rows]
     failed = [r for r in rows if r.get("note")]

@@ -14,6 +14,7 @@ the paper's stored values HU + 1024 (REFERENCES.md section 2).
 """
 import io
 import math
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +85,7 @@ class HUHistogram:
         try:
             with np.load(path) as data:
                 return cls(data["hu"].astype(np.int64), data["counts"].astype(np.int64))
-        except (OSError, KeyError, ValueError) as err:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
             raise ValueError(f"cannot read HU histogram {path} ({err}); re-run `jmedseg measure`") from None
 
 
@@ -119,18 +120,10 @@ def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
         if tissue is not None:
             masks[name] = vertebra & (tissue == _tissue_ids()["cancellous"])
         else:
-            masks[name] = _derived_cancellous(vertebra, spacing)
+            from jmedseg.data.labels import cancellous_region
+
+            masks[name] = cancellous_region(vertebra, spacing)
     return masks
-
-
-def _derived_cancellous(vertebra, spacing):
-    try:
-        from jmedseg.data.labels import cancellous_from_vertebra
-    except ImportError:
-        raise DensityFitError("no tissue map was given and this jmedseg cannot derive the cancellous region "
-                              "from a whole-vertebra mask (jmedseg.data.labels is missing); pass the tissue "
-                              "labels (--tissue) or a cancellous-only mask") from None
-    return cancellous_from_vertebra(vertebra, spacing)
 
 
 @dataclass
