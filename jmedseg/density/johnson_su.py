@@ -62,7 +62,7 @@ def johnson_su_logpdf(x, a, b, loc, scale):
     """Log-density at x (same values as scipy.stats.johnsonsu.logpdf)."""
     y = (np.asarray(x, dtype=np.float64) - loc) / scale
     z = a + b * np.arcsinh(y)
-    return np.log(b / scale) - 0.5 * np.log1p(y * y) - 0.5 * z * z - _LOG_SQRT_2PI
+    return np.log(b / scale) - np.log(np.hypot(1.0, y)) - 0.5 * z * z - _LOG_SQRT_2PI
 
 
 def check_values(values, what="region"):
@@ -146,22 +146,24 @@ def slifker_shapiro_start(x, w):
 
 
 def _negloglik_and_grad(theta, x, w):
-    """Mean negative log-likelihood over weights w, and its gradient, in (a, log b, loc, log scale)."""
+    """Mean negative log-likelihood over weights w, and its gradient, in (a, log b, loc, log scale).
+
+    A line-search trial far out (scale underflowing to 0) gets +inf, so the search steps back.
+    """
     a, log_b, loc, log_scale = theta
-    b, scale = np.exp(log_b), np.exp(log_scale)
-    y = (x - loc) / scale
-    asinh_y = np.arcsinh(y)
-    z = a + b * asinh_y
-    one_y2 = 1.0 + y * y
-    ll = log_b - log_scale - 0.5 * np.log(one_y2) - 0.5 * z * z
-    dll_dy = -y / one_y2 - z * b / np.sqrt(one_y2)
-    grad = np.array([
-        -(w @ z),
-        w @ (1.0 - b * z * asinh_y),
-        -(w @ dll_dy) / scale,
-        w @ (-1.0 - y * dll_dy),
-    ])
-    return -(w @ ll) + _LOG_SQRT_2PI, -grad
+    with np.errstate(all="ignore"):
+        b, scale = np.exp(log_b), np.exp(log_scale)
+        y = (x - loc) / scale
+        asinh_y = np.arcsinh(y)
+        z = a + b * asinh_y
+        r = np.hypot(1.0, y)                          # sqrt(1 + y^2) without overflow for far-out y
+        ll = log_b - log_scale - np.log(r) - 0.5 * z * z
+        dll_dy = -(y / r + z * b) / r
+        grad = -np.array([w @ z, w @ (b * z * asinh_y - 1.0), (w @ dll_dy) / scale, w @ (1.0 + y * dll_dy)])
+        value = -(w @ ll) + _LOG_SQRT_2PI
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        return np.inf, np.zeros_like(grad)
+    return value, -grad
 
 
 def _bfgs(theta0, x, w):
