@@ -12,7 +12,7 @@ Section 3.2 "dilated network"): the deep stages keep a finer grid while their
 receptive field still grows.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU
+from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, upsample_like
 
 
 class BasicBlock(nn.Module):
@@ -72,3 +72,25 @@ class ResNetEncoder(nn.Module):
             y = stage(y)
             features.append(y)
         return features
+
+
+class ResNetSegmenter(SegmentationModel):
+    """A ResNet encoder with a context head: `decode(features)` gives logits, up-sampled to the input.
+
+    The base of the models that put one context module on a dilated ResNet
+    (DeepLabV3+, PSPNet, DANet, OCNet, OCRNet, EANet).
+    """
+
+    def __init__(self, in_channels, num_classes, width=64, layers=(2, 2, 2, 2), output_stride=8):
+        super().__init__(in_channels, num_classes)
+        self.encoder = ResNetEncoder(in_channels, width=width, layers=layers, output_stride=output_stride)
+        self.feature_channels = self.encoder.channels[-1]
+
+    def encoder_features(self, x):
+        return self.encoder(x)[-1]
+
+    def segment(self, x):
+        return upsample_like(self.decode(self.encoder(x)), x)
+
+    def decode(self, features):
+        raise NotImplementedError
