@@ -61,6 +61,14 @@ def test_slifker_shapiro_start_recovers_parameters_of_a_large_sample():
     assert b == pytest.approx(params[1], rel=0.15)
 
 
+def test_mode_of_extreme_parameters_is_the_peak():
+    # a fit of a multi-peaked cortical region ended here; a bracket in u lost its sign change
+    params = (-126.39082712808276, 3.808831809324652, -586.9029744598024, 8.361919081603788e-12)
+    mode = johnson_su_mode(*params)
+    xs = mode + np.linspace(-1.0, 1.0, 2001)
+    assert xs[np.argmax(johnson_su_logpdf(xs, *params))] == pytest.approx(mode, abs=1e-3)
+
+
 def test_logpdf_matches_scipy():
     xs = np.linspace(-200, 500, 50)
     assert np.allclose(johnson_su_logpdf(xs, *KNOWN[1]), stats.johnsonsu.logpdf(xs, *KNOWN[1]))

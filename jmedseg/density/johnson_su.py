@@ -20,8 +20,8 @@ and its analytic gradient, in a standardised parametrisation
 so all four coordinates are of order one and b, scale stay positive.
 
 Mode: with u = asinh y the stationary equation is tanh(u) + b^2 u + a b = 0, whose
-left side is strictly increasing: one root, bracketed by
-[(-ab - 1)/b^2, (-ab + 1)/b^2]; mode = loc + scale sinh(u*).
+left side is strictly increasing: one root, with v = b^2 u + a b in [-1, 1] (solved
+for v, so the bracket holds exactly in floating point); mode = loc + scale sinh(u*).
 """
 from dataclasses import dataclass, replace
 
@@ -53,9 +53,10 @@ def johnson_su_mode(a, b, loc, scale):
     """Exact mode of a Johnson SU distribution (the unique root of the stationary equation)."""
     if b <= 0 or scale <= 0:
         raise ValueError(f"Johnson SU needs b > 0 and scale > 0, got b={b}, scale={scale}")
-    lo, hi = (-a * b - 1) / b**2, (-a * b + 1) / b**2
-    u = optimize.brentq(lambda u: np.tanh(u) + b * b * u + a * b, lo, hi, xtol=1e-12)
-    return float(loc + scale * np.sinh(u))
+    # solve for v = b^2 u + a b, which lies in [-1, 1]: the bracket stays exact even when a b is huge
+    ab, b2 = a * b, b * b
+    v = optimize.brentq(lambda v: np.tanh((v - ab) / b2) + v, -1.0, 1.0, xtol=1e-15, rtol=1e-15)
+    return float(loc + scale * np.sinh((v - ab) / b2))
 
 
 def johnson_su_logpdf(x, a, b, loc, scale):
