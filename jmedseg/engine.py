@@ -98,7 +98,8 @@ def train(cfg):
     np.random.seed(int(cfg.seed))
 
     t_cfg = cfg.trainer
-    data = build_splits(cfg.data, batch_size=int(t_cfg.batch_size), seed=int(cfg.seed))
+    data = build_splits(cfg.data, batch_size=int(t_cfg.batch_size), seed=int(cfg.seed),
+                        augment=cfg.get("augment"))
     model, kwargs = build_model(cfg)
     optimizer = nn.Adam(model.parameters(), lr=float(t_cfg.lr), weight_decay=float(t_cfg.weight_decay))
     loss_fn = CEDiceLoss(float(t_cfg.ce_weight), float(t_cfg.dice_weight))

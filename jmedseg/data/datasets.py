@@ -42,7 +42,7 @@ class SliceDataset(Dataset):
     """Windowed slices and labels; batches are `(x float32 [N,C,H,W], y int32 [N,H,W])`."""
 
     def __init__(self, images_hu, labels, windows=(DEFAULT_WINDOW,), subject_ids=None,
-                 batch_size=4, shuffle=False, seed=0, transform=None):
+                 batch_size=4, shuffle=False, seed=0, transform=None, spacing_mm=None):
         super().__init__()
         if len(images_hu) == 0:
             raise ValueError("a dataset split has no slices; check data.split and the subjects it selects")
@@ -55,8 +55,14 @@ class SliceDataset(Dataset):
                 raise ValueError(f"slice {i}: image shape {im.shape} != label shape {lab.shape}")
         self.windows = tuple(tuple(w) for w in windows)
         self.subject_ids = list(subject_ids) if subject_ids is not None else [None] * len(images_hu)
-        self.transform = transform
+        # pixel size per slice, (row_mm, col_mm): surface distances (HD95) in mm need it
+        self.spacing_mm = [tuple(map(float, s)) for s in spacing_mm] if spacing_mm is not None \
+            else [(1.0, 1.0)] * len(images_hu)
+        if len(self.spacing_mm) != len(self.images_hu):
+            raise ValueError(f"{len(self.images_hu)} images but {len(self.spacing_mm)} spacings")
+        self.transform = transform  # called as transform(x, y, seed) on windowed [C, H, W] images
         self.seed = seed
+        self.epoch = 0
         self.set_attrs(batch_size=batch_size, shuffle=shuffle, total_len=len(self.images_hu))
 
     @property
@@ -66,11 +72,14 @@ class SliceDataset(Dataset):
 
     def set_epoch(self, epoch):
         """Reseed the shuffle so an epoch's order depends only on (seed, epoch): resumable."""
+        self.epoch = epoch
         self._shuffle_rng = np.random.default_rng(self.seed * 100003 + epoch)
 
     def __getitem__(self, i):
         x = window_hu(self.images_hu[i], self.windows)
         y = self.labels[i]
         if self.transform is not None:
-            x, y = self.transform(x, y)
+            # the draw depends only on (seed, epoch, slice): the same whatever order or worker
+            x, y = self.transform(x, y, seed=int(np.random.SeedSequence([self.seed, self.epoch, i])
+                                                 .generate_state(1)[0]))
         return x.astype(np.float32), y.astype(np.int32)

@@ -22,6 +22,8 @@ UNITS = ("hu", "raw")
 # in stored units they sit near 0 while tissue reads about 1000.
 RAW_LOW_PERCENTILE_MIN = -24.0
 RAW_HIGH_PERCENTILE_MIN = 400.0
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @dataclass
@@ -157,6 +159,7 @@ def save_like(reference, array, path):
     os.close(fd)
     try:
         nib.save(img, tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; give them the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

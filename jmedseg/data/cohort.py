@@ -1,0 +1,60 @@
+"""The cohort folder: `cohort.csv` plus one folder of NIfTI volumes per subject.
+
+Layout (written by `jmedseg phantom`, read by training, `check-data` and `measure --cohort`):
+
+    DIR/cohort.csv                   subject_id,age,sex,site,true_density_hu
+    DIR/<subject_id>/ct.nii.gz       CT in HU
+    DIR/<subject_id>/labels.nii.gz   tissue classes: 0 background, 1 cortical, 2 cancellous, 3 other bone
+    DIR/<subject_id>/vertebrae.nii.gz  vertebra levels, TotalSegmentator v2 ids (29 L3, 30 L2, 31 L1, 32 T12)
+
+Real data laid out the same way works too; `true_density_hu` may then be empty.
+"""
+import csv
+import math
+import os
+
+COLUMNS = ("subject_id", "age", "sex", "site", "true_density_hu")
+FILES = {"ct": "ct.nii.gz", "labels": "labels.nii.gz", "vertebrae": "vertebrae.nii.gz"}
+
+
+def subject_paths(root, subject_id):
+    return {key: os.path.join(root, subject_id, name) for key, name in FILES.items()}
+
+
+def _number(text, cast, where):
+    if text is None or text.strip() == "":
+        return math.nan if cast is float else None
+    try:
+        return cast(text)
+    except ValueError:
+        raise ValueError(f"{where}: {text!r} is not a number") from None
+
+
+def read_cohort(root):
+    """Rows of `root/cohort.csv` as dicts with typed values; clear errors for a bad table."""
+    path = os.path.join(root, "cohort.csv")
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"no cohort folder at {root}; make one with `jmedseg phantom --out {root}`")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{root} has no cohort.csv (columns {','.join(COLUMNS)}); "
+                                "make the folder with `jmedseg phantom` or add the table")
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {missing}; expected {','.join(COLUMNS)}")
+        rows = []
+        for line, raw in enumerate(reader, start=2):
+            where = f"{path} line {line}"
+            if not raw["subject_id"]:
+                raise ValueError(f"{where}: empty subject_id")
+            rows.append(dict(subject_id=raw["subject_id"], age=_number(raw["age"], int, where),
+                             sex=raw["sex"], site=raw["site"],
+                             true_density_hu=_number(raw["true_density_hu"], float, where)))
+    if not rows:
+        raise ValueError(f"{path} lists no subjects")
+    ids = [r["subject_id"] for r in rows]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{path}: subject ids listed twice: {dupes}")
+    return rows
