@@ -179,20 +179,24 @@ def resampling_check(df, per_group=10, repeats=10, seed=0):
     return out
 
 
+def _ratio(num, den):
+    return num / den if den != 0 else float("nan")
+
+
 def slope_ratios(fits, sites):
     """female/male (all sites and per site) and site/site (per sex) ratios of the decline rates k."""
     k = {key: f.k for key, f in fits.items()}
     ratios = {}
     both = [s for s in sites if f"F_{s}" in k and f"M_{s}" in k]
     if both:
-        ratios["female_over_male"] = sum(k[f"F_{s}"] for s in both) / sum(k[f"M_{s}"] for s in both)
+        ratios["female_over_male"] = _ratio(sum(k[f"F_{s}"] for s in both), sum(k[f"M_{s}"] for s in both))
         for s in both:
-            ratios[f"female_over_male_{s}"] = k[f"F_{s}"] / k[f"M_{s}"]
+            ratios[f"female_over_male_{s}"] = _ratio(k[f"F_{s}"], k[f"M_{s}"])
     for sex, name in SEX_NAMES.items():
         present = [s for s in sites if f"{sex}_{s}" in k]
         for i, s1 in enumerate(present):
             for s2 in present[i + 1:]:
-                ratios[f"{name}_{s1}_over_{s2}"] = k[f"{sex}_{s1}"] / k[f"{sex}_{s2}"]
+                ratios[f"{name}_{s1}_over_{s2}"] = _ratio(k[f"{sex}_{s1}"], k[f"{sex}_{s2}"])
     return ratios
 
 
