@@ -75,3 +75,19 @@ def _with_nan(a):
 def test_missing_table(tmp_path, capsys):
     assert cli(["check-data", str(tmp_path)]) == 1
     assert "has no cohort.csv" in capsys.readouterr().out
+
+
+def test_real_ct_without_tissue_labels_derives_them(tmp_path, capsys):
+    """The TotalSegmentator sample as a one-subject cohort: CT + whole-vertebra map, no labels file."""
+    sample = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+    os.makedirs(tmp_path / "s1")
+    shutil.copy(os.path.join(sample, "example_ct_sm.nii.gz"), tmp_path / "s1" / "ct.nii.gz")
+    seg = nib.load(os.path.join(sample, "example_seg.nii.gz"))
+    levels = np.where(np.isin(np.asarray(seg.dataobj), [29, 30, 31, 32]), np.asarray(seg.dataobj), 0)
+    nib.save(nib.Nifti1Image(levels.astype(np.uint8), seg.affine), str(tmp_path / "s1" / "vertebrae.nii.gz"))
+    (tmp_path / "cohort.csv").write_text("subject_id,age,sex,site,true_density_hu\ns1,60,F,N,\n")
+    assert cli(["check-data", str(tmp_path), "--min-cancellous", "500"]) == 0
+    out = capsys.readouterr().out
+    assert "derived" in out and "no problems" in out
+    rows, _ = check_cohort(str(tmp_path))
+    assert 500 < rows[0]["cancellous_L1"] < (levels == 31).sum()

@@ -8,6 +8,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from jmedseg.data.dicom import load_dicom_series
+from jmedseg.data.io import load_volume
 
 CT_SMALL = get_testdata_file("CT_small.dcm")  # bundled with pydicom: 128 x 128, 0.661468 mm, int16
 
@@ -44,6 +45,11 @@ def test_series_sorted_by_position_with_rescale(tmp_path):
     ds = pydicom.dcmread(CT_SMALL)
     lps = np.asarray(ds.ImagePositionPatient, float)
     np.testing.assert_allclose((vol.affine @ [127, 127, 0, 1])[:3], [-lps[0], -lps[1], lps[2]], atol=1e-4)
+
+
+def test_load_volume_reads_a_dicom_folder(tmp_path):
+    folder = _series(tmp_path, [0.0, 2.5])
+    np.testing.assert_array_equal(load_volume(folder).array, load_dicom_series(folder).array)
 
 
 def test_slope_and_raw_units(tmp_path):

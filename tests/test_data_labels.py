@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from jmedseg.data.io import load_labels, load_volume
-from jmedseg.data.labels import cancellous_region, erode_mm, select_levels, vertebral_body
+from jmedseg.data.labels import (cancellous_region, erode_mm, select_levels, tissue_from_vertebrae,
+                                 vertebral_body)
 
 SAMPLE = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
 
@@ -64,3 +65,13 @@ def test_erosion_uses_millimetres():
         cancellous_region(box, (1.0, 1.0, 1.0), shell_mm=9.0, whole_vertebra=False)
     with pytest.raises(ValueError, match="empty"):
         vertebral_body(np.zeros((5, 5, 5), bool), (1.0, 1.0, 1.0))
+
+
+def test_tissue_classes_from_whole_vertebrae(sample):
+    ct, seg = sample
+    tissue = tissue_from_vertebrae(seg.array, ct.spacing, ("L1", "L2"), shell_mm=2.0)
+    for lid in (31, 30):
+        whole = seg.array == lid
+        np.testing.assert_array_equal(tissue[whole] == 2, cancellous_region(whole, ct.spacing, 2.0)[whole])
+        assert set(np.unique(tissue[whole]).tolist()) == {1, 2, 3}
+    assert not tissue[~np.isin(seg.array, (30, 31))].any()  # T12 and everything else stay background

@@ -18,7 +18,7 @@ def run(args):
 
     rows, problems = check_cohort(args.root, tuple(args.levels), args.min_cancellous, args.units)
     if rows:
-        columns = ["subject_id", "shape", "spacing_mm", "hu_min", "hu_max"] \
+        columns = ["subject_id", "shape", "spacing_mm", "hu_min", "hu_max", "labels"] \
             + [f"cancellous_{l}" for l in args.levels] + ["status"]
         print(markdown_table(rows, columns, digits=0))
     if problems:

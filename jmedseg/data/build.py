@@ -31,9 +31,13 @@ class SubjectSlices:
     slices: list  # Slice2D
 
 
+def _level_map(cfg):
+    return {str(k): int(v) for k, v in cfg.level_map.items()} if cfg.get("level_map") else None
+
+
 def _slicing(cfg):
     return dict(levels=tuple(cfg.levels), n_slices=int(cfg.slices_per_subject), size=int(cfg.image_size),
-                pixel_mm=float(cfg.pixel_mm), num_classes=int(cfg.num_classes))
+                pixel_mm=float(cfg.pixel_mm), num_classes=int(cfg.num_classes), level_map=_level_map(cfg))
 
 
 def density_law(cfg):
@@ -70,13 +74,13 @@ def _cohort_subjects(cfg):
     for row in read_cohort(cfg.root):
         paths = subject_paths(cfg.root, row["subject_id"])
         ct = load_volume(paths["ct"], units=cfg.get("units", "hu"))
-        labels, levels = load_labels(paths["labels"]), load_labels(paths["vertebrae"])
-        for other in (labels, levels):
-            if other.shape != ct.shape:
-                raise ValueError(f"{other.path}: shape {other.shape} differs from the CT's {ct.shape}; "
-                                 f"run `jmedseg check-data {cfg.root}`")
+        levels = load_labels(paths["vertebrae"])
+        if levels.shape != ct.shape:
+            raise ValueError(f"{levels.path}: shape {levels.shape} differs from the CT's {ct.shape}; "
+                             f"run `jmedseg check-data {cfg.root}`")
+        tissue = _tissue_labels(paths["labels"], levels, ct, cfg)
         try:
-            slices = axial_slices(ct.array, labels.array, levels.array, ct.spacing, **_slicing(cfg))
+            slices = axial_slices(ct.array, tissue, levels.array, ct.spacing, **_slicing(cfg))
         except ValueError as err:
             raise ValueError(f"{row['subject_id']}: {err}") from None
         out.append(SubjectSlices(row, slices))
@@ -90,6 +94,23 @@ def _paper_subjects(cfg):
         raise ValueError("data=paper needs data.root=DIR (data/, label/, train/val/test_label.json)")
     return [SubjectSlices(info, slices) for info, slices in read_paper_layout(
         cfg.root, int(cfg.image_size), tuple(cfg.export_window), float(cfg.pixel_mm))]
+
+
+def _tissue_labels(path, levels, ct, cfg):
+    """The subject's tissue labels, or, without a labels file, derived from its whole-vertebra masks."""
+    import os
+
+    from jmedseg.data.io import load_labels
+    from jmedseg.data.labels import tissue_from_vertebrae
+
+    if not os.path.isfile(path):
+        return tissue_from_vertebrae(levels.array, ct.spacing, tuple(cfg.levels), _level_map(cfg),
+                                     shell_mm=float(cfg.get("shell_mm", 2.0)))
+    labels = load_labels(path)
+    if labels.shape != ct.shape:
+        raise ValueError(f"{path}: shape {labels.shape} differs from the CT's {ct.shape}; "
+                         f"run `jmedseg check-data {cfg.root}`")
+    return labels.array
 
 
 BUILDERS = {"synthetic": _synthetic_subjects, "cohort": _cohort_subjects, "paper": _paper_subjects}

@@ -1,6 +1,7 @@
 """Integrity checks of a cohort folder (in the spirit of nnU-Net's dataset integrity check).
 
-Per subject: the files exist and load, CT / tissue labels / vertebra labels
+Per subject: the files exist and load (tissue labels may be missing: they are
+then derived from the vertebra masks), CT / tissue labels / vertebra labels
 share shape and affine, label values are in the declared sets, the spacing and
 the HU range are plausible for CT, there are no NaNs, and each chosen
 vertebra has enough cancellous voxels to fit a density.
@@ -9,11 +10,13 @@ import os
 
 import numpy as np
 
-from jmedseg.data.cohort import read_cohort, subject_paths
+from jmedseg.data.cohort import OPTIONAL, read_cohort, subject_paths
+from jmedseg.data.io import Volume, load_labels, load_volume
+from jmedseg.data.labels import tissue_from_vertebrae
 from jmedseg.data.phantom import CLASS_NAMES, LEVEL_IDS
 
 TISSUE_VALUES = frozenset(range(len(CLASS_NAMES)))
-IN_PLANE_MM = (0.2, 2.0)
+IN_PLANE_MM = (0.2, 3.0)   # up to 3 mm: volumes resampled for fast models (TotalSegmentator --fast)
 SLICE_MM = (0.3, 10.0)
 HU_RANGE = (-3100.0, 4000.0)   # padding down to -3024 is common; metal aside, bone stays below 3000
 AFFINE_TOL_MM = 1e-3
@@ -36,24 +39,31 @@ def _check_values(values, allowed, name, problems):
 
 def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"):
     """(table row, list of problems) for one subject of a cohort folder."""
-    from jmedseg.data.io import load_labels, load_volume
-
     sid = row["subject_id"]
     out = {"subject_id": sid}
     paths = subject_paths(root, sid)
-    missing = [os.path.basename(p) for p in paths.values() if not os.path.isfile(p)]
+    missing = [os.path.basename(p) for k, p in paths.items() if k not in OPTIONAL and not os.path.isfile(p)]
     if missing:
         return out, [f"missing file(s) {missing}"]
+    derived = not os.path.isfile(paths["labels"])
     try:
         ct = load_volume(paths["ct"], units=units)
-        labels, vertebrae = load_labels(paths["labels"]), load_labels(paths["vertebrae"])
+        vertebrae = load_labels(paths["vertebrae"])
+        labels = None if derived else load_labels(paths["labels"])
     except (OSError, ValueError) as err:
         return out, [str(err).replace(root + os.sep, "")]
     problems = []
     out.update(shape="x".join(map(str, ct.shape)), spacing_mm="x".join(f"{s:g}" for s in ct.spacing),
-               hu_min=float(ct.array.min()), hu_max=float(ct.array.max()))
-    _check_pair(ct, labels, "labels", problems)
+               hu_min=float(ct.array.min()), hu_max=float(ct.array.max()),
+               labels="derived" if derived else "file")
     _check_pair(ct, vertebrae, "vertebrae", problems)
+    if derived and not problems:  # the tissue classes training would derive from the vertebra masks
+        try:
+            labels = Volume(tissue_from_vertebrae(vertebrae.array, ct.spacing, levels), ct.affine, ct.spacing)
+        except ValueError as err:
+            return out, problems + [f"cannot derive tissue labels from vertebrae.nii.gz: {err}"]
+    elif not derived:
+        _check_pair(ct, labels, "labels", problems)
     if any(not IN_PLANE_MM[0] <= s <= IN_PLANE_MM[1] for s in ct.spacing[:2]) \
             or not SLICE_MM[0] <= ct.spacing[2] <= SLICE_MM[1]:
         problems.append(f"spacing {ct.spacing} mm is implausible for CT (pixel {IN_PLANE_MM} mm, "

@@ -7,7 +7,9 @@ Layout (written by `jmedseg phantom`, read by training, `check-data` and `measur
     DIR/<subject_id>/labels.nii.gz   tissue classes: 0 background, 1 cortical, 2 cancellous, 3 other bone
     DIR/<subject_id>/vertebrae.nii.gz  vertebra levels, TotalSegmentator v2 ids (29 L3, 30 L2, 31 L1, 32 T12)
 
-Real data laid out the same way works too; `true_density_hu` may then be empty.
+Real data laid out the same way works too: `true_density_hu` may be empty, and
+without labels.nii.gz the tissue classes are derived from whole-vertebra masks
+(`jmedseg.data.labels.tissue_from_vertebrae`), as TotalSegmentator gives them.
 """
 import csv
 import math
@@ -15,6 +17,7 @@ import os
 
 COLUMNS = ("subject_id", "age", "sex", "site", "true_density_hu")
 FILES = {"ct": "ct.nii.gz", "labels": "labels.nii.gz", "vertebrae": "vertebrae.nii.gz"}
+OPTIONAL = ("labels",)
 
 
 def subject_paths(root, subject_id):

@@ -16,6 +16,8 @@ cancellous bone of the L1 and L2 bodies (section 2), so `cancellous_region`:
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.data.phantom import CANCELLOUS, CORTICAL, OTHER_BONE
+
 # TotalSegmentator v2 vertebra ids (class map "total").
 TOTALSEG_V2_LEVELS = {"L5": 27, "L4": 28, "L3": 29, "L2": 30, "L1": 31, "T12": 32, "T11": 33}
 
@@ -86,3 +88,20 @@ def cancellous_region(mask, spacing, shell_mm=2.0, opening_mm=5.0, whole_vertebr
         raise ValueError(f"eroding a {shell_mm:g} mm shell leaves no cancellous voxel; lower shell_mm "
                          f"(voxel size {tuple(float(s) for s in spacing)} mm)")
     return region
+
+
+def tissue_from_vertebrae(vertebra_map, spacing, levels=("L1", "L2"), mapping=None, shell_mm=2.0,
+                          opening_mm=5.0):
+    """Tissue classes for the chosen levels of a whole-vertebra map, as in the phantom's labels.
+
+    Each level's body minus its `shell_mm` shell is CANCELLOUS, the shell CORTICAL,
+    the rest of the vertebra (posterior elements) OTHER_BONE; everything else 0.
+    """
+    vertebra_map = np.asarray(vertebra_map)
+    out = np.zeros(vertebra_map.shape, np.uint8)
+    for mask in select_levels(vertebra_map, levels, mapping).values():
+        body = vertebral_body(mask, spacing, opening_mm)
+        out[mask] = OTHER_BONE
+        out[body] = CORTICAL
+        out[erode_mm(body, spacing, shell_mm)] = CANCELLOUS
+    return out

@@ -250,7 +250,7 @@ def render_subject(density_hu, scanner, rng, spec=None, pose=None):
     ct = ndimage.gaussian_filter(ct, (sigma, sigma, 0.0), mode="nearest")
     _add_texture(ct, pure, marrow, vertebrae, density_hu, spec, px, rng)
     if scanner.noise_sd > 0:
-        ct += rng.normal(0.0, scanner.noise_sd, ct.shape).astype(np.float32)
+        ct += np.float32(scanner.noise_sd) * rng.standard_normal(ct.shape, dtype=np.float32)
     affine = np.diag([px, px, dz, 1.0])
     affine[:3, 3] = (x[0], y[0], 0.5 * dz)
     return PhantomVolume(ct.astype(np.float32), labels, vertebrae, affine, (px, px, dz))
