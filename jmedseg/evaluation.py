@@ -16,16 +16,11 @@ from tqdm import tqdm
 
 from jmedseg import agreement
 from jmedseg.backend import jt
-from jmedseg.density.johnson_su import DensityFitError, fit_johnson_su
+from jmedseg.density.estimators import ESTIMATORS, estimate
+from jmedseg.density.johnson_su import DensityFitError
 from jmedseg.metrics import case_scores, slice_scores
 from jmedseg.report import fmt, markdown_table, write_csv, write_json, write_text
 
-# Estimators of a region's density compared in the agreement table; the first is the paper's.
-DENSITY_ESTIMATORS = {
-    "jsu_mode": lambda v, what: fit_johnson_su(v, what).mode,
-    "mean": lambda v, what: float(np.mean(v)),
-    "median": lambda v, what: float(np.median(v)),
-}
 MIN_DENSITY_PIXELS = 50  # the Johnson SU fit's minimum; other estimators use the same so none is invented
 CASE_COLUMNS = ("subject_id", "fg_dice", "fg_iou", "fg_hd95", "density_ref_hu", "density_pred_hu",
                 "density_error_hu")
@@ -45,8 +40,11 @@ def predict(model, dataset, progress=False, desc="predict"):
     return np.concatenate(batches)
 
 
-def density_estimates(values, what, estimators=tuple(DENSITY_ESTIMATORS)):
-    """`{name: (value or NaN, note)}` for each estimator; too few pixels gives NaN, never a number."""
+def density_estimates(values, what, estimators=tuple(ESTIMATORS)):
+    """`{name: (value or NaN, note)}` for each estimator of `jmedseg.density.estimators`.
+
+    Too few pixels (an empty or nearly empty predicted mask) gives NaN and the reason, never a number.
+    """
     values = np.asarray(values, np.float64).ravel()
     out = {}
     for name in estimators:
@@ -55,7 +53,7 @@ def density_estimates(values, what, estimators=tuple(DENSITY_ESTIMATORS)):
                                        "no density (empty or nearly empty prediction)")
             continue
         try:
-            out[name] = (float(DENSITY_ESTIMATORS[name](values, what)), "")
+            out[name] = (float(estimate(name, values, what=what)), "")
         except DensityFitError as err:
             out[name] = (float("nan"), str(err))
     return out
@@ -113,7 +111,7 @@ def _case_densities(hu, ref, pred, cancellous_class, subject_id):
     ref_d = density_estimates(hu[ref == cancellous_class], f"reference mask of {subject_id}")
     pred_d = density_estimates(hu[pred == cancellous_class], f"predicted mask of {subject_id}")
     out = {}
-    for name in DENSITY_ESTIMATORS:
+    for name in ESTIMATORS:
         tag = "" if name == "jsu_mode" else f"_{name}"  # the paper's estimator keeps the plain names
         out[f"density{tag}_ref_hu"] = ref_d[name][0]
         out[f"density{tag}_pred_hu"] = pred_d[name][0]
@@ -126,7 +124,7 @@ def density_agreement(cases):
     """Agreement of predicted-mask vs reference-mask density over cases, one entry per estimator."""
     ages = [c.get("age", float("nan")) for c in cases]
     out = {}
-    for name in DENSITY_ESTIMATORS:
+    for name in ESTIMATORS:
         tag = "" if name == "jsu_mode" else f"_{name}"
         out[name] = agreement.agreement([c[f"density{tag}_pred_hu"] for c in cases],
                                         [c[f"density{tag}_ref_hu"] for c in cases], ages)

@@ -51,12 +51,12 @@ def model_meta(payload, checkpoint_path):
 
 
 def _slice_thicknesses(data_cfg):
-    """Slice thicknesses (mm) of the training sites when the data config names them, else None."""
-    sites = data_cfg.get("sites")
-    if not sites:
+    """Slice thicknesses (mm) the training volumes had, when known (the built-in phantom's sites), else None."""
+    if data_cfg.get("name") != "synthetic":
         return None
-    values = sorted({float(s.slice_mm) for s in sites.values() if s.get("slice_mm")})
-    return values or None
+    from jmedseg.data.phantom import SITES
+
+    return sorted({float(site.slice_mm) for site in SITES.values()})
 
 
 def export_model(checkpoint_path, out_path):

@@ -93,28 +93,37 @@ def model_grid(shape, spacing, meta, size_divisor):
     return resampled, padded
 
 
+def radiological_view(volume, inverse=False):
+    """`[x, y, z]` RAS+ volume -> `[z, rows, cols]` axial images (rows A->P, columns R->L), or back."""
+    if inverse:
+        return np.ascontiguousarray(np.transpose(volume[:, ::-1, ::-1], (2, 1, 0)))
+    return np.ascontiguousarray(np.transpose(volume, (2, 1, 0))[:, ::-1, ::-1])
+
+
 def segment_volume(model, meta, volume, batch_size=8, progress=False):
     """Label map `[x, y, z]` of `volume` (a `jmedseg.data.io.Volume` in HU) predicted slice by slice."""
     t0 = time.time()
     notes = geometry_warnings(volume, meta)
     for note in notes:
         warnings.warn(note, GeometryWarning, stacklevel=2)
-    hu = np.asarray(volume.array, np.float32)
-    nx, ny, nz = hu.shape
-    resampled, padded = model_grid((nx, ny), volume.spacing[:2], meta, getattr(model, "size_divisor", 32))
-    offset = [(p - r) // 2 for p, r in zip(padded, resampled)]
+    # the model's view of slice k: rows anterior -> posterior, columns right -> left (jmedseg.data.slices)
+    planes = radiological_view(np.asarray(volume.array, np.float32))
+    nz, nr, nc = planes.shape
+    spacing = (volume.spacing[1], volume.spacing[0])       # rows run along y, columns along x
+    resampled, padded = model_grid((nr, nc), spacing, meta, getattr(model, "size_divisor", 32))
+    r0, c0 = [(p - r) // 2 for p, r in zip(padded, resampled)]
+    inside = (slice(None), slice(None), slice(r0, r0 + resampled[0]), slice(c0, c0 + resampled[1]))
     windows = [tuple(w) for w in meta["windows"]]
-    labels = np.zeros(hu.shape, np.uint8)
+    planes_out = np.zeros(planes.shape, np.uint8)
     model.eval()
     with jt.no_grad():
         for start in tqdm(range(0, nz, batch_size), desc="segment", disable=not progress, leave=False):
-            ks = range(start, min(start + batch_size, nz))
-            batch = np.full((len(ks), *padded), PAD_HU, np.float32)
-            batch[:, offset[0]:offset[0] + resampled[0], offset[1]:offset[1] + resampled[1]] = \
-                resample_plane(np.moveaxis(hu[:, :, ks.start:ks.stop], -1, 0), resampled)
-            probs = nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()
-            probs = probs[:, :, offset[0]:offset[0] + resampled[0], offset[1]:offset[1] + resampled[1]]
-            labels[:, :, ks.start:ks.stop] = np.moveaxis(np.argmax(resample_plane(probs, (nx, ny)), axis=1), 0, -1)
+            stop = min(start + batch_size, nz)
+            batch = np.full((stop - start, *padded), PAD_HU, np.float32)
+            batch[inside[1:]] = resample_plane(planes[start:stop], resampled)
+            probs = nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()[inside]
+            planes_out[start:stop] = np.argmax(resample_plane(probs, (nr, nc)), axis=1)
+    labels = radiological_view(planes_out, inverse=True)
     names = list(meta["class_names"])
     counts = {name: int(np.count_nonzero(labels == c)) for c, name in enumerate(names)}
     return Segmentation(labels, names, counts, notes, time.time() - t0)
@@ -131,3 +140,31 @@ def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=Fals
     if out_path:
         save_like(volume, result.labels, out_path)
     return result, volume, meta
+
+
+class EmptyPredictionError(ValueError):
+    """The model found no cancellous bone, so no density can be measured (none is invented)."""
+
+
+def predicted_tissue(model, meta, volume, what="the CT", progress=False):
+    """Tissue map (jmedseg.data.phantom ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
+
+    Model classes are matched to tissue ids by name. Raises EmptyPredictionError
+    when no voxel is predicted cancellous.
+    """
+    from jmedseg.data import phantom
+
+    result = segment_volume(model, meta, volume, progress=progress)
+    tissue = np.zeros(result.labels.shape, np.uint8)
+    for c, name in enumerate(result.class_names):
+        tissue_id = phantom.CLASS_NAMES.index(name) if name in phantom.CLASS_NAMES else None
+        if tissue_id is None:
+            raise ValueError(f"model class {name!r} is not a tissue class {phantom.CLASS_NAMES}; "
+                             "measure needs a model trained on tissue labels")
+        tissue[result.labels == c] = tissue_id
+    if not np.any(tissue == phantom.CANCELLOUS):
+        raise EmptyPredictionError(
+            f"empty prediction: the model found no cancellous bone in {what} "
+            f"({', '.join(f'{k} {v}' for k, v in result.voxels_per_class.items())} voxels); "
+            "no density is reported. Check the CT's units, field of view and geometry warnings")
+    return tissue, result
