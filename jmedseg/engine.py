@@ -20,9 +20,12 @@ from jmedseg.losses import CEDiceLoss
 from jmedseg.metrics import segmentation_scores
 from jmedseg.registry import create_model
 from jmedseg.report import write_json, write_text
+from jmedseg.robustness import robustness_report
+from jmedseg.ssl import load_pretrained, use_pretraining_stage
+from jmedseg.stn import SpatialTransformer
 from jmedseg.tracking import make_tracker
 
-RESERVED_MODEL_KEYS = ("name",)
+RESERVED_MODEL_KEYS = ("name", "stn", "pretrained")  # options of every model, not of its builder
 
 
 def resolve_run_dir(cfg):
@@ -41,11 +44,27 @@ def model_kwargs(model_cfg):
             if k not in RESERVED_MODEL_KEYS}
 
 
+def assemble_model(name, in_channels, num_classes, kwargs, stn=False, pretrained=None):
+    """`create_model`, then the pretrained weights (model.pretrained) and the STN wrapper (model.stn)."""
+    model = create_model(name, in_channels=in_channels, num_classes=num_classes, **kwargs)
+    if pretrained:
+        load_pretrained(model, str(pretrained), name)
+    return SpatialTransformer(model) if stn else model
+
+
+def model_from_checkpoint(payload, in_channels, num_classes):
+    """The (possibly STN-wrapped) model a checkpoint was saved from, without its weights."""
+    kwargs = dict(payload["model_kwargs"])
+    stn = bool(kwargs.pop("stn", False))
+    return assemble_model(payload["model_name"], in_channels, num_classes, kwargs, stn=stn)
+
+
 def build_model(cfg):
-    in_channels = len(cfg.data.windows)
     kwargs = model_kwargs(cfg.model)
-    model = create_model(cfg.model.name, in_channels=in_channels, num_classes=int(cfg.data.num_classes), **kwargs)
-    return model, kwargs
+    stn = bool(cfg.model.get("stn", False))
+    model = assemble_model(cfg.model.name, len(cfg.data.windows), int(cfg.data.num_classes), kwargs,
+                           stn=stn, pretrained=cfg.model.get("pretrained"))
+    return model, {**kwargs, "stn": stn}  # checkpoints record stn: evaluate rebuilds the wrapper
 
 
 def count_parameters(model):
@@ -92,6 +111,7 @@ def train(cfg):
     run_dir = resolve_run_dir(cfg)
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     os.makedirs(ckpt_dir, exist_ok=True)
+    use_pretraining_stage(cfg, run_dir, model_kwargs(cfg.model))  # SAS stage 1 when pretrain != none
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
     jt.set_global_seed(int(cfg.seed))
@@ -182,7 +202,11 @@ def _test_and_report(model, split, cfg, run_dir, progress=False):
     result = evaluate_split_full(model, split, int(cfg.data.num_classes), names,
                                  names.index("cancellous"), progress=progress)
     write_evaluation(result, run_dir, names)
-    return {k: result[k] for k in ("summary", "cases", "agreement", "table")}
+    out = {k: result[k] for k in ("summary", "cases", "agreement", "table")}
+    if cfg.get("robustness"):
+        out["robustness"] = robustness_report(model, split, result, lambda m, s: evaluate_split_full(
+            m, s, int(cfg.data.num_classes), names, names.index("cancellous")), run_dir)
+    return out
 
 
 def evaluate(cfg):
@@ -193,11 +217,10 @@ def evaluate(cfg):
     ckpt, selection = select_checkpoint(cfg.ckpt, cfg.get("select_by", "best_val"), cfg.get("select_mode", "max"))
     payload = load_checkpoint(ckpt)
     saved = OmegaConf.create(payload["config_yaml"])
-    model = create_model(payload["model_name"], in_channels=len(saved.data.windows),
-                         num_classes=int(saved.data.num_classes), **payload["model_kwargs"])
+    model = model_from_checkpoint(payload, len(saved.data.windows), int(saved.data.num_classes))
     load_weights(model, payload)
     data_cfg = cfg.data if cfg.get("data") is not None else saved.data
-    eval_cfg = OmegaConf.merge(saved, {"data": data_cfg})
+    eval_cfg = OmegaConf.merge(saved, {"data": data_cfg, "robustness": bool(cfg.get("robustness"))})
     run_dir = resolve_run_dir(cfg)
     split = build_splits(eval_cfg.data, batch_size=int(saved.trainer.batch_size), splits=("test",))["test"]
     test = _test_and_report(model, split, eval_cfg, run_dir, progress=True)

@@ -21,12 +21,14 @@ def collect_sweep(sweep_dir):
             with open(overrides_file) as f:
                 overrides = " ".join(line.strip()[2:] for line in f if line.startswith("- "))
         test = (m.get("test") or {}).get("summary", {})
+        distorted = ((m.get("test") or {}).get("robustness") or {}).get("summary", {})  # robustness=true
         hist = m.get("history") or [{}]
         rows.append({
             "job": os.path.basename(job_dir), "overrides": overrides,
             "params": m.get("params", ""), "steps": m.get("steps", ""),
             "best_val": m.get("best_val"), "test_fg_dice": test.get("fg_dice_mean"),
-            "test_fg_iou": test.get("fg_iou_mean"), "density_mae_hu": test.get("density_mae_hu"),
+            "test_fg_iou": test.get("fg_iou_mean"), "test_fg_dice_distorted": distorted.get("fg_dice_distorted_mean"),
+            "density_mae_hu": test.get("density_mae_hu"),
             "step_time_s": hist[-1].get("step_time_s"), "train_time_s": m.get("train_time_s"),
         })
     return rows

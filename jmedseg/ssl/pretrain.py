@@ -1,0 +1,99 @@
+"""Stage 1 of SAS training (paper supplement B.2.4): contrastive pretraining of the encoder.
+
+`pretrain(cfg, run_dir, model_kwargs)` trains MoCo (jmedseg.ssl.moco) on
+random views of the training slices, without labels, and writes into run_dir:
+`encoder.ckpt` (the encoder weights), `metrics.json` and `loss_curve.csv`.
+`python pretrain.py` runs it alone; `python train.py pretrain=moco` runs it
+first and fine-tunes from its encoder (`use_pretraining_stage`).
+"""
+import os
+import time
+
+import numpy as np
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from jmedseg.backend import device_name, jt, nn
+from jmedseg.data.build import build_splits
+from jmedseg.data.datasets import window_hu
+from jmedseg.registry import create_model
+from jmedseg.report import write_csv, write_json, write_text
+from jmedseg.ssl.moco import MoCo
+from jmedseg.ssl.views import ViewSpec, two_views
+from jmedseg.ssl.weights import save_encoder
+
+ENCODER_FILE = "encoder.ckpt"
+
+
+def _training_slices(cfg):
+    """Windowed training slices `[N, C, H, W]`; labels are not used."""
+    ds = build_splits(cfg.data, seed=int(cfg.seed), splits=("train",))["train"].dataset
+    return np.stack([window_hu(im, ds.windows) for im in ds.images_hu]).astype(np.float32)
+
+
+def pretrain(cfg, run_dir, model_kwargs):
+    """MoCo pretraining of `cfg.model`'s encoder with the settings in `cfg.pretrain`."""
+    p = cfg.pretrain
+    if p.method != "moco":
+        raise ValueError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
+    os.makedirs(run_dir, exist_ok=True)
+    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
+    jt.set_global_seed(int(cfg.seed))
+    rng = np.random.default_rng(int(cfg.seed))
+
+    images = _training_slices(cfg)
+    batch = int(p.batch_size)
+    if not 2 <= batch <= len(images):
+        raise ValueError(f"pretrain.batch_size={batch} must be between 2 and the {len(images)} training slices")
+    backbone = create_model(cfg.model.name, in_channels=images.shape[1],
+                            num_classes=int(cfg.data.num_classes), **model_kwargs)
+    moco = MoCo(backbone, int(p.projection_dim), p.projection_hidden, int(p.queue_size),
+                float(p.momentum), float(p.temperature), seed=int(cfg.seed))
+    optimizer = nn.Adam(moco.query.parameters(), lr=float(p.lr), weight_decay=float(p.weight_decay))
+    views = ViewSpec(**{k: tuple(v) if k == "crop_scale" else v
+                        for k, v in OmegaConf.to_container(p.views, resolve=True).items()})
+
+    history, t_start = [], time.time()
+    moco.query.train()
+    bar = tqdm(range(int(p.steps)), desc="pretrain (MoCo)", disable=not p.progress, leave=False)
+    for step in bar:
+        chosen = images[rng.choice(len(images), size=batch, replace=False)]
+        x_query, x_key = two_views(rng, chosen, views)
+        loss, accuracy = moco.loss(jt.array(x_query), jt.array(x_key))
+        optimizer.step(loss)
+        history.append({"step": step + 1, "loss": float(loss.item()), "positive_top1": accuracy})
+        if not np.isfinite(history[-1]["loss"]):
+            raise FloatingPointError(f"contrastive loss became {history[-1]['loss']} at step {step + 1}; "
+                                     "lower pretrain.lr")
+        bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", top1=f"{accuracy:.2f}")
+
+    path = os.path.join(run_dir, ENCODER_FILE)
+    saved = save_encoder(path, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]), config_yaml,
+                         extra={"method": "moco", "history": history})
+    write_csv(os.path.join(run_dir, "loss_curve.csv"), history)
+    window = max(1, len(history) // 10)  # mean over the first and last tenth of the steps
+    result = {"run_dir": run_dir, "encoder": path, "device": device_name(), "model": cfg.model.name,
+              "steps": len(history), "train_slices": int(len(images)), "encoder_tensors": len(saved),
+              "loss_first": float(np.mean([h["loss"] for h in history[:window]])),
+              "loss_last": float(np.mean([h["loss"] for h in history[-window:]])),
+              "time_s": time.time() - t_start, "history": history}
+    write_json(os.path.join(run_dir, "metrics.json"), result)
+    print(f"[jmedseg] pretrained {cfg.model.name} encoder ({len(saved)} tensors) for {len(history)} steps: "
+          f"loss {result['loss_first']:.3f} -> {result['loss_last']:.3f}, {result['time_s']:.0f} s -> {path}")
+    return result
+
+
+def use_pretraining_stage(cfg, run_dir, model_kwargs):
+    """Before supervised training: run `cfg.pretrain` and point `cfg.model.pretrained` at its encoder.
+
+    Nothing happens with pretrain=none or when model.pretrained is already set;
+    an encoder already in `<run_dir>/pretrain` (a resumed run) is reused.
+    """
+    if cfg.get("pretrain") is None or cfg.pretrain.method == "none" or cfg.model.get("pretrained"):
+        return
+    stage_dir = os.path.join(run_dir, "pretrain")
+    path = os.path.join(stage_dir, ENCODER_FILE)
+    if not os.path.isfile(path):
+        pretrain(cfg, stage_dir, model_kwargs)
+    cfg.model.pretrained = path
