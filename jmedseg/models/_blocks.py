@@ -5,6 +5,7 @@ inputs and fails the same clear way, and it defines the uniform encoder-feature
 API that contrastive pretraining (SAS, paper supplement B.2.1) relies on.
 """
 from jmedseg.backend import jt, nn
+from jmedseg.models._fused import BatchNormReLU
 
 
 class SegmentationModel(nn.Module):
@@ -62,8 +63,7 @@ class ConvBNReLU(nn.Sequential):
         super().__init__(
             nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
                       dilation=dilation, groups=groups, bias=False),
-            nn.BatchNorm2d(out_ch),
-            nn.ReLU(),
+            BatchNormReLU(out_ch),  # one CPU kernel for both (models/_fused.py); same state dict keys
         )
 
 
@@ -93,3 +93,13 @@ def segmentation_head(in_ch, num_classes):
 
 def concat(tensors):
     return jt.concat(tensors, dim=1)
+
+
+def pool2x2(x, op="max"):
+    """2x2 pooling with stride 2 ("max" or "mean"). Jittor's pooling refuses a map no larger than
+    its kernel, so a 2x2 map (the /16 scale of a 32-pixel input) could not be pooled to 1x1."""
+    n, c, h, w = x.shape
+    if h % 2 or w % 2:
+        raise ValueError(f"2x2 pooling needs an even height and width, got {h}x{w}")
+    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    return blocks.max(dims=(3, 5)) if op == "max" else blocks.mean(dims=(3, 5))

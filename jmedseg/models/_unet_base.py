@@ -8,7 +8,7 @@ residual, squeeze-excited), in an optional attention gate on each skip and in
 how they up- and down-sample; `SkipUNet` takes those as arguments.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
+from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, concat, pool2x2, segmentation_head, upsample_like
 
 
 class MultiScaleModel(SegmentationModel):
@@ -25,7 +25,7 @@ def pooled_encode(stages, x):
     """Apply `stages` in turn with 2x2 max pooling between them; every stage's output, finest first."""
     feats = [stages[0](x)]
     for stage in stages[1:]:
-        feats.append(stage(nn.max_pool2d(feats[-1], 2, 2)))
+        feats.append(stage(pool2x2(feats[-1])))
     return feats
 
 
@@ -87,7 +87,7 @@ class SkipUNet(MultiScaleModel):
         for down in self.downs:
             y = skips[-1]
             if self.downsample == "maxpool":
-                y = nn.max_pool2d(y, 2, 2)
+                y = pool2x2(y)
             skips.append(down(y))
         return skips
 

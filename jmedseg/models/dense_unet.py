@@ -12,7 +12,7 @@ same-scale encoder feature, 3x3 conv-BN-ReLU. The paper's encoder is DenseNet-16
 DenseNet-121 layout (width 64, growth 32, blocks 6-12-24-16).
 """
 from jmedseg.backend import jt, nn
-from jmedseg.models._blocks import ConvBNReLU, segmentation_head, upsample_like
+from jmedseg.models._blocks import ConvBNReLU, pool2x2, segmentation_head, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel
 from jmedseg.registry import register_model
 
@@ -37,10 +37,16 @@ def dense_block(in_ch, n_layers, growth_rate):
     return nn.Sequential(*layers), in_ch + n_layers * growth_rate
 
 
-def transition(in_ch):
-    out_ch = in_ch // 2
-    return nn.Sequential(nn.BatchNorm2d(in_ch), nn.ReLU(), nn.Conv2d(in_ch, out_ch, 1, bias=False),
-                         nn.AvgPool2d(2, 2)), out_ch
+class Transition(nn.Module):
+    """BN-ReLU-conv1x1 halving the channels (DenseNet compression 0.5), then 2x2 average pooling."""
+
+    def __init__(self, in_ch):
+        super().__init__()
+        self.out_channels = in_ch // 2
+        self.reduce = nn.Sequential(nn.BatchNorm2d(in_ch), nn.ReLU(), nn.Conv2d(in_ch, self.out_channels, 1, bias=False))
+
+    def execute(self, x):
+        return pool2x2(self.reduce(x), op="mean")
 
 
 class DenseUNet(MultiScaleModel):
@@ -58,8 +64,8 @@ class DenseUNet(MultiScaleModel):
             self.blocks.append(block)
             skip_chans.append(ch)
             if k < len(block_layers) - 1:
-                trans, ch = transition(ch)
-                self.transitions.append(trans)
+                self.transitions.append(Transition(ch))
+                ch = self.transitions[-1].out_channels
         self.final_norm = nn.Sequential(nn.BatchNorm2d(ch), nn.ReLU())
         self.feature_channels = ch
         # Decoder: at each finer scale, y = conv(up(y) + lateral(skip)); channels follow the encoder's.

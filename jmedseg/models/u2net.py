@@ -13,7 +13,7 @@ The paper trains on all seven outputs; here the fused map is returned.
 Channel counts scale with `width` (64 in the paper).
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, concat, upsample_like
+from jmedseg.models._blocks import ConvBNReLU, concat, pool2x2, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode
 from jmedseg.registry import register_model
 
@@ -40,7 +40,7 @@ class RSU(nn.Module):
         for k, conv in enumerate(self.encoder):
             # Pool between the first L-1 encoder layers (not before the first or the dilated bottom).
             if 0 < k < len(self.encoder) - 1 and not self.dilated:
-                y = nn.max_pool2d(y, 2, 2)
+                y = pool2x2(y)
             y = conv(y)
             feats.append(y)
         y = feats.pop()

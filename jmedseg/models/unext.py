@@ -12,7 +12,7 @@ convolutional stages, each up-sampling bilinearly and adding the encoder
 feature. Channels are width x (1, 2, 8, 10, 16): 16-32-128-160-256 in the paper.
 """
 from jmedseg.backend import jt, nn
-from jmedseg.models._blocks import segmentation_head, upsample
+from jmedseg.models._blocks import pool2x2, segmentation_head, upsample
 from jmedseg.models._unet_base import MultiScaleModel
 from jmedseg.registry import register_model
 
@@ -95,7 +95,7 @@ class UNeXt(MultiScaleModel):
         feats = []
         y = x
         for stage in self.conv_stages:
-            y = nn.relu(nn.max_pool2d(stage(y), 2, 2))
+            y = nn.relu(pool2x2(stage(y)))
             feats.append(y)
         for stage in self.token_stages:
             y = stage(y)
