@@ -45,25 +45,25 @@ class ResNetEncoder(nn.Module):
 
     Strides of the returned maps: 2 (stem), 4, 8, 16, 32 at `output_stride=32`;
     the last one or two stages stay at 8 or 16 when `output_stride` asks so.
-    `channels` lists their channel counts.
+    `channels` lists their channel counts. Fewer entries in `layers` build
+    fewer stages (a hybrid that hands the stride-16 map to a transformer
+    needs three).
     """
 
     def __init__(self, in_channels, width=64, layers=(2, 2, 2, 2), output_stride=32):
         super().__init__()
         if output_stride not in (8, 16, 32):
             raise ValueError(f"output_stride must be 8, 16 or 32, got {output_stride}")
-        if len(layers) != 4 or min(layers) < 1:
-            raise ValueError(f"layers must give four stage depths >= 1, got {layers}")
-        self.channels = [width, width, 2 * width, 4 * width, 8 * width]
+        if not 1 <= len(layers) <= 4 or min(layers) < 1:
+            raise ValueError(f"layers must give one to four stage depths >= 1, got {layers}")
+        self.channels = [width] + [width * 2**max(0, i - 1) for i in range(1, len(layers) + 1)]
         self.stem = ConvBNReLU(in_channels, width, kernel_size=7, stride=2)
-        # Stage 3 and 4 trade stride for dilation when the output stride is below 32.
-        dilated = {32: (1, 1), 16: (1, 2), 8: (2, 4)}[output_stride]
-        self.stages = nn.ModuleList([
-            resnet_stage(width, width, layers[0]),
-            resnet_stage(width, 2 * width, layers[1], stride=2),
-            resnet_stage(2 * width, 4 * width, layers[2], stride=1 if dilated[0] > 1 else 2, dilation=dilated[0]),
-            resnet_stage(4 * width, 8 * width, layers[3], stride=1 if dilated[1] > 1 else 2, dilation=dilated[1]),
-        ])
+        # Stages 3 and 4 trade stride for dilation when the output stride is below 32.
+        dilations = {32: (1, 1, 1, 1), 16: (1, 1, 1, 2), 8: (1, 1, 2, 4)}[output_stride]
+        self.stages = nn.ModuleList()
+        for i, (blocks, dilation) in enumerate(zip(layers, dilations)):
+            stride = 1 if i == 0 or dilation > 1 else 2
+            self.stages.append(resnet_stage(self.channels[i], self.channels[i + 1], blocks, stride, dilation))
 
     def execute(self, x):
         features = [self.stem(x)]
