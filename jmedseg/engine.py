@@ -96,6 +96,13 @@ def _resume_path(cfg, run_dir):
     return path
 
 
+def train_step(model, loss_fn, optimizer, x, y):
+    """One optimisation step; returns the loss as a Jittor Var, not yet fetched to the host."""
+    loss = loss_fn(model(x), y)
+    optimizer.step(loss)
+    return loss
+
+
 def validate(model, split, cfg):
     preds = predict(model, split.dataset)
     ref = np.stack(split.dataset.labels)
@@ -159,8 +166,7 @@ def train(cfg):
             losses, t0 = [], time.time()
             for x, y in bar:
                 optimizer.lr = learning_rate(t_cfg, step, total_steps)
-                loss = loss_fn(model(x), y)
-                optimizer.step(loss)
+                loss = train_step(model, loss_fn, optimizer, x, y)
                 losses.append(float(loss.item()))
                 if not math.isfinite(losses[-1]):
                     raise FloatingPointError(f"loss became {losses[-1]} at step {step}; lower trainer.lr")
