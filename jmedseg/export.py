@@ -97,12 +97,11 @@ def read_model_file(path):
 def load_model_file(path):
     """The Jittor model of a `.jmed` file, in eval mode, and its metadata."""
     from jmedseg.checkpoint import load_weights
-    from jmedseg.registry import create_model
+    from jmedseg.engine import model_from_checkpoint
 
     meta, state = read_model_file(path)
-    model = create_model(meta["model_name"], in_channels=meta["in_channels"],
-                         num_classes=meta["num_classes"], **meta["model_kwargs"])
-    load_weights(model, {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"],
-                         "state": state})
+    payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}
+    model = model_from_checkpoint(payload, meta["in_channels"], meta["num_classes"])  # STN wrapper included
+    load_weights(model, payload)
     model.eval()
     return model, meta
