@@ -11,12 +11,42 @@ Deviations: a small ResNet (basic blocks, ResNet-18 depths by default) instead
 of ResNet-101/152, and no auxiliary loss on stage 3 (Section 3.4): the training
 engine optimises one output; the auxiliary branch is a training aid only.
 """
-from jmedseg.backend import nn
+import numpy as np
+
+from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import ResNetSegmenter
 from jmedseg.registry import register_model
 
 PYRAMID_BINS = (1, 2, 3, 6)
+
+
+def bin_averages(size, bins):
+    """(bins, size) matrix whose row i averages the pixels of bin i: [floor(i s / b), ceil((i + 1) s / b))."""
+    weights = np.zeros((bins, size), dtype="float32")
+    for i in range(bins):
+        start, stop = (i * size) // bins, -(-(i + 1) * size // bins)
+        weights[i, start:stop] = 1.0 / (stop - start)
+    return jt.array(weights)
+
+
+def adaptive_avg_pool(x, bins):
+    """Average pooling to a bins x bins grid, also when the map is smaller than the grid.
+
+    Jittor's `AdaptiveAvgPool2d` fails on a map smaller than the grid (a 4x4 map
+    into 6x6 bins, from a 32-pixel input); two small matrix products do it exactly.
+    """
+    h, w = x.shape[2:]
+    return jt.matmul(jt.matmul(bin_averages(h, bins), x), bin_averages(w, bins).transpose())
+
+
+class AdaptiveAvgPool(nn.Module):
+    def __init__(self, bins):
+        super().__init__()
+        self.bins = bins
+
+    def execute(self, x):
+        return adaptive_avg_pool(x, self.bins)
 
 
 class PyramidPooling(nn.Module):
@@ -26,7 +56,7 @@ class PyramidPooling(nn.Module):
         super().__init__()
         level_ch = max(1, in_ch // len(bins))
         self.levels = nn.ModuleList([
-            nn.Sequential(nn.AdaptiveAvgPool2d(b), ConvBNReLU(in_ch, level_ch, kernel_size=1)) for b in bins
+            nn.Sequential(AdaptiveAvgPool(b), ConvBNReLU(in_ch, level_ch, kernel_size=1)) for b in bins
         ])
         self.out_channels = in_ch + level_ch * len(bins)
 

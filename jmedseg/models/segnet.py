@@ -9,7 +9,7 @@ indices stored by its encoder stage (Section 3, Figure 3), which keeps boundary
 detail without storing the encoder feature maps. `width` is the first stage's
 channels (64 in the paper); the stages use 1, 2, 4, 8, 8 times that.
 """
-from jmedseg.backend import nn
+from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, segmentation_head
 from jmedseg.registry import register_model
 
@@ -20,6 +20,31 @@ STAGE_WIDTH_FACTORS = (1, 2, 4, 8, 8)
 def conv_stack(channels):
     """ConvBNReLU layers through the channel counts `channels[0] -> ... -> channels[-1]`."""
     return nn.Sequential(*[ConvBNReLU(a, b) for a, b in zip(channels[:-1], channels[1:])])
+
+
+def windows_2x2(x):
+    """(N, C, H, W) -> (N, C, H/2, W/2, 4): the four pixels of each 2x2 window, row by row."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+
+
+def max_pool_with_switches(x):
+    """2x2 max pooling that also returns where each maximum was (0-3 within its window).
+
+    The paper stores exactly these "max-pooling indices" (2 bits per window,
+    Section 3). Written here because Jittor's pooling refuses a map no larger
+    than its kernel, and a 32-pixel input reaches a 2x2 map.
+    """
+    windows = windows_2x2(x)
+    switches, _ = jt.argmax(windows, dim=4)
+    return windows.max(dim=4), switches
+
+
+def unpool_with_switches(y, switches):
+    """Place each value at its recorded position in a 2x2 window, zeros elsewhere."""
+    n, c, h, w = y.shape
+    scattered = y.unsqueeze(4) * (switches.unsqueeze(4) == jt.arange(4).reshape(1, 1, 1, 1, 4))
+    return scattered.reshape(n, c, h, w, 2, 2).permute(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * h, 2 * w)
 
 
 class SegNet(SegmentationModel):
@@ -37,16 +62,14 @@ class SegNet(SegmentationModel):
             conv_stack([c_enc] * depth + [c_out])
             for c_enc, c_out, depth in zip(widths, outs, VGG16_STAGE_DEPTHS)
         ])
-        self.pool = nn.MaxPool2d(2, 2, return_indices=True)
-        self.unpool = nn.MaxUnpool2d(2, 2)
         self.head = segmentation_head(width, num_classes)
 
     def encode(self, x):
         """The pooled output of the last stage and, per stage, its pooling indices."""
         indices = []
         for encoder in self.encoders:
-            x, idx = self.pool(encoder(x))
-            indices.append(idx)
+            x, switches = max_pool_with_switches(encoder(x))
+            indices.append(switches)
         return x, indices
 
     def encoder_features(self, x):
@@ -55,7 +78,7 @@ class SegNet(SegmentationModel):
     def segment(self, x):
         y, indices = self.encode(x)
         for decoder, idx in zip(reversed(self.decoders), reversed(indices)):
-            y = decoder(self.unpool(y, idx))
+            y = decoder(unpool_with_switches(y, idx))
         return self.head(y)
 
 
