@@ -176,3 +176,22 @@ def test_real_sample_l1_density_next_to_mean_and_median_of_the_same_region():
     assert row["l1_median_hu"] == float(np.median(values)) == 105.0
     # right-skewed trabecular values: the Johnson SU mode lies below the median, the median below the mean
     assert 60.0 < row["l1_jsu_mode_hu"] < row["l1_median_hu"] < row["l1_mean_hu"]
+
+
+def test_best_run_of_a_sweep_is_selected_by_a_configurable_metric(run, tmp_path):
+    import shutil
+
+    from jmedseg.evaluation import select_checkpoint
+
+    for job, dice, mae in (("0_lr=0.01", 0.61, 4.0), ("1_lr=0.001", 0.72, 6.5)):
+        (tmp_path / job / "checkpoints").mkdir(parents=True)
+        shutil.copy(run["dir"] / "checkpoints" / "best.ckpt", tmp_path / job / "checkpoints" / "best.ckpt")
+        metrics = {"best_val": dice, "test": {"summary": {"fg_dice_mean": dice, "density_mae_hu": mae}}}
+        (tmp_path / job / "metrics.json").write_text(json.dumps(metrics))
+    path, info = select_checkpoint(tmp_path, "test_fg_dice", "max")
+    assert path == str(tmp_path / "1_lr=0.001" / "checkpoints" / "best.ckpt") and info["value"] == 0.72
+    path, info = select_checkpoint(tmp_path, "density_mae_hu", "min")
+    assert info["job"] == "0_lr=0.01" and info["n_jobs"] == 2
+    assert select_checkpoint(run["dir"])[0] == str(run["dir"] / "checkpoints" / "best.ckpt")
+    with pytest.raises(ValueError, match="select_by='dice' is not a sweep column; choose one of"):
+        select_checkpoint(tmp_path, "dice")
