@@ -75,12 +75,15 @@ def pretrain(cfg, run_dir, model_kwargs):
     window = max(1, len(history) // 10)  # mean over the first and last tenth of the steps
     result = {"run_dir": run_dir, "encoder": path, "device": device_name(), "model": cfg.model.name,
               "steps": len(history), "train_slices": int(len(images)), "encoder_tensors": len(saved),
+              # InfoNCE of embeddings that tell nothing apart; MoCo's random initial queue starts below it
+              "chance_loss": float(np.log(1 + int(p.queue_size))),
               "loss_first": float(np.mean([h["loss"] for h in history[:window]])),
               "loss_last": float(np.mean([h["loss"] for h in history[-window:]])),
               "time_s": time.time() - t_start, "history": history}
     write_json(os.path.join(run_dir, "metrics.json"), result)
     print(f"[jmedseg] pretrained {cfg.model.name} encoder ({len(saved)} tensors) for {len(history)} steps: "
-          f"loss {result['loss_first']:.3f} -> {result['loss_last']:.3f}, {result['time_s']:.0f} s -> {path}")
+          f"loss {result['loss_first']:.3f} -> {result['loss_last']:.3f} (chance {result['chance_loss']:.3f}), "
+          f"{result['time_s']:.0f} s -> {path}")
     return result
 
 
