@@ -103,3 +103,15 @@ def pool2x2(x, op="max"):
         raise ValueError(f"2x2 pooling needs an even height and width, got {h}x{w}")
     blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
     return blocks.max(dims=(3, 5)) if op == "max" else blocks.mean(dims=(3, 5))
+
+
+class ConvBN(nn.Sequential):
+    """Convolution + batch norm without activation: residual branches, shortcuts, linear bottlenecks."""
+
+    def __init__(self, in_ch, out_ch, kernel_size=1, stride=1, dilation=1, groups=1):
+        padding = dilation * (kernel_size - 1) // 2
+        super().__init__(
+            nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
+                      dilation=dilation, groups=groups, bias=False),
+            nn.BatchNorm2d(out_ch),
+        )

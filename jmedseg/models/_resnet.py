@@ -12,7 +12,7 @@ Section 3.2 "dilated network"): the deep stages keep a finer grid while their
 receptive field still grows.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, upsample_like
+from jmedseg.models._blocks import ConvBN, ConvBNReLU, SegmentationModel, upsample_like
 
 
 class BasicBlock(nn.Module):
@@ -21,16 +21,12 @@ class BasicBlock(nn.Module):
     def __init__(self, in_ch, out_ch, stride=1, dilation=1):
         super().__init__()
         self.conv1 = ConvBNReLU(in_ch, out_ch, stride=stride, dilation=dilation)
-        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=dilation, dilation=dilation, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_ch)
-        self.shortcut = None
-        if stride != 1 or in_ch != out_ch:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(out_ch))
+        self.conv2 = ConvBN(out_ch, out_ch, 3, dilation=dilation)
+        self.shortcut = ConvBN(in_ch, out_ch, stride=stride) if stride != 1 or in_ch != out_ch else None
 
     def execute(self, x):
         identity = x if self.shortcut is None else self.shortcut(x)
-        return nn.relu(self.bn2(self.conv2(self.conv1(x))) + identity)
+        return nn.relu(self.conv2(self.conv1(x)) + identity)
 
 
 def resnet_stage(in_ch, out_ch, blocks, stride=1, dilation=1):

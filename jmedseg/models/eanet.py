@@ -16,7 +16,7 @@ Deviation: a small ResNet (basic blocks, ResNet-18 depths by default) instead
 of ResNet-101, trained from scratch.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, segmentation_head
+from jmedseg.models._blocks import ConvBN, ConvBNReLU, segmentation_head
 from jmedseg.models._resnet import ResNetSegmenter
 from jmedseg.registry import register_model
 
@@ -27,7 +27,7 @@ class ExternalAttention(nn.Module):
         self.conv_in = nn.Conv2d(channels, channels, 1)
         self.memory_key = nn.Conv2d(channels, memory_units, 1, bias=False)   # M_k, a linear layer per pixel
         self.memory_value = nn.Conv2d(memory_units, channels, 1, bias=False)  # M_v
-        self.conv_out = nn.Sequential(nn.Conv2d(channels, channels, 1, bias=False), nn.BatchNorm2d(channels))
+        self.conv_out = ConvBN(channels, channels)
 
     def execute(self, x):
         n, _, h, w = x.shape

@@ -18,15 +18,9 @@ branches (Section 3.2, Table 1):
 with it in the paper's proportions.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, segmentation_head, upsample_like
+from jmedseg.models._blocks import ConvBN, ConvBNReLU, SegmentationModel, segmentation_head, upsample_like
 from jmedseg.models.pspnet import PyramidPooling
 from jmedseg.registry import register_model
-
-
-def conv_bn(in_ch, out_ch, kernel_size=1, stride=1, groups=1):
-    """Convolution + batch norm, no activation (linear bottleneck output)."""
-    return nn.Sequential(nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2,
-                                   groups=groups, bias=False), nn.BatchNorm2d(out_ch))
 
 
 class DepthwiseSeparableConv(nn.Sequential):
@@ -45,7 +39,7 @@ class InvertedResidual(nn.Module):
         self.residual = stride == 1 and in_ch == out_ch
         self.block = nn.Sequential(ConvBNReLU(in_ch, hidden, kernel_size=1),
                                    ConvBNReLU(hidden, hidden, stride=stride, groups=hidden),
-                                   conv_bn(hidden, out_ch))
+                                   ConvBN(hidden, out_ch))  # linear: no ReLU on the bottleneck
 
     def execute(self, x):
         y = self.block(x)
@@ -75,8 +69,8 @@ class FastSCNN(SegmentationModel):
             pyramid,
             ConvBNReLU(pyramid.out_channels, c128, kernel_size=1),
         )
-        self.fuse_high = conv_bn(c64, c128)
-        self.fuse_low = nn.Sequential(ConvBNReLU(c128, c128, dilation=4, groups=c128), conv_bn(c128, c128))
+        self.fuse_high = ConvBN(c64, c128)
+        self.fuse_low = nn.Sequential(ConvBNReLU(c128, c128, dilation=4, groups=c128), ConvBN(c128, c128))
         self.classifier = nn.Sequential(DepthwiseSeparableConv(c128, c128), DepthwiseSeparableConv(c128, c128),
                                         nn.Dropout(0.1), segmentation_head(c128, num_classes))
 

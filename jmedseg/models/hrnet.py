@@ -22,14 +22,9 @@ paper's stage 1 uses bottleneck blocks, here basic blocks. The deepest encoder
 feature map is the lowest-resolution branch of the last stage.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
+from jmedseg.models._blocks import ConvBN, ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import BasicBlock
 from jmedseg.registry import register_model
-
-
-def conv_bn(in_ch, out_ch, kernel_size, stride=1):
-    return nn.Sequential(nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2, bias=False),
-                         nn.BatchNorm2d(out_ch))
 
 
 class Downsample(nn.Sequential):
@@ -37,7 +32,7 @@ class Downsample(nn.Sequential):
 
     def __init__(self, in_ch, out_ch, steps):
         layers = [ConvBNReLU(in_ch, in_ch, stride=2) for _ in range(steps - 1)]
-        super().__init__(*layers, conv_bn(in_ch, out_ch, 3, stride=2))
+        super().__init__(*layers, ConvBN(in_ch, out_ch, 3, stride=2))
 
 
 class HighResolutionModule(nn.Module):
@@ -53,7 +48,7 @@ class HighResolutionModule(nn.Module):
                 if i == j:
                     row.append(nn.Identity())
                 elif i > j:
-                    row.append(conv_bn(c_in, c_out, 1))  # then bilinear up-sampling to branch j
+                    row.append(ConvBN(c_in, c_out))  # then bilinear up-sampling to branch j
                 else:
                     row.append(Downsample(c_in, c_out, j - i))
             self.fuse.append(row)
