@@ -162,8 +162,9 @@ class _Level:
     ry: float
 
 
-def _stack_levels(spec, scale, z_start):
-    levels, z = [], z_start + 0.5 * spec.vertebrae[0].disc_below
+def _stack_levels(spec, scale):
+    """Bodies and discs from the bottom up, starting with half the lowest disc; returns (levels, top)."""
+    levels, z = [], 0.5 * spec.vertebrae[0].disc_below
     for i, v in enumerate(spec.vertebrae):
         h = v.height * scale
         levels.append(_Level(v, z, z + h, v.half_width * scale, v.half_depth * scale))
@@ -224,7 +225,7 @@ def render_subject(density_hu, scanner, rng, spec=None, pose=None):
     pose = pose if pose is not None else Pose.random(rng, spec)
     px, dz = scanner.pixel_mm, scanner.slice_mm
     shrink = 2.0 * scanner.blur_fwhm_mm / 2.355  # pure cancellous stays 2 sigma of blur inside the shell
-    levels, z_top = _stack_levels(spec, pose.scale, 0.0)
+    levels, z_top = _stack_levels(spec, pose.scale)
     nx, ny = (int(round(f / px)) for f in spec.fov_mm)
     nz = int(np.ceil(z_top / dz))
     x = (np.arange(nx) - (nx - 1) / 2) * px
@@ -237,7 +238,7 @@ def render_subject(density_hu, scanner, rng, spec=None, pose=None):
     pure = np.zeros(ct.shape, bool)
     marrow = np.zeros(ct.shape, np.float32)  # fraction of each voxel that is cancellous bone
     cos, sin = np.cos(pose.rotation_rad), np.sin(pose.rotation_rad)
-    z_shift = pose.shift_mm[2] * 0.5
+    z_shift = pose.shift_mm[2]  # moves the slice grid against the anatomy: another partial-volume phase
     for k in range(nz):
         zc = (k + 0.5) * dz + z_shift
         lev = min(levels, key=lambda l: max(l.z0 - zc, 0.0, zc - l.z1))  # the body nearest the slice
