@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 
 from jmedseg.density.johnson_su import DensityFitError, fit_johnson_su, johnson_su_mode
-from jmedseg.data.phantom import SliceSpec, cancellous_values
+from jmedseg.data.phantom import PhantomSpec, cancellous_values
 
 
 def test_mode_of_known_distribution_within_1_hu():
     rng = np.random.default_rng(1)
-    values = cancellous_values(rng, 200_000, 150.0, SliceSpec())
+    values = cancellous_values(rng, 200_000, 150.0, PhantomSpec())
     assert abs(fit_johnson_su(values).mode - 150.0) < 1.0
 
 

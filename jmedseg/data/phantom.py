@@ -102,7 +102,6 @@ class PhantomSpec:
     vertebrae: tuple = field(default=VERTEBRAE)
 
 
-SliceSpec = PhantomSpec  # old name, still used by tests/test_density_basic.py
 
 
 def cancellous_values(rng, n, density_hu, spec):
