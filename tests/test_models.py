@@ -16,8 +16,10 @@ from jmedseg.registry import create_model, list_models
 from tests.conftest import CONF, compose_config
 
 MODEL_CONF = os.path.join(CONF, "model")
-# Width-like options and the tiny value each takes in these tests (only keys a config already has are set).
-TINY_OPTIONS = {"width": 4, "growth_rate": 4, "block_layers": [1, 1, 1, 1]}
+# Width-like options and the tiny value each takes in these tests (only keys a config already has are set),
+# and per-stage block counts, which become one block per stage (the number of stages is kept).
+TINY_OPTIONS = {"width": 4, "growth_rate": 4, "stem_channels": 8, "memory_units": 8, "embed_dim": 32}
+TINY_BLOCK_COUNTS = ("layers", "block_layers")
 BATCH, SIZE = 2, 64
 
 
@@ -27,7 +29,9 @@ def config_names():
 
 def tiny_kwargs(name):
     options = model_kwargs(OmegaConf.load(os.path.join(MODEL_CONF, f"{name}.yaml")))
-    return {**options, **{k: v for k, v in TINY_OPTIONS.items() if k in options}}
+    tiny = {k: v for k, v in TINY_OPTIONS.items() if k in options}
+    tiny.update({k: [1] * len(options[k]) for k in TINY_BLOCK_COUNTS if k in options})
+    return {**options, **tiny}
 
 
 def tiny_model(name, in_channels, num_classes):
@@ -57,8 +61,8 @@ def test_config_instantiates_through_the_registry(name):
 
 
 @pytest.mark.parametrize("name", list_models())
-def test_forward_features_and_one_training_step(name):
-    """3 input channels, 4 classes: output shape, finite logits, encoder features, one Adam step."""
+def test_forward_features_and_training_steps(name):
+    """3 input channels, 4 classes: output shape, finite logits, encoder features, two Adam steps."""
     model = tiny_model(name, in_channels=3, num_classes=4)
     x = jt.randn(BATCH, 3, SIZE, SIZE)
     target = jt.array(np.random.default_rng(0).integers(0, 4, size=(BATCH, SIZE, SIZE)).astype("int32"))
@@ -78,6 +82,8 @@ def test_forward_features_and_one_training_step(name):
     loss = nn.cross_entropy_loss(logits, target)
     optimizer.step(loss)
     assert np.isfinite(loss.item())
+    # A second step: layers behind a zero-initialised gate (DANet's alpha) only get a gradient once it moved.
+    optimizer.step(nn.cross_entropy_loss(model(x), target))
     unchanged = [i for i, (p, b) in enumerate(zip(params, before)) if np.array_equal(p.numpy(), b)]
     # A few may legitimately stay (a tiny squeeze-excitation bottleneck whose ReLUs are all off), not more.
     assert len(unchanged) <= 0.1 * len(params), (
