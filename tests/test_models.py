@@ -103,3 +103,17 @@ def test_one_channel_two_classes_and_size_check(name):
         model(jt.randn(1, 1, 48, 48))
     with pytest.raises(ValueError, match="input channel"):
         model(jt.randn(1, 3, 32, 32))
+
+
+
+def test_unetpp_deep_supervision_averages_one_head_per_top_node():
+    jt.set_global_seed(0)
+    model = create_model("unetpp", in_channels=1, num_classes=2, width=4, depth=3, deep_supervision=True)
+    model.eval()
+    x = jt.randn(1, 1, 32, 32)
+    tops = model.top_nodes(x)
+    assert len(model.heads) == len(tops) == 3
+    expected = sum(head(node).numpy() for head, node in zip(model.heads, tops)) / 3
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-4, atol=1e-5)
+    single = create_model("unetpp", in_channels=1, num_classes=2, width=4, depth=3)
+    assert len(single.heads) == 1

@@ -97,7 +97,7 @@ class MultiResUNet(MultiScaleModel):
     def segment(self, x):
         feats = self.encode(x)
         y = feats.pop()
-        for k, (up, block) in enumerate(zip(self.ups, self.decoder)):
+        for up, block in zip(self.ups, self.decoder):
             skip = self.res_paths[len(feats) - 1](feats.pop())
             y = block(concat([upsample_like(up(y), skip), skip]))
         return self.head(y)

@@ -35,15 +35,20 @@ class UNetPlusPlus(MultiScaleModel):
     def encode(self, x):
         return pooled_encode(self.encoder, x)
 
-    def segment(self, x):
+    def top_nodes(self, x):
+        """X[0][1], ..., X[0][depth]: the full-resolution nodes the heads read."""
         grid = [[node] for node in self.encode(x)]  # grid[i][j] = X[i][j]
         for j in range(1, self.depth + 1):
             for i in range(self.depth - j + 1):
                 below = upsample_like(grid[i + 1][j - 1], grid[i][0])
                 grid[i].append(self.nested[i][j - 1](concat(grid[i] + [below])))
+        return grid[0][1:]
+
+    def segment(self, x):
+        tops = self.top_nodes(x)
         if not self.deep_supervision:
-            return self.heads[0](grid[0][self.depth])
-        outputs = [head(grid[0][j + 1]) for j, head in enumerate(self.heads)]
+            return self.heads[0](tops[-1])
+        outputs = [head(node) for head, node in zip(self.heads, tops)]
         return sum(outputs[1:], outputs[0]) / len(outputs)
 
 
