@@ -36,6 +36,11 @@ def resnet_stage(in_ch, out_ch, blocks, stride=1, dilation=1):
     return nn.Sequential(*layers)
 
 
+def require_four_stages(layers):
+    if len(layers) != 4:
+        raise ValueError(f"this model's ResNet needs four stage depths (ResNet-18: 2, 2, 2, 2), got layers={layers}")
+
+
 class ResNetEncoder(nn.Module):
     """Stem + four residual stages; `execute` returns the five feature maps, finest first.
 
@@ -79,6 +84,7 @@ class ResNetSegmenter(SegmentationModel):
 
     def __init__(self, in_channels, num_classes, width=64, layers=(2, 2, 2, 2), output_stride=8):
         super().__init__(in_channels, num_classes)
+        require_four_stages(layers)
         self.encoder = ResNetEncoder(in_channels, width=width, layers=layers, output_stride=output_stride)
         self.feature_channels = self.encoder.channels[-1]
 

@@ -19,7 +19,7 @@ engine optimises one output); the backbone trains from scratch.
 """
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
-from jmedseg.models._resnet import ResNetEncoder
+from jmedseg.models._resnet import ResNetEncoder, require_four_stages
 from jmedseg.registry import register_model
 
 
@@ -57,6 +57,7 @@ class FeatureFusion(nn.Module):
 class BiSeNet(SegmentationModel):
     def __init__(self, in_channels, num_classes, width=64, layers=(2, 2, 2, 2)):
         super().__init__(in_channels, num_classes)
+        require_four_stages(layers)
         self.spatial_path = nn.Sequential(ConvBNReLU(in_channels, width, stride=2),
                                           ConvBNReLU(width, 2 * width, stride=2),
                                           ConvBNReLU(2 * width, 4 * width, stride=2))

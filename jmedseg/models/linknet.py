@@ -20,7 +20,7 @@ are not used: the encoder trains from scratch.
 """
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel
-from jmedseg.models._resnet import ResNetEncoder
+from jmedseg.models._resnet import ResNetEncoder, require_four_stages
 from jmedseg.registry import register_model
 
 
@@ -79,6 +79,9 @@ class LinkNet(SegmentationModel):
     def __init__(self, in_channels, num_classes, width=64, layers=(2, 2, 2, 2), center=None,
                  final="linknet", center_channels=None):
         super().__init__(in_channels, num_classes)
+        if final not in ("linknet", "dlinknet"):
+            raise ValueError(f"final must be 'linknet' or 'dlinknet', got {final!r}")
+        require_four_stages(layers)
         self.encoder = ResNetEncoder(in_channels, width=width, layers=layers)
         chans = self.encoder.channels[1:]  # strides 4, 8, 16, 32
         self.feature_channels = chans[-1]
@@ -93,11 +96,9 @@ class LinkNet(SegmentationModel):
         if final == "linknet":
             self.final = nn.Sequential(DeconvBNReLU(width, half), ConvBNReLU(half, half),
                                        nn.ConvTranspose2d(half, num_classes, 2, stride=2))
-        elif final == "dlinknet":
+        else:
             self.final = nn.Sequential(DeconvBNReLU(width, half, kernel_size=4), ConvBNReLU(half, half),
                                        nn.Conv2d(half, num_classes, 3, padding=1))
-        else:
-            raise ValueError(f"final must be 'linknet' or 'dlinknet', got {final!r}")
 
     def encoder_features(self, x):
         return self.encoder(x)[-1]
