@@ -2,12 +2,14 @@
 import hydra
 
 from jmedseg.cli_report import print_train_summary
-from jmedseg.engine import train
+from jmedseg.engine import is_main_process, train
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
 def main(cfg):
     result = train(cfg)
+    if not is_main_process():  # under `mpirun -np N` rank 0 reports for all
+        return None
     print_train_summary(result)
     return result.get("best_val")
 

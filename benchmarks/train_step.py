@@ -3,7 +3,8 @@
 Same network (benchmarks/torch_reference.py holds the twins; before timing,
 jmedseg's initial weights are loaded into the twin and the logits compared),
 same batch (4 x 1 x 128 x 128, 3 classes), same loss (CE + soft Dice), Adam,
-same number of threads. Each framework runs in its own worker process (one
+same number of threads and the same OpenMP wait policy (jmedseg's default,
+PASSIVE: spinning waiters made both frameworks 5-7x slower on a busy machine). Each framework runs in its own worker process (one
 process holding both runtimes can clash over OpenMP and oneDNN); the parent
 alternates blocks of steps between them, so load from other programs hits
 both alike, and reports medians over all timed steps.
@@ -139,8 +140,9 @@ def worker(framework, model_name, state_path, threads, warmup):
 # ---- parent ----
 
 class Worker:
-    def __init__(self, framework, model_name, state_path, threads, warmup):
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    def __init__(self, framework, model_name, state_path, threads, warmup, wait_policy):
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+                   OMP_WAIT_POLICY=wait_policy)
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--models", model_name,
                "--state", state_path, "--threads", str(threads), "--warmup", str(warmup)]
         self.framework = framework
@@ -168,7 +170,7 @@ def torch_available():
     return importlib.util.find_spec("torch") is not None
 
 
-def measure(model_name, rounds, steps, threads, warmup, with_torch):
+def measure(model_name, rounds, steps, threads, warmup, with_torch, wait_policy):
     """Median step time per framework, in seconds, with alternating blocks of `steps` steps.
 
     Returns None (after printing why) when a worker cannot build the model.
@@ -178,7 +180,7 @@ def measure(model_name, rounds, steps, threads, warmup, with_torch):
         workers, info = {}, {}
         # the torch twin loads the weights the Jittor worker saved, so they start in turn
         for fw in ("jittor", "torch") if with_torch else ("jittor",):
-            workers[fw] = Worker(fw, model_name, state, threads, warmup)
+            workers[fw] = Worker(fw, model_name, state, threads, warmup, wait_policy)
             reply = workers[fw].receive()
             if "skip" in reply:
                 print(f"skipping {model_name}: {reply['skip']}")
@@ -200,15 +202,17 @@ def measure(model_name, rounds, steps, threads, warmup, with_torch):
 
 
 def format_table(rows, with_torch):
-    head = "| model | params | Jittor s/step | PyTorch s/step | Jittor / PyTorch | max logit diff |"
-    lines = [head, "|" + "---|" * 6]
+    head = ("| model | params | Jittor s/step | PyTorch s/step | Jittor / PyTorch | "
+            "CPU s/step Jittor / PyTorch | max logit diff |")
+    lines = [head, "|" + "---|" * 7]
     for name, res in rows:
         j = res["jittor"]
         if with_torch:
             t = res["torch"]
-            torch_cols = (f"{t['median_s']:.3f}", f"{j['median_s'] / t['median_s']:.2f}", f"{t['max_logit_diff']:.1e}")
+            torch_cols = (f"{t['median_s']:.3f}", f"**{j['median_s'] / t['median_s']:.2f}**",
+                          f"{j['cpu_s']:.3f} / {t['cpu_s']:.3f}", f"{t['max_logit_diff']:.1e}")
         else:
-            torch_cols = ("no torch", "-", "-")
+            torch_cols = ("no torch", "-", f"{j['cpu_s']:.3f} / -", "-")
         lines.append(f"| {name} | {j['params']:,} | {j['median_s']:.3f} | " + " | ".join(torch_cols) + " |")
     return "\n".join(lines)
 
@@ -220,6 +224,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=5, help="timed steps per block")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (Jittor compiles here)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--wait-policy", choices=("PASSIVE", "ACTIVE"), default="PASSIVE",
+                        help="OMP_WAIT_POLICY for both frameworks")
     parser.add_argument("--worker", choices=("jittor", "torch"), help=argparse.SUPPRESS)
     parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -231,10 +237,11 @@ def main(argv=None):
         print("PyTorch is not installed: timing Jittor only (`pip install -e .[bench]` adds the reference).")
     rows = []
     for name in args.models:
-        result = measure(name, args.rounds, args.steps, args.threads, args.warmup, with_torch)
+        result = measure(name, args.rounds, args.steps, args.threads, args.warmup, with_torch, args.wait_policy)
         if result is not None:
             rows.append((name, result))
-    print(f"train step, batch {BATCH} x {IN_CHANNELS} x {SIZE} x {SIZE}, Adam, {args.threads} threads, "
+    print(f"train step, batch {BATCH} x {IN_CHANNELS} x {SIZE} x {SIZE}, Adam, {args.threads} threads "
+          f"(OMP_WAIT_POLICY={args.wait_policy}), "
           f"median of {args.rounds * args.steps} steps after {args.warmup} warm-up steps "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs)")
     print(format_table(rows, with_torch))

@@ -23,7 +23,7 @@ from jmedseg.report import write_json, write_text
 from jmedseg.robustness import robustness_report
 from jmedseg.ssl import load_pretrained, use_pretraining_stage
 from jmedseg.stn import SpatialTransformer
-from jmedseg.tracking import make_tracker
+from jmedseg.tracking import NullTracker, make_tracker
 
 RESERVED_MODEL_KEYS = ("name", "stn", "pretrained")  # options of every model, not of its builder
 
@@ -96,6 +96,11 @@ def _resume_path(cfg, run_dir):
     return path
 
 
+def is_main_process():
+    """False on MPI ranks other than 0: they train their shard but write nothing."""
+    return not jt.in_mpi or jt.rank == 0
+
+
 def train_step(model, loss_fn, optimizer, x, y):
     """One optimisation step; returns the loss as a Jittor Var, not yet fetched to the host."""
     loss = loss_fn(model(x), y)
@@ -117,11 +122,16 @@ def train(cfg):
     check_onednn()
     run_dir = resolve_run_dir(cfg)
     ckpt_dir = os.path.join(run_dir, "checkpoints")
-    os.makedirs(ckpt_dir, exist_ok=True)
+    main = is_main_process()  # under `mpirun -np N` data parallel: Jittor shards batches, averages grads
+    if main:
+        os.makedirs(ckpt_dir, exist_ok=True)
     use_pretraining_stage(cfg, run_dir, model_kwargs(cfg.model))  # SAS stage 1 when pretrain != none
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
-    write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
-    jt.set_global_seed(int(cfg.seed))
+    if main:
+        write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
+    # one seed on every MPI rank: each rank builds the same initial weights (Jittor's first
+    # data-parallel step uses every rank's own weights before it broadcasts rank 0's)
+    jt.set_global_seed(int(cfg.seed), different_seed_for_mpi=False)
     np.random.seed(int(cfg.seed))
 
     t_cfg = cfg.trainer
@@ -149,7 +159,7 @@ def train(cfg):
     total_steps = int(t_cfg.epochs) * steps_per_epoch
     if t_cfg.max_steps:
         total_steps = min(total_steps, int(t_cfg.max_steps))
-    tracker = make_tracker(cfg.logger, run_dir, OmegaConf.to_container(cfg, resolve=True))
+    tracker = make_tracker(cfg.logger, run_dir, OmegaConf.to_container(cfg, resolve=True)) if main else NullTracker()
     save = lambda path, epoch: save_checkpoint(
         path, model, cfg.model.name, kwargs, config_yaml, epoch=epoch, step=step, best_score=best,
         optimizer=optimizer, extra={"history": history})
@@ -162,11 +172,13 @@ def train(cfg):
             model.train()
             train_ds.set_epoch(epoch)
             bar = tqdm(train_ds, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{t_cfg.epochs}",
-                       disable=not t_cfg.progress, leave=False)
+                       disable=not (t_cfg.progress and main), leave=False)
             losses, t0 = [], time.time()
             for x, y in bar:
                 optimizer.lr = learning_rate(t_cfg, step, total_steps)
                 loss = train_step(model, loss_fn, optimizer, x, y)
+                if jt.in_mpi:  # log the loss of the whole batch, not of this rank's shard
+                    loss = loss.mpi_all_reduce("mean")
                 losses.append(float(loss.item()))
                 if not math.isfinite(losses[-1]):
                     raise FloatingPointError(f"loss became {losses[-1]} at step {step}; lower trainer.lr")
@@ -175,6 +187,8 @@ def train(cfg):
                 if step >= total_steps:
                     break
             epoch_time = time.time() - t0
+            if not main:
+                continue
             val = validate(model, data["val"], cfg)
             record = {"epoch": epoch + 1, "step": step, "train_loss": float(np.mean(losses)),
                       "step_time_s": epoch_time / max(1, len(losses)), "lr": optimizer.lr,
@@ -189,7 +203,10 @@ def train(cfg):
             print(f"[jmedseg] epoch {epoch + 1}: loss {record['train_loss']:.4f}, val {monitor} "
                   f"{score:.4f} (best {best:.4f}), {record['step_time_s']:.3f} s/step")
 
+        if not main:
+            return {"run_dir": run_dir, "rank": jt.rank, "steps": step}
         result = {"run_dir": run_dir, "device": device_name(), "model": cfg.model.name,
+                  "processes": jt.world_size if jt.in_mpi else 1,
                   "params": count_parameters(model), "train_time_s": time.time() - t_start,
                   "steps": step, "history": history,
                   "best_val": best, "best_checkpoint": os.path.join(ckpt_dir, "best.ckpt")}
