@@ -27,7 +27,8 @@ class DepthwiseSeparableConv(nn.Sequential):
     """3x3 depthwise then 1x1 pointwise convolution, each with BN and ReLU (MobileNet)."""
 
     def __init__(self, in_ch, out_ch, stride=1):
-        super().__init__(ConvBNReLU(in_ch, in_ch, stride=stride, groups=in_ch), ConvBNReLU(in_ch, out_ch, kernel_size=1))
+        super().__init__(ConvBNReLU(in_ch, in_ch, stride=stride, groups=in_ch),
+                         ConvBNReLU(in_ch, out_ch, kernel_size=1))
 
 
 class InvertedResidual(nn.Module):
