@@ -137,9 +137,12 @@ def plot_density_vs_age(ages, measured, reference, path, units="HU"):
     """Density against age from both measurements, with their least-squares lines (paper Figure 1 style)."""
     fig, ax = _pyplot().subplots(figsize=(5, 4), dpi=120)
     ages = np.asarray(ages, float)
-    for values, label, colour in ((reference, "reference mask", "tab:grey"), (measured, "predicted mask", "tab:blue")):
+    # reference as open rings, predicted as dots inside them: both stay visible when they agree
+    for values, label, colour, style in ((reference, "reference mask", "tab:grey", dict(s=42, facecolors="none")),
+                                         (measured, "predicted mask", "tab:blue", dict(s=10))):
         a, d, _ = paired(ages, values)
-        ax.scatter(a, d, s=18, color=colour, label=f"{label}: slope {age_slope(a, d):.2f} {units}/year")
+        ax.scatter(a, d, edgecolors=colour, color=colour, label=f"{label}: slope {age_slope(a, d):.2f} {units}/year",
+                   **style)
         if a.size >= 3 and np.ptp(a) > 0:
             k, z = np.polyfit(a, d, 1)
             grid = np.array([a.min(), a.max()])

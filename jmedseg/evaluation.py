@@ -177,7 +177,7 @@ def agreement_table(agreements):
     cols = ("n", "mae", "bias", "loa_low", "loa_high", "icc_a1", "ccc", "pearson_r",
             "age_slope_measured", "age_slope_reference")
     return markdown_table([{"estimator": name, **{c: a[c] for c in cols}} for name, a in agreements.items()],
-                          digits=3)
+                          digits=4)
 
 
 def write_evaluation(result, run_dir, class_names):
@@ -193,8 +193,8 @@ def write_evaluation(result, run_dir, class_names):
     pred = [c["density_pred_hu"] for c in cases]
     agreement.plot_bland_altman(
         pred, ref, os.path.join(run_dir, "bland_altman.png"),
-        title=f"density (Johnson SU mode), predicted vs reference mask: n = {paper['n']}, "
-              f"bias {fmt(paper['bias'], 2)} HU")
+        title=f"density (Johnson SU mode), predicted vs reference mask\nn = {paper['n']}, "
+              f"bias {fmt(paper['bias'], 2)} HU, 95 % limits {fmt(paper['loa_low'], 2)} to {fmt(paper['loa_high'], 2)}")
     agreement.plot_density_vs_age([c.get("age", float("nan")) for c in cases], pred, ref,
                                   os.path.join(run_dir, "density_vs_age.png"))
     report = "\n\n".join([
