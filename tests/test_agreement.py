@@ -60,3 +60,24 @@ def test_plots_are_written(tmp_path):
     plot_density_vs_age([40, 50, 60, 70], ref + 2, ref, tmp_path / "age.png")
     for name in ("ba.png", "age.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_agreement_command_joins_two_density_files(tmp_path):
+    import json
+
+    from jmedseg.cli import main
+
+    (tmp_path / "ref.csv").write_text("subject_id,age,density_hu\na,40,200\nb,50,175\nc,60,150\nd,70,125\n")
+    # b could not be measured (empty), e is not in the reference: both left out
+    (tmp_path / "pred.csv").write_text("subject_id,density_hu,note\na,202,\nb,,empty prediction\nc,152,\n"
+                                       "d,127,\ne,99,\n")
+    out = tmp_path / "out"
+    assert main(["agreement", "--measured", str(tmp_path / "pred.csv"), "--reference", str(tmp_path / "ref.csv"),
+                 "--out", str(out)]) == 0
+    stats = json.loads((out / "agreement.json").read_text())
+    assert stats["n"] == 3 and stats["n_dropped"] == 1 and stats["only_in_one_file"] == 1
+    assert stats["bias"] == 2.0 and stats["sd_diff"] == 0.0
+    assert stats["age_slope_reference"] == pytest.approx(-2.5) and stats["age_slope_measured"] == pytest.approx(-2.5)
+    assert (out / "bland_altman.png").is_file() and (out / "density_vs_age.png").is_file()
+    assert main(["agreement", "--measured", str(tmp_path / "pred.csv"), "--reference", str(tmp_path / "ref.csv"),
+                 "--column", "l1_mean_hu"]) == 2

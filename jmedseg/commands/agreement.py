@@ -1,0 +1,62 @@
+"""`jmedseg agreement --measured A.csv --reference B.csv`: agreement of two density measurements per subject.
+
+E.g. densities from `jmedseg measure --model` (predicted masks) against `jmedseg measure`
+on reference masks: Bland-Altman bias and limits, ICC(A,1), Lin's CCC, Pearson r, and the
+age slopes from both (jmedseg/agreement.py).
+"""
+import csv
+import math
+import os
+
+NAME = "agreement"
+HELP = "compare two densities.csv files subject by subject (Bland-Altman, ICC, CCC, age slopes)"
+
+
+def add_arguments(parser):
+    parser.add_argument("--measured", required=True, help="densities.csv of the method under test")
+    parser.add_argument("--reference", required=True, help="densities.csv of the reference method")
+    parser.add_argument("--column", default="density_hu", help="value column to compare (default density_hu)")
+    parser.add_argument("--out", help="folder for agreement.json, agreement.md and the two figures")
+
+
+def _read(path, column):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "subject_id" not in rows[0] or column not in rows[0]:
+        raise ValueError(f"{path} needs the columns subject_id and {column}; it has {list(rows[0]) if rows else 'no rows'}")
+    return {r["subject_id"]: r for r in rows}
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return math.nan  # empty: the subject could not be measured
+
+
+def run(args):
+    from jmedseg import agreement
+    from jmedseg.report import markdown_table, write_json, write_text
+
+    measured, reference = _read(args.measured, args.column), _read(args.reference, args.column)
+    ids = [s for s in reference if s in measured]
+    if not ids:
+        raise ValueError(f"no subject_id is in both {args.measured} and {args.reference}")
+    x = [_number(measured[s][args.column]) for s in ids]
+    y = [_number(reference[s][args.column]) for s in ids]
+    ages = [_number(reference[s].get("age") or measured[s].get("age")) for s in ids]
+    stats = agreement.agreement(x, y, ages if any(math.isfinite(a) for a in ages) else None)
+    stats["only_in_one_file"] = len(set(measured) ^ set(reference))
+    table = markdown_table([{"statistic": k, "value": v} for k, v in stats.items()], digits=4)
+    print(table)
+    if args.out:
+        write_json(os.path.join(args.out, "agreement.json"), stats)
+        write_text(os.path.join(args.out, "agreement.md"), table + "\n")
+        agreement.plot_bland_altman(x, y, os.path.join(args.out, "bland_altman.png"),
+                                    title=f"{args.column}: n = {stats['n']}, bias {stats['bias']:.2f}")
+        if "age_slope_measured" in stats:
+            agreement.plot_density_vs_age(ages, x, y, os.path.join(args.out, "density_vs_age.png"))
+        print(f"wrote {args.out}/agreement.json, agreement.md, bland_altman.png")
+    return 0
