@@ -65,6 +65,7 @@ def test_key_encoder_follows_the_ema_rule(name, kwargs):
     after = moco.key.state_dict()
     stats = [k for k in query if k.endswith(("running_mean", "running_var"))]
     assert stats, "batch-norm statistics expected in both models"
+    assert all(np.abs(before[k] - query[k]).max() > 0.1 for k in query if k not in stats)  # own copies
     for k in query:
         expected = query[k] if k in stats else 0.9 * before[k] + 0.1 * query[k]
         np.testing.assert_allclose(after[k].numpy(), expected, rtol=1e-5, atol=1e-6, err_msg=k)
