@@ -113,5 +113,5 @@ class ConvBN(nn.Sequential):
         super().__init__(
             nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
                       dilation=dilation, groups=groups, bias=False),
-            nn.BatchNorm2d(out_ch),
+            BatchNormReLU(out_ch, relu=False),  # batch norm alone, with the fast CPU kernels
         )
