@@ -76,12 +76,6 @@ def slice_spacings(dataset):
     return [tuple(np.broadcast_to(s, (2,))[-2:]) for s in arr], "mm"
 
 
-def evaluate_split(model, split, num_classes, class_names, cancellous_class, progress=False):
-    """Per-case rows and the summary (means and SDs over cases); see `evaluate_split_full` for more."""
-    result = evaluate_split_full(model, split, num_classes, class_names, cancellous_class, progress)
-    return result["cases"], result["summary"]
-
-
 def evaluate_split_full(model, split, num_classes, class_names, cancellous_class, progress=False):
     """Cases, slices, summary and density agreement of `model` on `split` (a `SplitData`)."""
     ds = split.dataset

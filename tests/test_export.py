@@ -56,7 +56,9 @@ def _write_case(folder, planes, pixel_mm, vertebra_id=L1):
 def _case(run):
     """The first test subject whose predicted mask had a density, with its slice indices."""
     ds, cases = run["split"].dataset, run["result"]["test"]["cases"]
-    case = next(c for c in cases if math.isfinite(c["density_pred_hu"]))
+    measured = [c for c in cases if math.isfinite(c["density_pred_hu"])]
+    assert measured, "the test model predicts no cancellous bone in any test subject: train it longer (SMALL)"
+    case = measured[0]
     sel = [i for i, s in enumerate(ds.subject_ids) if s == case["subject_id"]]
     return case, sel
 
