@@ -73,7 +73,7 @@ def slice_spacings(dataset):
         return [tuple(np.broadcast_to(arr, (2,)))] * n, "mm"
     if arr.shape[0] != n:
         raise ValueError(f"dataset.spacing_mm has {arr.shape[0]} entries for {n} slices")
-    return [tuple(np.broadcast_to(s, (2,))[-2:]) for s in arr], "mm"
+    return [tuple(np.broadcast_to(s, (2,))) for s in arr], "mm"
 
 
 def evaluate_split_full(model, split, num_classes, class_names, cancellous_class, progress=False):
@@ -101,15 +101,20 @@ def evaluate_split_full(model, split, num_classes, class_names, cancellous_class
     return {"cases": cases, "slices": slices, "summary": summary, "agreement": density_agreement(cases)}
 
 
+def density_key(estimator, which):
+    """Case column of an estimator's density: `density_pred_hu` for the paper's, `density_mean_pred_hu`, ..."""
+    tag = "" if estimator == "jsu_mode" else f"_{estimator}"  # the paper's estimator keeps the plain names
+    return f"density{tag}_{which}_hu"
+
+
 def _case_densities(hu, ref, pred, cancellous_class, subject_id):
     ref_d = density_estimates(hu[ref == cancellous_class], f"reference mask of {subject_id}")
     pred_d = density_estimates(hu[pred == cancellous_class], f"predicted mask of {subject_id}")
     out = {}
     for name in ESTIMATORS:
-        tag = "" if name == "jsu_mode" else f"_{name}"  # the paper's estimator keeps the plain names
-        out[f"density{tag}_ref_hu"] = ref_d[name][0]
-        out[f"density{tag}_pred_hu"] = pred_d[name][0]
-        out[f"density{tag}_error_hu"] = pred_d[name][0] - ref_d[name][0]
+        out[density_key(name, "ref")] = ref_d[name][0]
+        out[density_key(name, "pred")] = pred_d[name][0]
+        out[density_key(name, "error")] = pred_d[name][0] - ref_d[name][0]
     out["density_note"] = "; ".join(sorted({note for _, note in (*ref_d.values(), *pred_d.values()) if note}))
     return out
 
@@ -119,9 +124,8 @@ def density_agreement(cases):
     ages = [c.get("age", float("nan")) for c in cases]
     out = {}
     for name in ESTIMATORS:
-        tag = "" if name == "jsu_mode" else f"_{name}"
-        out[name] = agreement.agreement([c[f"density{tag}_pred_hu"] for c in cases],
-                                        [c[f"density{tag}_ref_hu"] for c in cases], ages)
+        out[name] = agreement.agreement([c[density_key(name, "pred")] for c in cases],
+                                        [c[density_key(name, "ref")] for c in cases], ages)
     return out
 
 

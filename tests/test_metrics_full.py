@@ -89,3 +89,23 @@ def test_case_hd95_is_inf_when_a_slice_misses_the_class():
     assert s["hd95_class1"] == math.inf and s["dice_class1"] == 2 * 4 / (2 * 4 + 4)
     with pytest.raises(ValueError, match="2 spacings for 1 slices"):
         case_scores(pred[:1], ref[:1], 2, spacings=[1.0, 1.0])
+
+
+def test_summary_leaves_inf_and_nan_out_and_counts_inf():
+    from jmedseg.evaluation import summarize
+
+    rows = [{"subject_id": "a", "fg_hd95": 1.0, "density_error_hu": 1.0, "density_pred_hu": 101.0},
+            {"subject_id": "b", "fg_hd95": 3.0, "density_error_hu": -3.0, "density_pred_hu": 97.0},
+            {"subject_id": "c", "fg_hd95": math.inf, "density_error_hu": math.nan, "density_pred_hu": math.nan}]
+    s = summarize(rows)
+    assert s["fg_hd95_mean"] == 2.0 and s["fg_hd95_sd"] == pytest.approx(math.sqrt(2)) and s["fg_hd95_n_inf"] == 1
+    assert s["density_mae_hu"] == 2.0 and s["n_density_failed"] == 1 and "density_pred_hu_n_inf" not in s
+
+
+def test_too_few_predicted_pixels_give_no_density():
+    from jmedseg.evaluation import density_estimates
+
+    out = density_estimates(np.arange(49.0), "predicted mask of s1")
+    assert all(math.isnan(v) for v, _ in out.values())
+    assert "49 cancellous pixels < 50, no density" in out["jsu_mode"][1]
+    assert density_estimates(np.arange(60.0), "x")["median"] == (29.5, "")
