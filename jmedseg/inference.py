@@ -142,6 +142,9 @@ def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=Fals
     return result, volume, meta
 
 
+_REPORTED = set()  # geometry warnings already given by predicted_tissue in this process
+
+
 class EmptyPredictionError(ValueError):
     """The model found no cancellous bone, so no density can be measured (none is invented)."""
 
@@ -149,12 +152,20 @@ class EmptyPredictionError(ValueError):
 def predicted_tissue(model, meta, volume, what="the CT", progress=False):
     """Tissue map (jmedseg.data.phantom ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
 
-    Model classes are matched to tissue ids by name. Raises EmptyPredictionError
-    when no voxel is predicted cancellous.
+    Model classes are matched to tissue ids by name. Each distinct geometry
+    warning is given once per process (and always kept in the returned
+    `Segmentation.warnings`). Raises EmptyPredictionError when no voxel is
+    predicted cancellous.
     """
     from jmedseg.data import phantom
 
-    result = segment_volume(model, meta, volume, progress=progress)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GeometryWarning)
+        result = segment_volume(model, meta, volume, progress=progress)
+    for note in result.warnings:  # a cohort from one scanner would repeat the same warning per subject
+        if note not in _REPORTED:
+            _REPORTED.add(note)
+            warnings.warn(note, GeometryWarning, stacklevel=2)
     tissue = np.zeros(result.labels.shape, np.uint8)
     for c, name in enumerate(result.class_names):
         tissue_id = phantom.CLASS_NAMES.index(name) if name in phantom.CLASS_NAMES else None
