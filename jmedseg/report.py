@@ -29,8 +29,11 @@ def markdown_table(rows, columns=None, digits=4):
 
 
 def _jsonable(obj):
+    """Strict JSON: NaN (undefined) -> null, +-inf (e.g. HD95 against an empty mask) -> "inf"/"-inf"."""
     if isinstance(obj, float) and math.isnan(obj):
         return None
+    if isinstance(obj, float) and math.isinf(obj):
+        return "inf" if obj > 0 else "-inf"
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -41,7 +44,7 @@ def _jsonable(obj):
 
 
 def write_json(path, obj):
-    atomic_write_bytes(path, (json.dumps(_jsonable(obj), indent=2) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n").encode())
 
 
 def write_text(path, text):
