@@ -6,6 +6,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 
 from jmedseg.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.cli_report import print_eval_summary
 from jmedseg.engine import evaluate, train
 from tests.conftest import compose_config
 
@@ -42,11 +43,14 @@ def test_training_is_deterministic(tiny_cfg, tmp_path):
     assert a["history"][0]["train_loss"] == b["history"][0]["train_loss"]
 
 
-def test_evaluate_a_checkpoint_and_reject_another_model(tiny_cfg, tmp_path):
+def test_evaluate_a_checkpoint_and_reject_another_model(tiny_cfg, tmp_path, capsys):
     train(tiny_cfg("trainer.max_steps=1", "test=false"))
     ckpt = str(tmp_path / "checkpoints" / "best.ckpt")
     out = evaluate(compose_config("evaluate", [f"ckpt={ckpt}", f"run_dir={tmp_path}/eval"]))
     assert out["model"] == "unet_small" and out["test"]["summary"]["n_subjects"] >= 1
+    print_eval_summary(out)
+    printed = capsys.readouterr().out
+    assert "foreground Dice" in printed and "jsu_mode" in printed
     with pytest.raises(CheckpointError, match="holds model 'unet_small', not 'unet'"):
         train(tiny_cfg("model=unet", "model.width=4", "model.depth=2", f"trainer.resume={ckpt}"))
 
