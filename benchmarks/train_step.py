@@ -9,7 +9,7 @@ process holding both runtimes can clash over OpenMP and oneDNN); the parent
 alternates blocks of steps between them, so load from other programs hits
 both alike, and reports medians over all timed steps.
 
-    .venv/bin/python benchmarks/train_step.py [--models unet_small ...] [--rounds 6] [--steps 5]
+    .venv/bin/python benchmarks/train_step.py [--models unet_small ...] [--rounds 4] [--steps 4]
 
 Without PyTorch (`pip install -e .[bench]`) the torch columns say so and only
 Jittor is timed.
@@ -223,8 +223,8 @@ def format_table(rows, with_torch):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
-    parser.add_argument("--rounds", type=int, default=6, help="alternations between the frameworks")
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per block")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations between the frameworks")
+    parser.add_argument("--steps", type=int, default=4, help="timed steps per block")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (Jittor compiles here)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--wait-policy", choices=("PASSIVE", "ACTIVE"), default="PASSIVE",
