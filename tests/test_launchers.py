@@ -17,7 +17,8 @@ def test_local_launcher_runs_a_two_job_sweep(tmp_path):
            f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}",
            *TINY, "trainer.max_steps=1", "test=false", "trainer.lr=0.001,0.003"]
     env = dict(os.environ, OMP_NUM_THREADS="1")  # two jobs share the cores
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     launcher = yaml.safe_load((sweep / "multirun.yaml").read_text())["hydra"]["launcher"]

@@ -33,7 +33,8 @@ def mpirun_train(overrides, np_=2, timeout=420):
         cmd.append("--allow-run-as-root")
     cmd += [sys.executable, os.path.join(ROOT, "train.py"), *overrides]
     env = dict(os.environ, OMP_NUM_THREADS="1")  # two ranks share the cores
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def test_two_processes_match_one_and_only_rank0_writes(tiny_cfg, tmp_path):
