@@ -1,9 +1,11 @@
 """The distorted test set (jmedseg/robustness.py) and SAS end to end: pretrain stage, STN, robustness."""
 import json
+import math
 
 import numpy as np
 import pytest
 
+from jmedseg.ablation import ablation_rows
 from jmedseg.checkpoint import load_checkpoint
 from jmedseg.engine import evaluate, train
 from jmedseg.robustness import Distortions, _affine, distort_slice
@@ -61,3 +63,19 @@ def test_sas_run_reports_clean_and_distorted_dice(tiny_cfg, tmp_path):
     assert again["fg_dice_distorted_mean"] == pytest.approx(rob["fg_dice_distorted_mean"])
     saved = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert "robustness" in saved["test"]
+
+
+def test_ablation_table_groups_jobs_by_arm_in_launch_order():
+    jobs = [
+        {"job": "10", "overrides": "experiment=sas seed=0", "best_val": 0.9,
+         "test_fg_dice": 0.9, "test_fg_dice_distorted": 0.8},
+        {"job": "0", "overrides": "experiment=ablation_baseline seed=0", "best_val": 0.8,
+         "test_fg_dice": 0.8, "test_fg_dice_distorted": 0.5},
+        {"job": "2", "overrides": "experiment=ablation_baseline seed=1", "best_val": 0.6,
+         "test_fg_dice": 0.9, "test_fg_dice_distorted": 0.7},
+    ]
+    base, sas = ablation_rows(jobs)
+    assert (base["arm"], base["seeds"], sas["arm"]) == ("ablation_baseline", "0 1", "sas")
+    assert base["test_fg_dice_distorted_mean"] == pytest.approx(0.6)
+    assert base["test_fg_dice_distorted_sd"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
+    assert base["dice_drop_mean"] == pytest.approx(0.25) and math.isnan(sas["best_val_sd"])
