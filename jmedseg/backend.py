@@ -37,8 +37,8 @@ def _prepare_environment():
         os.environ["nvcc_path"] = ""
     os.environ.setdefault("log_silent", "1")  # Jittor's compile chatter
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-    # OpenMP threads that spin while waiting made a 2-thread train step 5x slower on a shared
-    # 2-core machine (benchmarks/train_step.py); sleeping waiters cost little when it is idle.
+    # OpenMP threads that spin while they wait made 2-thread train steps 1.4x (load 2-3) to 5x
+    # (load 10) slower on a shared 2-core machine (README "Performance and scale").
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if not os.path.exists(DNNL_LIB) and os.environ.get("use_mkl", "1") == "1":
         # Without the link Jittor would try (and fail) to download oneDNN.
