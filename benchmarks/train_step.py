@@ -4,8 +4,9 @@ Same network (benchmarks/torch_reference.py holds the twins; before timing,
 jmedseg's initial weights are loaded into the twin and the logits compared),
 same batch (4 x 1 x 128 x 128, 3 classes), same loss (CE + soft Dice), Adam,
 same number of threads and the same OpenMP wait policy (jmedseg's default,
-PASSIVE: spinning waiters made both frameworks 5-7x slower on a busy machine). Each framework runs in its own worker process (one
-process holding both runtimes can clash over OpenMP and oneDNN); the parent
+PASSIVE: spinning waiters made both frameworks several times slower on a busy
+machine). Each framework runs in its own worker process (one process holding
+both runtimes can clash over OpenMP and oneDNN); the parent
 alternates blocks of steps between them, so load from other programs hits
 both alike, and reports medians over all timed steps.
 
@@ -99,10 +100,12 @@ class TorchStepper:
             diff, loss_diff = ref.check_twin(self.model, saved, x, y, logits_ref, loss_ref)
         except ValueError as why:  # the jmedseg model changed since the twin was written
             raise SkipModel(f"the PyTorch twin no longer matches jmedseg's {model_name}: {why}") from None
+        device = "cuda" if torch.cuda.is_available() else "cpu"  # where Jittor would use the GPU too
+        self.model.to(device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LR)
         self.loss_fn = ref.ce_dice_loss
-        self.x, self.y = torch.from_numpy(x), torch.from_numpy(y)
-        self.info = {"device": "cpu", "params": ref.count_parameters(self.model),
+        self.x, self.y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+        self.info = {"device": device, "params": ref.count_parameters(self.model),
                      "max_logit_diff": diff, "loss_diff": loss_diff}
 
     def step(self):
@@ -212,11 +215,13 @@ def format_table(rows, with_torch):
         j = res["jittor"]
         if with_torch:
             t = res["torch"]
+            same = "" if t["max_logit_diff"] < 1e-4 else " (not the same network!)"
             torch_cols = (f"{t['median_s']:.3f}", f"**{j['median_s'] / t['median_s']:.2f}**",
-                          f"{j['cpu_s']:.3f} / {t['cpu_s']:.3f}", f"{t['max_logit_diff']:.1e}")
+                          f"{j['cpu_s']:.3f} / {t['cpu_s']:.3f}", f"{t['max_logit_diff']:.1e}{same}")
         else:
             torch_cols = ("no torch", "-", f"{j['cpu_s']:.3f} / -", "-")
-        lines.append(f"| {name} | {j['params']:,} | {j['median_s']:.3f} | " + " | ".join(torch_cols) + " |")
+        lines.append(f"| {name} ({j['device']}) | {j['params']:,} | {j['median_s']:.3f} | "
+                     + " | ".join(torch_cols) + " |")
     return "\n".join(lines)
 
 
