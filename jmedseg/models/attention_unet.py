@@ -11,6 +11,7 @@ grid and the coefficients need no resampling.
 """
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import DoubleConv
+from jmedseg.models._fused import BatchNormReLU
 from jmedseg.models._unet_base import SkipUNet
 from jmedseg.registry import register_model
 
@@ -20,9 +21,10 @@ class AttentionGate(nn.Module):
 
     def __init__(self, gating_ch, skip_ch, inter_ch):
         super().__init__()
-        self.w_g = nn.Sequential(nn.Conv2d(gating_ch, inter_ch, 1), nn.BatchNorm2d(inter_ch))
-        self.w_x = nn.Sequential(nn.Conv2d(skip_ch, inter_ch, 1, bias=False), nn.BatchNorm2d(inter_ch))
-        self.psi = nn.Sequential(nn.Conv2d(inter_ch, 1, 1), nn.BatchNorm2d(1))
+        # batch norm alone through the fused CPU kernels (models/_fused.py): same state dict keys
+        self.w_g = nn.Sequential(nn.Conv2d(gating_ch, inter_ch, 1), BatchNormReLU(inter_ch, relu=False))
+        self.w_x = nn.Sequential(nn.Conv2d(skip_ch, inter_ch, 1, bias=False), BatchNormReLU(inter_ch, relu=False))
+        self.psi = nn.Sequential(nn.Conv2d(inter_ch, 1, 1), BatchNormReLU(1, relu=False))
 
     def execute(self, g, skip):
         alpha = jt.sigmoid(self.psi(nn.relu(self.w_g(g) + self.w_x(skip))))
