@@ -55,16 +55,24 @@ class SegmentationModel(nn.Module):
         raise NotImplementedError
 
 
-class ConvBNReLU(nn.Sequential):
-    """3x3 (by default) convolution, batch norm, ReLU: the unit most architectures stack."""
+class ConvBN(nn.Sequential):
+    """1x1 (by default) convolution + batch norm, no activation: residual branches, shortcuts, bottlenecks."""
 
-    def __init__(self, in_ch, out_ch, kernel_size=3, stride=1, dilation=1, groups=1):
+    def __init__(self, in_ch, out_ch, kernel_size=1, stride=1, dilation=1, groups=1, relu=False):
         padding = dilation * (kernel_size - 1) // 2
         super().__init__(
             nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
                       dilation=dilation, groups=groups, bias=False),
-            BatchNormReLU(out_ch),  # one CPU kernel for both (models/_fused.py); same state dict keys
+            # batch norm (+ ReLU) as one CPU kernel (models/_fused.py); same state dict keys as nn.BatchNorm2d
+            BatchNormReLU(out_ch, relu=relu),
         )
+
+
+class ConvBNReLU(ConvBN):
+    """3x3 (by default) convolution, batch norm, ReLU: the unit most architectures stack."""
+
+    def __init__(self, in_ch, out_ch, kernel_size=3, stride=1, dilation=1, groups=1):
+        super().__init__(in_ch, out_ch, kernel_size, stride, dilation, groups, relu=True)
 
 
 class DoubleConv(nn.Sequential):
@@ -105,13 +113,3 @@ def pool2x2(x, op="max"):
     return blocks.max(dims=(3, 5)) if op == "max" else blocks.mean(dims=(3, 5))
 
 
-class ConvBN(nn.Sequential):
-    """Convolution + batch norm without activation: residual branches, shortcuts, linear bottlenecks."""
-
-    def __init__(self, in_ch, out_ch, kernel_size=1, stride=1, dilation=1, groups=1):
-        padding = dilation * (kernel_size - 1) // 2
-        super().__init__(
-            nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=padding,
-                      dilation=dilation, groups=groups, bias=False),
-            BatchNormReLU(out_ch, relu=False),  # batch norm alone, with the fast CPU kernels
-        )
