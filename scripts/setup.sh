@@ -25,8 +25,12 @@ fi
 stamp="$VENV/.jmedseg-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
-  "$VENV/bin/python" -c "import jmedseg" # fail loudly if the install did not take
+  # with pipefail a pip failure stops the script; grep only hides local-index warnings
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  # find_spec, not import: importing jittor before jmedseg.backend sets nvcc_path would fail here
+  "$VENV/bin/python" -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in
+    ('jmedseg', 'jittor', 'hydra', 'nibabel', 'albumentations', 'pytest')))" || \
+    { echo "[setup] the environment in $VENV is incomplete; remove it and run again" >&2; exit 1; }
   touch "$stamp"
 fi
 
