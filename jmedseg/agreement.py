@@ -10,11 +10,10 @@
   age, from the predicted and from the reference densities of the same people.
 Subjects with a NaN in either measurement are left out and counted.
 """
-import io
 
 import numpy as np
 
-from jmedseg.checkpoint import atomic_write_bytes
+from jmedseg.density.figures import pyplot, save_figure
 
 LOA_Z = 1.96  # two-sided 95 % of a normal distribution
 
@@ -98,28 +97,16 @@ def agreement(measured, reference, ages=None):
     return out
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig, path):
-    buf = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png")
-    _pyplot().close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, path, dpi=fig.dpi)
 
 
 def plot_bland_altman(measured, reference, path, title="", units="HU"):
     """Bland-Altman plot (difference against mean, bias and limit lines) saved as a PNG at `path`."""
     x, y, _ = paired(measured, reference)
     stats = bland_altman(x, y)
-    fig, ax = _pyplot().subplots(figsize=(5, 4), dpi=120)
+    fig, ax = pyplot().subplots(figsize=(5, 4), dpi=120)
     ax.scatter((x + y) / 2, x - y, s=18, color="tab:blue")
     for key, style in (("bias", "-"), ("loa_low", "--"), ("loa_high", "--")):
         if np.isfinite(stats[key]):
@@ -135,7 +122,7 @@ def plot_bland_altman(measured, reference, path, title="", units="HU"):
 
 def plot_density_vs_age(ages, measured, reference, path, units="HU"):
     """Density against age from both measurements, with their least-squares lines (paper Figure 1 style)."""
-    fig, ax = _pyplot().subplots(figsize=(5, 4), dpi=120)
+    fig, ax = pyplot().subplots(figsize=(5, 4), dpi=120)
     ages = np.asarray(ages, float)
     # reference as open rings, predicted as dots inside them: both stay visible when they agree
     for values, label, colour, style in ((reference, "reference mask", "tab:grey", dict(s=42, facecolors="none")),
