@@ -1,7 +1,7 @@
 """Contrastive pretraining of a model's encoder: `python pretrain.py model=unet` (see conf/pretrain.yaml)."""
 import hydra
 
-from jmedseg.engine import model_kwargs, resolve_run_dir
+from jmedseg.training.engine import model_kwargs, resolve_run_dir
 from jmedseg.ssl import pretrain
 
 

@@ -1,8 +1,8 @@
 """Train a segmentation model: `python train.py model=unet trainer.epochs=3` (see conf/train.yaml)."""
 import hydra
 
-from jmedseg.cli_report import print_train_summary
-from jmedseg.engine import is_main_process, train
+from jmedseg.cli._summary import print_train_summary
+from jmedseg.training.engine import is_main_process, train
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from jmedseg.density.johnson_su import fit_johnson_su, johnson_su_mode
-from jmedseg.report import markdown_table
+from jmedseg.utils.report import markdown_table
 
 CASES = [  # name, (a, b, loc, scale), integer HU?
     ("phantom shape", (-0.8, 2.0, 120.0, 45.0), True),

@@ -49,8 +49,8 @@ def measure(name, batch, size, repeats):
     from omegaconf import OmegaConf
 
     from jmedseg.backend import jt, nn
-    from jmedseg.engine import count_parameters, model_kwargs
-    from jmedseg.registry import create_model
+    from jmedseg.training.engine import count_parameters, model_kwargs
+    from jmedseg.models.registry import create_model
 
     jt.set_global_seed(0)
     x = jt.randn(batch, 1, size, size)
@@ -119,8 +119,8 @@ def main():
         return 0
 
     from jmedseg.backend import jt
-    from jmedseg.registry import list_models
-    from jmedseg.report import markdown_table, write_text
+    from jmedseg.models.registry import list_models
+    from jmedseg.utils.report import markdown_table, write_text
 
     names = list_models(args.pattern)
     if not names:

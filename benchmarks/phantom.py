@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from jmedseg.commands.phantom import write_cohort
+from jmedseg.cli.phantom import write_cohort
 from jmedseg.data.slices import axial_slices
 from jmedseg.data.synthetic import draw_cohort, render_cohort
-from jmedseg.report import markdown_table
+from jmedseg.utils.report import markdown_table
 
 
 def main():

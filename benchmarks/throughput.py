@@ -1,7 +1,7 @@
 """Inference slices per second, density measurement per person, and cohort throughput (issue 8).
 
 On a small synthetic cohort (`jmedseg phantom`, written to a temporary folder):
-- segment: `jmedseg.inference.segment_volume` of the first CTs with a UNet
+- segment: `jmedseg.deploy.inference.segment_volume` of the first CTs with a UNet
   (untrained weights: the time does not depend on them), each timed on its
   second run (the first compiles Jittor's kernels for its grid);
   slices per second = slices / seconds;
@@ -24,7 +24,7 @@ from argparse import Namespace
 
 import numpy as np
 
-from jmedseg.report import markdown_table
+from jmedseg.utils.report import markdown_table
 
 
 def segment_rate(folder, subjects, model_name, batch):
@@ -32,8 +32,8 @@ def segment_rate(folder, subjects, model_name, batch):
     from jmedseg.backend import device_name
     from jmedseg.data.io import load_volume
     from jmedseg.data.phantom import CLASS_NAMES
-    from jmedseg.inference import GeometryWarning, segment_volume
-    from jmedseg.registry import create_model
+    from jmedseg.deploy.inference import GeometryWarning, segment_volume
+    from jmedseg.models.registry import create_model
 
     model = create_model(model_name, in_channels=1, num_classes=len(CLASS_NAMES))
     volumes = [load_volume(os.path.join(folder, s["subject_id"], "ct.nii.gz")) for s in subjects]
@@ -55,7 +55,7 @@ def segment_rate(folder, subjects, model_name, batch):
 
 def measure_times(folder, subjects, out):
     """Seconds per person of `jmedseg measure` (files in, histogram out, no figure), one process."""
-    from jmedseg.commands.measure import _measure_subject
+    from jmedseg.cli.measure import _measure_subject
     from jmedseg.density.measure import parse_levels
 
     levels = parse_levels("L1=31,L2=30")
@@ -70,7 +70,7 @@ def measure_times(folder, subjects, out):
 
 
 def cohort_seconds(folder, out, workers):
-    from jmedseg.commands.measure import run_cohort
+    from jmedseg.cli.measure import run_cohort
     from jmedseg.density.measure import parse_levels
 
     args = Namespace(cohort=folder, out=out, units="hu", no_figures=True, workers=workers, model=None)
@@ -88,8 +88,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=8, help="slices per forward pass")
     args = parser.parse_args(argv)
 
-    from jmedseg.commands.measure import _cohort_subjects
-    from jmedseg.commands.phantom import write_cohort
+    from jmedseg.cli.measure import _cohort_subjects
+    from jmedseg.cli.phantom import write_cohort
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "cohort")

@@ -3,7 +3,7 @@
 Each twin has the same layers, in the same order, under the same parameter
 names as the jmedseg model, so a jmedseg state dict loads into it unchanged
 and both give the same logits (`check_twin` proves it at every benchmark run).
-The loss is the same cross-entropy + soft Dice as `jmedseg.losses.CEDiceLoss`.
+The loss is the same cross-entropy + soft Dice as `jmedseg.training.losses.CEDiceLoss`.
 PyTorch is a benchmark-only dependency (`pip install -e .[bench]`); this file
 never imports Jittor, because one process holding both runtimes can clash over
 OpenMP and oneDNN.
@@ -181,7 +181,7 @@ class DeepLabV3Plus(nn.Module):
 
 
 def soft_dice_loss(logits, target, eps=1.0):
-    """jmedseg.losses.soft_dice_loss: 1 - mean soft Dice of the foreground classes."""
+    """jmedseg.training.losses.soft_dice_loss: 1 - mean soft Dice of the foreground classes."""
     prob = torch.softmax(logits, dim=1)
     onehot = F.one_hot(target.long(), logits.shape[1]).permute(0, 3, 1, 2).float()
     inter = (prob * onehot).sum(dim=(0, 2, 3))
@@ -191,7 +191,7 @@ def soft_dice_loss(logits, target, eps=1.0):
 
 
 def ce_dice_loss(logits, target):
-    """jmedseg.losses.CEDiceLoss with both weights 1."""
+    """jmedseg.training.losses.CEDiceLoss with both weights 1."""
     return F.cross_entropy(logits, target.long()) + soft_dice_loss(logits, target)
 
 

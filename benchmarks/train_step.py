@@ -49,8 +49,8 @@ class SkipModel(Exception):
 class JittorStepper:
     def __init__(self, model_name, state_path, threads):
         from jmedseg.backend import check_onednn, device_name, jt, nn
-        from jmedseg.losses import CEDiceLoss
-        from jmedseg.registry import create_model, list_models
+        from jmedseg.training.losses import CEDiceLoss
+        from jmedseg.models.registry import create_model, list_models
 
         if model_name not in list_models():
             raise SkipModel(f"{model_name} is not registered in jmedseg (see `jmedseg models`)")
@@ -73,7 +73,7 @@ class JittorStepper:
         self.info = {"device": device_name(), "params": sum(int(np.prod(p.shape)) for p in self.model.parameters() if not p.is_stop_grad())}
 
     def step(self):
-        from jmedseg.engine import train_step
+        from jmedseg.training.engine import train_step
 
         return train_step(self.model, self.loss_fn, self.optimizer, self.x, self.y)
 

@@ -11,4 +11,4 @@ PYTHON="${PYTHON:-.venv/bin/python}"
 SWEEP_DIR="${SWEEP_DIR:-multirun/ablation/$(date +%Y-%m-%d_%H-%M-%S)}"
 "$PYTHON" train.py -m task_name=ablation logger=none "hydra.sweep.dir=$SWEEP_DIR" 'hydra.sweep.subdir=${hydra.job.num}' \
   experiment=ablation_baseline,ablation_pretrain,ablation_stn,ablation_augment,sas "$@"
-"$PYTHON" -m jmedseg.ablation "$SWEEP_DIR"
+"$PYTHON" -m jmedseg.training.ablation "$SWEEP_DIR"

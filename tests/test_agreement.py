@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from jmedseg.agreement import (age_slope, agreement, bland_altman, icc_a1, icc_a1_matrix, lin_ccc,
+from jmedseg.evaluation.agreement import (age_slope, agreement, bland_altman, icc_a1, icc_a1_matrix, lin_ccc,
                                pearson_r, plot_bland_altman, plot_density_vs_age)
 
 

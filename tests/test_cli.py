@@ -1,5 +1,5 @@
 from jmedseg.cli import main
-from jmedseg.registry import list_models
+from jmedseg.models.registry import list_models
 
 
 def test_models_command_lists_registered_models(capsys):

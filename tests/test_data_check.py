@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jmedseg.cli import main as cli
-from jmedseg.commands.phantom import write_cohort
+from jmedseg.cli.phantom import write_cohort
 from jmedseg.data.checks import check_cohort
 from jmedseg.data.phantom import PhantomSpec
 

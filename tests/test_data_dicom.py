@@ -7,7 +7,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
-from jmedseg.data.dicom import load_dicom_series
+from jmedseg.data.io.dicom import load_dicom_series
 from jmedseg.data.io import load_volume
 
 CT_SMALL = get_testdata_file("CT_small.dcm")  # bundled with pydicom: 128 x 128, 0.661468 mm, int16

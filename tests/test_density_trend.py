@@ -11,7 +11,7 @@ from jmedseg.density.johnson_su import fit_johnson_su, johnson_su_mode
 from jmedseg.density.measure import HUHistogram
 from jmedseg.density.trend import (TrendInputError, age_group, analyse, decline, fit_line, group_statistics,
                                    read_densities, resampling_check, threshold_class)
-from jmedseg.report import write_csv
+from jmedseg.utils.report import write_csv
 
 # paper Equation 3 in HU: key -> (k, Z)
 LAW = {"M_N": (2.34, 272.30), "M_S": (1.86, 247.49), "F_N": (3.54, 330.93), "F_S": (3.59, 334.96)}

@@ -11,11 +11,11 @@ import pytest
 from jmedseg.cli import main as cli_main
 from jmedseg.data.build import build_splits
 from jmedseg.data.io import Volume, load_labels, save_like
-from jmedseg.engine import train
-from jmedseg.evaluation import predict
-from jmedseg.export import ModelFileError, load_model_file, read_model_file
-from jmedseg.inference import GeometryWarning, geometry_warnings, radiological_view, segment_volume
-from jmedseg.metrics import case_scores
+from jmedseg.training.engine import train
+from jmedseg.evaluation.evaluate import predict
+from jmedseg.deploy.export import ModelFileError, load_model_file, read_model_file
+from jmedseg.deploy.inference import GeometryWarning, geometry_warnings, radiological_view, segment_volume
+from jmedseg.evaluation.metrics import case_scores
 from tests.conftest import TINY, compose_config
 
 # A 2-step model predicts no cancellous bone at all, and the density round trip needs some: 80 steps on
@@ -183,7 +183,7 @@ def test_real_sample_l1_density_next_to_mean_and_median_of_the_same_region():
 def test_best_run_of_a_sweep_is_selected_by_a_configurable_metric(run, tmp_path):
     import shutil
 
-    from jmedseg.evaluation import select_checkpoint
+    from jmedseg.evaluation.evaluate import select_checkpoint
 
     for job, dice, mae in (("0_lr=0.01", 0.61, 4.0), ("1_lr=0.001", 0.72, 6.5)):
         (tmp_path / job / "checkpoints").mkdir(parents=True)

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from jmedseg.metrics import class_scores, segmentation_scores
+from jmedseg.evaluation.metrics import class_scores, segmentation_scores
 
 
 def test_dice_and_iou_by_hand():

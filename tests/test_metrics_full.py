@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from jmedseg.metrics import case_scores, hd95, slice_scores, surface_distances
+from jmedseg.evaluation.metrics import case_scores, hd95, slice_scores, surface_distances
 
 
 def _lines(shape, ref_col, pred_col, rows=slice(0, 5)):
@@ -92,7 +92,7 @@ def test_case_hd95_is_inf_when_a_slice_misses_the_class():
 
 
 def test_summary_leaves_inf_and_nan_out_and_counts_inf():
-    from jmedseg.evaluation import summarize
+    from jmedseg.evaluation.evaluate import summarize
 
     rows = [{"subject_id": "a", "fg_hd95": 1.0, "density_error_hu": 1.0, "density_pred_hu": 101.0},
             {"subject_id": "b", "fg_hd95": 3.0, "density_error_hu": -3.0, "density_pred_hu": 97.0},
@@ -103,7 +103,7 @@ def test_summary_leaves_inf_and_nan_out_and_counts_inf():
 
 
 def test_too_few_predicted_pixels_give_no_density():
-    from jmedseg.evaluation import density_estimates
+    from jmedseg.evaluation.evaluate import density_estimates
 
     out = density_estimates(np.arange(49.0), "predicted mask of s1")
     assert all(math.isnan(v) for v, _ in out.values())

@@ -11,8 +11,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from jmedseg.backend import jt, nn
-from jmedseg.engine import build_model, model_kwargs
-from jmedseg.registry import create_model, list_models
+from jmedseg.training.engine import build_model, model_kwargs
+from jmedseg.models.registry import create_model, list_models
 from tests.conftest import CONF, compose_config
 
 MODEL_CONF = os.path.join(CONF, "model")

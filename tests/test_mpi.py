@@ -15,8 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from jmedseg.checkpoint import load_checkpoint
-from jmedseg.engine import train
+from jmedseg.training.checkpoint import load_checkpoint
+from jmedseg.training.engine import train
 from tests.conftest import ROOT, TINY
 
 MPIRUN = shutil.which("mpirun")

@@ -1,6 +1,6 @@
 import pytest
 
-from jmedseg.registry import UnknownModelError, create_model, list_models
+from jmedseg.models.registry import UnknownModelError, create_model, list_models
 
 
 def test_unet_is_registered_and_pattern_filters():

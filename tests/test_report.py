@@ -1,7 +1,7 @@
 import json
 import math
 
-from jmedseg.report import markdown_table, write_json
+from jmedseg.utils.report import markdown_table, write_json
 
 
 def test_json_is_strict_for_undefined_and_infinite_scores(tmp_path):

@@ -1,14 +1,14 @@
-"""The distorted test set (jmedseg/robustness.py) and SAS end to end: pretrain stage, STN, robustness."""
+"""The distorted test set (jmedseg/evaluation/robustness.py) and SAS end to end: pretrain stage, STN, robustness."""
 import json
 import math
 
 import numpy as np
 import pytest
 
-from jmedseg.ablation import ablation_rows
-from jmedseg.checkpoint import load_checkpoint
-from jmedseg.engine import evaluate, train
-from jmedseg.robustness import Distortions, _affine, distort_slice
+from jmedseg.training.ablation import ablation_rows
+from jmedseg.training.checkpoint import load_checkpoint
+from jmedseg.training.engine import evaluate, train
+from jmedseg.evaluation.robustness import Distortions, _affine, distort_slice
 from tests.conftest import compose_config
 
 NO_INTENSITY = dict(contrast=(1.0, 1.0), max_intensity_shift_hu=0.0, noise_sd_hu=0.0)

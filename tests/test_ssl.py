@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from jmedseg.backend import jt
-from jmedseg.checkpoint import CheckpointError, load_checkpoint
-from jmedseg.engine import build_model
-from jmedseg.registry import create_model
+from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.training.engine import build_model
+from jmedseg.models.registry import create_model
 from jmedseg.ssl import MoCo, ViewSpec, info_nce, load_pretrained, pretrain, random_view
 from tests.conftest import TINY, compose_config
 

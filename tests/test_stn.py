@@ -1,10 +1,10 @@
-"""The STN wrapper (jmedseg/stn.py): identity at initialisation, trainable, inverse mapping."""
+"""The STN wrapper (jmedseg/models/stn.py): identity at initialisation, trainable, inverse mapping."""
 import numpy as np
 import pytest
 
 from jmedseg.backend import jt, nn
-from jmedseg.registry import create_model
-from jmedseg.stn import SpatialTransformer, invert_affine, warp
+from jmedseg.models.registry import create_model
+from jmedseg.models.stn import SpatialTransformer, invert_affine, warp
 
 # UNet and a non-UNet family (SegNet: VGG encoder, unpooling decoder), both tiny.
 MODELS = [("unet_small", {"width": 4, "depth": 2}), ("segnet", {"width": 4})]

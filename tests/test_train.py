@@ -5,9 +5,9 @@ import os
 import pytest
 from hydra.errors import ConfigCompositionException
 
-from jmedseg.checkpoint import CheckpointError, load_checkpoint
-from jmedseg.cli_report import print_eval_summary
-from jmedseg.engine import evaluate, train
+from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.cli._summary import print_eval_summary
+from jmedseg.training.engine import evaluate, train
 from tests.conftest import compose_config
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jmedseg.checkpoint import atomic_write_bytes
+from jmedseg.training.checkpoint import atomic_write_bytes
 from jmedseg.density.estimators import ESTIMATORS, estimate_all
-from jmedseg.density.figures import pyplot, save_figure
+from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson_su_logpdf,
                                         weighted_quantiles)
 

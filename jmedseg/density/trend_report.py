@@ -8,9 +8,9 @@ import os
 
 import numpy as np
 
-from jmedseg.density.figures import pyplot, save_figure
+from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.trend import SEX_NAMES
-from jmedseg.report import markdown_table, write_csv, write_json, write_text
+from jmedseg.utils.report import markdown_table, write_csv, write_json, write_text
 
 SITE_COLOURS = ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple")
 

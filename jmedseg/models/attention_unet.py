@@ -13,7 +13,7 @@ from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import DoubleConv
 from jmedseg.models._fused import BatchNormReLU
 from jmedseg.models._unet_base import SkipUNet
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class AttentionGate(nn.Module):

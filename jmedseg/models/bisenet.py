@@ -20,7 +20,7 @@ engine optimises one output); the backbone trains from scratch.
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import ResNetEncoder, require_four_stages
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 def global_pool(x):

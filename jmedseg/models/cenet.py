@@ -18,7 +18,7 @@ as large as the map becomes a global max pool, so every input that is a multiple
 from jmedseg.backend import nn
 from jmedseg.models._blocks import concat, upsample_like
 from jmedseg.models.linknet import LinkNet
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 RMP_KERNELS = (2, 3, 5, 6)
 

@@ -19,7 +19,7 @@ ResNet-101, trained from scratch.
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, segmentation_head
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class PositionAttention(nn.Module):

@@ -19,7 +19,7 @@ depths by default) trained from scratch. Channel counts follow the paper at
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class ImagePooling(nn.Module):

@@ -14,7 +14,7 @@ DenseNet-121 layout (width 64, growth 32, blocks 6-12-24-16).
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, pool2x2, segmentation_head, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class DenseLayer(nn.Module):

@@ -18,7 +18,7 @@ of ResNet-101, trained from scratch.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBN, ConvBNReLU, segmentation_head
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class ExternalAttention(nn.Module):

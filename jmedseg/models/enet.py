@@ -23,7 +23,7 @@ the shortcut; batch norm and PReLU between the convolutions.
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBN, SegmentationModel, concat, pool2x2
 from jmedseg.models.segnet import max_pool_with_switches, unpool_with_switches
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class ConvBNPReLU(nn.Sequential):

@@ -20,7 +20,7 @@ with it in the paper's proportions.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBN, ConvBNReLU, SegmentationModel, segmentation_head, upsample_like
 from jmedseg.models.pspnet import PyramidPooling
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class DepthwiseSeparableConv(nn.Sequential):

@@ -24,7 +24,7 @@ feature map is the lowest-resolution branch of the last stage.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBN, ConvBNReLU, SegmentationModel, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import BasicBlock
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class Downsample(nn.Sequential):

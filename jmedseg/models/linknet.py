@@ -21,7 +21,7 @@ are not used: the encoder trains from scratch.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel
 from jmedseg.models._resnet import ResNetEncoder, require_four_stages
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class DeconvBNReLU(nn.Sequential):

@@ -13,7 +13,7 @@ encoder and decoder. U = width x (1, 2, 4, 8, 16), width 32 in the paper.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 ALPHA = 1.67
 

@@ -15,7 +15,7 @@ small dilated ResNet (basic blocks, output stride 8) instead of ResNet-101.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class ObjectContextPooling(nn.Module):

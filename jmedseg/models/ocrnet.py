@@ -21,7 +21,7 @@ learned through the final loss only.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 def pointwise(in_ch, out_ch):

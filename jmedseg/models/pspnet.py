@@ -16,7 +16,7 @@ import numpy as np
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, concat, segmentation_head, upsample_like
 from jmedseg.models._resnet import ResNetSegmenter
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 PYRAMID_BINS = (1, 2, 3, 6)
 

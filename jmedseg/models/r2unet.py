@@ -13,7 +13,7 @@ from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU
 from jmedseg.models._unet_base import SkipUNet
 from jmedseg.models.attention_unet import AttentionGate
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class RecurrentConv(nn.Module):

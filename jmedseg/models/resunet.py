@@ -10,7 +10,7 @@ uses three down-samplings (64-128-256 channels and a 512-channel bridge).
 """
 from jmedseg.backend import nn
 from jmedseg.models._unet_base import SkipUNet
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class PreActResidualUnit(nn.Module):

@@ -11,7 +11,7 @@ through a sigmoid; scSE adds the two recalibrated maps.
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import DoubleConv
 from jmedseg.models._unet_base import SkipUNet
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class SCSEBlock(nn.Module):

@@ -11,7 +11,7 @@ channels (64 in the paper); the stages use 1, 2, 4, 8, 8 times that.
 """
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, segmentation_head
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
 STAGE_WIDTH_FACTORS = (1, 2, 4, 8, 8)

@@ -17,7 +17,7 @@ by default, and no auxiliary heads. The position embedding is learned for
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel, segmentation_head, upsample
 from jmedseg.models._vit import ViTEncoder
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 PATCH_SIZE = 16
 

@@ -20,7 +20,7 @@ from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, DoubleConv, SegmentationModel, concat, upsample
 from jmedseg.models._resnet import ResNetEncoder
 from jmedseg.models._vit import ViTEncoder
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class TransUNet(SegmentationModel):

@@ -15,7 +15,7 @@ Channel counts scale with `width` (64 in the paper).
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, concat, pool2x2, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class RSU(nn.Module):

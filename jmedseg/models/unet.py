@@ -8,7 +8,7 @@ input size.
 """
 from jmedseg.backend import nn
 from jmedseg.models._blocks import DoubleConv, SegmentationModel, concat, segmentation_head, upsample_like
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class UNet(SegmentationModel):

@@ -13,7 +13,7 @@ the full-scale deep supervision of the paper are training aids not included.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import ConvBNReLU, DoubleConv, concat, segmentation_head
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode, unet_channels
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 LEVELS = 5
 

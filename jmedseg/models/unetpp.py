@@ -11,7 +11,7 @@ average, the paper's "accurate mode" (Section 2, deep supervision).
 from jmedseg.backend import nn
 from jmedseg.models._blocks import DoubleConv, concat, segmentation_head, upsample_like
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode, unet_channels
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 
 class UNetPlusPlus(MultiScaleModel):

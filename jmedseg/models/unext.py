@@ -14,7 +14,7 @@ feature. Channels are width x (1, 2, 8, 10, 16): 16-32-128-160-256 in the paper.
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import pool2x2, segmentation_head, upsample
 from jmedseg.models._unet_base import MultiScaleModel
-from jmedseg.registry import register_model
+from jmedseg.models.registry import register_model
 
 MAX_SHIFT = 2  # shift window 5 (Section 2.2)
 

@@ -16,8 +16,8 @@ from tqdm import tqdm
 from jmedseg.backend import device_name, jt, nn
 from jmedseg.data.build import build_splits
 from jmedseg.data.datasets import window_hu
-from jmedseg.registry import create_model
-from jmedseg.report import write_csv, write_json, write_text
+from jmedseg.models.registry import create_model
+from jmedseg.utils.report import write_csv, write_json, write_text
 from jmedseg.ssl.moco import MoCo
 from jmedseg.ssl.views import ViewSpec, two_views
 from jmedseg.ssl.weights import save_encoder

@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from jmedseg.backend import jt
-from jmedseg.checkpoint import FORMAT, VERSION, CheckpointError, atomic_write_bytes, load_checkpoint
+from jmedseg.training.checkpoint import FORMAT, VERSION, CheckpointError, atomic_write_bytes, load_checkpoint
 
 ENCODER_KIND = "pretrained-encoder"
 

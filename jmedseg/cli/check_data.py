@@ -14,7 +14,7 @@ def add_arguments(parser):
 
 def run(args):
     from jmedseg.data.checks import check_cohort
-    from jmedseg.report import markdown_table
+    from jmedseg.utils.report import markdown_table
 
     rows, problems = check_cohort(args.root, tuple(args.levels), args.min_cancellous, args.units)
     if rows:

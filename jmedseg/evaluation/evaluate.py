@@ -5,7 +5,7 @@ reference labels (Dice, IoU, precision, recall, accuracy per class, HD95 in mm
 from the slice spacing). The density (Johnson SU mode of the cancellous
 pixels, paper section 3, and simpler estimators beside it) is measured on the
 reference and on the predicted mask of the same HU image, so the difference
-is what segmentation errors cost downstream; `jmedseg.agreement` then compares
+is what segmentation errors cost downstream; `jmedseg.evaluation.agreement` then compares
 the two over subjects (Bland-Altman, ICC, CCC, age slopes).
 """
 import math
@@ -14,12 +14,12 @@ import os
 import numpy as np
 from tqdm import tqdm
 
-from jmedseg import agreement
+from jmedseg.evaluation import agreement
 from jmedseg.backend import jt
 from jmedseg.density.estimators import ESTIMATORS, estimate
 from jmedseg.density.johnson_su import DensityFitError
-from jmedseg.metrics import case_scores, slice_scores
-from jmedseg.report import fmt, markdown_table, write_csv, write_json, write_text
+from jmedseg.evaluation.metrics import case_scores, slice_scores
+from jmedseg.utils.report import fmt, markdown_table, write_csv, write_json, write_text
 
 MIN_DENSITY_PIXELS = 50  # the Johnson SU fit's minimum; other estimators use the same so none is invented
 CASE_COLUMNS = ("subject_id", "fg_dice", "fg_iou", "fg_hd95", "density_ref_hu", "density_pred_hu",
@@ -210,12 +210,12 @@ def select_checkpoint(path, select_by="best_val", mode="max"):
     """The checkpoint to evaluate or export: a file, a run folder's best.ckpt, or the best run of a sweep.
 
     A sweep folder (Hydra multirun) is ranked by `select_by`, a column of
-    `jmedseg.sweep.collect_sweep` (e.g. best_val, test_fg_dice, density_mae_hu),
+    `jmedseg.training.sweep.collect_sweep` (e.g. best_val, test_fg_dice, density_mae_hu),
     highest first with mode=max, lowest first with mode=min.
     Returns `(checkpoint path, selection info dict)`.
     """
-    from jmedseg.checkpoint import CheckpointError
-    from jmedseg.sweep import collect_sweep
+    from jmedseg.training.checkpoint import CheckpointError
+    from jmedseg.training.sweep import collect_sweep
 
     path = os.path.abspath(str(path))
     if os.path.isfile(path):

@@ -1,6 +1,6 @@
 """The `jmedseg` command: `jmedseg <command> [options]`, e.g. `jmedseg phantom --subjects 40 --out DIR`.
 
-Each module in `jmedseg/commands/` is one sub-command: it defines `NAME`, `HELP`,
+Each public module in `jmedseg/cli/` is one sub-command: it defines `NAME`, `HELP`,
 `add_arguments(parser)` and `run(args) -> int` (the exit code).
 """
 import argparse
@@ -8,14 +8,12 @@ import importlib
 import pkgutil
 import sys
 
-import jmedseg.commands
-
 
 def _commands():
     mods = {}
-    for info in pkgutil.iter_modules(jmedseg.commands.__path__):
+    for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
-            mod = importlib.import_module(f"jmedseg.commands.{info.name}")
+            mod = importlib.import_module(f"{__name__}.{info.name}")
             mods[mod.NAME] = mod
     return mods
 

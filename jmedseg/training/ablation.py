@@ -1,6 +1,6 @@
 """The SAS ablation table: one row per arm, mean and SD over the seeds of a multirun.
 
-`python -m jmedseg.ablation SWEEP_DIR` reads the jobs of a `train.py -m
+`python -m jmedseg.training.ablation SWEEP_DIR` reads the jobs of a `train.py -m
 experiment=...,... seed=...` sweep (scripts/ablation.sh) and writes
 `ablation.md` / `ablation.csv` beside the sweep's per-job summary.md.
 """
@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from jmedseg.report import markdown_table, write_csv, write_text
-from jmedseg.sweep import collect_sweep
+from jmedseg.utils.report import markdown_table, write_csv, write_text
+from jmedseg.training.sweep import collect_sweep
 
 SCORES = ("best_val", "test_fg_dice", "test_fg_dice_distorted")
 
@@ -54,5 +54,5 @@ def write_ablation(sweep_dir):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m jmedseg.ablation SWEEP_DIR")
+        sys.exit("usage: python -m jmedseg.training.ablation SWEEP_DIR")
     print(write_ablation(sys.argv[1]))

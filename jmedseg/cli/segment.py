@@ -17,7 +17,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.inference import GeometryWarning, segment_file
+    from jmedseg.deploy.inference import GeometryWarning, segment_file
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")

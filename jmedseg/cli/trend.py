@@ -37,7 +37,7 @@ def histogram_lookup(df, csv_path):
 def run(args):
     from jmedseg.density.trend import analyse, read_densities
     from jmedseg.density.trend_report import write_trend_outputs
-    from jmedseg.report import markdown_table
+    from jmedseg.utils.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
     df = read_densities(args.input, sites)

@@ -1,6 +1,6 @@
 """What train.py and evaluate.py print at the end of a run."""
-from jmedseg.evaluation import agreement_table
-from jmedseg.report import fmt, markdown_table
+from jmedseg.evaluation.evaluate import agreement_table
+from jmedseg.utils.report import fmt, markdown_table
 
 
 def _summary_rows(summary):

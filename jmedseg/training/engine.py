@@ -13,17 +13,17 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from jmedseg.backend import check_onednn, device_name, jt, nn
-from jmedseg.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from jmedseg.training.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from jmedseg.data.build import build_splits, class_names
-from jmedseg.evaluation import evaluate_split_full, predict, select_checkpoint, write_evaluation
-from jmedseg.losses import CEDiceLoss
-from jmedseg.metrics import segmentation_scores
-from jmedseg.registry import create_model
-from jmedseg.report import write_json, write_text
-from jmedseg.robustness import robustness_report
+from jmedseg.evaluation.evaluate import evaluate_split_full, predict, select_checkpoint, write_evaluation
+from jmedseg.training.losses import CEDiceLoss
+from jmedseg.evaluation.metrics import segmentation_scores
+from jmedseg.models.registry import create_model
+from jmedseg.utils.report import write_json, write_text
+from jmedseg.evaluation.robustness import robustness_report
 from jmedseg.ssl import load_pretrained, use_pretraining_stage
-from jmedseg.stn import SpatialTransformer
-from jmedseg.tracking import NullTracker, make_tracker
+from jmedseg.models.stn import SpatialTransformer
+from jmedseg.training.tracking import NullTracker, make_tracker
 
 RESERVED_MODEL_KEYS = ("name", "stn", "pretrained")  # options of every model, not of its builder
 

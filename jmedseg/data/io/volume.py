@@ -104,12 +104,12 @@ def load_volume(path, units="hu"):
     """Load a CT volume as a `Volume` in HU (float32), reoriented to canonical RAS+.
 
     NIfTI files (.nii, .nii.gz); a folder or a .dcm file is read as a DICOM
-    series (`jmedseg.data.dicom`). `units="raw"` converts values stored as
+    series (`jmedseg.data.io.dicom`). `units="raw"` converts values stored as
     HU + 1024. Raises FileNotFoundError for a missing file and ValueError for
     unreadable data, NaNs or non-HU values.
     """
     if os.path.isdir(path) or os.fspath(path).lower().endswith(".dcm"):
-        from jmedseg.data.dicom import load_dicom_series
+        from jmedseg.data.io.dicom import load_dicom_series
 
         return load_dicom_series(path, units=units)
     data, affine = _read_nifti(path)

@@ -5,7 +5,7 @@ import os
 
 from hydra.experimental.callback import Callback
 
-from jmedseg.report import markdown_table, write_csv, write_text
+from jmedseg.utils.report import markdown_table, write_csv, write_text
 
 
 def collect_sweep(sweep_dir):

@@ -15,7 +15,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 import jmedseg
-from jmedseg.checkpoint import CheckpointError, atomic_write_bytes, load_checkpoint
+from jmedseg.training.checkpoint import CheckpointError, atomic_write_bytes, load_checkpoint
 
 FORMAT = "jmedseg-model"
 VERSION = 1
@@ -96,8 +96,8 @@ def read_model_file(path):
 
 def load_model_file(path):
     """The Jittor model of a `.jmed` file, in eval mode, and its metadata."""
-    from jmedseg.checkpoint import load_weights
-    from jmedseg.engine import model_from_checkpoint
+    from jmedseg.training.checkpoint import load_weights
+    from jmedseg.training.engine import model_from_checkpoint
 
     meta, state = read_model_file(path)
     payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}

@@ -34,7 +34,7 @@ def write_cohort(out, n_subjects, seed=0, noise_sd=None, progress=True, spec=Non
     from jmedseg.data.cohort import COLUMNS, subject_paths
     from jmedseg.data.io import Volume, save_like
     from jmedseg.data.synthetic import DensityLaw, draw_cohort, render_cohort, site_scanners
-    from jmedseg.report import write_csv, write_json
+    from jmedseg.utils.report import write_csv, write_json
 
     out = os.path.abspath(out)
     parent = os.path.dirname(out)

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from jmedseg.data.io import Volume, check_finite, spacing_from_affine, to_hu
+from jmedseg.data.io.volume import Volume, check_finite, spacing_from_affine, to_hu
 
 POSITION_TOL_MM = 1e-3
 

@@ -132,7 +132,7 @@ def segment_volume(model, meta, volume, batch_size=8, progress=False):
 def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=False, units="hu"):
     """Load a model file and a CT, segment it, write the label map with the CT's affine (if `out_path`)."""
     from jmedseg.data.io import load_volume, save_like
-    from jmedseg.export import load_model_file
+    from jmedseg.deploy.export import load_model_file
 
     model, meta = load_model_file(model_path)
     volume = load_volume(ct_path, units=units)

@@ -8,7 +8,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.registry import list_models
+    from jmedseg.models.registry import list_models
 
     for name in list_models(args.pattern):
         print(name)

@@ -13,8 +13,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.evaluation import select_checkpoint
-    from jmedseg.export import export_model
+    from jmedseg.evaluation.evaluate import select_checkpoint
+    from jmedseg.deploy.export import export_model
 
     ckpt, selection = select_checkpoint(args.run, args.select_by, args.select_mode)
     meta = export_model(ckpt, args.out)

@@ -13,7 +13,7 @@ Subjects with a NaN in either measurement are left out and counted.
 
 import numpy as np
 
-from jmedseg.density.figures import pyplot, save_figure
+from jmedseg.utils.plotting import pyplot, save_figure
 
 LOA_Z = 1.96  # two-sided 95 % of a normal distribution
 

@@ -41,7 +41,7 @@ def add_arguments(parser):
 def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
     """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
 
-    `model` ((model, meta) of jmedseg.export.load_model_file): the tissue map is predicted instead of read.
+    `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is predicted instead of read.
     """
     from jmedseg.data.io import load_labels, load_volume
     from jmedseg.density.measure import measure_person, plot_person
@@ -49,7 +49,7 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
     ct = load_volume(ct_path, units=units)
     vertebrae = load_labels(mask_path).array
     if model is not None:
-        from jmedseg.inference import predicted_tissue
+        from jmedseg.deploy.inference import predicted_tissue
 
         tissue, _ = predicted_tissue(*model, ct, what=subject_id)
     else:
@@ -105,7 +105,7 @@ def _columns(rows):
 
 
 def _load_model(path):
-    from jmedseg.export import load_model_file
+    from jmedseg.deploy.export import load_model_file
 
     return load_model_file(path)
 
@@ -130,7 +130,7 @@ def run_cohort(args, levels):
 
 def run(args):
     from jmedseg.density.measure import parse_levels, with_paper_units
-    from jmedseg.report import markdown_table, write_csv
+    from jmedseg.utils.report import markdown_table, write_csv
 
     levels = parse_levels(args.labels)
     if args.cohort:

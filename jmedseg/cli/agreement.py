@@ -2,7 +2,7 @@
 
 E.g. densities from `jmedseg measure --model` (predicted masks) against `jmedseg measure`
 on reference masks: Bland-Altman bias and limits, ICC(A,1), Lin's CCC, Pearson r, and the
-age slopes from both (jmedseg/agreement.py).
+age slopes from both (jmedseg/evaluation/agreement.py).
 """
 import csv
 import math
@@ -37,8 +37,8 @@ def _number(text):
 
 
 def run(args):
-    from jmedseg import agreement
-    from jmedseg.report import markdown_table, write_json, write_text
+    from jmedseg.evaluation import agreement
+    from jmedseg.utils.report import markdown_table, write_json, write_text
 
     measured, reference = _read(args.measured, args.column), _read(args.reference, args.column)
     ids = [s for s in reference if s in measured]

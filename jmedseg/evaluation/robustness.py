@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.data.build import SplitData
-from jmedseg.report import markdown_table, write_csv, write_text
+from jmedseg.utils.report import markdown_table, write_csv, write_text
 
 DISTORTION_SEED = 20260417  # fixed: the distorted set is the same for every run
 
@@ -73,7 +73,7 @@ def robustness_report(model, split, clean, evaluate, run_dir):
     """Evaluate on the distorted copy of `split`; `clean` is the clean evaluation of the same model.
 
     `evaluate(model, split)` returns an evaluation dict (cases, summary) as
-    `jmedseg.evaluation.evaluate_split_full` does. Writes `robustness.csv` and
+    `jmedseg.evaluation.evaluate.evaluate_split_full` does. Writes `robustness.csv` and
     `robustness.md` (per subject, clean and distorted side by side).
     """
     distorted = evaluate(model, distorted_split(split))

@@ -1,0 +1,1 @@
+"""Deployment: the portable `.jmed` model file and whole-volume inference."""

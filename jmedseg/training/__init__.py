@@ -1,0 +1,1 @@
+"""Training: the fit loop, losses, schedules, checkpoints, experiment tracking and sweeps."""

@@ -1,0 +1,1 @@
+"""Helpers shared by every layer: tables and files, figures."""
