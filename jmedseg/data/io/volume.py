@@ -6,7 +6,7 @@ patient's right, y towards anterior, z towards superior), the 4x4 voxel-to-world
 affine and the voxel spacing in mm. Label maps come through `load_labels`,
 which keeps integer ids and skips the HU checks.
 
-Units: the paper stores CT values as HU + 1024 (REFERENCES.md section 2), so
+Units: the paper stores CT values as HU + 1024 (docs/references.md), so
 air reads about 0 instead of -1000. Such a volume is refused with an error that
 says what was seen; `units="raw"` converts it (HU = stored - 1024).
 """
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RAW_OFFSET = 1024.0          # paper's stored units: stored = HU + 1024
+from jmedseg.constants import HU_OFFSET
+
+RAW_OFFSET = HU_OFFSET       # paper's stored units: stored = HU + 1024
 UNITS = ("hu", "raw")
 # Raw-unit detection: in HU the lowest 0.5 % of voxels (air, fat, lung) lie far below 0;
 # in stored units they sit near 0 while tissue reads about 1000.
@@ -100,18 +102,8 @@ def to_hu(array, units, path="volume"):
     return array
 
 
-def load_volume(path, units="hu"):
-    """Load a CT volume as a `Volume` in HU (float32), reoriented to canonical RAS+.
-
-    NIfTI files (.nii, .nii.gz); a folder or a .dcm file is read as a DICOM
-    series (`jmedseg.data.io.dicom`). `units="raw"` converts values stored as
-    HU + 1024. Raises FileNotFoundError for a missing file and ValueError for
-    unreadable data, NaNs or non-HU values.
-    """
-    if os.path.isdir(path) or os.fspath(path).lower().endswith(".dcm"):
-        from jmedseg.data.io.dicom import load_dicom_series
-
-        return load_dicom_series(path, units=units)
+def load_nifti(path, units="hu"):
+    """Load a NIfTI CT (.nii, .nii.gz) as a `Volume` in HU (float32), reoriented to canonical RAS+."""
     data, affine = _read_nifti(path)
     array = np.asarray(data, np.float32)
     check_finite(array, path)
