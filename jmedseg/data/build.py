@@ -12,7 +12,8 @@ from omegaconf import OmegaConf
 
 from jmedseg.data.cohort import read_cohort, subject_paths
 from jmedseg.data.datasets import SliceDataset, split_subjects
-from jmedseg.data.phantom import CLASS_NAMES, PhantomSpec
+from jmedseg.constants import CLASS_NAMES
+from jmedseg.data.phantom import PhantomSpec
 from jmedseg.data.slices import axial_slices
 from jmedseg.data.synthetic import DensityLaw, draw_cohort, render_cohort, site_scanners
 

@@ -13,7 +13,8 @@ import numpy as np
 from jmedseg.data.cohort import OPTIONAL, read_cohort, subject_paths
 from jmedseg.data.io import Volume, load_labels, load_volume
 from jmedseg.data.labels import tissue_from_vertebrae
-from jmedseg.data.phantom import CLASS_NAMES, LEVEL_IDS
+from jmedseg.constants import CLASS_NAMES
+from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS
 
 TISSUE_VALUES = frozenset(range(len(CLASS_NAMES)))
 IN_PLANE_MM = (0.2, 3.0)   # up to 3 mm: volumes resampled for fast models (TotalSegmentator --fast)

@@ -16,7 +16,7 @@ cancellous bone of the L1 and L2 bodies (section 2), so `cancellous_region`:
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.data.phantom import CANCELLOUS, CORTICAL, OTHER_BONE
+from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
 
 # TotalSegmentator v2 vertebra ids (class map "total").
 TOTALSEG_V2_LEVELS = {"L5": 27, "L4": 28, "L3": 29, "L2": 30, "L1": 31, "T12": 32, "T11": 33}

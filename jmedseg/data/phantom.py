@@ -36,9 +36,8 @@ from scipy import ndimage, special
 
 from jmedseg.density.johnson_su import johnson_su_mode
 
-BACKGROUND, CORTICAL, CANCELLOUS, OTHER_BONE = 0, 1, 2, 3
-CLASS_NAMES = ("background", "cortical", "cancellous", "other_bone")
-LEVEL_IDS = {"L3": 29, "L2": 30, "L1": 31, "T12": 32}  # TotalSegmentator v2 vertebra ids
+from jmedseg.constants import BACKGROUND, CANCELLOUS, CLASS_NAMES, CORTICAL, OTHER_BONE  # noqa: F401 (re-exported)
+from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS  # the phantom labels its vertebrae like TotalSegmentator
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.data.phantom import BACKGROUND, CANCELLOUS, CORTICAL, LEVEL_IDS, OTHER_BONE
+from jmedseg.constants import BACKGROUND, CANCELLOUS, CORTICAL, MIN_DENSITY_PIXELS, OTHER_BONE
+from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS
 
 AIR_HU = -1000.0
 
@@ -79,7 +80,7 @@ def resample_slice(hu2d, lab2d, spacing_xy, centre_xy, size, pixel_mm):
 
 
 def axial_slices(ct, labels, vertebrae, spacing, levels=("L1", "L2"), n_slices=6, size=128, pixel_mm=0.6,
-                 num_classes=3, min_pixels=50, level_map=None):
+                 num_classes=3, min_pixels=MIN_DENSITY_PIXELS, level_map=None):
     """Up to `n_slices` axial slices through the cancellous bone of `levels`, centred on each body.
 
     `ct`, `labels`, `vertebrae` are [x, y, z] arrays (RAS+); `spacing` their voxel size in mm.

@@ -2,19 +2,20 @@
 
 True densities follow a linear law of age per sex x site; the defaults are the
 paper's Equation 3 (per-person fits, ages 39-80) converted from the paper's
-stored units to HU (HU = stored - 1024; REFERENCES.md section 2), with the
+stored units to HU (HU = stored - 1024; docs/references.md), with the
 residual SD of its Table 2.
 """
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from jmedseg.constants import HU_OFFSET
 from jmedseg.data.phantom import SITES, render_subject
 
 # Paper Eq. 3 in HU: (slope per year, intercept at age 0), keyed "<sex>_<site>".
 EQUATION_3_HU = {
-    "M_N": (-2.34, 1296.30 - 1024), "M_S": (-1.86, 1271.49 - 1024),
-    "F_N": (-3.54, 1354.93 - 1024), "F_S": (-3.59, 1358.96 - 1024),
+    "M_N": (-2.34, 1296.30 - HU_OFFSET), "M_S": (-1.86, 1271.49 - HU_OFFSET),
+    "F_N": (-3.54, 1354.93 - HU_OFFSET), "F_S": (-3.59, 1358.96 - HU_OFFSET),
 }
 RESIDUAL_SD_HU = 6.0  # paper Table 2: 5.7-6.2
 

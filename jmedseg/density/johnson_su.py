@@ -28,7 +28,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import optimize, special
 
-MIN_VALUES = 50
+from jmedseg.constants import MIN_DENSITY_PIXELS
+
+MIN_VALUES = MIN_DENSITY_PIXELS
 MAX_TERMS = 8192          # distinct values fitted directly; above this, binned (see module docstring)
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 _SLIFKER_Z = 0.5          # quantiles at +-z, +-3z standard normal units (Slifker & Shapiro's usual choice)

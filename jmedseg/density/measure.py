@@ -3,14 +3,14 @@
 Per vertebra (L1 and L2 by default) on its cancellous region: every estimator of
 `jmedseg.density.estimators`, the voxel count and the volume in ml. Per person:
 the paper's value, the Johnson SU mode of the pooled L1+L2 cancellous pixels
-(`density_hu`), and the mean of the per-vertebra Johnson SU modes. Cortical and
-marrow densities when the tissue map has those classes (the paper's calibration
-end points, Figure 7). Each person's pooled cancellous pixels are also kept as an
+(`density_hu`), and the mean of the per-vertebra Johnson SU modes. The cortical
+density when the tissue map has that class (a calibration end point of the
+paper's Figure 7). Each person's pooled cancellous pixels are also kept as an
 integer-HU histogram, so age groups can be pooled exactly without the pixels
 (section 4, "group statistics").
 
 Units: HU throughout; `paper_units` adds a `*_paper` twin of every `*_hu` column,
-the paper's stored values HU + 1024 (REFERENCES.md section 2).
+the paper's stored values HU + 1024 (docs/references.md, "The paper").
 """
 import io
 import math
@@ -19,14 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, TOTALSEG_LEVEL_IDS
 from jmedseg.training.checkpoint import atomic_write_bytes
 from jmedseg.density.estimators import ESTIMATORS, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson_su_logpdf,
                                         weighted_quantiles)
 
-PAPER_OFFSET = 1024.0                      # paper's units = HU + 1024
-DEFAULT_LEVELS = {"L1": 31, "L2": 30}      # TotalSegmentator v2 vertebra ids
+PAPER_OFFSET = HU_OFFSET                   # paper's units = HU + 1024
+DEFAULT_LEVELS = {name: TOTALSEG_LEVEL_IDS[name] for name in ("L1", "L2")}
 
 
 def parse_levels(text):
@@ -97,12 +98,6 @@ def region_summary(values, voxel_ml, what):
     return out
 
 
-def _tissue_ids():
-    from jmedseg.data import phantom
-
-    return {name: getattr(phantom, name.upper(), None) for name in ("cancellous", "cortical", "marrow")}
-
-
 def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
     """{level name: boolean cancellous mask} from a vertebra map and a tissue map.
 
@@ -118,7 +113,7 @@ def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
             raise DensityFitError(f"vertebra {name} (label {level_id}) is not in the mask; labels present: "
                                   f"{found[:20]}; set the mapping with --labels, e.g. L1=31,L2=30")
         if tissue is not None:
-            masks[name] = vertebra & (tissue == _tissue_ids()["cancellous"])
+            masks[name] = vertebra & (tissue == CANCELLOUS)
         else:
             from jmedseg.data.labels import cancellous_region
 
@@ -168,16 +163,13 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
 
 
 def _calibration_densities(hu, tissue, vertebrae, levels):
-    """Cortical (within the chosen vertebrae) and marrow Johnson SU modes when the tissue map has them."""
+    """The Johnson SU mode of cortical bone within the chosen vertebrae, when the tissue map has it."""
     out = {}
     if tissue is None:
         return out
-    ids = _tissue_ids()
     in_levels = np.isin(vertebrae, list(levels.values())) if vertebrae is not None else True
-    for name in ("cortical", "marrow"):
-        if ids[name] is None:
-            continue
-        region = (tissue == ids[name]) & in_levels
+    for name, tissue_id in (("cortical", CORTICAL),):
+        region = (tissue == tissue_id) & in_levels
         try:
             out[f"{name}_hu"] = fit_johnson_su(hu[region], f"{name} bone").mode
         except DensityFitError:

@@ -25,13 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from jmedseg.constants import HU_OFFSET
+
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
 SEX_ALIASES = {"m": "M", "male": "M", "f": "F", "female": "F"}
 SEX_NAMES = {"M": "male", "F": "female"}
 DEFAULT_SITES = ("N", "S")
 GROUP_WIDTH = 3
 DECLINE_AGES = (40, 79)             # the paper's 40-year span (section 5)
-PAPER_OFFSET = 1024.0
+PAPER_OFFSET = HU_OFFSET
 PICKHARDT_HU = (110.0, 160.0)       # L1: <= 110 osteoporosis likely, <= 160 possible
 LOW_FOR_AGE_Z = -2.0
 MIN_PEOPLE_FOR_LINE = 3

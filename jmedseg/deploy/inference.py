@@ -150,14 +150,14 @@ class EmptyPredictionError(ValueError):
 
 
 def predicted_tissue(model, meta, volume, what="the CT", progress=False):
-    """Tissue map (jmedseg.data.phantom ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
+    """Tissue map (jmedseg.constants ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
 
     Model classes are matched to tissue ids by name. Each distinct geometry
     warning is given once per process (and always kept in the returned
     `Segmentation.warnings`). Raises EmptyPredictionError when no voxel is
     predicted cancellous.
     """
-    from jmedseg.data import phantom
+    from jmedseg import constants
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)
@@ -168,12 +168,12 @@ def predicted_tissue(model, meta, volume, what="the CT", progress=False):
             warnings.warn(note, GeometryWarning, stacklevel=2)
     tissue = np.zeros(result.labels.shape, np.uint8)
     for c, name in enumerate(result.class_names):
-        tissue_id = phantom.CLASS_NAMES.index(name) if name in phantom.CLASS_NAMES else None
+        tissue_id = constants.CLASS_NAMES.index(name) if name in constants.CLASS_NAMES else None
         if tissue_id is None:
-            raise ValueError(f"model class {name!r} is not a tissue class {phantom.CLASS_NAMES}; "
+            raise ValueError(f"model class {name!r} is not a tissue class {constants.CLASS_NAMES}; "
                              "measure needs a model trained on tissue labels")
         tissue[result.labels == c] = tissue_id
-    if not np.any(tissue == phantom.CANCELLOUS):
+    if not np.any(tissue == constants.CANCELLOUS):
         raise EmptyPredictionError(
             f"empty prediction: the model found no cancellous bone in {what} "
             f"({', '.join(f'{k} {v}' for k, v in result.voxels_per_class.items())} voxels); "

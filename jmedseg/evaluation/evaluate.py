@@ -16,12 +16,12 @@ from tqdm import tqdm
 
 from jmedseg.evaluation import agreement
 from jmedseg.backend import jt
+from jmedseg.constants import MIN_DENSITY_PIXELS  # other estimators use the fit's minimum: none is invented
 from jmedseg.density.estimators import ESTIMATORS, estimate
 from jmedseg.density.johnson_su import DensityFitError
 from jmedseg.evaluation.metrics import case_scores, slice_scores
 from jmedseg.utils.report import fmt, markdown_table, write_csv, write_json, write_text
 
-MIN_DENSITY_PIXELS = 50  # the Johnson SU fit's minimum; other estimators use the same so none is invented
 CASE_COLUMNS = ("subject_id", "fg_dice", "fg_iou", "fg_hd95", "density_ref_hu", "density_pred_hu",
                 "density_error_hu")
 
