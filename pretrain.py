@@ -1,17 +1,8 @@
-"""Contrastive pretraining of a model's encoder: `python pretrain.py model=unet` (see conf/pretrain.yaml)."""
-import hydra
+"""Contrastive pretraining of a model's encoder: `python pretrain.py model=unet` (see conf/pretrain.yaml).
 
-from jmedseg.training.engine import model_kwargs, resolve_run_dir
-from jmedseg.ssl import pretrain
-
-
-@hydra.main(version_base="1.3", config_path="conf", config_name="pretrain")
-def main(cfg):
-    result = pretrain(cfg, resolve_run_dir(cfg), model_kwargs(cfg.model))
-    print(f"encoder: {result['encoder']}\nuse it: python train.py model={cfg.model.name} "
-          f"model.pretrained={result['encoder']}")
-    return result["loss_last"]
-
+The same as `jmedseg pretrain ...` of an installed package.
+"""
+from jmedseg.cli.pretrain import main
 
 if __name__ == "__main__":
     main()

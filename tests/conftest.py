@@ -6,7 +6,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONF = os.path.join(ROOT, "conf")
+CONF = os.path.join(ROOT, "jmedseg", "conf")
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
@@ -19,7 +19,7 @@ def compose_config(config_name="train", overrides=()):
 
 # A tiny, fast training set-up: small images, few subjects, a 2-step budget.
 TINY = [
-    "logger=none", "trainer.progress=false", "trainer.batch_size=2", "trainer.warmup_steps=0",
+    "logger=none", "trainer.progress=false", "trainer.batch_size=2", "scheduler.warmup_steps=0",
     "data.n_subjects=6", "data.slices_per_subject=2", "data.image_size=64", "data.pixel_mm=1.2",
     "data.split=[0.5,0.25,0.25]", "model.width=4", "model.depth=2",
 ]

@@ -108,9 +108,9 @@ def test_paper_layout_import(tmp_path):
         build_splits(cfg.data)
 
 
-AUG = OmegaConf.create(dict(name="strong", p=1.0, brightness=0.2, contrast=0.2, gamma=[70, 140],
+AUG = dict(p=1.0, brightness=0.2, contrast=0.2, gamma=[70, 140],
                             blur_sigma=[0.3, 1.0], noise_std=[0.01, 0.05], hue_shift=15, sat_shift=25,
-                            geometric=True, rotate_deg=20, scale=[0.9, 1.1], translate=0.05))
+                            geometric=True, rotate_deg=20, scale=[0.9, 1.1], translate=0.05)
 
 
 def test_augmentation_is_seeded_and_moves_labels_with_the_image():
@@ -118,7 +118,7 @@ def test_augmentation_is_seeded_and_moves_labels_with_the_image():
     y = np.zeros((64, 64), np.int32)
     y[20:40, 16:30] = 2
     x = np.stack([y / 2.0 * 0.8 + 0.1 + rng.uniform(0, 0.02, y.shape)] * 3).astype(np.float32)
-    aug = Augmenter(AUG)
+    aug = Augmenter(**AUG)
     x1, y1 = aug(x, y, seed=11)
     x2, y2 = aug(x, y, seed=11)
     x3, y3 = aug(x, y, seed=12)
@@ -132,13 +132,13 @@ def test_augmentation_is_seeded_and_moves_labels_with_the_image():
     assert (bright == (y1 == 2)).mean() > 0.97
     one_channel, _ = aug(x[:1], y, seed=11)
     assert one_channel.shape == (1, 64, 64)
-    assert build_augment(OmegaConf.create({"name": "none"})) is None and build_augment(None) is None
+    assert build_augment(OmegaConf.create({})) is None and build_augment(None) is None
 
 
 def test_train_split_gets_the_augment_config_group():
     cfg = compose_config("train", ["augment=color", "data.n_subjects=4", "data.slices_per_subject=1",
                                    "data.image_size=64", "data.pixel_mm=1.2", "data.split=[0.5,0.25,0.25]"])
-    assert cfg.augment.name == "color" and cfg.augment.geometric is False
+    assert cfg.augment.geometric is False and isinstance(build_augment(cfg.augment), Augmenter)
     data = build_splits(cfg.data, batch_size=1, augment=cfg.augment)
     train, test = data["train"].dataset, data["test"].dataset
     assert train.transform is not None and test.transform is None

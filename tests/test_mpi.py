@@ -23,8 +23,8 @@ MPIRUN = shutil.which("mpirun")
 pytestmark = pytest.mark.skipif(MPIRUN is None, reason="mpirun not found: install OpenMPI "
                                                         "(Debian: openmpi-bin libopenmpi-dev)")
 
-SAME_RUN = ["trainer.batch_size=4", "trainer.max_steps=2", "trainer.dice_weight=0", "test=false",
-            "trainer.schedule=constant"]
+SAME_RUN = ["trainer.batch_size=4", "trainer.max_steps=2", "loss.dice_weight=0", "test=false",
+            "scheduler=constant"]
 
 
 def mpirun_train(overrides, np_=2, timeout=420):

@@ -45,9 +45,9 @@ def test_rotation_stays_within_twenty_degrees():
 
 
 def test_sas_run_reports_clean_and_distorted_dice(tiny_cfg, tmp_path):
-    """pretrain=moco + model.stn=true + augment=color, robustness on: every stage leaves its trace."""
+    """pretrain=moco + wrapper=stn + augment=color, robustness on: every stage leaves its trace."""
     result = train(tiny_cfg("pretrain=moco", "pretrain.steps=2", "pretrain.batch_size=2", "pretrain.queue_size=4",
-                            "pretrain.progress=false", "model.stn=true", "augment=color", "robustness=true",
+                            "pretrain.progress=false", "wrapper=stn", "augment=color", "robustness=true",
                             "trainer.max_steps=1", "data.image_size=64"))
     assert (tmp_path / "pretrain" / "encoder.ckpt").is_file()
     assert "pretrained: " + str(tmp_path / "pretrain" / "encoder.ckpt") in (tmp_path / "config.yaml").read_text()

@@ -1,4 +1,5 @@
 """Contrastive pretraining (jmedseg/ssl): InfoNCE, the momentum encoder, the queue, encoder weights."""
+import logging
 import math
 import re
 
@@ -95,7 +96,8 @@ def test_random_views_differ_and_stay_in_range():
 
 
 @pytest.mark.parametrize("name,kwargs", MODELS)
-def test_pretrained_encoder_loads_into_the_segmentation_model(name, kwargs, tmp_path, capsys):
+def test_pretrained_encoder_loads_into_the_segmentation_model(name, kwargs, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="jmedseg")
     cfg = compose_config("pretrain", TINY_DATA + [f"run_dir={tmp_path}", "pretrain.steps=2",
                                                   "pretrain.batch_size=2", "pretrain.queue_size=4",
                                                   "pretrain.progress=false"])
@@ -105,14 +107,14 @@ def test_pretrained_encoder_loads_into_the_segmentation_model(name, kwargs, tmp_
     saved = load_checkpoint(result["encoder"])["state"]
     assert saved and all(k.startswith(ENCODER_PREFIXES[name]) for k in saved)
 
-    train_cfg = compose_config("train", TINY_DATA + [f"model.pretrained={result['encoder']}", "model.stn=true"])
-    train_cfg.model = {"name": name, **kwargs, "stn": True, "pretrained": result["encoder"]}
+    train_cfg = compose_config("train", TINY_DATA + [f"model={name}", *[f"++model.{k}={v}" for k, v in kwargs.items()],
+                                                     f"pretrained={result['encoder']}", "wrapper=stn"])
     model, recorded = build_model(train_cfg)
     state = model.state_dict()
     for k, v in saved.items():  # the wrapped model holds the segmenter under "segmenter."
         np.testing.assert_array_equal(state[f"segmenter.{k}"].numpy(), v)
     assert recorded["stn"] is True
-    out = capsys.readouterr().out
+    out = caplog.text
     assert f"loaded {len(saved)}/" in out
     assert re.search(r"not loaded \(kept initialisation\): .*head \(2\)", out)
 

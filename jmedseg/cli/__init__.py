@@ -1,12 +1,17 @@
 """The `jmedseg` command: `jmedseg <command> [options]`, e.g. `jmedseg phantom --subjects 40 --out DIR`.
 
 Each public module in `jmedseg/cli/` is one sub-command: it defines `NAME`, `HELP`,
-`add_arguments(parser)` and `run(args) -> int` (the exit code).
+`add_arguments(parser)` and `run(args) -> int` (the exit code). A module with
+`HYDRA = True` (train, evaluate, pretrain) gets the rest of the command line
+as Hydra overrides: `run(argv)`.
 """
 import argparse
 import importlib
 import pkgutil
 import sys
+
+from jmedseg.errors import JmedsegError, UsageError  # noqa: F401  (UsageError: raised by the commands)
+from jmedseg.utils.logs import console_logging
 
 
 def _commands():
@@ -28,11 +33,12 @@ def build_parser():
     return parser
 
 
-class UsageError(Exception):
-    """A problem with the user's input: printed as one line, exit code 2."""
-
-
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    console_logging()
+    command = _commands().get(argv[0]) if argv else None
+    if getattr(command, "HYDRA", False):
+        return int(command.run(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -40,7 +46,7 @@ def main(argv=None):
         return 2
     try:
         return int(args._run(args) or 0)
-    except (UsageError, FileNotFoundError, ValueError) as err:
+    except (JmedsegError, FileNotFoundError, ValueError) as err:
         print(f"jmedseg {args.command}: error: {err}", file=sys.stderr)
         return 2
 

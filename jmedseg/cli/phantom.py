@@ -75,7 +75,7 @@ def _replace_folder(new, out):
 
 
 def run(args):
-    from jmedseg.cli import UsageError
+    from jmedseg.errors import UsageError
 
     if args.subjects < 1:
         raise UsageError(f"--subjects must be at least 1, got {args.subjects}")

@@ -23,29 +23,30 @@ def _pair(value, name):
 
 
 class Augmenter:
-    """`(x [C, H, W] in [0, 1], y [H, W], seed) -> (x, y)` with albumentations transforms."""
+    """`(x [C, H, W] in [0, 1], y [H, W], seed) -> (x, y)` with albumentations transforms.
 
-    def __init__(self, cfg):
+    Built from an `augment/` yaml (its `_target_`); ranges are [low, high] pairs.
+    """
+
+    def __init__(self, p=0.5, brightness=0.1, contrast=0.1, gamma=(85, 115), blur_sigma=(0.3, 0.8),
+                 noise_std=(0.0, 0.03), hue_shift=8, sat_shift=12, geometric=False, rotate_deg=0.0,
+                 scale=(1.0, 1.0), translate=0.0):
         import albumentations as A
 
-        p = float(cfg.get("p", 0.5))
+        p = float(p)
         color = [
-            A.RandomBrightnessContrast(brightness_limit=float(cfg.brightness), contrast_limit=float(cfg.contrast),
-                                       p=p),
-            A.RandomGamma(gamma_limit=_pair(cfg.gamma, "gamma"), p=p),
-            A.GaussianBlur(sigma_limit=_pair(cfg.blur_sigma, "blur_sigma"), blur_limit=0, p=p),
-            A.GaussNoise(std_range=_pair(cfg.noise_std, "noise_std"), p=p),
+            A.RandomBrightnessContrast(brightness_limit=float(brightness), contrast_limit=float(contrast), p=p),
+            A.RandomGamma(gamma_limit=_pair(gamma, "gamma"), p=p),
+            A.GaussianBlur(sigma_limit=_pair(blur_sigma, "blur_sigma"), blur_limit=0, p=p),
+            A.GaussNoise(std_range=_pair(noise_std, "noise_std"), p=p),
         ]
-        self.hue = A.HueSaturationValue(hue_shift_limit=float(cfg.hue_shift), sat_shift_limit=float(cfg.sat_shift),
+        self.hue = A.HueSaturationValue(hue_shift_limit=float(hue_shift), sat_shift_limit=float(sat_shift),
                                         val_shift_limit=0, p=p)
-        geometric = []
-        if cfg.get("geometric"):
-            geometric.append(A.Affine(rotate=(-float(cfg.rotate_deg), float(cfg.rotate_deg)),
-                                      scale=_pair(cfg.scale, "scale"),
-                                      translate_percent=(-float(cfg.translate), float(cfg.translate)),
-                                      interpolation=1, mask_interpolation=0, fill=0, fill_mask=0, p=p))
-        self.gray = A.Compose(geometric + color)
-        self.rgb = A.Compose(geometric + color + [self.hue])
+        moves = [A.Affine(rotate=(-float(rotate_deg), float(rotate_deg)), scale=_pair(scale, "scale"),
+                          translate_percent=(-float(translate), float(translate)),
+                          interpolation=1, mask_interpolation=0, fill=0, fill_mask=0, p=p)] if geometric else []
+        self.gray = A.Compose(moves + color)
+        self.rgb = A.Compose(moves + color + [self.hue])
 
     def __call__(self, x, y, seed=0):
         pipeline = self.rgb if x.shape[0] == 3 else self.gray  # hue/saturation only mean something in 3 channels
@@ -57,7 +58,9 @@ class Augmenter:
 
 
 def build_augment(cfg, seed=0):
-    """The transform for the training split, or None for `augment=none` / no config."""
-    if cfg is None or cfg.get("name", "none") == "none":
+    """The transform for the training split (the `augment/` group's `_target_`), or None for `augment=none`."""
+    if not cfg or not cfg.get("_target_"):
         return None
-    return Augmenter(cfg)
+    from hydra.utils import instantiate
+
+    return instantiate(cfg)

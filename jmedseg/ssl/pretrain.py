@@ -4,16 +4,18 @@
 random views of the training slices, without labels, and writes into run_dir:
 `encoder.ckpt` (the encoder weights), `metrics.json` and `loss_curve.csv`.
 `python pretrain.py` runs it alone; `python train.py pretrain=moco` runs it
-first and fine-tunes from its encoder (`use_pretraining_stage`).
+first and fine-tunes from its encoder (`pretraining_stage`). The loop is the
+supervised one (`jmedseg.training.trainer.fit`) with a contrastive step.
 """
+import logging
 import os
 import time
 
 import numpy as np
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
-from tqdm import tqdm
 
-from jmedseg.backend import device_name, jt, nn
+from jmedseg.backend import device_name, jt
 from jmedseg.data.build import build_splits
 from jmedseg.data.datasets import window_hu
 from jmedseg.models.registry import create_model
@@ -21,6 +23,11 @@ from jmedseg.utils.report import write_csv, write_json, write_text
 from jmedseg.ssl.moco import MoCo
 from jmedseg.ssl.views import ViewSpec, two_views
 from jmedseg.ssl.weights import save_encoder
+from jmedseg.training.config_checks import check_pretrain_config
+from jmedseg.training.hooks import DivergenceGuard
+from jmedseg.training.trainer import FitState, fit, mean_over_ranks
+
+logger = logging.getLogger(__name__)
 
 ENCODER_FILE = "encoder.ckpt"
 
@@ -36,6 +43,7 @@ def pretrain(cfg, run_dir, model_kwargs):
     p = cfg.pretrain
     if p.method != "moco":
         raise ValueError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
+    check_pretrain_config(cfg)
     os.makedirs(run_dir, exist_ok=True)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
@@ -50,23 +58,15 @@ def pretrain(cfg, run_dir, model_kwargs):
                             num_classes=int(cfg.data.num_classes), **model_kwargs)
     moco = MoCo(backbone, int(p.projection_dim), p.projection_hidden, int(p.queue_size),
                 float(p.momentum), float(p.temperature), seed=int(cfg.seed))
-    optimizer = nn.Adam(moco.query.parameters(), lr=float(p.lr), weight_decay=float(p.weight_decay))
+    optimizer = instantiate(cfg.optimizer)(moco.query.parameters(), lr=float(p.lr))
     views = ViewSpec(**{k: tuple(v) if k == "crop_scale" else v
                         for k, v in OmegaConf.to_container(p.views, resolve=True).items()})
 
     history, t_start = [], time.time()
     moco.query.train()
-    bar = tqdm(range(int(p.steps)), desc="pretrain (MoCo)", disable=not p.progress, leave=False)
-    for step in bar:
-        chosen = images[rng.choice(len(images), size=batch, replace=False)]
-        x_query, x_key = two_views(rng, chosen, views)
-        loss, accuracy = moco.loss(jt.array(x_query), jt.array(x_key))
-        optimizer.step(loss)
-        history.append({"step": step + 1, "loss": float(loss.item()), "positive_top1": accuracy})
-        if not np.isfinite(history[-1]["loss"]):
-            raise FloatingPointError(f"contrastive loss became {history[-1]['loss']} at step {step + 1}; "
-                                     "lower pretrain.lr")
-        bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", top1=f"{accuracy:.2f}")
+    state = FitState(epochs=1, total_steps=int(p.steps), lr=float(p.lr))
+    fit(_contrastive_step(moco, optimizer, images, rng, views, batch, history), lambda epoch: range(state.total_steps),
+        state, [DivergenceGuard("pretrain.lr")], progress=bool(p.progress), desc="pretrain (MoCo)")
 
     path = os.path.join(run_dir, ENCODER_FILE)
     saved = save_encoder(path, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]), config_yaml,
@@ -81,22 +81,34 @@ def pretrain(cfg, run_dir, model_kwargs):
               "loss_last": float(np.mean([h["loss"] for h in history[-window:]])),
               "time_s": time.time() - t_start, "history": history}
     write_json(os.path.join(run_dir, "metrics.json"), result)
-    print(f"[jmedseg] pretrained {cfg.model.name} encoder ({len(saved)} tensors) for {len(history)} steps: "
-          f"loss {result['loss_first']:.3f} -> {result['loss_last']:.3f} (chance {result['chance_loss']:.3f}), "
-          f"{result['time_s']:.0f} s -> {path}")
+    logger.info("pretrained %s encoder (%d tensors) for %d steps: loss %.3f -> %.3f (chance %.3f), %.0f s -> %s",
+                cfg.model.name, len(saved), len(history), result["loss_first"], result["loss_last"],
+                result["chance_loss"], result["time_s"], path)
     return result
 
 
-def use_pretraining_stage(cfg, run_dir, model_kwargs):
-    """Before supervised training: run `cfg.pretrain` and point `cfg.model.pretrained` at its encoder.
+def _contrastive_step(moco, optimizer, images, rng, views, batch, history):
+    """`fit`'s step for MoCo: two random views of `batch` random slices, one optimisation step."""
+    def step(_, state):
+        chosen = images[rng.choice(len(images), size=batch, replace=False)]
+        x_query, x_key = two_views(rng, chosen, views)
+        loss, accuracy = moco.loss(jt.array(x_query), jt.array(x_key))
+        optimizer.step(loss)
+        history.append({"step": state.step + 1, "loss": mean_over_ranks(loss), "positive_top1": accuracy})
+        return history[-1]["loss"]
+    return step
 
-    Nothing happens with pretrain=none or when model.pretrained is already set;
-    an encoder already in `<run_dir>/pretrain` (a resumed run) is reused.
+
+def pretraining_stage(cfg, run_dir, model_kwargs):
+    """Before supervised training: run `cfg.pretrain`; returns its encoder's path, or None.
+
+    Nothing runs with pretrain=none or when `pretrained` is already set; an
+    encoder already in `<run_dir>/pretrain` (a resumed run) is reused.
     """
-    if cfg.get("pretrain") is None or cfg.pretrain.method == "none" or cfg.model.get("pretrained"):
-        return
+    if cfg.get("pretrain") is None or cfg.pretrain.method == "none" or cfg.get("pretrained"):
+        return None
     stage_dir = os.path.join(run_dir, "pretrain")
     path = os.path.join(stage_dir, ENCODER_FILE)
     if not os.path.isfile(path):
         pretrain(cfg, stage_dir, model_kwargs)
-    cfg.model.pretrained = path
+    return path

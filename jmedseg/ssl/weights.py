@@ -1,4 +1,4 @@
-"""Saving a pretrained encoder and loading it into a segmentation model (`model.pretrained=PATH`).
+"""Saving a pretrained encoder and loading it into a segmentation model (`pretrained=PATH`).
 
 The saved file is a jmedseg checkpoint (atomic, pickled numpy) whose state holds
 only the encoder: the parameters that `encoder_features` depends on, found by
@@ -7,6 +7,7 @@ statistics of the same layers. Decoder and head keep their initialisation when
 it is loaded, and the loader says which parameters it loaded and which not.
 """
 import copy
+import logging
 import pickle
 from collections import Counter
 
@@ -16,6 +17,7 @@ from jmedseg.backend import jt
 from jmedseg.training.checkpoint import FORMAT, VERSION, CheckpointError, atomic_write_bytes, load_checkpoint
 
 ENCODER_KIND = "pretrained-encoder"
+logger = logging.getLogger(__name__)
 
 
 def encoder_parameter_names(model, sample):
@@ -57,7 +59,7 @@ def _by_module(names):
     return ", ".join(f"{k} ({v})" for k, v in sorted(counts.items())) or "none"
 
 
-def load_pretrained(model, path, model_name=None, log=print):
+def load_pretrained(model, path, model_name=None, log=logger.info):
     """Load the parameters of checkpoint `path` whose name and shape match `model`.
 
     Works with encoder files from pretrain.py and with full training checkpoints.
@@ -71,7 +73,7 @@ def load_pretrained(model, path, model_name=None, log=print):
     mis_shaped = sorted(n for n in own if n in state and n not in loaded)
     if not loaded:
         raise CheckpointError(
-            f"model.pretrained={path}: none of its {len(state)} tensors matches this "
+            f"pretrained={path}: none of its {len(state)} tensors matches this "
             f"{model_name or type(model).__name__} by name and shape (it holds {payload['model_name']!r} "
             f"with {payload['model_kwargs']}); pretrain the same model and options, e.g. "
             f"python pretrain.py model={model_name or payload['model_name']}")
@@ -79,12 +81,12 @@ def load_pretrained(model, path, model_name=None, log=print):
     kept = sorted(n for n in own if n not in loaded)
     source = payload.get("kind", "checkpoint")
     if model_name and payload["model_name"] != model_name:
-        log(f"[jmedseg] note: {path} holds {payload['model_name']!r}, loading into {model_name!r} by name")
-    log(f"[jmedseg] pretrained ({source}) {path}: loaded {len(loaded)}/{len(own)} tensors: "
+        log(f"note: {path} holds {payload['model_name']!r}, loading into {model_name!r} by name")
+    log(f"pretrained ({source}) {path}: loaded {len(loaded)}/{len(own)} tensors: "
         f"{_by_module(loaded)}; not loaded (kept initialisation): {_by_module(kept)}")
     if mis_shaped:
-        log(f"[jmedseg] pretrained: {len(mis_shaped)} tensors skipped for their shape, e.g. {mis_shaped[:3]}")
+        log(f"pretrained: {len(mis_shaped)} tensors skipped for their shape, e.g. {mis_shaped[:3]}")
     unused = sorted(set(state) - set(own))
     if unused:
-        log(f"[jmedseg] pretrained: {len(unused)} tensors of the file have no counterpart, e.g. {unused[:3]}")
+        log(f"pretrained: {len(unused)} tensors of the file have no counterpart, e.g. {unused[:3]}")
     return loaded, kept

@@ -1,11 +1,14 @@
 """Hydra callback: after a multirun, one table comparing every job of the sweep."""
 import glob
 import json
+import logging
 import os
 
 from hydra.experimental.callback import Callback
 
 from jmedseg.utils.report import markdown_table, write_csv, write_text
+
+logger = logging.getLogger(__name__)
 
 
 def collect_sweep(sweep_dir):
@@ -43,4 +46,4 @@ class SweepSummary(Callback):
         table = markdown_table(rows, digits=4)
         write_text(os.path.join(sweep_dir, "summary.md"), table + "\n")
         write_csv(os.path.join(sweep_dir, "summary.csv"), rows)
-        print(f"\nSweep summary ({len(rows)} jobs) -> {sweep_dir}/summary.md\n{table}")
+        logger.info("sweep summary (%d jobs) -> %s/summary.md\n%s", len(rows), sweep_dir, table)
