@@ -1,4 +1,4 @@
-"""Johnson SU fit time and mode error: jmedseg's fit against scipy.stats.johnsonsu.fit (issue 4).
+"""Johnson SU fit time and mode error: jmedseg's fit against scipy.stats.johnsonsu.fit.
 
 For each parameter set, draws a region of N pixels with known (a, b, loc, scale),
 rounds it to integer HU like a CT (plus one float case), and fits it with

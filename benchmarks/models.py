@@ -1,4 +1,4 @@
-"""Model zoo benchmark: parameters, CPU time and peak memory of every registered model (issue 5).
+"""Model zoo benchmark: parameters, CPU time and peak memory of every registered model.
 
 Each model is built from its `conf/model/<name>.yaml` (the options the sweep trains) for 1 input channel
 and 3 classes, and measured in its own process, so the peak memory of one does not hide another's:

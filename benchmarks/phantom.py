@@ -1,4 +1,4 @@
-"""Time to generate a synthetic cohort (issue 3: 40 subjects well under a minute).
+"""Time to generate a synthetic cohort (40 subjects should take well under a minute).
 
 Times rendering alone (3D volumes in memory, per site) and the whole
 `jmedseg phantom` path (rendering plus writing the NIfTI files), and the 2D

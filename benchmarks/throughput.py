@@ -1,4 +1,4 @@
-"""Inference slices per second, density measurement per person, and cohort throughput (issue 8).
+"""Inference slices per second, density measurement per person, and cohort throughput.
 
 On a small synthetic cohort (`jmedseg phantom`, written to a temporary folder):
 - segment: `jmedseg.deploy.inference.segment_volume` of the first CTs with a UNet

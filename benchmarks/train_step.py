@@ -1,4 +1,4 @@
-"""Train-step time of jmedseg models on Jittor against identical PyTorch networks (issue 8).
+"""Train-step time of jmedseg models on Jittor against identical PyTorch networks.
 
 Same network (benchmarks/torch_reference.py holds the twins; before timing,
 jmedseg's initial weights are loaded into the twin and the logits compared),

@@ -29,7 +29,7 @@ def test_icc_matches_shrout_and_fleiss_1979_table():
 def test_limits_of_agreement_recover_known_bias_and_spread():
     rng = np.random.default_rng(0)
     ref = rng.uniform(80, 220, 4000)
-    meas = ref + 3.0 + rng.normal(0, 5.0, ref.size)   # bias 3 HU, SD 5 HU (CT vs QCT, REFERENCES.md 5)
+    meas = ref + 3.0 + rng.normal(0, 5.0, ref.size)   # bias 3 HU, SD 5 HU (CT vs QCT, docs/references.md)
     a = agreement(meas, ref)
     assert a["bias"] == pytest.approx(3.0, abs=0.3) and a["sd_diff"] == pytest.approx(5.0, abs=0.3)
     assert a["loa_high"] - a["loa_low"] == pytest.approx(2 * 1.96 * a["sd_diff"])

@@ -1,4 +1,4 @@
-"""Hydra launchers (issue 8): local parallel sweeps with joblib, Slurm with submitit."""
+"""Hydra launchers: local parallel sweeps with joblib, Slurm with submitit."""
 import json
 import os
 import subprocess

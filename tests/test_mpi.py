@@ -1,4 +1,4 @@
-"""Data-parallel training with `mpirun -np 2 python train.py` (issue 8).
+"""Data-parallel training with `mpirun -np 2 python train.py`.
 
 Two processes with a global batch of 4 (Jittor gives each 2 of every batch,
 averages gradients and synchronises batch-norm statistics) must end where one

@@ -6,7 +6,7 @@ so the same code serves a region's pixels and a pooled age-group histogram
 on the pixels themselves:
 
 - jsu_mode: the paper's density, the mode of a fitted Johnson SU (section 3).
-- mean: what Comp2Comp and TotalSegmentator report per vertebral body (REFERENCES.md 5).
+- mean: what Comp2Comp and TotalSegmentator report per vertebral body (docs/references.md, External reference values).
 - median: TotalSegmentator's second figure.
 - trimmed_mean: mean of the middle 80 % (scipy.stats.trim_mean(values, 0.1)).
 - hist_peak: centre of the tallest histogram bin, Freedman-Diaconis width (Freedman &

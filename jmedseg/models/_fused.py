@@ -1,4 +1,4 @@
-"""Batch norm + ReLU as a few contiguous CPU loops (issue 8: train-step speed).
+"""Batch norm + ReLU as a few contiguous CPU loops (for train-step speed).
 
 Jittor builds batch norm from generic ops: per-channel means by strided loops
 that do not vectorise, then the normalisation, then ReLU, and as many again for
