@@ -81,23 +81,21 @@ def test_pretrain_config_composes_with_its_optimizer():
     assert cfg.optimizer._target_.endswith("SGD") and cfg.pretrain.method == "moco"
 
 
+@pytest.mark.slow  # full-size models: a few seconds each alone, more on a busy 2-core machine
 @pytest.mark.parametrize("name", list_models())
 def test_model_yaml_defaults_equal_the_builders(name):
     """`conf/model/<name>.yaml` states the builder's own defaults: building with and without them is the same.
 
-    Same seed, same process, same kernels: the two builds draw identical initial weights, and the forward
-    passes run the same operations, so they agree to float rounding (1e-5 allows for any reordering).
+    Same layers with the same shapes, and with the same weights (copied over) the same output. Both forward
+    passes run the same operations in one process, so they agree to float rounding (1e-5 allows any reordering).
     """
     configured = model_kwargs(OmegaConf.load(os.path.join(CONF, "model", f"{name}.yaml")))
-    jt.set_global_seed(0)
     default = create_model(name, in_channels=1, num_classes=3)
-    jt.set_global_seed(0)
     from_yaml = create_model(name, in_channels=1, num_classes=3, **configured)
     a, b = default.state_dict(), from_yaml.state_dict()
     assert sorted(a) == sorted(b), f"{name}: the yaml's options change the layers"
-    for key in a:
-        assert tuple(a[key].shape) == tuple(b[key].shape), f"{name}.{key}: shape differs"
-        np.testing.assert_allclose(a[key].numpy(), b[key].numpy(), atol=1e-5, err_msg=f"{name}.{key}")
+    assert all(tuple(a[k].shape) == tuple(b[k].shape) for k in a), f"{name}: the yaml's options change shapes"
+    from_yaml.load_parameters({k: v.numpy() for k, v in a.items()})
     default.eval()
     from_yaml.eval()
     x = jt.array(np.random.default_rng(0).standard_normal((1, 1, 64, 64)).astype(np.float32))
