@@ -7,6 +7,7 @@ from hydra.core.global_hydra import GlobalHydra
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(ROOT, "jmedseg", "conf")
+DATA = os.path.join(ROOT, "tests", "data")  # small real CT fixtures, each with its NOTICE
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 

@@ -11,6 +11,7 @@ from jmedseg.cli import main as cli
 from jmedseg.cli.phantom import write_cohort
 from jmedseg.data.checks import check_cohort
 from jmedseg.data.phantom import PhantomSpec
+from tests.conftest import DATA
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def test_missing_table(tmp_path, capsys):
 
 def test_real_ct_without_tissue_labels_derives_them(tmp_path, capsys):
     """The TotalSegmentator sample as a one-subject cohort: CT + whole-vertebra map, no labels file."""
-    sample = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+    sample = os.path.join(DATA, "totalseg_example")
     os.makedirs(tmp_path / "s1")
     shutil.copy(os.path.join(sample, "example_ct_sm.nii.gz"), tmp_path / "s1" / "ct.nii.gz")
     seg = nib.load(os.path.join(sample, "example_seg.nii.gz"))

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from jmedseg.data.io import load_labels, load_volume, save_like
+from tests.conftest import DATA
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+SAMPLE = os.path.join(DATA, "totalseg_example")
 CT = os.path.join(SAMPLE, "example_ct_sm.nii.gz")
 SEG = os.path.join(SAMPLE, "example_seg.nii.gz")
 

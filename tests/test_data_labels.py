@@ -7,8 +7,9 @@ import pytest
 from jmedseg.data.io import load_labels, load_volume
 from jmedseg.data.labels import (cancellous_region, erode_mm, select_levels, tissue_from_vertebrae,
                                  vertebral_body)
+from tests.conftest import DATA
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+SAMPLE = os.path.join(DATA, "totalseg_example")
 
 
 @pytest.fixture(scope="module")

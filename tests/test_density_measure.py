@@ -10,6 +10,7 @@ from jmedseg.cli import main
 from jmedseg.data.phantom import CANCELLOUS, CORTICAL
 from jmedseg.density.johnson_su import DensityFitError, fit_johnson_su, johnson_su_mode
 from jmedseg.density.measure import HUHistogram, measure_person, parse_levels, with_paper_units
+from tests.conftest import DATA
 
 SPACING = (0.8, 0.8, 2.5)
 SHAPE = (44, 44, 24)
@@ -134,7 +135,7 @@ def test_measure_cohort_keeps_metadata_and_reports_failures(tmp_path):
 
 
 def test_measure_real_ct_from_whole_vertebra_labels(tmp_path):
-    sample = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+    sample = os.path.join(DATA, "totalseg_example")
     out = tmp_path / "real"
     assert main(["measure", "--ct", os.path.join(sample, "example_ct_sm.nii.gz"),
                  "--mask", os.path.join(sample, "example_seg.nii.gz"), "--out", str(out), "--no-figures"]) == 0

@@ -16,7 +16,7 @@ from jmedseg.evaluation.evaluate import predict
 from jmedseg.deploy.export import ModelFileError, load_model_file, read_model_file
 from jmedseg.deploy.inference import GeometryWarning, geometry_warnings, radiological_view, segment_volume
 from jmedseg.evaluation.metrics import case_scores
-from tests.conftest import TINY, compose_config
+from tests.conftest import DATA, TINY, compose_config
 
 # A 2-step model predicts no cancellous bone at all, and the density round trip needs some: 80 steps on
 # 32-pixel slices of 2.4 mm, keeping the checkpoint that segments cancellous bone best, give a model that does.
@@ -168,7 +168,7 @@ def test_real_sample_l1_density_next_to_mean_and_median_of_the_same_region():
     from jmedseg.data.labels import cancellous_region
     from jmedseg.density.measure import measure_person
 
-    sample = Path(__file__).parent / "data" / "totalseg_example"
+    sample = Path(DATA) / "totalseg_example"
     ct = load_volume(sample / "example_ct_sm.nii.gz")
     seg = load_labels(sample / "example_seg.nii.gz").array
     row = measure_person(ct.array, seg, spacing=ct.spacing, levels={"L1": L1}).row
