@@ -127,7 +127,7 @@ def segments_between(discs, lo, hi, dz):
         if (s1 - s0 + 1) * dz < MIN_SEGMENT_MM:
             continue
         seg = Segment(s0, s1, lower, upper)
-        if (b - a) * dz > MAX_PITCH_MM and lower and upper:
+        if (b - a) * dz > MAX_PITCH_MM:
             seg.flags.append("uncertain_level")
             seg.notes.append(f"{(b - a) * dz:.0f} mm between discs: a disc may have been missed")
         segs.append(seg)
@@ -135,13 +135,15 @@ def segments_between(discs, lo, hi, dz):
 
 
 def measure_widths(segments, column, spacing):
-    """Widest left-right extent (mm) of the body cross-section in each segment (sacral alae are wide)."""
+    """Typical left-right extent (mm) of the body cross-section in each segment (sacral alae are wide)."""
     for seg in segments:
         body = column.body[:, :, seg.lo:seg.hi + 1]
         xs = np.flatnonzero(body.any(axis=(1, 2)))
         per_slice = [np.ptp(np.flatnonzero(body[:, :, k].any(axis=1))) + 1 for k in range(body.shape[2])
                      if body[:, :, k].any()]
-        seg.width_mm = float(np.median(sorted(per_slice)[-3:]) * spacing[0]) if per_slice else 0.0
+        # the median over the slices: transverse processes widen a lumbar vertebra over a third of its height
+        # at most, the alae widen the sacrum over most of S1
+        seg.width_mm = float(np.median(per_slice) * spacing[0]) if per_slice else 0.0
         del xs
 
 
