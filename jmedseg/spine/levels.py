@@ -10,7 +10,8 @@ the body area is a train of plateaus (bodies, 20-35 mm tall) separated by dips
 Anchors (counted independently, then compared):
 - sacrum: the lowest segment of the column is S1 when its bone spreads into the
   sacral alae: a cross-section wider than `SACRUM_WIDTH_MM` (the sacral base is
-  100-120 mm wide, a lumbar body 40-55 mm);
+  100-120 mm wide, a lumbar body 40-55 mm, up to 80-90 mm across its transverse processes where
+  their bases are thick enough to survive the opening that cuts the pedicles);
 - ribs: a rib is a long bone (reaching more than `RIB_REACH_MM` from the column's
   midline, further than any lumbar transverse process, whose tips lie within
   about 50 mm) whose medial end comes within `RIB_HEAD_MM` of the midline; the
@@ -36,7 +37,7 @@ DISC_DEPTH = 0.6                 # disc: body area below 60 % of the neighbourin
 MIN_PITCH_MM = 20.0
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
-SACRUM_WIDTH_MM = 80.0
+SACRUM_WIDTH_MM = 100.0
 RIB_REACH_MM = 75.0
 RIB_HEAD_MM = 50.0
 
@@ -141,9 +142,10 @@ def measure_widths(segments, column, spacing):
         xs = np.flatnonzero(body.any(axis=(1, 2)))
         per_slice = [np.ptp(np.flatnonzero(body[:, :, k].any(axis=1))) + 1 for k in range(body.shape[2])
                      if body[:, :, k].any()]
-        # the median over the slices: transverse processes widen a lumbar vertebra over a third of its height
-        # at most, the alae widen the sacrum over most of S1
-        seg.width_mm = float(np.median(per_slice) * spacing[0]) if per_slice else 0.0
+        # the median of the widest 10 mm of slices: robust to one stray slice, and the alae span more than
+        # 10 mm of the sacrum's height
+        n = max(3, int(round(10.0 / spacing[2])))
+        seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
         del xs
 
 
