@@ -54,11 +54,12 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
     from jmedseg.density.measure import measure_person, plot_person
 
     ct = load_volume(ct_path, units=units)
-    spine_row, spine_report = {}, None
+    spine_row, spine_report, box = {}, None, (slice(None),) * 3
     if mask_path is None:
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
-        vertebrae, spine_report, spine_row = vertebrae_for_measure(ct, subject_id, levels, out_dir, accept_uncertain)
+        vertebrae, spine_report, spine_row, box = vertebrae_for_measure(ct, subject_id, levels, out_dir,
+                                                                        accept_uncertain)
     else:
         vertebrae = load_labels(mask_path).array
         if check_levels:
@@ -75,14 +76,15 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
         if arr is not None and arr.shape != ct.shape:
             raise ValueError(f"{subject_id}: the {name} has shape {arr.shape} but the CT has {ct.shape}; "
                              "use the label map made for this CT")
-    person = measure_person(ct.array, vertebrae, tissue, ct.spacing, levels)
+    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                            levels)
     row = {"subject_id": subject_id, **person.row, **spine_row}
     if out_dir and spine_report is not None and figures:
         from jmedseg.spine.qc import qc_for_measure
 
         row["qc_figure"] = os.path.join("figures", f"{subject_id}_qc.png")
         qc_for_measure(ct, vertebrae, tissue, levels, person, spine_report, os.path.join(out_dir, row["qc_figure"]),
-                       subject_id)
+                       subject_id, box)
     if out_dir:
         row["histogram"] = os.path.join("histograms", f"{subject_id}.npz")
         person.histogram.save(os.path.join(out_dir, row["histogram"]))

@@ -78,6 +78,9 @@ def label_vertebrae(volume):
                 seg.flags.append("incomplete")
                 seg.notes.append("the vertebra is cut by the edge of the field of view")
             centre_fine = (vox.mean(0) + 0.5) * np.array(grid.factors) - 0.5
+            f = np.array(grid.factors)
+            entry["bbox"] = [[int(a), int(min(b, n))] for a, b, n in
+                             zip(vox.min(0) * f, (vox.max(0) + 1) * f, volume.shape)]   # voxel index ranges
             entry.update(centroid_mm=[round(v, 2) for v in _world(volume.affine, centre_fine)],
                          height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
                          width_mm=round(seg.width_mm, 1), volume_ml=round(float(mask.sum() * np.prod(sp) / 1000), 2),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-WORK_MM = 1.5            # working voxel size in mm (in-plane and along z when slices are thinner)
+WORK_MM = 3.0            # working voxel size in mm: the same structuring elements at every scan resolution
 BONE_HU = 200.0
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
@@ -46,14 +46,19 @@ class WorkGrid:
     shape: tuple        # the original CT's shape
 
     def to_original(self, labels):
-        """Nearest-neighbour copy of a working-grid label map back onto the original grid."""
-        out = labels
-        for axis, f in enumerate(self.factors):
+        """Nearest-neighbour copy of a working-grid label map back onto the original grid (Fortran order).
+
+        Built on the transposed (z, y, x) array, so the result is x-fastest like a NIfTI file and
+        writing it needs no reordering copy of the full-size map.
+        """
+        out = np.ascontiguousarray(labels.T)
+        for axis, f in enumerate(self.factors[::-1]):
             if f > 1:
                 out = np.repeat(out, f, axis=axis)
-        pad = [(0, max(0, n - m)) for n, m in zip(self.shape, out.shape)]
-        out = np.pad(out, pad, mode="edge")
-        return out[: self.shape[0], : self.shape[1], : self.shape[2]]
+        pad = [(0, max(0, n - m)) for n, m in zip(self.shape[::-1], out.shape)]
+        if any(p[1] for p in pad):
+            out = np.pad(out, pad, mode="edge")
+        return out[: self.shape[2], : self.shape[1], : self.shape[0]].T
 
 
 def work_grid(hu, spacing, work_mm=WORK_MM):

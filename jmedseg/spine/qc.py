@@ -15,14 +15,15 @@ from jmedseg.spine.levels import TOTALSEG_IDS, UNIDENTIFIED_BASE
 _NAMES = {v: k for k, v in TOTALSEG_IDS.items()}
 
 
-def _track(labels):
-    """Per z: the (x, y) centre of the labelled voxels, interpolated where a slice has none."""
+def _track(labels, step=4):
+    """Per z: the (x, y) centre of the labelled voxels (every `step`-th row and column), interpolated."""
     nz = labels.shape[2]
     xs, ys, ok = np.zeros(nz), np.zeros(nz), np.zeros(nz, bool)
+    sub = labels[::step, ::step] > 0
     for k in range(nz):
-        pts = np.argwhere(labels[:, :, k] > 0)
+        pts = np.argwhere(sub[:, :, k])
         if len(pts):
-            xs[k], ys[k], ok[k] = pts[:, 0].mean(), pts[:, 1].mean(), True
+            xs[k], ys[k], ok[k] = pts[:, 0].mean() * step, pts[:, 1].mean() * step, True
     if not ok.any():
         return np.full(nz, labels.shape[0] // 2), np.full(nz, labels.shape[1] // 2)
     ks = np.flatnonzero(ok)
@@ -101,10 +102,11 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
     save_figure(fig, path)
 
 
-def qc_for_measure(ct, vertebrae, tissue, levels, person, report, path, title=""):
-    """The QC figure of a `jmedseg measure` run: the measured regions are those the density used."""
+def qc_for_measure(ct, vertebrae, tissue, levels, person, report, path, title="", box=(slice(None),) * 3):
+    """The QC figure of a `jmedseg measure` run: the measured regions are those the density used (in `box`)."""
     from jmedseg.density.measure import cancellous_masks
 
-    masks = cancellous_masks(vertebrae, levels, tissue, ct.spacing)
-    regions = np.any(np.stack(list(masks.values())), axis=0)
+    masks = cancellous_masks(vertebrae[box], levels, None if tissue is None else tissue[box], ct.spacing)
+    regions = np.zeros(vertebrae.shape, bool)
+    regions[box] = np.any(np.stack(list(masks.values())), axis=0)
     qc_figure(ct.array, vertebrae, ct.spacing, path, title, regions, person.histogram, person.fit, report)
