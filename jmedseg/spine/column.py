@@ -2,20 +2,28 @@
 
 Everything is in physical millimetres: the CT (RAS+, axes x right, y anterior,
 z superior, as `jmedseg.data.io` loads it) is first block-averaged to a working
-grid of about `WORK_MM` per voxel, which keeps a 512 x 512 x 300 CT to a few
-million voxels while a vertebral body (30-50 mm across) still spans 15-30 voxels.
+grid of about `WORK_MM` (3 mm) pixels and `WORK_Z_MM` (2 mm) slices. A 512 x 512 x
+300 CT becomes about 1.5 million voxels; a vertebral body (30-50 mm across) still
+spans 10-17 pixels, and the structuring elements below (given in mm) look the same
+at every scan resolution.
 
 Why these thresholds (HU physics, not fitted to any scan):
-- `BONE_HU` 200: cortical bone reads 500-1500 HU at full volume and stays above
-  200 HU at 3 mm partial volume; soft tissue, muscle and intervertebral discs lie
-  below 120 HU. Trabecular bone (30-300 HU) may fall either side, so the body's
-  inside is taken as whatever its cortical shell encloses (hole filling).
+- `SOFT_TISSUE_MAX_HU` 120: muscle reads 40-60 HU, intervertebral discs 70-100 HU,
+  plus noise; a voxel above 120 HU holds bone (or iodine contrast). The body is
+  the region such voxels enclose in an axial slice (a closing of `SHELL_GAP_MM`
+  bridges a shell seen at partial volume and the basivertebral foramen, then hole
+  filling), so an osteoporotic interior below 120 HU still counts when its shell
+  is seen.
 - `CANAL_MAX_HU` 25: an enclosed pocket below this is the spinal canal (CSF
   0-15 HU, epidural fat about -100 HU), not cancellous bone (marrow plus
   trabeculae reads above about 40 HU except in extreme fatty marrow).
+- `BONE_HU` 200: cortical bone reads 500-1500 HU at full volume and stays above
+  200 HU at 3 mm partial volume; used for the ribs and the pelvis.
+- `PEDICLE_OPENING_MM` 4: an opening of this radius cuts the pedicles and the arch
+  (5-10 mm thick) off the body (30-50 mm across).
 
-The column seed in each axial slice is the thickest filled bone region near the
-body's left-right midline in its posterior part (the vertebral body); the track
+The column seed in each axial slice is the thickest filled bone region within
+`BODY_HALF_WIDTH_MM` of the patient's left-right midline (the vertebral body); the track
 is then smoothed over z with a robust (median) filter, because a slice through a
 disc has no body and gives no seed.
 """
@@ -24,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-WORK_MM = 3.0            # working voxel size in mm: the same structuring elements at every scan resolution
+WORK_MM = 3.0            # working pixel size in mm: the same structuring elements at every scan resolution
+WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
@@ -61,10 +70,10 @@ class WorkGrid:
         return out[: self.shape[2], : self.shape[1], : self.shape[0]].T
 
 
-def work_grid(hu, spacing, work_mm=WORK_MM):
-    """Block-average `hu` to about `work_mm` voxels (never upsampled)."""
+def work_grid(hu, spacing, work_mm=WORK_MM, work_z_mm=WORK_Z_MM):
+    """Block-average `hu` to about `work_mm` pixels and `work_z_mm` slices (never upsampled)."""
     hu = np.asarray(hu, np.float32)
-    factors = tuple(max(1, int(round(work_mm / s))) for s in spacing)
+    factors = tuple(max(1, int(round(w / s))) for w, s in zip((work_mm, work_mm, work_z_mm), spacing))
     if any(n < f for n, f in zip(hu.shape, factors)):
         raise ValueError(f"the CT ({hu.shape} voxels of {spacing} mm) is too small to hold a vertebra")
     cut = tuple(n - n % f for n, f in zip(hu.shape, factors))

@@ -33,7 +33,7 @@ TOTALSEG_IDS = {"S1": 26, "L5": 27, "L4": 28, "L3": 29, "L2": 30, "L1": 31, "T12
                 "T10": 34, "T9": 35, "T8": 36}
 UNIDENTIFIED_BASE = 100          # an unnamed vertebra k (1 = highest in the scan) gets id 100 + k
 
-DISC_DEPTH = 0.6                 # disc: body area below 60 % of the neighbouring plateaus
+DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus
 MIN_PITCH_MM = 20.0
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
@@ -139,14 +139,12 @@ def measure_widths(segments, column, spacing):
     """Typical left-right extent (mm) of the body cross-section in each segment (sacral alae are wide)."""
     for seg in segments:
         body = column.body[:, :, seg.lo:seg.hi + 1]
-        xs = np.flatnonzero(body.any(axis=(1, 2)))
         per_slice = [np.ptp(np.flatnonzero(body[:, :, k].any(axis=1))) + 1 for k in range(body.shape[2])
                      if body[:, :, k].any()]
         # the median of the widest 10 mm of slices: robust to one stray slice, and the alae span more than
         # 10 mm of the sacrum's height
         n = max(3, int(round(10.0 / spacing[2])))
         seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
-        del xs
 
 
 def find_ribs(column, segments, spacing, lo, hi):
