@@ -1,6 +1,7 @@
 """`jmedseg measure`: bone density (paper section 3) of one CT, or of every subject of a cohort folder.
 
-One CT:   jmedseg measure --ct CT --mask MASK [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
+One CT:   jmedseg measure --ct CT [--mask MASK] [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
+          (no --mask: the vertebrae are labelled from the CT alone, jmedseg.spine)
 Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, labels.nii.gz,
           vertebrae.nii.gz as written by `jmedseg phantom`)
 Either with --model model.jmed: the tissue map is segmented by the model instead of read.
