@@ -1,6 +1,7 @@
 """`jmedseg measure`: bone density (paper section 3) of one CT, or of every subject of a cohort folder.
 
-One CT:   jmedseg measure --ct CT --mask MASK [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
+One CT:   jmedseg measure --ct CT [--mask MASK] [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
+          (no --mask: the vertebrae are labelled from the CT alone, jmedseg.spine)
 Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, labels.nii.gz,
           vertebrae.nii.gz as written by `jmedseg phantom`)
 Either with --model model.jmed: the tissue map is segmented by the model instead of read.
@@ -36,18 +37,36 @@ def add_arguments(parser):
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
     parser.add_argument("--model", help="model file (jmedseg export): segment the CT(s) with it and measure "
                         "on the predicted tissue map instead of --tissue / labels.nii.gz")
+    parser.add_argument("--accept-uncertain-levels", action="store_true", help="without --mask: measure levels "
+                        "whose name the CT alone could not confirm (flagged uncertain_level)")
+    parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
+                        "from the CT alone and report whether the two labellings agree")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
+def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None,
+                  accept_uncertain=False, check_levels=False):
     """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
 
     `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is predicted instead of read.
+    No `mask_path`: the vertebrae are labelled from the CT alone (jmedseg.spine), written to
+    out_dir/vertebrae/<subject_id>.nii.gz, with a QC figure out_dir/figures/<subject_id>_qc.png.
     """
     from jmedseg.data.io import load_labels, load_volume
     from jmedseg.density.measure import measure_person, plot_person
 
     ct = load_volume(ct_path, units=units)
-    vertebrae = load_labels(mask_path).array
+    spine_row, spine_report, box = {}, None, (slice(None),) * 3
+    if mask_path is None:
+        from jmedseg.spine.pipeline import vertebrae_for_measure
+
+        vertebrae, spine_report, spine_row, box = vertebrae_for_measure(ct, subject_id, levels, out_dir,
+                                                                        accept_uncertain)
+    else:
+        vertebrae = load_labels(mask_path).array
+        if check_levels:
+            from jmedseg.spine.pipeline import labelling_agreement
+
+            spine_row = labelling_agreement(ct, vertebrae)
     if model is not None:
         from jmedseg.deploy.inference import predicted_tissue
 
@@ -58,8 +77,15 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
         if arr is not None and arr.shape != ct.shape:
             raise ValueError(f"{subject_id}: the {name} has shape {arr.shape} but the CT has {ct.shape}; "
                              "use the label map made for this CT")
-    person = measure_person(ct.array, vertebrae, tissue, ct.spacing, levels)
-    row = {"subject_id": subject_id, **person.row}
+    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                            levels)
+    row = {"subject_id": subject_id, **person.row, **spine_row}
+    if out_dir and spine_report is not None and figures:
+        from jmedseg.spine.qc import qc_for_measure
+
+        row["qc_figure"] = os.path.join("figures", f"{subject_id}_qc.png")
+        qc_for_measure(ct, vertebrae, tissue, levels, person, spine_report, os.path.join(out_dir, row["qc_figure"]),
+                       subject_id, box)
     if out_dir:
         row["histogram"] = os.path.join("histograms", f"{subject_id}.npz")
         person.histogram.save(os.path.join(out_dir, row["histogram"]))
@@ -138,12 +164,10 @@ def run(args):
             raise ValueError("--cohort needs --out DIR for densities.csv")
         rows = run_cohort(args, levels)
     else:
-        if not args.mask:
-            raise ValueError("--ct needs --mask (the vertebra label map of the CT)")
-        subject_id = os.path.basename(args.ct).split(".")[0]
+        subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
         model = _load_model(args.model) if args.model else None
         rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures, model)]
+                              not args.no_figures, model, args.accept_uncertain_levels, args.check_levels)]
     if args.paper_units:
         rows = [with_paper_units(r) for r in rows]
     failed = [r for r in rows if r.get("note")]

@@ -1,0 +1,38 @@
+"""`jmedseg vertebrae --ct CT --out vertebrae.nii.gz`: find and label the vertebrae from the CT alone."""
+import os
+
+NAME = "vertebrae"
+HELP = "label the vertebral bodies of a CT from the image alone (TotalSegmentator v2 ids, no trained weights)"
+
+
+def add_arguments(parser):
+    parser.add_argument("--ct", required=True, help="CT volume (NIfTI or DICOM folder) in HU")
+    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's grid)")
+    parser.add_argument("--units", choices=("hu", "raw"), default="hu",
+                        help="raw: the CT stores HU + 1024 (the paper's convention)")
+    parser.add_argument("--report", help="also write the per-level report as JSON here")
+    parser.add_argument("--qc", help="also write a QC picture (sagittal and coronal reformats) here")
+
+
+def run(args):
+    from jmedseg.data.io import load_volume
+    from jmedseg.utils.report import write_json
+    from jmedseg.spine import label_vertebrae
+    from jmedseg.spine.pipeline import write_labels
+
+    volume = load_volume(args.ct, units=args.units)
+    labels, report = label_vertebrae(volume)
+    write_labels(volume, labels, args.out)
+    if args.report:
+        write_json(args.report, report)
+    if args.qc:
+        from jmedseg.spine.qc import qc_figure
+
+        qc_figure(volume.array, labels, volume.spacing, args.qc, os.path.basename(args.ct), report=report)
+    print(f"{report['summary']} ({report.get('seconds', 0):.1f} s)")
+    for entry in report["levels"]:
+        name = entry["name"] or f"unnamed ({entry['id']})"
+        flags = ", ".join(entry["flags"]) or "confirmed"
+        print(f"  {name:>14}  id {entry['id']:>3}  {flags}" + (f"  [{entry['note']}]" if entry["note"] else ""))
+    print(f"wrote {args.out}")
+    return 0 if report["levels"] else 1
