@@ -141,5 +141,5 @@ def test_measure_real_ct_from_whole_vertebra_labels(tmp_path):
     assert main(["measure", "--ct", os.path.join(sample, "example_ct_sm.nii.gz"),
                  "--mask", os.path.join(sample, "example_seg.nii.gz"), "--out", str(out), "--no-figures"]) == 0
     (row,) = _read_csv(out / "densities.csv")
-    # an adult's L1/L2 cancellous bone: published norms 90-230 HU (REFERENCES.md section 5)
+    # an adult's L1/L2 cancellous bone: published population means 90-230 HU (Jang et al., Radiology 2019)
     assert 50.0 < float(row["l1_jsu_mode_hu"]) < 250.0 and int(row["l1_voxels"]) > 50

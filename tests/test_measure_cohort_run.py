@@ -185,3 +185,11 @@ def test_submitit_local_executor_runs_two_shards(cohort, tmp_path, capsys, monke
                  "--workers", "1", "--no-figures"]) == 0
     assert f"2 jobs: 0 subjects measured, {N_SUBJECTS} already done" in capsys.readouterr().out
     assert math.isfinite(float(_rows(out)[0]["density_hu"]))
+
+
+@pytest.mark.skipif(shutil.which("sbatch") is not None, reason="this machine has Slurm")
+def test_slurm_launcher_without_slurm_says_so(cohort, tmp_path, capsys):
+    folder, _ = cohort
+    assert main(["measure", "--cohort", str(folder), "--out", str(tmp_path / "x"), "--launcher", "slurm",
+                 "--jobs", "50", "--partition", "cpu"]) == 2
+    assert "--launcher slurm needs a Slurm cluster (no sbatch" in capsys.readouterr().err

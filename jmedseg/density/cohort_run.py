@@ -183,6 +183,9 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
         executor = submitit.LocalExecutor(folder=logs)
         executor.update_parameters(timeout_min=timeout_min)
     elif launcher == "slurm":
+        if not shutil.which("sbatch"):
+            raise ValueError("--launcher slurm needs a Slurm cluster (no sbatch on this machine's PATH): run the "
+                             "command on the cluster's login node, or use --launcher local here")
         executor = submitit.AutoExecutor(folder=logs, cluster="slurm")
         executor.update_parameters(timeout_min=timeout_min, cpus_per_task=max(1, workers), name="jmedseg-measure",
                                    slurm_array_parallelism=jobs, **({"slurm_partition": partition} if partition else {}))

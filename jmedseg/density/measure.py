@@ -9,8 +9,13 @@ end points, Figure 7). Each person's pooled cancellous pixels are also kept as a
 integer-HU histogram, so age groups can be pooled exactly without the pixels
 (section 4, "group statistics").
 
+No silent wrong number: a level missing from the vertebra map, cut by the field of
+view, holding air or metal, or giving a density no trabecular bone has is flagged
+(`<level>_flag`, with the reason in `note`) and left out of the pooled density;
+when no level is left, MeasurementRefused (jmedseg.density.safety) says why.
+
 Units: HU throughout; `paper_units` adds a `*_paper` twin of every `*_hu` column,
-the paper's stored values HU + 1024 (REFERENCES.md section 2).
+the paper's stored values HU + 1024 (paper section 2).
 """
 import io
 import math
