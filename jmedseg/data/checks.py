@@ -29,6 +29,7 @@ TISSUE_PEAK_HU = (-150.0, 100.0)
 AIR_PEAK_HU = (-1150.0, -800.0)
 MIN_SPAN_HU = 500.0
 MIN_AIR_FRACTION = 0.01    # fewer air voxels than this (a volume cropped to the body): no air landmark
+MIN_BODY_FRACTION = 0.01   # fewer voxels above -500 HU (a volume of air only): no tissue landmark
 UNITS_FIX = ("convert the CT to HU first; --units raw reads values stored as HU + 1024 (the paper's "
              "convention), no other unit is read")
 
@@ -61,11 +62,10 @@ def hu_scale_problem(array, what="the CT"):
                 f"but air reads about -1000 HU and bone several hundred (values scaled to 0..1 or windowed?); "
                 + UNITS_FIX)
     body = sample[sample > -500.0]
-    tissue = _peak(body, 10.0) if body.size else None
-    if tissue is None or not TISSUE_PEAK_HU[0] <= tissue <= TISSUE_PEAK_HU[1]:
-        seen = "no value above -500" if tissue is None else f"its most common value above -500 is {tissue:.0f}"
-        return (f"{what} does not look like Hounsfield units: {seen}, but fat and soft tissue read "
-                f"{TISSUE_PEAK_HU[0]:.0f} to {TISSUE_PEAK_HU[1]:.0f} HU; " + UNITS_FIX)
+    tissue = _peak(body, 10.0) if body.size >= MIN_BODY_FRACTION * sample.size else None  # None: all air
+    if tissue is not None and not TISSUE_PEAK_HU[0] <= tissue <= TISSUE_PEAK_HU[1]:
+        return (f"{what} does not look like Hounsfield units: its most common value above -500 is {tissue:.0f}, "
+                f"but fat and soft tissue read {TISSUE_PEAK_HU[0]:.0f} to {TISSUE_PEAK_HU[1]:.0f} HU; " + UNITS_FIX)
     air = sample[(sample >= -1500.0) & (sample < -300.0)]
     if air.size >= MIN_AIR_FRACTION * sample.size:
         peak = _peak(air, 20.0)

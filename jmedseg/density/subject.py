@@ -52,16 +52,16 @@ def vertebra_map(ct, mask_path, what):
     from jmedseg.data.io import load_labels
 
     if not mask_path or not os.path.isfile(mask_path):
-        raise FileNotFoundError(f"{what}: no vertebra label map at {mask_path}; give the CT's vertebra labels "
+        raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
                                 "(e.g. TotalSegmentator's, --mask for one CT, vertebrae.nii.gz in a cohort)")
     vertebrae = load_labels(mask_path)
-    _refuse(grid_problem(ct, vertebrae, "vertebra mask"), what)
+    _refuse(grid_problem(ct, vertebrae, "vertebra mask"))
     return vertebrae
 
 
-def _refuse(problem, what):
+def _refuse(problem):
     if problem:
-        raise ValueError(f"{what}: {problem}")
+        raise ValueError(problem)
 
 
 def load_inputs(what, ct_path, mask_path, tissue_path=None, units="hu", model=None):
@@ -73,7 +73,7 @@ def load_inputs(what, ct_path, mask_path, tissue_path=None, units="hu", model=No
     from jmedseg.data.io import load_labels, load_volume
 
     ct = load_volume(ct_path, units=units)
-    _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(str(ct_path))}"), what)
+    _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(str(ct_path))}"))
     vertebrae = vertebra_map(ct, mask_path, what).array
     if model is not None:
         from jmedseg.inference import predicted_tissue
@@ -81,7 +81,7 @@ def load_inputs(what, ct_path, mask_path, tissue_path=None, units="hu", model=No
         tissue, _ = predicted_tissue(*model, ct, what=what)
     elif tissue_path:
         labels = load_labels(tissue_path)
-        _refuse(grid_problem(ct, labels, "tissue map"), what)
+        _refuse(grid_problem(ct, labels, "tissue map"))
         tissue = labels.array
     else:
         tissue = None
