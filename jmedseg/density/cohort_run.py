@@ -159,7 +159,14 @@ def _run(todo, work, workers, model_path):
 
 
 def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path):
-    """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process)."""
+    """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process).
+
+    Jittor compiles new operator shapes with a forked process pool and ends it with
+    SIGTERM at exit; the forks inherit submitit's SIGTERM handler, which ignores the
+    signal, so the task would never exit. Compiling in the task's own process avoids it.
+    """
+    if model_path:
+        os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")   # read by Jittor at import (in load_model)
     return measure_cohort(cohort, out, MeasureSettings(**settings), shard, workers, redo, retry_failed, figures,
                           model_path, progress=False).as_dict()
 
