@@ -90,6 +90,10 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
         row = {**meta, **err.row, "density_hu": math.nan, "note": str(err)}
     except (ValueError, FileNotFoundError) as err:
         row = {**meta, "density_hu": math.nan, "note": str(err)}
+    except Exception as err:  # one odd subject must not stop (and, rerun, stop again) a cohort of thousands
+        logger.exception("%s: unexpected error", sid)
+        row = {**meta, "density_hu": math.nan,
+               "note": f"unexpected error ({type(err).__name__}: {err}); please report it with this subject's files"}
     folder = ResultsFolder(out)
     return folder.save(index, row, settings.fingerprint(), person, figures,
                        f"{sid}: {row.get('levels_used') or 'no'} cancellous bone")
