@@ -17,7 +17,7 @@ from tests.conftest import DATA
 @pytest.fixture(scope="module")
 def good(tmp_path_factory):
     root = tmp_path_factory.mktemp("cohort") / "good"
-    write_cohort(str(root), 1, seed=1, progress=False, spec=PhantomSpec(fov_mm=(100.0, 100.0)))
+    write_cohort(str(root), 1, seed=1, progress=False, spec=PhantomSpec(fov_mm=(130.0, 130.0)))  # covers L1, L2
     return root
 
 
@@ -42,9 +42,9 @@ def test_good_folder_passes(good, capsys):
 
 
 @pytest.mark.parametrize("breakage, message", [
-    (lambda d: _rewrite(d / "sub000/labels.nii.gz", lambda a, f: (a[:-1], f)), "labels shape"),
+    (lambda d: _rewrite(d / "sub000/labels.nii.gz", lambda a, f: (a[:-1], f)), r"tissue map \(labels.nii.gz\) has shape"),
     (lambda d: _rewrite(d / "sub000/vertebrae.nii.gz", lambda a, f: (a, f + np.diag([0, 0, 0.5, 0]))),
-     "vertebrae affine differs"),
+     r"vertebra map \(vertebrae.nii.gz\) lies on another grid"),
     (lambda d: _rewrite(d / "sub000/labels.nii.gz", lambda a, f: (np.where(a == 3, 7, a).astype(np.uint8), f)),
      r"labels holds values \[7\]"),
     (lambda d: _rewrite(d / "sub000/ct.nii.gz", lambda a, f: (_with_nan(a), f)), "1 voxels are NaN"),
@@ -78,17 +78,23 @@ def test_missing_table(tmp_path, capsys):
     assert "has no cohort.csv" in capsys.readouterr().out
 
 
-def test_real_ct_without_tissue_labels_derives_them(tmp_path, capsys):
-    """The TotalSegmentator sample as a one-subject cohort: CT + whole-vertebra map, no labels file."""
-    sample = os.path.join(DATA, "totalseg_example")
+def test_real_ct_with_a_full_totalsegmentator_map_and_no_tissue_labels(tmp_path, capsys):
+    """The TotalSegmentator sample as a one-subject cohort: CT + its full label map (42 ids), no labels file.
+
+    Ids other than the chosen vertebrae are ignored; L2 touches the first slice (the sample's
+    NOTICE), which is what `measure` flags as incomplete.
+    """
+    sample = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
     os.makedirs(tmp_path / "s1")
     shutil.copy(os.path.join(sample, "example_ct_sm.nii.gz"), tmp_path / "s1" / "ct.nii.gz")
-    seg = nib.load(os.path.join(sample, "example_seg.nii.gz"))
-    levels = np.where(np.isin(np.asarray(seg.dataobj), [29, 30, 31, 32]), np.asarray(seg.dataobj), 0)
-    nib.save(nib.Nifti1Image(levels.astype(np.uint8), seg.affine), str(tmp_path / "s1" / "vertebrae.nii.gz"))
+    shutil.copy(os.path.join(sample, "example_seg.nii.gz"), tmp_path / "s1" / "vertebrae.nii.gz")
     (tmp_path / "cohort.csv").write_text("subject_id,age,sex,site,true_density_hu\ns1,60,F,N,\n")
-    assert cli(["check-data", str(tmp_path), "--min-cancellous", "500"]) == 0
+    assert cli(["check-data", str(tmp_path), "--min-cancellous", "500", "--levels", "L1"]) == 0
     out = capsys.readouterr().out
     assert "derived" in out and "no problems" in out
-    rows, _ = check_cohort(str(tmp_path))
-    assert 500 < rows[0]["cancellous_L1"] < (levels == 31).sum()
+    rows, _ = check_cohort(str(tmp_path), levels=("L1",))
+    seg = np.asarray(nib.load(os.path.join(sample, "example_seg.nii.gz")).dataobj)
+    assert 500 < rows[0]["cancellous_L1"] < (seg == 31).sum()
+    assert cli(["check-data", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "1 problem(s)" in out and "L2 touches the first slice" in out and "--allow-truncated" in out

@@ -118,14 +118,16 @@ def test_measure_one_ct(tmp_path, capsys):
     assert "density_hu" in capsys.readouterr().out
 
 
-def test_measure_cohort_keeps_metadata_and_reports_failures(tmp_path):
+def test_measure_cohort_keeps_metadata_and_reports_failures(tmp_path, capsys):
     cohort = tmp_path / "cohort"
     cohort.mkdir()
     people = [("a", 41, "M", "N", 190.0), ("b", 60, "F", "S", 120.0), ("c", 75, "F", "N", 80.0)]
     write_cohort(cohort, people)
     os.remove(cohort / "c" / "ct.nii.gz")
     out = tmp_path / "out"
-    assert main(["measure", "--cohort", str(cohort), "--out", str(out), "--workers", "2", "--no-figures"]) == 0
+    # any subject without a density: exit 1, and the count is printed
+    assert main(["measure", "--cohort", str(cohort), "--out", str(out), "--workers", "2", "--no-figures"]) == 1
+    assert "1 of 3 subjects have no density" in capsys.readouterr().out
     rows = _read_csv(out / "densities.csv")
     assert list(rows[0])[:5] == ["subject_id", "age", "sex", "site", "density_hu"]
     assert [(r["subject_id"], int(r["age"]), r["sex"], r["site"]) for r in rows] == [p[:4] for p in people]
@@ -140,5 +142,5 @@ def test_measure_real_ct_from_whole_vertebra_labels(tmp_path):
     assert main(["measure", "--ct", os.path.join(sample, "example_ct_sm.nii.gz"),
                  "--mask", os.path.join(sample, "example_seg.nii.gz"), "--out", str(out), "--no-figures"]) == 0
     (row,) = _read_csv(out / "densities.csv")
-    # an adult's L1/L2 cancellous bone: published norms 90-230 HU (docs/references.md, External reference values)
+    # an adult's L1/L2 cancellous bone: published population means 90-230 HU (Jang et al., Radiology 2019)
     assert 50.0 < float(row["l1_jsu_mode_hu"]) < 250.0 and int(row["l1_voxels"]) > 50

@@ -2,22 +2,20 @@
 
 One CT:   jmedseg measure --ct CT [--mask MASK] [--tissue TISSUE] [--labels L1=31,L2=30] [--out DIR]
           (no --mask: the vertebrae are labelled from the CT alone, jmedseg.spine)
-Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, labels.nii.gz,
-          vertebrae.nii.gz as written by `jmedseg phantom`)
+Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, optionally
+          vertebrae.nii.gz (else labelled from the CT) and labels.nii.gz, as written by `jmedseg phantom`)
+          [--shard I/N] [--launcher local|slurm --jobs 50 [--partition P]] [--redo]
 Either with --model model.jmed: the tissue map is segmented by the model instead of read.
 
-Both write densities.csv (subject_id,age,sex,site,density_hu,...), each person's
-integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics)
-and a figure per person (figures/<id>.png).
+Writes densities.csv (subject_id,age,sex,site,density_hu,...,<level>_flag,...,note), each
+person's integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics) and
+a figure per person (figures/<id>.png). A cohort run stores every subject as soon as it is
+measured and, run again, measures only what is missing (jmedseg.density.results).
 """
-import csv
-import math
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 NAME = "measure"
 HELP = "measure bone density (Johnson SU mode of L1+L2 cancellous bone) of a CT or a cohort folder"
-FIRST_COLUMNS = ["subject_id", "age", "sex", "site", "density_hu", "density_mean_of_levels_hu", "true_density_hu"]
 
 
 def add_arguments(parser):
@@ -30,153 +28,132 @@ def add_arguments(parser):
     parser.add_argument("--labels", default="L1=31,L2=30", help="vertebra names and label ids (default L1=31,L2=30)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="CT values in HU, or 'raw' = stored HU + 1024 (converted)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="measure vertebrae that touch the edge of the scan (flagged 'incomplete' either way)")
     parser.add_argument("--paper-units", action="store_true", help="also write densities as HU + 1024")
     parser.add_argument("--out", help="output folder (required with --cohort)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes for --cohort (default: 2 or the number of cores)")
+                        help="processes for --cohort (per job with --launcher; default: 2 or the number of cores)")
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
     parser.add_argument("--model", help="model file (jmedseg export): segment the CT(s) with it and measure "
                         "on the predicted tissue map instead of --tissue / labels.nii.gz")
-    parser.add_argument("--accept-uncertain-levels", action="store_true", help="without --mask: measure levels "
-                        "whose name the CT alone could not confirm (flagged uncertain_level)")
+    parser.add_argument("--accept-uncertain-levels", action="store_true", help="without a vertebra mask: measure "
+                        "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
                         "from the CT alone and report whether the two labellings agree")
+    parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
+                        "measures only subjects not stored yet in --out)")
+    parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
+                        "a density (e.g. after fixing their files)")
+    parser.add_argument("--shard", help="I/N: measure every N-th subject starting at I (0-based) into --out; "
+                        "assemble with `jmedseg merge` or a rerun without --shard")
+    parser.add_argument("--launcher", choices=("none", "local", "slurm"), default="none",
+                        help="run --jobs shards as a submitit job array: on Slurm, or as local processes")
+    parser.add_argument("--jobs", type=int, default=2, help="shards (array tasks) with --launcher (default 2)")
+    parser.add_argument("--partition", help="Slurm partition for --launcher slurm")
+    parser.add_argument("--timeout-min", type=int, default=240, help="time limit per job in minutes (default 240)")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="with --launcher: submit and return; assemble later with `jmedseg merge OUT`")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None,
-                  accept_uncertain=False, check_levels=False):
-    """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
+def _check_args(args):
+    from jmedseg.cli import UsageError
 
-    `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is predicted instead of read.
-    No `mask_path`: the vertebrae are labelled from the CT alone (jmedseg.spine), written to
-    out_dir/vertebrae/<subject_id>.nii.gz, with a QC figure out_dir/figures/<subject_id>_qc.png.
-    """
-    from jmedseg.data.io import load_labels, load_volume
-    from jmedseg.density.measure import measure_person, plot_person
-
-    ct = load_volume(ct_path, units=units)
-    spine_row, spine_report, box = {}, None, (slice(None),) * 3
-    if mask_path is None:
-        from jmedseg.spine.pipeline import vertebrae_for_measure
-
-        vertebrae, spine_report, spine_row, box = vertebrae_for_measure(ct, subject_id, levels, out_dir,
-                                                                        accept_uncertain)
-    else:
-        vertebrae = load_labels(mask_path).array
-        if check_levels:
-            from jmedseg.spine.pipeline import labelling_agreement
-
-            spine_row = labelling_agreement(ct, vertebrae)
-    if model is not None:
-        from jmedseg.deploy.inference import predicted_tissue
-
-        tissue, _ = predicted_tissue(*model, ct, what=subject_id)
-    else:
-        tissue = load_labels(tissue_path).array if tissue_path else None
-    for name, arr in (("mask", vertebrae), ("tissue map", tissue)):
-        if arr is not None and arr.shape != ct.shape:
-            raise ValueError(f"{subject_id}: the {name} has shape {arr.shape} but the CT has {ct.shape}; "
-                             "use the label map made for this CT")
-    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels)
-    row = {"subject_id": subject_id, **person.row, **spine_row}
-    if out_dir and spine_report is not None and figures:
-        from jmedseg.spine.qc import qc_for_measure
-
-        row["qc_figure"] = os.path.join("figures", f"{subject_id}_qc.png")
-        qc_for_measure(ct, vertebrae, tissue, levels, person, spine_report, os.path.join(out_dir, row["qc_figure"]),
-                       subject_id, box)
-    if out_dir:
-        row["histogram"] = os.path.join("histograms", f"{subject_id}.npz")
-        person.histogram.save(os.path.join(out_dir, row["histogram"]))
-        if figures:
-            row["figure"] = os.path.join("figures", f"{subject_id}.png")
-            plot_person(person.histogram, person.fit, os.path.join(out_dir, row["figure"]),
-                        f"{subject_id}: L1+L2 cancellous bone")
-    return row
-
-
-def _cohort_subjects(folder):
-    path = os.path.join(folder, "cohort.csv")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no cohort.csv in {folder}; make a cohort with `jmedseg phantom --out {folder}` "
-                                "or lay one out the same way (cohort.csv + <subject_id>/ct.nii.gz)")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or "subject_id" not in rows[0]:
-        raise ValueError(f"{path} has no subject_id column (or no rows)")
-    return rows
-
-
-def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None):
-    """One cohort subject; failures become a row with an empty density and the reason (no invented value)."""
-    sid = meta["subject_id"]
-    sub = os.path.join(folder, sid)
-    try:
-        row = measure_files(sid, os.path.join(sub, "ct.nii.gz"), os.path.join(sub, "vertebrae.nii.gz"),
-                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures, model)
-        row["note"] = ""
-    except (ValueError, FileNotFoundError) as err:
-        row = {"subject_id": sid, "density_hu": math.nan, "note": str(err)}
-    return {**meta, **row}
-
-
-def _columns(rows):
-    seen = []
-    for r in rows:
-        seen += [k for k in r if k not in seen]
-    first = [c for c in FIRST_COLUMNS if c in seen]
-    last = [c for c in ("histogram", "figure", "note") if c in seen]
-    return first + [c for c in seen if c not in first and c not in last] + last
-
-
-def _load_model(path):
-    from jmedseg.deploy.export import load_model_file
-
-    return load_model_file(path)
-
-
-def run_cohort(args, levels):
-    from tqdm import tqdm
-
-    subjects = _cohort_subjects(args.cohort)
-    work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures)
-    rows = []
-    if args.model:  # one model in this process; Jittor uses the cores itself
-        model = _load_model(args.model)
-        return [_measure_subject(meta, **work, model=model) for meta in tqdm(subjects, desc="segment+measure")]
-    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        jobs = [pool.submit(_measure_subject, meta, **work) for meta in subjects]
-        for job in tqdm(as_completed(jobs), total=len(jobs), desc="measure", unit="subject"):
-            rows.append(job.result())
-    order = {m["subject_id"]: i for i, m in enumerate(subjects)}
-    rows.sort(key=lambda r: order[r["subject_id"]])
-    return rows
+    if args.cohort and not args.out:
+        raise UsageError("--cohort needs --out DIR for densities.csv")
+    if args.ct and (args.shard or args.launcher != "none"):
+        raise UsageError("--shard and --launcher measure cohorts; give --cohort DIR")
+    if args.shard and args.launcher != "none":
+        raise UsageError("--launcher makes its own shards (--jobs N); drop --shard")
+    if args.launcher != "none" and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
 
 
 def run(args):
-    from jmedseg.density.measure import parse_levels, with_paper_units
-    from jmedseg.utils.report import markdown_table, write_csv
+    from jmedseg.density.cohort_run import settings_for
+    from jmedseg.density.measure import parse_levels
 
-    levels = parse_levels(args.labels)
+    _check_args(args)
+    settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
+                            args.accept_uncertain_levels, args.check_levels)
     if args.cohort:
-        if not args.out:
-            raise ValueError("--cohort needs --out DIR for densities.csv")
-        rows = run_cohort(args, levels)
+        return run_cohort(args, settings)
+    return run_one(args, settings)
+
+
+def run_one(args, settings):
+    """One CT: an error (exit 2) when no density can be given, else its row; notes are printed."""
+    from jmedseg.density.cohort_run import load_model
+    from jmedseg.density.results import ResultsFolder, table_rows
+    from jmedseg.density.subject import measure_files
+    from jmedseg.utils.report import markdown_table
+
+    subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
+    model = load_model(args.model, settings) if args.model else None
+    folder = ResultsFolder(args.out) if args.out else None
+    if folder:
+        folder.claim(args.ct, settings, redo=args.redo)  # the same CT with the same settings: measured again
+    try:
+        person = measure_files(subject_id, args.ct, args.mask, args.tissue, settings, model, out_dir=args.out,
+                               qc_figure=not args.no_figures)
+        row = {"subject_id": subject_id, **person.row}
+        if folder:
+            stored = folder.save(0, row, settings.fingerprint(), person, not args.no_figures,
+                                 f"{subject_id}: {row['levels_used']} cancellous bone")
+            print(f"wrote {folder.write_table([stored], args.paper_units)}")
+            row = table_rows([stored], args.paper_units)[0]
+    finally:
+        if folder:
+            folder.release()
+    print(markdown_table([{c: row.get(c, "") for c in _shown(settings)}], digits=2))
+    if row.get("note"):
+        print(f"note: {row['note']}")
+    return 0
+
+
+def _shown(settings):
+    return ["subject_id", "density_hu", "levels_used"] + [f"{n.lower()}_{k}" for n in settings.levels
+                                                          for k in ("jsu_mode_hu", "flag")]
+
+
+def run_cohort(args, settings):
+    """A cohort (or one shard of it): exit 1 when any subject has no density, with how many."""
+    from jmedseg.density.cohort_run import assemble, launch, measure_cohort, parse_shard
+    from jmedseg.utils.report import markdown_table
+
+    common = dict(figures=not args.no_figures, redo=args.redo, retry_failed=args.retry_failed,
+                  model_path=args.model)
+    if args.launcher != "none":
+        try:
+            summaries = launch(args.cohort, args.out, settings, args.launcher, args.jobs, args.workers,
+                               args.partition, args.timeout_min, wait=not args.no_wait, **common)
+        except RuntimeError as err:  # a job died: what it stored stays, a rerun measures the rest
+            print(f"jmedseg measure: {err}; rerun the same command to measure what is missing")
+            return 1
+        if args.no_wait:
+            print(f"submitted {args.jobs} {args.launcher} jobs writing into {args.out}; when they are done, "
+                  f"assemble densities.csv with `jmedseg merge {args.out}`")
+            return 0
+        print(f"{args.jobs} jobs: {sum(s['measured'] for s in summaries)} subjects measured, "
+              f"{sum(s['skipped'] for s in summaries)} already done")
     else:
-        subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
-        model = _load_model(args.model) if args.model else None
-        rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures, model, args.accept_uncertain_levels, args.check_levels)]
-    if args.paper_units:
-        rows = [with_paper_units(r) for r in rows]
-    failed = [r for r in rows if r.get("note")]
-    if args.out:
-        path = os.path.join(args.out, "densities.csv")
-        write_csv(path, rows, _columns(rows))
-        print(f"wrote {path} ({len(rows) - len(failed)} measured, {len(failed)} failed)")
-    shown = ["subject_id", "density_hu", "density_mean_of_levels_hu"] + [f"{n.lower()}_jsu_mode_hu" for n in levels]
-    print(markdown_table([{c: r.get(c, "") for c in shown} for r in rows], digits=2))
-    for r in failed:
-        print(f"{r['subject_id']}: {r['note']}")
-    return 1 if len(failed) == len(rows) else 0
+        shard = parse_shard(args.shard) if args.shard else None
+        summary = measure_cohort(args.cohort, args.out, settings, shard, args.workers, **common)
+        print(f"{summary.measured} subjects measured, {summary.skipped} already done"
+              + (f" (shard {args.shard})" if shard else ""))
+        if shard:
+            print(f"shard {args.shard} done; when every shard is, assemble densities.csv with "
+                  f"`jmedseg merge {args.out}` (or rerun without --shard)")
+            return 1 if summary.failed else 0
+    table = assemble(args.cohort, args.out, settings, args.paper_units)
+    print(f"wrote {table.path}: {len(table.rows) - len(table.failed)} measured, {len(table.failed)} failed"
+          + (f", {len(table.missing)} not measured yet (rerun to finish)" if table.missing else ""))
+    shown = _shown(settings)
+    print(markdown_table([{c: r.get(c, "") for c in shown} for r in table.rows], shown, digits=2))
+    for r in table.rows:
+        if r.get("note"):
+            print(f"{r['subject_id']}: {r['note']}")
+    if table.failed or table.missing:
+        print(f"{len(table.failed)} of {len(table.rows) + len(table.missing)} subjects have no density")
+        return 1
+    return 0

@@ -9,8 +9,13 @@ paper's Figure 7). Each person's pooled cancellous pixels are also kept as an
 integer-HU histogram, so age groups can be pooled exactly without the pixels
 (section 4, "group statistics").
 
+No silent wrong number: a level missing from the vertebra map, cut by the field of
+view, holding air or metal, or giving a density no trabecular bone has is flagged
+(`<level>_flag`, with the reason in `note`) and left out of the pooled density;
+when no level is left, MeasurementRefused (jmedseg.density.safety) says why.
+
 Units: HU throughout; `paper_units` adds a `*_paper` twin of every `*_hu` column,
-the paper's stored values HU + 1024 (docs/references.md, "The paper").
+the paper's stored values HU + 1024 (paper section 2).
 """
 import io
 import math
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, TOTALSEG_LEVEL_IDS
+from jmedseg.density import safety
 from jmedseg.training.checkpoint import atomic_write_bytes
 from jmedseg.density.estimators import ESTIMATORS, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
@@ -76,10 +82,13 @@ class HUHistogram:
     def n(self):
         return int(self.counts.sum())
 
-    def save(self, path):
+    def to_npz_bytes(self):
         buf = io.BytesIO()
         np.savez_compressed(buf, hu=self.hu, counts=self.counts)
-        atomic_write_bytes(path, buf.getvalue())
+        return buf.getvalue()
+
+    def save(self, path):
+        atomic_write_bytes(path, self.to_npz_bytes())
 
     @classmethod
     def load(cls, path):
@@ -109,9 +118,7 @@ def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
     for name, level_id in levels.items():
         vertebra = vertebrae == level_id
         if not vertebra.any():
-            found = sorted(int(v) for v in np.unique(vertebrae) if v != 0)
-            raise DensityFitError(f"vertebra {name} (label {level_id}) is not in the mask; labels present: "
-                                  f"{found[:20]}; set the mapping with --labels, e.g. L1=31,L2=30")
+            raise DensityFitError(_missing_message(vertebrae, {name: level_id}))
         if tissue is not None:
             masks[name] = vertebra & (tissue == CANCELLOUS)
         else:
@@ -119,6 +126,13 @@ def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
 
             masks[name] = cancellous_region(vertebra, spacing)
     return masks
+
+
+def _missing_message(vertebrae, missing, fix=True):
+    found = sorted(int(v) for v in np.unique(vertebrae) if v != 0)
+    names = ", ".join(f"{name} (label {level_id})" for name, level_id in missing.items())
+    message = f"vertebra {names} is not in the mask; labels present: {found[:20]}"
+    return message + ("; set the mapping with --labels, e.g. L1=31,L2=30" if fix else "")
 
 
 @dataclass
@@ -130,9 +144,51 @@ class PersonDensity:
     fit: object   # JohnsonSUFit of the pooled cancellous pixels
 
 
-def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, masks=None):
+def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow_truncated=False):
+    """({level: cancellous mask} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
+
+    A level missing from the vertebra map or cut by the field of view (unless
+    `allow_truncated`) gets a flag and a note instead of a region; the others are measured.
+    """
+    from jmedseg.data.checks import edge_problem, missing_levels
+
+    vertebrae = np.asarray(vertebrae)
+    flags, notes, usable = {}, [], {}
+    absent = missing_levels(vertebrae, levels)
+    if len(absent) == len(levels):
+        raise safety.MeasurementRefused(_missing_message(vertebrae, levels),
+                                        {f"{n.lower()}_flag": safety.MISSING for n in levels})
+    if absent:
+        notes.append(_missing_message(vertebrae, {n: levels[n] for n in absent}, fix=False)
+                     + f"; measured from {'+'.join(n for n in levels if n not in absent)}")
+    for name, level_id in levels.items():
+        if name in absent:
+            flags[name] = safety.MISSING
+            continue
+        edge = edge_problem(vertebrae == level_id, name)
+        if edge:
+            flags[name] = safety.INCOMPLETE
+            notes.append(edge + ("; kept (--allow-truncated)" if allow_truncated
+                                 else "; left out (--allow-truncated keeps it)"))
+            if not allow_truncated:
+                continue
+        try:
+            usable[name] = cancellous_masks(vertebrae, {name: level_id}, tissue, spacing)[name]
+        except ValueError as err:
+            flags[name] = safety.UNFIT
+            notes.append(f"{name}: {err}")
+    return usable, flags, notes
+
+
+def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, masks=None,
+                   allow_truncated=False):
     """The person's densities (HU) from a CT `hu` and its label maps, all of one shape.
 
+    Each level is checked first (jmedseg.density.safety): missing, cut by the field of
+    view, air or metal in its region, a density no trabecular bone has. A flagged level
+    gets `<level>_flag` and a note instead of numbers; the person's density is the
+    Johnson SU mode of the pooled cancellous pixels of the levels that pass
+    (`levels_used`). Raises MeasurementRefused (with the partial row) when none passes.
     `masks` ({level: boolean cancellous mask}) replaces `vertebrae`/`tissue` when the
     caller already has the cancellous regions.
     """
@@ -140,26 +196,56 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     levels = levels or DEFAULT_LEVELS
     voxel_ml = float(np.prod(spacing)) / 1000.0
     if masks is None:
-        masks = cancellous_masks(np.asarray(vertebrae), levels, tissue, spacing)
+        masks, flags, notes = level_regions(vertebrae, levels, tissue, spacing, allow_truncated)
+    else:
+        flags, notes = {}, []
     row, modes, pooled = {}, [], []
     for name, mask in masks.items():
         if mask.shape != hu.shape:
             raise ValueError(f"the {name} mask has shape {mask.shape} but the CT has {hu.shape}; "
                              "use the label map made for this CT")
         values = hu[mask]
-        summary = region_summary(values, voxel_ml, f"cancellous bone of {name}")
+        what = f"cancellous bone of {name}"
+        problem = safety.region_content_problem(values, f"the {what}")
+        if not problem:
+            try:
+                summary = region_summary(values, voxel_ml, what)
+            except DensityFitError as err:
+                flags[name] = safety.UNFIT
+                notes.append(str(err))
+                continue
+            problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
+        if problem:
+            flags[name] = safety.IMPLAUSIBLE
+            notes.append(problem)
+            continue
         for key, value in summary.items():
             row[f"{name.lower()}_{key}" + ("_hu" if key in ESTIMATORS else "")] = value
         modes.append(summary["jsu_mode"])
         pooled.append(values)
+    used = [name for name in masks if f"{name.lower()}_voxels" in row]
+    status = {f"{name.lower()}_flag": flags.get(name, "") for name in levels}
+    if not used:
+        raise _refused(notes, status)
     pixels = np.concatenate(pooled)
-    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(masks))
-    person = {"density_hu": fit.mode, "density_mean_of_levels_hu": float(np.mean(modes))}
+    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used))
+    problem = safety.density_problem(fit.mode, "pooled cancellous bone of " + "+".join(used))
+    if problem:
+        raise _refused(notes + [problem], status)
+    person = {"density_hu": fit.mode, "density_mean_of_levels_hu": float(np.mean(modes)),
+              "levels_used": "+".join(used)}
     for name, value in estimate_all(pixels, names=[n for n in ESTIMATORS if n != "jsu_mode"]).items():
         person[f"pooled_{name}_hu"] = value
-    person.update(_calibration_densities(hu, tissue, vertebrae, levels))
+    person.update(_calibration_densities(hu, tissue, vertebrae, {n: levels[n] for n in used if n in levels}))
     person.update(row)
+    person.update(status)
+    person["note"] = "; ".join(notes)
     return PersonDensity(person, HUHistogram.from_values(pixels), fit)
+
+
+def _refused(notes, status):
+    message = "no density: " + "; ".join(notes)
+    return safety.MeasurementRefused(message, {**status, "levels_used": "", "note": message})
 
 
 def _calibration_densities(hu, tissue, vertebrae, levels):

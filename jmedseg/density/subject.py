@@ -1,0 +1,136 @@
+"""One subject's density from files: load, check with the rules `check-data` uses, measure (paper section 3).
+
+`load_inputs` reads the CT and its label maps and refuses, with the fix named, a CT
+that is not in HU and label maps on another grid (jmedseg.data.checks);
+`measure_files` then measures (jmedseg.density.measure, which flags levels that are
+missing, cut by the field of view or implausible). `vertebra_map` is the one place
+a subject's vertebra labels come from: the given mask, or without one the labelling
+of the CT alone (jmedseg.spine), which refuses levels whose name it cannot confirm.
+"""
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+
+from jmedseg.data.checks import grid_problem, hu_scale_problem
+
+MEASURE_VERSION = 2   # bump when a change to the measurement changes its numbers: old results no longer merge
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """Everything that changes a subject's numbers; results of different settings never share a table."""
+
+    levels: dict
+    units: str = "hu"
+    allow_truncated: bool = False
+    model_sha256: str = ""           # the --model file's content, not its name
+    accept_uncertain_levels: bool = False   # no mask: measure levels the CT alone could not name for sure
+    check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
+    version: int = MEASURE_VERSION
+
+    def as_dict(self):
+        return asdict(self)
+
+    def fingerprint(self):
+        """A short hash of the settings: equal settings, equal fingerprint, on any machine."""
+        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class CTLabelling:
+    """What labelling the CT alone adds to a measurement: its report, row fields and the box of the levels."""
+
+    report: dict
+    row: dict
+    box: tuple
+
+
+def vertebra_map(ct, mask_path, what, settings, out_dir=None):
+    """(vertebra Volume-or-array, CTLabelling or None) of CT `ct` (a Volume) for subject `what`, on the CT's grid.
+
+    With `mask_path` the map is read and checked against the CT's grid. Without one the
+    vertebrae are labelled from the CT alone (jmedseg.spine; written to
+    out_dir/vertebrae/<what>.nii.gz), so every caller (single CT, cohort, shards,
+    cluster jobs) gets it the same way.
+    """
+    from jmedseg.data.io import load_labels
+
+    if not mask_path:
+        from jmedseg.spine.pipeline import vertebrae_for_measure
+
+        labels, report, row, box = vertebrae_for_measure(ct, what, settings.levels, out_dir,
+                                                         settings.accept_uncertain_levels)
+        return labels, CTLabelling(report, row, box)
+    if not os.path.isfile(mask_path):
+        raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
+                                "(e.g. TotalSegmentator's), or leave --mask out to label the CT alone")
+    vertebrae = load_labels(mask_path)
+    _refuse(grid_problem(ct, vertebrae, "vertebra mask"))
+    return vertebrae.array, None
+
+
+def _refuse(problem):
+    if problem:
+        raise ValueError(problem)
+
+
+def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None):
+    """(ct Volume, vertebra array, tissue array or None, CTLabelling or None) of one subject, checked.
+
+    `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is
+    predicted instead of read.
+    """
+    from jmedseg.data.io import load_labels, load_volume
+
+    ct = load_volume(ct_path, units=settings.units)
+    _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
+    vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
+    if model is not None:
+        from jmedseg.deploy.inference import predicted_tissue
+
+        tissue, _ = predicted_tissue(*model, ct, what=what)
+    elif tissue_path:
+        labels = load_labels(tissue_path)
+        _refuse(grid_problem(ct, labels, "tissue map"))
+        tissue = labels.array
+    else:
+        tissue = None
+    return ct, vertebrae, tissue, labelling
+
+
+def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False):
+    """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
+
+    Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
+    same density, faster), and with `qc_figure` and `out_dir` the QC figure
+    out_dir/figures/<what>_qc.png shows which vertebrae were measured.
+    """
+    from jmedseg.density.measure import measure_person
+
+    ct, vertebrae, tissue, labelling = load_inputs(what, ct_path, mask_path, tissue_path, settings, model, out_dir)
+    box = labelling.box if labelling else (slice(None),) * 3
+    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                            settings.levels, allow_truncated=settings.allow_truncated)
+    if labelling:
+        person.row.update(labelling.row)
+        if qc_figure and out_dir:
+            from jmedseg.spine.qc import qc_for_measure
+
+            person.row["qc_figure"] = os.path.join("figures", f"{what}_qc.png")
+            qc_for_measure(ct, vertebrae, tissue, settings.levels, person, labelling.report,
+                           os.path.join(out_dir, person.row["qc_figure"]), what, box)
+    elif settings.check_levels:
+        from jmedseg.spine.pipeline import labelling_agreement
+
+        person.row.update(labelling_agreement(ct, vertebrae))
+    return person
