@@ -18,6 +18,7 @@ from jmedseg.data.build import build_splits
 from jmedseg.data.datasets import window_hu
 from jmedseg.registry import create_model
 from jmedseg.report import write_csv, write_json, write_text
+from jmedseg.ssl.distributed import barrier, is_main_process, mean_over_ranks, rank_rows
 from jmedseg.ssl.moco import MoCo
 from jmedseg.ssl.views import ViewSpec, two_views
 from jmedseg.ssl.weights import save_encoder
@@ -36,10 +37,13 @@ def pretrain(cfg, run_dir, model_kwargs):
     p = cfg.pretrain
     if p.method != "moco":
         raise ValueError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
-    os.makedirs(run_dir, exist_ok=True)
+    main = is_main_process()  # under mpirun: every rank trains on its share, rank 0 writes
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
-    write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
-    jt.set_global_seed(int(cfg.seed))
+    if main:
+        os.makedirs(run_dir, exist_ok=True)
+        write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
+    # one seed on every rank: the same initial weights, key encoder and global batches everywhere
+    jt.set_global_seed(int(cfg.seed), different_seed_for_mpi=False)
     rng = np.random.default_rng(int(cfg.seed))
 
     images = _training_slices(cfg)
@@ -56,21 +60,26 @@ def pretrain(cfg, run_dir, model_kwargs):
 
     history, t_start = [], time.time()
     moco.query.train()
-    bar = tqdm(range(int(p.steps)), desc="pretrain (MoCo)", disable=not p.progress, leave=False)
+    bar = tqdm(range(int(p.steps)), desc="pretrain (MoCo)", disable=not (p.progress and main), leave=False)
     for step in bar:
         chosen = images[rng.choice(len(images), size=batch, replace=False)]
         x_query, x_key = two_views(rng, chosen, views)
-        loss, accuracy = moco.loss(jt.array(x_query), jt.array(x_key))
+        loss, accuracy = moco.loss(jt.array(rank_rows(x_query)), jt.array(rank_rows(x_key)))
         optimizer.step(loss)
-        history.append({"step": step + 1, "loss": float(loss.item()), "positive_top1": accuracy})
+        history.append({"step": step + 1, "loss": mean_over_ranks(loss.item()), "positive_top1": accuracy})
         if not np.isfinite(history[-1]["loss"]):
             raise FloatingPointError(f"contrastive loss became {history[-1]['loss']} at step {step + 1}; "
                                      "lower pretrain.lr")
         bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", top1=f"{accuracy:.2f}")
+    if not main:  # still takes part in save_encoder below: finding the encoder runs synced batch norm
+        save_encoder(None, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]))
+        barrier()  # returns once rank 0 has written the encoder that training loads next
+        return {"run_dir": run_dir, "steps": len(history), "history": history}
 
     path = os.path.join(run_dir, ENCODER_FILE)
     saved = save_encoder(path, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]), config_yaml,
-                         extra={"method": "moco", "history": history})
+                         extra={"method": "moco", "history": history, "queue": moco.queue,
+                                "queue_ptr": moco.queue_ptr})
     write_csv(os.path.join(run_dir, "loss_curve.csv"), history)
     window = max(1, len(history) // 10)  # mean over the first and last tenth of the steps
     result = {"run_dir": run_dir, "encoder": path, "device": device_name(), "model": cfg.model.name,
@@ -84,6 +93,7 @@ def pretrain(cfg, run_dir, model_kwargs):
     print(f"[jmedseg] pretrained {cfg.model.name} encoder ({len(saved)} tensors) for {len(history)} steps: "
           f"loss {result['loss_first']:.3f} -> {result['loss_last']:.3f} (chance {result['chance_loss']:.3f}), "
           f"{result['time_s']:.0f} s -> {path}")
+    barrier()
     return result
 
 

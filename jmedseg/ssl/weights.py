@@ -13,6 +13,7 @@ import numpy as np
 
 from jmedseg.backend import jt
 from jmedseg.checkpoint import CheckpointError, checkpoint_payload, load_checkpoint, write_payload
+from jmedseg.ssl.distributed import is_main_process
 
 ENCODER_KIND = "pretrained-encoder"
 
@@ -37,8 +38,14 @@ def encoder_parameter_names(model, sample):
 
 
 def save_encoder(path, model, model_name, model_kwargs, sample, config_yaml="", extra=None):
-    """Write the encoder weights of `model` to `path` (atomically); returns the saved names."""
+    """Write the encoder weights of `model` to `path` (atomically); returns the saved names.
+
+    Under mpirun every rank must call it (finding the encoder runs batch norm,
+    which synchronises the ranks); only rank 0 writes.
+    """
     names = encoder_parameter_names(model, sample)
+    if not is_main_process():
+        return names
     state = model.state_dict()
     payload = checkpoint_payload(model_name, model_kwargs,
                                  {n: np.asarray(state[n].numpy()).copy() for n in names},
