@@ -10,6 +10,8 @@ from jmedseg.backend import jt, nn
 from jmedseg.checkpoint import (CheckpointError, convert_pickle_checkpoint, load_checkpoint, load_weights,
                                 save_checkpoint)
 from jmedseg.cli import main as cli_main
+from jmedseg.commands.phantom import write_cohort
+from jmedseg.data.io import Volume, save_like
 from jmedseg.density.figures import pyplot, save_figure
 from jmedseg.density.measure import HUHistogram
 from jmedseg.export import ModelFileError, load_model_file, read_model_file
@@ -177,12 +179,17 @@ def test_written_files_follow_the_umask(tmp_path):
         "table.csv": lambda p: write_csv(p, [{"a": 1}]),
         "hist.npz": lambda p: HUHistogram(np.array([1, 2]), np.array([3, 4])).save(p),
         "plot.png": lambda p: save_figure(fig, p),
+        "mask.nii.gz": lambda p: save_like(volume, volume.array, p),
+        "cohort": lambda p: write_cohort(p, 1, seed=0, progress=False),  # a folder, made via mkdtemp
     }
+    volume = Volume(np.zeros((4, 4, 2), np.float32), np.eye(4), (1.0, 1.0, 1.0))
     old = os.umask(0o022)
     try:
         for name, write in writers.items():
             write(str(tmp_path / name))
-            assert oct(os.stat(tmp_path / name).st_mode & 0o777) == oct(0o644), name
+            expected = 0o755 if name == "cohort" else 0o644
+            assert oct(os.stat(tmp_path / name).st_mode & 0o777) == oct(expected), name
+        assert os.stat(tmp_path / "cohort" / "cohort.csv").st_mode & 0o777 == 0o644
         os.umask(0o077)  # a private umask gives private files
         atomic_write_bytes(tmp_path / "private.txt", b"x")
         assert os.stat(tmp_path / "private.txt").st_mode & 0o777 == 0o600
