@@ -135,7 +135,8 @@ def test_checkpoint_round_trip_keeps_weights_optimizer_state_and_metadata(tmp_pa
     payload = load_checkpoint(path)
     assert (payload["model_name"], payload["epoch"], payload["step"]) == ("unet_small", 3, 7)
     assert payload["best_score"] == float("-inf") and payload["config_yaml"] == "seed: 0\n"
-    assert payload["extra"]["history"][0]["train_loss"] == 0.5 and np.isnan(payload["extra"]["history"][0]["val_fg_dice"])
+    record = payload["extra"]["history"][0]
+    assert record["train_loss"] == 0.5 and np.isnan(record["val_fg_dice"])
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(payload["state"][k], v.numpy(), err_msg=k)
     saved_m = payload["optimizer"]["defaults"]["param_groups"][0]["m"]

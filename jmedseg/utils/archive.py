@@ -114,7 +114,8 @@ def read_archive(path, what="file", hint="", error=ArchiveError):
                         f"code){tail}") from None
         raise error(f"{path} is a damaged jmedseg {what} ({err}){tail}") from None
     except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
-        raise error(f"{path} is a damaged or truncated jmedseg {what} ({type(err).__name__}: {err}){tail}") from None
+        reason = f"{type(err).__name__}: {err}"
+        raise error(f"{path} is a damaged or truncated jmedseg {what} ({reason}){tail}") from None
     raw = arrays.pop(META_KEY, None)
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise error(f"{path} is not a jmedseg {what} (no {META_KEY}){tail}")
