@@ -34,6 +34,7 @@ def write_cohort(out, n_subjects, seed=0, noise_sd=None, progress=True, spec=Non
     from jmedseg.data.cohort import COLUMNS, subject_paths
     from jmedseg.data.io import Volume, save_like
     from jmedseg.data.synthetic import DensityLaw, draw_cohort, render_cohort, site_scanners
+    from jmedseg.utils.files import make_private_temp_folder_public
     from jmedseg.utils.report import write_csv, write_json
 
     out = os.path.abspath(out)
@@ -56,7 +57,7 @@ def write_cohort(out, n_subjects, seed=0, noise_sd=None, progress=True, spec=Non
         write_json(os.path.join(tmp, "phantom.json"), {
             "seed": seed, "subjects": n_subjects,
             "scanners": {k: asdict(v) for k, v in scanners.items()}})
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private
+        make_private_temp_folder_public(tmp)  # mkdtemp makes it 0o700
         _replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

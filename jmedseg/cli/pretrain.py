@@ -16,8 +16,11 @@ def add_arguments(parser):
 def main(cfg):
     from jmedseg.ssl import pretrain
     from jmedseg.training.engine import model_kwargs, resolve_run_dir
+    from jmedseg.training.trainer import is_main_process
 
     result = call_or_exit(lambda c: pretrain(c, resolve_run_dir(c), model_kwargs(c.model)), cfg)
+    if not is_main_process():  # under `mpirun -np N` rank 0 reports for all
+        return None
     print(f"encoder: {result['encoder']}\nuse it: jmedseg train model={cfg.model.name} pretrained={result['encoder']}")
     return result["loss_last"]
 

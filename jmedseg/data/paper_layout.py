@@ -68,7 +68,7 @@ def read_split(root, split, size=None, export_window=(-200.0, 1000.0), pixel_mm=
     for person, cts in listing.items():
         for ct_name, entry in cts.items():
             for name in (n for n in entry.get("list", []) if n.lower().endswith(".npy")):
-                mask = np.load(os.path.join(root, "label", name))
+                mask = np.load(os.path.join(root, "label", name), allow_pickle=False)
                 grey = read_grey(_find_image(root, name))
                 if mask.shape != grey.shape:
                     raise ValueError(f"{name}: mask {mask.shape} and image {grey.shape} differ in size")

@@ -26,7 +26,7 @@ import numpy as np
 
 from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, TOTALSEG_LEVEL_IDS
 from jmedseg.density import safety
-from jmedseg.training.checkpoint import atomic_write_bytes
+from jmedseg.utils.files import atomic_write_bytes
 from jmedseg.density.estimators import ESTIMATORS, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson_su_logpdf,
@@ -93,7 +93,7 @@ class HUHistogram:
     @classmethod
     def load(cls, path):
         try:
-            with np.load(path) as data:
+            with np.load(path, allow_pickle=False) as data:
                 return cls(data["hu"].astype(np.int64), data["counts"].astype(np.int64))
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
             raise ValueError(f"cannot read HU histogram {path} ({err}); re-run `jmedseg measure`") from None

@@ -4,22 +4,19 @@ The file is a numpy `.npz` archive: the weights as plain arrays plus one JSON
 document (`meta.json`) holding everything inference needs -- architecture and
 its options, input windows, the pixel size and image size it was trained for,
 class names -- and the format name and version. It is read with
-`allow_pickle=False`, so opening a model file cannot run code (a pickled
-checkpoint can).
+`allow_pickle=False` (jmedseg.utils.archive), so opening a model file cannot
+run code.
 """
-import io
-import json
-import zipfile
-
 import numpy as np
 from omegaconf import OmegaConf
 
 import jmedseg
-from jmedseg.training.checkpoint import CheckpointError, atomic_write_bytes, load_checkpoint
+from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.utils.archive import archive_bytes, read_archive
+from jmedseg.utils.files import atomic_write_bytes
 
 FORMAT = "jmedseg-model"
 VERSION = 1
-META_KEY = "meta.json"
 STATE_PREFIX = "state/"
 
 
@@ -64,10 +61,7 @@ def export_model(checkpoint_path, out_path):
     payload = load_checkpoint(checkpoint_path)
     meta = model_meta(payload, checkpoint_path)
     arrays = {STATE_PREFIX + k: np.asarray(v) for k, v in payload["state"].items()}
-    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    atomic_write_bytes(out_path, buf.getvalue())
+    atomic_write_bytes(out_path, archive_bytes(arrays, meta, compress=True))
     return meta
 
 
@@ -75,19 +69,11 @@ def read_model_file(path):
     """`(meta, state)` of a `.jmed` file, with a clear error for anything that is not one."""
     path = str(path)
     hint = "make one from a training run with `jmedseg export RUN_DIR --out model.jmed`"
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise ModelFileError(f"model file not found: {path}") from None
-    except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise ModelFileError(f"{path} is not a jmedseg model file ({err}); {hint}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile) or META_KEY not in archive.files:
-        raise ModelFileError(f"{path} is not a jmedseg model file (no {META_KEY}); {hint}")
-    with archive:
-        meta = json.loads(archive[META_KEY].tobytes().decode())
-        state = {k[len(STATE_PREFIX):]: archive[k] for k in archive.files if k.startswith(STATE_PREFIX)}
+    meta, arrays = read_archive(path, "model file", hint, ModelFileError)
+    state = {k[len(STATE_PREFIX):]: a for k, a in arrays.items() if k.startswith(STATE_PREFIX)}
     if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path} has format {meta.get('format')!r}, not {FORMAT!r}")
+        raise ModelFileError(f"{path} has format {meta.get('format')!r}, not {FORMAT!r}: not a jmedseg "
+                             f"model file; {hint}")
     if int(meta.get("version", 0)) > VERSION:
         raise ModelFileError(f"{path} is model-file version {meta['version']}, this jmedseg "
                              f"{jmedseg.__version__} reads up to {VERSION}: upgrade jmedseg")

@@ -11,15 +11,17 @@ projection head (../shared/REFERENCES.md section 3). Here:
   exponential moving average, k <- m k + (1 - m) q, without gradients;
 - a FIFO queue of K normalised keys from past batches supplies the negatives;
 - loss = InfoNCE with temperature tau over [positive, K negatives].
-On one device MoCo's shuffled batch norm is not available; the key encoder
-instead runs in eval mode with the query's batch-norm statistics copied in,
-so a key never sees the statistics of its own batch.
+MoCo's shuffled batch norm is not used; the key encoder instead runs in eval
+mode with the query's batch-norm statistics copied in, so a key never sees the
+statistics of its own batch. Under `mpirun` each rank encodes its share of the
+batch and the keys of all ranks enter the queue (jmedseg.ssl.distributed).
 """
 import copy
 
 import numpy as np
 
 from jmedseg.backend import jt, nn
+from jmedseg.ssl.distributed import all_gather_rows, mean_value_over_ranks
 
 
 class ProjectionHead(nn.Module):
@@ -74,8 +76,9 @@ class MoCo:
     """Query encoder (trained), momentum key encoder (EMA), queue of negatives, InfoNCE.
 
     `loss(x_query, x_key)` runs one MoCo step's forward: EMA update of the key
-    encoder, keys, queries, InfoNCE against the queue, then enqueues the keys.
-    Train `moco.query.parameters()` with any optimizer.
+    encoder, keys, queries, InfoNCE against the queue, then enqueues the keys
+    (under mpirun: the keys of every rank, in rank order). Train
+    `moco.query.parameters()` with any optimizer.
     """
 
     def __init__(self, backbone, projection_dim=128, hidden_dim=None, queue_size=64,
@@ -127,5 +130,5 @@ class MoCo:
             keys = self.key(x_key).detach()
         queries = self.query(x_query)
         loss, accuracy = info_nce(queries, keys, jt.array(self.queue.copy()), self.temperature)
-        self.enqueue(keys.numpy())
-        return loss, accuracy
+        self.enqueue(all_gather_rows(keys.numpy()))
+        return loss, mean_value_over_ranks(accuracy)

@@ -20,12 +20,13 @@ from jmedseg.data.build import build_splits
 from jmedseg.data.datasets import window_hu
 from jmedseg.models.registry import create_model
 from jmedseg.utils.report import write_csv, write_json, write_text
+from jmedseg.ssl.distributed import barrier, rank_rows
 from jmedseg.ssl.moco import MoCo
 from jmedseg.ssl.views import ViewSpec, two_views
 from jmedseg.ssl.weights import save_encoder
 from jmedseg.training.config_checks import check_pretrain_config
 from jmedseg.training.hooks import DivergenceGuard
-from jmedseg.training.trainer import FitState, fit, mean_over_ranks
+from jmedseg.training.trainer import FitState, fit, is_main_process, mean_over_ranks
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,13 @@ def pretrain(cfg, run_dir, model_kwargs):
     if p.method != "moco":
         raise ValueError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
     check_pretrain_config(cfg)
-    os.makedirs(run_dir, exist_ok=True)
+    main = is_main_process()  # under mpirun: every rank trains on its share, rank 0 writes
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
-    write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
-    jt.set_global_seed(int(cfg.seed))
+    if main:
+        os.makedirs(run_dir, exist_ok=True)
+        write_text(os.path.join(run_dir, "config.yaml"), config_yaml)
+    # one seed on every rank: the same initial weights, key encoder and global batches everywhere
+    jt.set_global_seed(int(cfg.seed), different_seed_for_mpi=False)
     rng = np.random.default_rng(int(cfg.seed))
 
     images = _training_slices(cfg)
@@ -67,10 +71,15 @@ def pretrain(cfg, run_dir, model_kwargs):
     state = FitState(epochs=1, total_steps=int(p.steps), lr=float(p.lr))
     fit(_contrastive_step(moco, optimizer, images, rng, views, batch, history), lambda epoch: range(state.total_steps),
         state, [DivergenceGuard("pretrain.lr")], progress=bool(p.progress), desc="pretrain (MoCo)")
+    if not main:  # still takes part in save_encoder below: finding the encoder runs synced batch norm
+        save_encoder(None, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]))
+        barrier()  # returns once rank 0 has written the encoder that training loads next
+        return {"run_dir": run_dir, "steps": len(history), "history": history}
 
     path = os.path.join(run_dir, ENCODER_FILE)
     saved = save_encoder(path, backbone, cfg.model.name, model_kwargs, jt.array(images[:2]), config_yaml,
-                         extra={"method": "moco", "history": history})
+                         extra={"method": "moco", "history": history, "queue": moco.queue,
+                                "queue_ptr": moco.queue_ptr})
     write_csv(os.path.join(run_dir, "loss_curve.csv"), history)
     window = max(1, len(history) // 10)  # mean over the first and last tenth of the steps
     result = {"run_dir": run_dir, "encoder": path, "device": device_name(), "model": cfg.model.name,
@@ -84,6 +93,7 @@ def pretrain(cfg, run_dir, model_kwargs):
     logger.info("pretrained %s encoder (%d tensors) for %d steps: loss %.3f -> %.3f (chance %.3f), %.0f s -> %s",
                 cfg.model.name, len(saved), len(history), result["loss_first"], result["loss_last"],
                 result["chance_loss"], result["time_s"], path)
+    barrier()
     return result
 
 
@@ -92,7 +102,7 @@ def _contrastive_step(moco, optimizer, images, rng, views, batch, history):
     def step(_, state):
         chosen = images[rng.choice(len(images), size=batch, replace=False)]
         x_query, x_key = two_views(rng, chosen, views)
-        loss, accuracy = moco.loss(jt.array(x_query), jt.array(x_key))
+        loss, accuracy = moco.loss(jt.array(rank_rows(x_query)), jt.array(rank_rows(x_key)))
         optimizer.step(loss)
         history.append({"step": state.step + 1, "loss": mean_over_ranks(loss), "positive_top1": accuracy})
         return history[-1]["loss"]

@@ -1,6 +1,6 @@
 """Saving a pretrained encoder and loading it into a segmentation model (`pretrained=PATH`).
 
-The saved file is a jmedseg checkpoint (atomic, pickled numpy) whose state holds
+The saved file is a jmedseg checkpoint (atomic, pickle-free) whose state holds
 only the encoder: the parameters that `encoder_features` depends on, found by
 back-propagating a random projection of the features, plus the batch-norm
 statistics of the same layers. Decoder and head keep their initialisation when
@@ -8,13 +8,13 @@ it is loaded, and the loader says which parameters it loaded and which not.
 """
 import copy
 import logging
-import pickle
 from collections import Counter
 
 import numpy as np
 
 from jmedseg.backend import jt
-from jmedseg.training.checkpoint import FORMAT, VERSION, CheckpointError, atomic_write_bytes, load_checkpoint
+from jmedseg.training.checkpoint import CheckpointError, checkpoint_payload, load_checkpoint, write_payload
+from jmedseg.training.trainer import is_main_process
 
 ENCODER_KIND = "pretrained-encoder"
 logger = logging.getLogger(__name__)
@@ -40,17 +40,19 @@ def encoder_parameter_names(model, sample):
 
 
 def save_encoder(path, model, model_name, model_kwargs, sample, config_yaml="", extra=None):
-    """Write the encoder weights of `model` to `path` (atomically); returns the saved names."""
+    """Write the encoder weights of `model` to `path` (atomically); returns the saved names.
+
+    Under mpirun every rank must call it (finding the encoder runs batch norm,
+    which synchronises the ranks); only rank 0 writes.
+    """
     names = encoder_parameter_names(model, sample)
+    if not is_main_process():
+        return names
     state = model.state_dict()
-    payload = {
-        "format": FORMAT, "version": VERSION, "kind": ENCODER_KIND,
-        "model_name": model_name, "model_kwargs": dict(model_kwargs),
-        "state": {n: np.asarray(state[n].numpy()).copy() for n in names},
-        "optimizer": None, "epoch": 0, "step": 0, "best_score": None,
-        "config_yaml": config_yaml, "extra": extra or {},
-    }
-    atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    payload = checkpoint_payload(model_name, model_kwargs,
+                                 {n: np.asarray(state[n].numpy()).copy() for n in names},
+                                 config_yaml, extra=extra, kind=ENCODER_KIND)
+    write_payload(path, payload)
     return names
 
 

@@ -1,70 +1,95 @@
 """Checkpoints: model weights, optimizer state and the resolved config, written atomically.
 
-A checkpoint is a pickled dict of numpy arrays and plain values (no Jittor
-objects), so it loads anywhere and a half-written file never replaces a good
-one: we write to a temporary name in the same folder, then rename.
+A checkpoint is a pickle-free archive (jmedseg.utils.archive: an `.npz` of
+arrays plus one JSON document, read with `allow_pickle=False`), so opening one
+never runs code, and it is written through a temporary file and a rename
+(jmedseg.utils.files), so a half-written file never replaces a good one.
+
+jmedseg before checkpoint version 2 pickled its checkpoints. Such a file is
+refused; `jmedseg convert-checkpoint OLD NEW --trust-pickle` converts one the
+user trusts, reading it with an unpickler that builds numpy arrays and plain
+containers only.
 """
+import logging
 import os
 import pickle
-import tempfile
 
 import numpy as np
 
+from jmedseg.utils.archive import PICKLE_MAGIC, load_tree, save_tree
+from jmedseg.utils.files import atomic_write_bytes  # noqa: F401  (kept importable from here)
+
+logger = logging.getLogger(__name__)
+
 FORMAT = "jmedseg-checkpoint"
-VERSION = 1
+VERSION = 2          # 1: pickled (refused unless trusted and converted); 2: pickle-free archive
+CONVERT_HINT = ("if you trust where it came from, convert it once with "
+                "`jmedseg convert-checkpoint OLD.ckpt NEW.ckpt --trust-pickle`")
 
 
 class CheckpointError(ValueError):
     pass
 
 
-def atomic_write_bytes(path, data):
-    """Write `data` to `path` through a temp file + rename, so readers never see half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def state_to_numpy(module):
     return {k: np.asarray(v.numpy()).copy() for k, v in module.state_dict().items()}
 
 
-def save_checkpoint(path, model, model_name, model_kwargs, config_yaml, epoch=0, step=0,
-                    best_score=None, optimizer=None, extra=None):
+def checkpoint_payload(model_name, model_kwargs, state, config_yaml, epoch=0, step=0, best_score=None,
+                       optimizer_state=None, extra=None, kind=None):
+    """The dict a checkpoint file holds (what `load_checkpoint` returns)."""
     payload = {
         "format": FORMAT, "version": VERSION,
         "model_name": model_name, "model_kwargs": dict(model_kwargs),
-        "state": state_to_numpy(model),
-        "optimizer": _optimizer_state(optimizer) if optimizer is not None else None,
+        "state": dict(state), "optimizer": optimizer_state,
         "epoch": epoch, "step": step, "best_score": best_score,
         "config_yaml": config_yaml, "extra": extra or {},
     }
-    atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    if kind is not None:
+        payload["kind"] = kind
+    return payload
 
 
-def load_checkpoint(path):
-    if not os.path.isfile(path):
-        raise CheckpointError(f"checkpoint not found: {path}")
+def write_payload(path, payload):
+    """Write a checkpoint dict (plain values and numpy arrays) to `path`, atomically."""
     try:
-        with open(path, "rb") as f:
-            payload = pickle.load(f)
-    except Exception as err:
-        raise CheckpointError(f"{path} is not a readable jmedseg checkpoint ({err})") from err
+        save_tree(path, payload)
+    except TypeError as err:
+        raise CheckpointError(f"cannot write checkpoint {path}: {err}") from None
+
+
+def save_checkpoint(path, model, model_name, model_kwargs, config_yaml, epoch=0, step=0,
+                    best_score=None, optimizer=None, extra=None):
+    optimizer_state = _optimizer_state(optimizer) if optimizer is not None else None
+    write_payload(path, checkpoint_payload(model_name, model_kwargs, state_to_numpy(model), config_yaml,
+                                           epoch, step, best_score, optimizer_state, extra))
+
+
+def load_checkpoint(path, trust_pickle=False):
+    """The checkpoint dict in `path`; a clear one-line error for anything else.
+
+    `trust_pickle=True` also reads a checkpoint pickled by jmedseg before version
+    2, through an unpickler that builds numpy arrays and plain containers only;
+    use it only for a file whose origin you trust.
+    """
+    path = os.fspath(path)
+    if trust_pickle and _is_pickle(path):
+        payload = _load_trusted_pickle(path)
+    else:
+        payload = load_tree(path, "checkpoint", CONVERT_HINT if _is_pickle(path) else "", CheckpointError)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a jmedseg checkpoint (no '{FORMAT}' header)")
     if payload.get("version", 0) > VERSION:
         raise CheckpointError(f"{path} has checkpoint version {payload['version']}; this jmedseg reads "
                               f"up to {VERSION}: upgrade jmedseg")
+    return payload
+
+
+def convert_pickle_checkpoint(src, dst):
+    """Rewrite a trusted pickled checkpoint (jmedseg before version 2) in the pickle-free format."""
+    payload = load_checkpoint(src, trust_pickle=True)
+    payload["version"] = VERSION
+    write_payload(dst, payload)
     return payload
 
 
@@ -98,3 +123,39 @@ def _optimizer_state(optimizer):
         return obj
 
     return to_np(state)
+
+
+def _is_pickle(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(1) == PICKLE_MAGIC
+    except OSError:
+        return False
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Builds numpy arrays, numpy scalars and ordered dicts; refuses every other global (no code runs)."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),  # pickle protocol 5
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("collections", "OrderedDict"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED or (module == "numpy.dtypes" and name.endswith("DType")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a checkpoint holds arrays and plain "
+                                     "values only")
+
+
+def _load_trusted_pickle(path):
+    try:
+        with open(path, "rb") as f:
+            payload = _ArraysOnlyUnpickler(f).load()
+    except Exception as err:  # any unpickling failure means: not an old jmedseg checkpoint
+        raise CheckpointError(f"{path} is not a readable pickled jmedseg checkpoint ({err})") from None
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:
+        logger.warning("%s is a pickled checkpoint (version 1); loaded because trust_pickle was set", path)
+    return payload

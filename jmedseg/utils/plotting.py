@@ -1,7 +1,7 @@
 """Matplotlib for files only (Agg backend), and atomic PNG writes."""
 import io
 
-from jmedseg.training.checkpoint import atomic_write_bytes
+from jmedseg.utils.files import atomic_write_bytes
 
 
 def pyplot():

@@ -4,7 +4,7 @@ import io
 import json
 import math
 
-from jmedseg.training.checkpoint import atomic_write_bytes
+from jmedseg.utils.files import atomic_write_bytes
 
 
 def fmt(value, digits=4):

@@ -11,12 +11,12 @@ air reads about 0 instead of -1000. Such a volume is refused with an error that
 says what was seen; `units="raw"` converts it (HU = stored - 1024).
 """
 import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.utils.files import atomic_path
 
 RAW_OFFSET = HU_OFFSET       # paper's stored units: stored = HU + 1024
 UNITS = ("hu", "raw")
@@ -24,8 +24,6 @@ UNITS = ("hu", "raw")
 # in stored units they sit near 0 while tissue reads about 1000.
 RAW_LOW_PERCENTILE_MIN = -24.0
 RAW_HIGH_PERCENTILE_MIN = 400.0
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 @dataclass
@@ -150,17 +148,6 @@ def save_like(reference, array, path):
     img.set_qform(img.affine, code=1)  # scanner coordinates
     img.set_sform(img.affine, code=1)
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # keep the real suffix so nibabel picks the format (.nii vs .nii.gz) from the temp name
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(path))
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:  # the temp name ends in the real one: nibabel picks .nii or .nii.gz
         nib.save(img, tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; give them the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
