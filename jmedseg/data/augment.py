@@ -63,4 +63,4 @@ def build_augment(cfg, seed=0):
         return None
     from hydra.utils import instantiate
 
-    return instantiate(cfg)
+    return instantiate(cfg, _convert_="all")

@@ -62,7 +62,7 @@ def pretrain(cfg, run_dir, model_kwargs):
                             num_classes=int(cfg.data.num_classes), **model_kwargs)
     moco = MoCo(backbone, int(p.projection_dim), p.projection_hidden, int(p.queue_size),
                 float(p.momentum), float(p.temperature), seed=int(cfg.seed))
-    optimizer = instantiate(cfg.optimizer)(moco.query.parameters(), lr=float(p.lr))
+    optimizer = instantiate(cfg.optimizer, _convert_="all")(moco.query.parameters(), lr=float(p.lr))
     views = ViewSpec(**{k: tuple(v) if k == "crop_scale" else v
                         for k, v in OmegaConf.to_container(p.views, resolve=True).items()})
 

@@ -73,12 +73,12 @@ def build_model(cfg):
 
     Returns the model and the options a checkpoint records (the builder's, plus `stn`).
     """
-    model = instantiate(cfg.model)(in_channels=len(cfg.data.windows), num_classes=int(cfg.data.num_classes))
+    model = instantiate(cfg.model, _convert_="all")(in_channels=len(cfg.data.windows), num_classes=int(cfg.data.num_classes))
     if cfg.get("pretrained"):
         load_pretrained(model, str(cfg.pretrained), cfg.model.name)
     wrapped = bool(cfg.get("wrapper") and cfg.wrapper.get("_target_"))
     if wrapped:
-        model = instantiate(cfg.wrapper)(model)
+        model = instantiate(cfg.wrapper, _convert_="all")(model)
     return model, {**model_kwargs(cfg.model), "stn": wrapped}  # evaluate rebuilds the wrapper from `stn`
 
 
@@ -152,21 +152,21 @@ def train(cfg):
     data = build_splits(cfg.data, batch_size=int(t.batch_size), seed=int(cfg.seed), augment=cfg.get("augment"))
     train_ds = data["train"].dataset
     model, kwargs = build_model(cfg)
-    optimizer = instantiate(cfg.optimizer)(model.parameters(), lr=float(t.lr))
+    optimizer = instantiate(cfg.optimizer, _convert_="all")(model.parameters(), lr=float(t.lr))
     state = FitState(epochs=int(t.epochs), total_steps=min(int(t.epochs) * len(train_ds), t.max_steps or 1 << 62))
-    schedule = instantiate(cfg.scheduler)(base_lr=float(t.lr), total_steps=state.total_steps)
+    schedule = instantiate(cfg.scheduler, _convert_="all")(base_lr=float(t.lr), total_steps=state.total_steps)
     history = []
     saver = Checkpointer(ckpt_dir, model, optimizer, cfg.model.name, kwargs, config_yaml, history, t.monitor)
     resume_from = _resume_path(cfg, run_dir)
     if resume_from:
         saver.resume(resume_from, state)
-    tracker = (instantiate(cfg.logger)(run_dir=run_dir, config=OmegaConf.to_container(cfg, resolve=True))
+    tracker = (instantiate(cfg.logger, _convert_="all")(run_dir=run_dir, config=OmegaConf.to_container(cfg, resolve=True))
                if main else NullTracker())
     hooks = [DivergenceGuard("trainer.lr"), Validation(lambda: validate(model, data["val"], cfg), history),
              Tracking(tracker), saver]
     t_start = time.time()
     try:
-        fit(supervised_step(model, instantiate(cfg.loss), optimizer, schedule), _epoch_batches(model, train_ds),
+        fit(supervised_step(model, instantiate(cfg.loss, _convert_="all"), optimizer, schedule), _epoch_batches(model, train_ds),
             state, hooks, progress=bool(t.progress))
         if not main:
             return {"run_dir": run_dir, "rank": jt.rank, "steps": state.step}
