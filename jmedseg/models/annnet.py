@@ -2,16 +2,16 @@
 for Semantic Segmentation", ICCV 2019 (arXiv:1908.07678).
 
 A non-local block (Wang et al., CVPR 2018) compares every pixel with every
-other one: cost quadratic in the pixels. The asymmetric version (Section 3.1)
+other one: cost quadratic in the pixels. The asymmetric version
 keeps all N pixels as queries but samples the keys and values by pyramid
-pooling (Section 3.1, Figure 3: average pooling to 1x1, 3x3, 6x6 and 8x8 bins,
+pooling (average pooling to 1x1, 3x3, 6x6 and 8x8 bins,
 S = 110 anchors), so the attention map is N x S. Two such blocks on a dilated
 ResNet (output stride 8):
-- AFNB, asymmetric fusion (Section 3.3): queries from the last stage, keys and
+- AFNB, asymmetric fusion: queries from the last stage, keys and
   values pyramid-sampled from the stage before it; the attended values, after a
   1x1 convolution W_o, are concatenated with the last stage's map and fused by
   a 1x1 convolution;
-- APNB, asymmetric pyramid (Section 3.2): after a 3x3 convolution to half the
+- APNB, asymmetric pyramid: after a 3x3 convolution to half the
   channels, self-attention with one shared query/key projection; W_o output
   concatenated with the block input, fused by a 1x1 convolution.
 Similarities are scaled by 1/sqrt(key channels) before the softmax over the

@@ -1,11 +1,11 @@
 """CS-Net: Mou, Zhao, Chen, Cheng, Gao, Hao, Liu and Liu, "CS-Net: Channel and
 Spatial Attention Network for Curvilinear Structure Segmentation", MICCAI 2019.
 
-A U-Net (Section 2.1, Figure 2) whose encoder stages are residual blocks (two
+A U-Net whose encoder stages are residual blocks (two
 3x3 conv-BN-ReLU plus a 1x1 convolution shortcut, ReLU after the sum) and whose
 decoder stages are two 3x3 conv-BN-ReLU after a 2x2 transposed convolution and
 concatenation with the skip. Between them, on the deepest map, the affinity
-attention module (Section 2.2) sums two self-attention blocks:
+attention module sums two self-attention blocks:
 - spatial attention: query and key from a 1x3 and a 3x1 convolution (to C/8
   channels, BN, ReLU), whose elongated kernels suit thin, curved structures;
   softmax over positions of query . key; the value (a 1x1 convolution)

@@ -4,22 +4,22 @@ arXiv:2101.07172, 2021.
 
 Encoder: HarDNet-68 (Chao, Kao, Ruan, Huang and Lin, "HarDNet: A Low Memory
 Traffic Network", ICCV 2019, arXiv:1909.00948). A harmonic dense block
-(Section 3.1) connects layer k to layer k - 2^n for every power of two 2^n that
+connects layer k to layer k - 2^n for every power of two 2^n that
 divides k (layer 0 is the block input), so the concatenations stay short; layer
 k has growth_rate * m^n channels, 2^n the largest power of two dividing k
 (m = 1.7), rounded to an even count. The block outputs the concatenation of
 its odd layers and its last layer; a 1x1 transition convolution follows.
-HarDNet-68's stages (Table 1): a 3x3 stride-2 conv to 32 and a 3x3 conv to 64
+HarDNet-68's stages: a 3x3 stride-2 conv to 32 and a 3x3 conv to 64
 channels, max pooling, then blocks of 8, 16, 16, 16, 4 layers (growth 14, 16,
 20, 40, 160; transitions to 128, 256, 320, 640, 1024 channels) with max pooling
 after the first, third and fourth: features at strides 4, 8, 16 and 32.
 
-Decoder (Section 3 of HarDNet-MSEG, Figure 2): a receptive field block (RFB,
+Decoder: a receptive field block (RFB,
 Liu et al., ECCV 2018, as modified in PraNet, Fan et al., MICCAI 2020) reduces
 each of the stride-8, -16 and -32 maps to 32 channels: four branches (a 1x1
 conv; 1x1, 1xk, kx1 and a 3x3 conv of dilation k for k = 3, 5, 7), concatenated,
 a 3x3 conv, plus a 1x1 shortcut, ReLU. The cascaded partial decoder (Wu, Su and
-Huang, CVPR 2019, Section 3.2) aggregates them from the deepest: each finer map
+Huang, CVPR 2019) aggregates them from the deepest: each finer map
 is multiplied by the up-sampled coarser ones, then concatenated with them;
 the result is classified at stride 8 and up-sampled x8. As in the released
 HarDNet-MSEG, the RFB and decoder convolutions are conv + batch norm without an
