@@ -63,3 +63,19 @@ def test_pyramid_sampling_gives_110_anchors_and_the_1x1_bin_is_the_mean():
     np.testing.assert_allclose(anchors[:, :, 0], x.numpy().mean(axis=(2, 3)), atol=1e-5)
     # The 8x8 bins of an 8x8 map are its pixels (the last 64 anchors), in row-major order.
     np.testing.assert_allclose(anchors[:, :, -64:], x.numpy().reshape(2, 3, 64), atol=1e-6)
+
+
+def test_parameter_counts_at_the_released_widths():
+    """Counted by hand from the layer shapes (3 input channels, 2 classes, as the released code builds them)."""
+    from jmedseg.engine import count_parameters
+
+    # simple_unet, width 64: stem 2x2 conv 3->64 (+bias); stages 64->128, 128->256, 256->512 (3x3, no bias,
+    # GN weight+bias); ups 2x2 transposed 512->256, 256->128, 128->64 (no bias); decoder 3x3 convs
+    # 256->256, 128->128, 64->64 (+GN); head 2x2 transposed 64->2 (+bias).
+    stem = 3 * 64 * 4 + 64
+    downs = sum(i * o * 9 + 2 * o for i, o in ((64, 128), (128, 256), (256, 512)))
+    ups = sum(i * o * 4 for i, o in ((512, 256), (256, 128), (128, 64)))
+    decoders = sum(c * c * 9 + 2 * c for c in (256, 128, 64))
+    head = 64 * 2 * 4 + 2
+    model = create_model("simple_unet", in_channels=3, num_classes=2, width=64)
+    assert count_parameters(model) == stem + downs + ups + decoders + head

@@ -10,8 +10,8 @@ wiring is Ronneberger et al.'s U-Net (MICCAI 2015, arXiv:1505.04597), pared down
   up-sampled by a 2x2 transposed convolution to the skip's channels, gates the
   encoder map element-wise before the stage's convolution.
 
-Width 64 and depth 3 are the released network (7.1 M parameters for 3 input
-channels); the default width 32 is a quarter of that, fast on CPU.
+Width 64 and depth 3 are the released network (3.0 M parameters for 3 input
+channels and 2 classes); the default width 32 has a quarter of the parameters.
 """
 from jmedseg.backend import nn
 from jmedseg.models._blocks import pool2x2
