@@ -8,7 +8,7 @@ and 3 classes, and measured in its own process, so the peak memory of one does n
   model was built (Linux: VmHWM after resetting it through /proc/self/clear_refs).
 Times are the median of `--repeats` runs after one warm-up run (which compiles Jittor's kernels).
 
-    .venv/bin/python benchmarks/models.py [--pattern '*'] [--batch 4] [--size 128] [--repeats 3]
+    .venv/bin/python benchmarks/models.py [--pattern '*' ...] [--batch 4] [--size 128] [--repeats 3]
 
 Prints a markdown table and writes it to benchmarks/results/models.md.
 """
@@ -106,7 +106,8 @@ def machine_description():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pattern", default="*", help="shell-style filter on model names")
+    parser.add_argument("--pattern", nargs="+", default=["*"],
+                        help="shell-style filters on model names (a model matching any of them is run)")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
@@ -122,9 +123,9 @@ def main():
     from jmedseg.models.registry import list_models
     from jmedseg.utils.report import markdown_table, write_text
 
-    names = list_models(args.pattern)
+    names = sorted({name for pattern in args.pattern for name in list_models(pattern)})
     if not names:
-        raise SystemExit(f"no registered model matches {args.pattern!r}; see `jmedseg models`")
+        raise SystemExit(f"no registered model matches {' '.join(args.pattern)!r}; see `jmedseg models`")
     rows = []
     for name in names:
         rows.append(run_child(name, args))
