@@ -29,6 +29,8 @@ def add_arguments(parser):
     parser.add_argument("--labels", default="L1=31,L2=30", help="vertebra names and label ids (default L1=31,L2=30)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="CT values in HU, or 'raw' = stored HU + 1024 (converted)")
+    parser.add_argument("--label-scheme", help="numbering of the vertebra map: totalseg_v2, totalseg_v1, verse or "
+                        "L1=20,L2=21; the ids of --labels' levels come from it, and a map that does not fit is an error")
     parser.add_argument("--paper-units", action="store_true", help="also write densities as HU + 1024")
     parser.add_argument("--out", help="output folder (required with --cohort)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -38,7 +40,8 @@ def add_arguments(parser):
                         "on the predicted tissue map instead of --tissue / labels.nii.gz")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
+def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None,
+                  label_scheme=None):
     """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
 
     `model` ((model, meta) of jmedseg.export.load_model_file): the tissue map is predicted instead of read.
@@ -48,6 +51,10 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
 
     ct = load_volume(ct_path, units=units)
     vertebrae = load_labels(mask_path).array
+    if label_scheme:
+        from jmedseg.data.label_schemes import level_ids
+
+        levels = level_ids(label_scheme, list(levels), label_map=vertebrae)
     if model is not None:
         from jmedseg.inference import predicted_tissue
 
@@ -82,13 +89,15 @@ def _cohort_subjects(folder):
     return rows
 
 
-def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None):
+def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None, label_scheme=None):
     """One cohort subject; failures become a row with an empty density and the reason (no invented value)."""
     sid = meta["subject_id"]
     sub = os.path.join(folder, sid)
+    tissue = os.path.join(sub, "labels.nii.gz")  # optional: without it the region is derived from the vertebrae
     try:
         row = measure_files(sid, os.path.join(sub, "ct.nii.gz"), os.path.join(sub, "vertebrae.nii.gz"),
-                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures, model)
+                            tissue if os.path.isfile(tissue) else None, levels, units, out_dir, figures, model,
+                            label_scheme)
         row["note"] = ""
     except (ValueError, FileNotFoundError) as err:
         row = {"subject_id": sid, "density_hu": math.nan, "note": str(err)}
@@ -114,7 +123,8 @@ def run_cohort(args, levels):
     from tqdm import tqdm
 
     subjects = _cohort_subjects(args.cohort)
-    work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures)
+    work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures,
+                label_scheme=args.label_scheme)
     rows = []
     if args.model:  # one model in this process; Jittor uses the cores itself
         model = _load_model(args.model)
@@ -143,7 +153,7 @@ def run(args):
         subject_id = os.path.basename(args.ct).split(".")[0]
         model = _load_model(args.model) if args.model else None
         rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures, model)]
+                              not args.no_figures, model, args.label_scheme)]
     if args.paper_units:
         rows = [with_paper_units(r) for r in rows]
     failed = [r for r in rows if r.get("note")]

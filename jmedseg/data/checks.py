@@ -13,7 +13,8 @@ import numpy as np
 from jmedseg.data.cohort import OPTIONAL, read_cohort, subject_paths
 from jmedseg.data.io import Volume, load_labels, load_volume
 from jmedseg.data.labels import tissue_from_vertebrae
-from jmedseg.data.phantom import CLASS_NAMES, LEVEL_IDS
+from jmedseg.data.label_schemes import COHORT_SCHEME, get_scheme, level_ids
+from jmedseg.data.phantom import CLASS_NAMES
 
 TISSUE_VALUES = frozenset(range(len(CLASS_NAMES)))
 IN_PLANE_MM = (0.2, 3.0)   # up to 3 mm: volumes resampled for fast models (TotalSegmentator --fast)
@@ -37,7 +38,7 @@ def _check_values(values, allowed, name, problems):
         problems.append(f"{name} holds values {extra[:8]} outside the declared set {sorted(allowed)}")
 
 
-def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"):
+def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu", label_scheme=COHORT_SCHEME):
     """(table row, list of problems) for one subject of a cohort folder."""
     sid = row["subject_id"]
     out = {"subject_id": sid}
@@ -59,7 +60,8 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
     _check_pair(ct, vertebrae, "vertebrae", problems)
     if derived and not problems:  # the tissue classes training would derive from the vertebra masks
         try:
-            labels = Volume(tissue_from_vertebrae(vertebrae.array, ct.spacing, levels), ct.affine, ct.spacing)
+            labels = Volume(tissue_from_vertebrae(vertebrae.array, ct.spacing, levels,
+                                                  level_ids(label_scheme, levels)), ct.affine, ct.spacing)
         except ValueError as err:
             return out, problems + [f"cannot derive tissue labels from vertebrae.nii.gz: {err}"]
     elif not derived:
@@ -71,30 +73,36 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
     if out["hu_min"] < HU_RANGE[0] or out["hu_max"] > HU_RANGE[1]:
         problems.append(f"HU range {out['hu_min']:.0f}..{out['hu_max']:.0f} is outside {HU_RANGE}")
     _check_values(labels.array, TISSUE_VALUES, "labels", problems)
-    _check_values(vertebrae.array, {0, *LEVEL_IDS.values()}, "vertebrae", problems)
+    try:
+        ids = level_ids(label_scheme, levels, label_map=vertebrae.array)
+    except ValueError as err:
+        problems.append(f"vertebrae.nii.gz: {err}")
     if problems:  # the counts below need matching grids
         return out, problems
     cancellous = labels.array == CLASS_NAMES.index("cancellous")
     for level in levels:
-        n = int(np.count_nonzero(cancellous & (vertebrae.array == LEVEL_IDS[level])))
+        n = int(np.count_nonzero(cancellous & (vertebrae.array == ids[level])))
         out[f"cancellous_{level}"] = n
         if n < min_cancellous:
             problems.append(f"{level} has {n} cancellous voxels, fewer than {min_cancellous}")
     return out, problems
 
 
-def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu"):
-    """Table rows (one per subject, with a status) and the problems as 'subject: problem' lines."""
-    unknown = [l for l in levels if l not in LEVEL_IDS]
+def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu", label_scheme=COHORT_SCHEME):
+    """Table rows (one per subject, with a status) and the problems as 'subject: problem' lines.
+
+    `label_scheme`: the numbering of vertebrae.nii.gz (jmedseg.data.label_schemes).
+    """
+    unknown = [l for l in levels if l not in get_scheme(label_scheme).levels]
     if unknown:
-        raise ValueError(f"unknown level(s) {unknown}; choose from {sorted(LEVEL_IDS)}")
+        raise ValueError(f"unknown level(s) {unknown}; choose from {list(get_scheme(label_scheme).levels)}")
     rows, problems = [], []
     try:
         cohort = read_cohort(root)
     except (OSError, ValueError) as err:
         return [], [str(err)]
     for row in cohort:
-        out, found = check_subject(root, row, levels, min_cancellous, units)
+        out, found = check_subject(root, row, levels, min_cancellous, units, label_scheme)
         out["status"] = "ok" if not found else f"{len(found)} problem(s)"
         rows.append(out)
         problems += [f"{row['subject_id']}: {p}" for p in found]
