@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from jmedseg.backend import check_onednn, device_name, jt, nn
 from jmedseg.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
-from jmedseg.data.build import build_splits, class_names
+from jmedseg.data.build import build_splits, class_names, input_channels
 from jmedseg.evaluation import evaluate_split_full, predict, select_checkpoint, write_evaluation
 from jmedseg.losses import CEDiceLoss
 from jmedseg.metrics import segmentation_scores
@@ -62,7 +62,7 @@ def model_from_checkpoint(payload, in_channels, num_classes):
 def build_model(cfg):
     kwargs = model_kwargs(cfg.model)
     stn = bool(cfg.model.get("stn", False))
-    model = assemble_model(cfg.model.name, len(cfg.data.windows), int(cfg.data.num_classes), kwargs,
+    model = assemble_model(cfg.model.name, input_channels(cfg.data), int(cfg.data.num_classes), kwargs,
                            stn=stn, pretrained=cfg.model.get("pretrained"))
     return model, {**kwargs, "stn": stn}  # checkpoints record stn: evaluate rebuilds the wrapper
 
@@ -240,7 +240,7 @@ def evaluate(cfg):
     ckpt, selection = select_checkpoint(cfg.ckpt, cfg.get("select_by", "best_val"), cfg.get("select_mode", "max"))
     payload = load_checkpoint(ckpt)
     saved = OmegaConf.create(payload["config_yaml"])
-    model = model_from_checkpoint(payload, len(saved.data.windows), int(saved.data.num_classes))
+    model = model_from_checkpoint(payload, input_channels(saved.data), int(saved.data.num_classes))
     load_weights(model, payload)
     data_cfg = cfg.data if cfg.get("data") is not None else saved.data
     eval_cfg = OmegaConf.merge(saved, {"data": data_cfg, "robustness": bool(cfg.get("robustness"))})
