@@ -102,22 +102,25 @@ def _cohort_subjects(cfg):
     for src in sources:
         loaded = src.load()
         if level_split:  # the same subjects in every split, different vertebrae (few-shot, paper section 4)
-            by_split = {name: _subject_slices(src.subject_id, loaded, list(level_split.get(name) or []), cfg)
-                        for name in ("train", "val", "test")}
+            by_split = {name: _subject_slices(src.subject_id, loaded, list(level_split.get(name) or []), cfg,
+                                              required=False) for name in SPLITS}
             out.append(SubjectSlices(src.row, [], by_split))
         else:
             out.append(SubjectSlices(src.row, _subject_slices(src.subject_id, loaded, list(cfg.levels), cfg)))
     return out
 
 
-def _subject_slices(subject_id, loaded, levels, cfg):
-    """Axial slices through those of `levels` the subject has (an error when it has none of them)."""
+def _subject_slices(subject_id, loaded, levels, cfg, required=True):
+    """Axial slices through those of `levels` the subject has (none of them: an error when `required`)."""
     from jmedseg.data.labels import tissue_from_vertebrae
 
     if not levels:
         return []
     ids = level_ids(levels, _level_map(cfg))
     present = [name for name, lid in zip(levels, ids) if (loaded.vertebrae == lid).any()]
+    if not present and not required:
+        logger.info("%s: none of the levels %s is in the scan; it adds no slice there", subject_id, levels)
+        return []
     if not present:
         found = sorted(int(v) for v in np.unique(loaded.vertebrae) if v)
         raise ValueError(f"{subject_id}: none of the levels {levels} (ids {list(ids)}) is in its vertebra map; "
