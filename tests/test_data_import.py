@@ -169,3 +169,15 @@ def test_training_on_imported_cohorts_and_in_place(verse_cohort, totalseg_cohort
     imported = build_splits(_cohort_cfg(out, tmp_path / "y", *whole).data, splits=("train",))
     a, b = in_place["train"].dataset, imported["train"].dataset
     assert a.num_slices == b.num_slices == 2 and all(np.array_equal(x, y) for x, y in zip(a.images_hu, b.images_hu))
+
+
+def test_centroids_that_disagree_with_the_mask_are_reported(tmp_path, caplog):
+    src = verse_tree(tmp_path / "src")
+    ctd = os.path.join(src, "derivatives", "sub-ct", "sub-ct_seg-subreg_label-22_ctd.json")
+    with open(ctd, "w") as f:  # the raters' file names L1-L3 (20-22), the mask holds L2-L4 (21-23)
+        f.write('[{"direction": ["P", "I", "R"]}, {"label": 20, "X": 1, "Y": 1, "Z": 1}, '
+                '{"label": 21, "X": 1, "Y": 2, "Z": 1}, {"label": 22, "X": 1, "Y": 3, "Z": 1}]')
+    (subject,) = read_source("verse", src)
+    with caplog.at_level("WARNING"):
+        subject.load()
+    assert "labels vertebrae [21, 22, 23], the centroid file [20, 21, 22]" in caplog.text

@@ -79,7 +79,16 @@ def tissue_from_subregions(subregions, vertebrae):
     return out
 
 
-def _loader(ct_path, vert_path, subreg_path, units):
+def _check_centroids(ctd_path, label_map, what):
+    """Warn when the raters' centroid file and the mask disagree on which vertebrae are there."""
+    named = set(read_centroids(ctd_path))
+    present = {int(v) for v in np.unique(label_map) if v}
+    if named != present:
+        logger.warning("%s: the mask labels vertebrae %s, the centroid file %s; check the labelling", what,
+                       sorted(present), sorted(named))
+
+
+def _loader(ct_path, vert_path, subreg_path, ctd_path, units):
     from jmedseg.data.io import load_labels, load_volume
 
     def load():
@@ -88,6 +97,8 @@ def _loader(ct_path, vert_path, subreg_path, units):
         if vert.shape != ct.shape:
             raise ValueError(f"vertebra mask shape {vert.shape} differs from the CT's {ct.shape}")
         level_ids("verse", label_map=vert.array)  # the ids must read as VerSe's
+        if ctd_path:
+            _check_centroids(ctd_path, vert.array, os.path.basename(vert_path))
         vertebrae, _ = to_scheme(vert.array, "verse")
         labels = None
         if subreg_path:
@@ -117,9 +128,7 @@ def read_verse(root, units="hu", use_subregions=True):
             continue
         subreg = _derivative(ents, files, "subreg", "msk") if use_subregions else None
         ctd = _derivative(ents, jsons, "subreg", "ctd") or _derivative(ents, jsons, "vert", "ctd")
-        if ctd:  # the centroids name the vertebrae the raters found: report any the mask lacks
-            logger.info("%s: centroids of VerSe labels %s", sid, sorted(read_centroids(ctd)))
-        subjects.append(SourceSubject(sid, _loader(ct_path, vert, subreg, units), {},
+        subjects.append(SourceSubject(sid, _loader(ct_path, vert, subreg, ctd, units), {},
                                       os.path.relpath(ct_path, root)))
     if not subjects:
         raise ValueError(f"{root}: no VerSe CT found (sub-<id>[...]_ct.nii.gz with a matching "
