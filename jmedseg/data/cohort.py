@@ -7,9 +7,11 @@ Layout (written by `jmedseg phantom`, read by training, `check-data` and `measur
     DIR/<subject_id>/labels.nii.gz   tissue classes: 0 background, 1 cortical, 2 cancellous, 3 other bone
     DIR/<subject_id>/vertebrae.nii.gz  vertebra levels, TotalSegmentator v2 ids (29 L3, 30 L2, 31 L1, 32 T12)
 
-Real data laid out the same way works too: `true_density_hu` may be empty, and
-without labels.nii.gz the tissue classes are derived from whole-vertebra masks
-(`jmedseg.data.labels.tissue_from_vertebrae`), as TotalSegmentator gives them.
+Real data laid out the same way works too: `true_density_hu` (and age, sex,
+site) may be empty, and without labels.nii.gz the tissue classes are derived
+from whole-vertebra masks (`jmedseg.data.labels.tissue_from_vertebrae`), as
+TotalSegmentator gives them. `jmedseg import` writes such folders from VerSe,
+TotalSegmentator and plain folder trees (jmedseg/data/importers).
 """
 import csv
 import math
