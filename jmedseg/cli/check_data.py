@@ -10,13 +10,16 @@ def add_arguments(parser):
                         help="fewest cancellous voxels per vertebra (default 200)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="raw: volumes stored as HU + 1024 (the paper's convention)")
+    parser.add_argument("--label-scheme", default="totalseg_v2", help="numbering of vertebrae.nii.gz: totalseg_v2 "
+                        "(default, as `jmedseg import` writes), totalseg_v1, verse or L1=20,L2=21")
 
 
 def run(args):
     from jmedseg.data.checks import check_cohort
     from jmedseg.utils.report import markdown_table
 
-    rows, problems = check_cohort(args.root, tuple(args.levels), args.min_cancellous, args.units)
+    rows, problems = check_cohort(args.root, tuple(args.levels), args.min_cancellous, args.units,
+                                  args.label_scheme)
     if rows:
         columns = ["subject_id", "shape", "spacing_mm", "hu_min", "hu_max", "labels"] \
             + [f"cancellous_{l}" for l in args.levels] + ["status"]

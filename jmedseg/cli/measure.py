@@ -28,6 +28,8 @@ def add_arguments(parser):
     parser.add_argument("--labels", default="L1=31,L2=30", help="vertebra names and label ids (default L1=31,L2=30)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="CT values in HU, or 'raw' = stored HU + 1024 (converted)")
+    parser.add_argument("--label-scheme", help="numbering of the vertebra map: totalseg_v2, totalseg_v1, verse or "
+                        "L1=20,L2=21; the ids of --labels' levels come from it, and a map that does not fit is an error")
     parser.add_argument("--allow-truncated", action="store_true",
                         help="measure vertebrae that touch the edge of the scan (flagged 'incomplete' either way)")
     parser.add_argument("--paper-units", action="store_true", help="also write densities as HU + 1024")
@@ -75,7 +77,7 @@ def run(args):
 
     _check_args(args)
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
-                            args.accept_uncertain_levels, args.check_levels)
+                            args.accept_uncertain_levels, args.check_levels, args.label_scheme)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)

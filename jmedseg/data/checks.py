@@ -16,7 +16,7 @@ from jmedseg.data.cohort import OPTIONAL, read_cohort, subject_paths
 from jmedseg.data.io import Volume, load_labels, load_volume
 from jmedseg.data.labels import tissue_from_vertebrae
 from jmedseg.constants import CLASS_NAMES
-from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS
+from jmedseg.data.label_schemes import COHORT_SCHEME, get_scheme, level_ids
 
 TISSUE_VALUES = frozenset(range(len(CLASS_NAMES)))
 IN_PLANE_MM = (0.2, 3.0)   # up to 3 mm: volumes resampled for fast models (TotalSegmentator --fast)
@@ -113,12 +113,13 @@ def _check_values(values, allowed, name, problems):
         problems.append(f"{name} holds values {extra[:8]} outside the declared set {sorted(allowed)}")
 
 
-def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"):
+def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu", label_scheme=COHORT_SCHEME):
     """(table row, list of problems) for one subject of a cohort folder.
 
     Reports everything `jmedseg measure` would refuse or flag (the same rules), plus
     what training needs (label values, spacing). Vertebra ids other than `levels`
-    (a full TotalSegmentator map) are ignored.
+    (a full TotalSegmentator map) are ignored; `label_scheme` is the numbering of
+    vertebrae.nii.gz (jmedseg.data.label_schemes), and a map that does not fit it is a problem.
     """
     from jmedseg.density.safety import region_content_problem
 
@@ -151,7 +152,10 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
         _check_values(labels.array, TISSUE_VALUES, "labels", problems)
     if problems:  # the counts below need matching grids and HU
         return out, problems
-    ids = {level: LEVEL_IDS[level] for level in levels}
+    try:
+        ids = level_ids(label_scheme, levels, label_map=vertebrae.array)
+    except ValueError as err:
+        return out, problems + [f"vertebrae.nii.gz: {err}"]
     absent = missing_levels(vertebrae.array, ids)
     problems += [f"{level} (label {ids[level]}) is not in vertebrae.nii.gz; measure uses the levels present"
                  for level in absent]
@@ -160,7 +164,8 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
                  for p in (edge_problem(vertebrae.array == ids[level], level) for level in present) if p]
     if derived and present:  # the tissue classes training and measure derive from the vertebra masks
         try:
-            labels = Volume(tissue_from_vertebrae(vertebrae.array, ct.spacing, present), ct.affine, ct.spacing)
+            labels = Volume(tissue_from_vertebrae(vertebrae.array, ct.spacing, present, ids), ct.affine,
+                            ct.spacing)
         except ValueError as err:
             return out, problems + [f"cannot derive tissue labels from vertebrae.nii.gz: {err}"]
     for level in present:
@@ -174,18 +179,21 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
     return out, problems
 
 
-def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu"):
-    """Table rows (one per subject, with a status) and the problems as 'subject: problem' lines."""
-    unknown = [l for l in levels if l not in LEVEL_IDS]
+def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu", label_scheme=COHORT_SCHEME):
+    """Table rows (one per subject, with a status) and the problems as 'subject: problem' lines.
+
+    `label_scheme`: the numbering of vertebrae.nii.gz (jmedseg.data.label_schemes).
+    """
+    unknown = [l for l in levels if l not in get_scheme(label_scheme).levels]
     if unknown:
-        raise ValueError(f"unknown level(s) {unknown}; choose from {sorted(LEVEL_IDS)}")
+        raise ValueError(f"unknown level(s) {unknown}; choose from {list(get_scheme(label_scheme).levels)}")
     rows, problems = [], []
     try:
         cohort = read_cohort(root)
     except (OSError, ValueError) as err:
         return [], [str(err)]
     for row in cohort:
-        out, found = check_subject(root, row, levels, min_cancellous, units)
+        out, found = check_subject(root, row, levels, min_cancellous, units, label_scheme)
         out["status"] = "ok" if not found else f"{len(found)} problem(s)"
         rows.append(out)
         problems += [f"{row['subject_id']}: {p}" for p in found]

@@ -7,9 +7,11 @@ Layout (written by `jmedseg phantom`, read by training, `check-data` and `measur
     DIR/<subject_id>/labels.nii.gz   tissue classes: 0 background, 1 cortical, 2 cancellous, 3 other bone
     DIR/<subject_id>/vertebrae.nii.gz  vertebra levels, TotalSegmentator v2 ids (29 L3, 30 L2, 31 L1, 32 T12)
 
-Real data laid out the same way works too: `true_density_hu` may be empty, and
-without labels.nii.gz the tissue classes are derived from whole-vertebra masks
-(`jmedseg.data.labels.tissue_from_vertebrae`), as TotalSegmentator gives them.
+Real data laid out the same way works too: `true_density_hu` (and age, sex,
+site) may be empty, and without labels.nii.gz the tissue classes are derived
+from whole-vertebra masks (`jmedseg.data.labels.tissue_from_vertebrae`), as
+TotalSegmentator gives them. `jmedseg import` writes such folders from VerSe,
+TotalSegmentator and plain folder trees (jmedseg/data/importers).
 """
 import csv
 import math
@@ -61,3 +63,39 @@ def read_cohort(root):
     if dupes:
         raise ValueError(f"{path}: subject ids listed twice: {dupes}")
     return rows
+
+
+def read_cohort_subjects(root, units="hu", label_scheme=None):
+    """The cohort's subjects as `SourceSubject`s (jmedseg/data/importers), read in place.
+
+    `label_scheme`: the numbering of vertebrae.nii.gz when it is not TotalSegmentator v2.
+    """
+    import numpy as np
+
+    from jmedseg.data.importers.common import LoadedSubject, SourceSubject
+    from jmedseg.data.io import load_labels, load_volume
+    from jmedseg.data.label_schemes import COHORT_SCHEME, level_ids, to_scheme
+
+    def loader(paths):
+        def load():
+            ct = load_volume(paths["ct"], units=units)
+            vertebrae = load_labels(paths["vertebrae"]).array
+            if vertebrae.shape != ct.shape:
+                raise ValueError(f"vertebrae.nii.gz shape {vertebrae.shape} differs from the CT's {ct.shape}; "
+                                 f"run `jmedseg check-data {root}`")
+            if label_scheme and label_scheme != COHORT_SCHEME:
+                level_ids(label_scheme, label_map=vertebrae)
+                vertebrae, _ = to_scheme(vertebrae, label_scheme)
+            labels = load_labels(paths["labels"]).array if os.path.isfile(paths["labels"]) else None
+            if labels is not None and labels.shape != ct.shape:
+                raise ValueError(f"labels.nii.gz shape {labels.shape} differs from the CT's {ct.shape}; "
+                                 f"run `jmedseg check-data {root}`")
+            return LoadedSubject(ct, np.asarray(vertebrae, np.int32), labels)
+        return load
+
+    out = []
+    for row in read_cohort(root):
+        meta = {k: row[k] for k in ("age", "sex", "site", "true_density_hu")}
+        out.append(SourceSubject(row["subject_id"], loader(subject_paths(root, row["subject_id"])), meta,
+                                 row["subject_id"]))
+    return out

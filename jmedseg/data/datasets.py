@@ -42,7 +42,7 @@ class SliceDataset(Dataset):
     """Windowed slices and labels; batches are `(x float32 [N,C,H,W], y int32 [N,H,W])`."""
 
     def __init__(self, images_hu, labels, windows=(DEFAULT_WINDOW,), subject_ids=None,
-                 batch_size=4, shuffle=False, seed=0, transform=None, spacing_mm=None):
+                 batch_size=4, shuffle=False, seed=0, transform=None, spacing_mm=None, context_hu=None):
         super().__init__()
         if len(images_hu) == 0:
             raise ValueError("a dataset split has no slices; check data.split and the subjects it selects")
@@ -60,6 +60,10 @@ class SliceDataset(Dataset):
             else [(1.0, 1.0)] * len(images_hu)
         if len(self.spacing_mm) != len(self.images_hu):
             raise ValueError(f"{len(self.images_hu)} images but {len(self.spacing_mm)} spacings")
+        # 2.5D: per slice [2k + 1, H, W] HU, the slice in the middle; each HU window of each becomes a channel
+        self.context_hu = [np.asarray(c, np.float32) for c in context_hu] if context_hu is not None else None
+        if self.context_hu is not None and len(self.context_hu) != len(self.images_hu):
+            raise ValueError(f"{len(self.images_hu)} images but {len(self.context_hu)} neighbour stacks")
         self.transform = transform  # called as transform(x, y, seed) on windowed [C, H, W] images
         self.seed = seed
         self.epoch = 0
@@ -75,8 +79,19 @@ class SliceDataset(Dataset):
         self.epoch = epoch
         self._shuffle_rng = np.random.default_rng(self.seed * 100003 + epoch)
 
+    def input_hu(self, i):
+        """HU of slice i as the model sees it: [H, W], or [2k + 1, H, W] with neighbours (2.5D)."""
+        if self.context_hu is None:
+            return self.images_hu[i]
+        stack = self.context_hu[i]
+        if not np.array_equal(stack[len(stack) // 2], self.images_hu[i]):
+            raise ValueError(f"slice {i} was changed without its neighbours; 2.5D input (data.context_slices) "
+                             "cannot be distorted or replaced slice by slice")
+        return stack
+
     def __getitem__(self, i):
-        x = window_hu(self.images_hu[i], self.windows)
+        hu = self.input_hu(i)
+        x = window_hu(hu, self.windows).reshape(-1, *hu.shape[-2:])  # (D, W, H, W) -> (D * W, H, W)
         y = self.labels[i]
         if self.transform is not None:
             # the draw depends only on (seed, epoch, slice): the same whatever order or worker

@@ -17,9 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
-
-# TotalSegmentator v2 vertebra ids (class map "total").
-TOTALSEG_V2_LEVELS = {"L5": 27, "L4": 28, "L3": 29, "L2": 30, "L1": 31, "T12": 32, "T11": 33}
+from jmedseg.data.label_schemes import TOTALSEG_V2 as TOTALSEG_V2_LEVELS  # the ids live in one place
 
 
 def select_levels(vertebra_map, levels=("L1", "L2"), mapping=None):

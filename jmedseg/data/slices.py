@@ -6,6 +6,11 @@ that cross the cancellous bone of the chosen levels and resamples each onto a
 square grid of `size` pixels of `pixel_mm`, centred on that level's body.
 Images use the radiological view: rows run anterior to posterior, columns from
 the patient's right to left.
+
+2.5D input (`context_slices=k`): each slice also carries its k neighbours on
+either side (the volume's own slices, resampled on the same grid; at the
+volume's end the edge slice repeats), which thick-slice CT often needs to tell
+bone from partial-volume blur.
 """
 from dataclasses import dataclass
 
@@ -13,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.constants import BACKGROUND, CANCELLOUS, CORTICAL, MIN_DENSITY_PIXELS, OTHER_BONE
-from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS
+from jmedseg.data.label_schemes import TOTALSEG_V2
 
 AIR_HU = -1000.0
 
@@ -25,11 +30,12 @@ class Slice2D:
     level: str
     z_index: int
     spacing_mm: tuple     # (row_mm, col_mm)
+    context: np.ndarray = None  # float32 [2k + 1, size, size]: the slice and its k neighbours each side (2.5D)
 
 
 def level_ids(levels, mapping=None):
     """Vertebra ids for level names, e.g. ('L1', 'L2') -> (31, 30) with TotalSegmentator v2 ids."""
-    mapping = mapping or LEVEL_IDS
+    mapping = mapping or TOTALSEG_V2
     unknown = [l for l in levels if l not in mapping]
     if unknown:
         raise ValueError(f"unknown vertebra level(s) {unknown}; known: {sorted(mapping)}")
@@ -80,7 +86,7 @@ def resample_slice(hu2d, lab2d, spacing_xy, centre_xy, size, pixel_mm):
 
 
 def axial_slices(ct, labels, vertebrae, spacing, levels=("L1", "L2"), n_slices=6, size=128, pixel_mm=0.6,
-                 num_classes=3, min_pixels=MIN_DENSITY_PIXELS, level_map=None):
+                 num_classes=3, min_pixels=MIN_DENSITY_PIXELS, level_map=None, context_slices=0):
     """Up to `n_slices` axial slices through the cancellous bone of `levels`, centred on each body.
 
     `ct`, `labels`, `vertebrae` are [x, y, z] arrays (RAS+); `spacing` their voxel size in mm.
@@ -100,5 +106,11 @@ def axial_slices(ct, labels, vertebrae, spacing, levels=("L1", "L2"), n_slices=6
         body = np.isin(labels[:, :, k], (CORTICAL, CANCELLOUS)) & (vertebrae[:, :, k] == lid)
         centre = ndimage.center_of_mass(body)
         hu, lab = resample_slice(ct[:, :, k], labels[:, :, k], spacing[:2], centre, size, pixel_mm)
-        out.append(Slice2D(hu, map_classes(lab, num_classes), name, k, (float(pixel_mm), float(pixel_mm))))
+        context = None
+        if context_slices:
+            context = np.stack([hu if j == k else resample_slice(ct[:, :, j], labels[:, :, j], spacing[:2], centre,
+                                                                 size, pixel_mm)[0]
+                                for j in np.clip(np.arange(k - context_slices, k + context_slices + 1), 0,
+                                                 ct.shape[2] - 1)])
+        out.append(Slice2D(hu, map_classes(lab, num_classes), name, k, (float(pixel_mm), float(pixel_mm)), context))
     return out

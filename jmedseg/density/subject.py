@@ -27,6 +27,7 @@ class MeasureSettings:
     model_sha256: str = ""           # the --model file's content, not its name
     accept_uncertain_levels: bool = False   # no mask: measure levels the CT alone could not name for sure
     check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
+    label_scheme: str = ""           # numbering of the given vertebra maps (jmedseg.data.label_schemes); "": --labels
     version: int = MEASURE_VERSION
 
     def as_dict(self):
@@ -119,8 +120,13 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
     ct, vertebrae, tissue, labelling = load_inputs(what, ct_path, mask_path, tissue_path, settings, model, out_dir)
     box = labelling.box if labelling else (slice(None),) * 3
+    levels = settings.levels
+    if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
+        from jmedseg.data.label_schemes import level_ids
+
+        levels = level_ids(settings.label_scheme, list(levels), label_map=vertebrae)
     person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            settings.levels, allow_truncated=settings.allow_truncated)
+                            levels, allow_truncated=settings.allow_truncated)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:

@@ -15,7 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from jmedseg.backend import check_onednn, device_name, jt
-from jmedseg.data.build import build_splits, class_names
+from jmedseg.data.build import build_splits, class_names, input_channels
 from jmedseg.errors import TrainingDiverged
 from jmedseg.evaluation.evaluate import evaluate_split_full, predict, select_checkpoint, write_evaluation
 from jmedseg.evaluation.metrics import segmentation_scores
@@ -73,7 +73,8 @@ def build_model(cfg):
 
     Returns the model and the options a checkpoint records (the builder's, plus `stn`).
     """
-    model = instantiate(cfg.model, _convert_="all")(in_channels=len(cfg.data.windows), num_classes=int(cfg.data.num_classes))
+    model = instantiate(cfg.model, _convert_="all")(in_channels=input_channels(cfg.data),
+                                                   num_classes=int(cfg.data.num_classes))
     if cfg.get("pretrained"):
         load_pretrained(model, str(cfg.pretrained), cfg.model.name)
     wrapped = bool(cfg.get("wrapper") and cfg.wrapper.get("_target_"))
@@ -214,7 +215,7 @@ def evaluate(cfg):
     ckpt, selection = select_checkpoint(cfg.ckpt, cfg.get("select_by", "best_val"), cfg.get("select_mode", "max"))
     payload = load_checkpoint(ckpt)
     saved = OmegaConf.create(payload["config_yaml"])
-    model = model_from_checkpoint(payload, len(saved.data.windows), int(saved.data.num_classes))
+    model = model_from_checkpoint(payload, input_channels(saved.data), int(saved.data.num_classes))
     load_weights(model, payload)
     data_cfg = cfg.data if cfg.get("data") is not None else saved.data
     eval_cfg = OmegaConf.merge(saved, {"data": data_cfg, "robustness": bool(cfg.get("robustness"))})
