@@ -28,8 +28,10 @@ VERSE_TO_V2 = {21: 30, 22: 29, 23: 28}   # L2, L3, L4
 def verse_cohort(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("verse")
     out = tmp / "cohort"
+    # exit 1: the cohort is written, and check-data reports that the sample's L2 is cut by the field of view
     assert cli(["import", "--format", "verse", verse_tree(tmp / "src"), "--out", str(out), "--levels", "L2", "L3",
-                "--quiet"]) == 0
+                "--quiet"]) == 1
+    assert (out / "cohort.csv").is_file()
     return tmp, out
 
 
@@ -85,7 +87,8 @@ def test_totalsegmentator_import_merges_the_structure_files(totalseg_cohort):
 
 def test_measure_uses_the_imported_cohorts(verse_cohort, totalseg_cohort, capsys):
     tmp, out = verse_cohort
-    assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--labels", "L2=30,L3=29",
+    # L3 only: the sample's L2 is cut by the field of view, which measure flags and leaves out
+    assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--labels", "L3=29",
                 "--workers", "1", "--no-figures"]) == 0
     row = _rows(tmp / "m" / "densities.csv")[0]
     # the NOTICE's reading of these bodies: about 50-70 HU (a low, plausibly osteoporotic density)
@@ -120,8 +123,8 @@ def test_folder_import_detects_or_takes_the_scheme(tmp_path, capsys):
     shutil.copy(TPTBOX_CT, src / "images" / "p1.nii.gz")
     shutil.copy(TPTBOX_VERT, src / "labels" / "p1.nii.gz")
     args = ["import", "--format", "folder", str(src), "--pattern", "images/{id}.nii.gz",
-            "--mask-pattern", "labels/{id}.nii.gz", "--levels", "L2", "L3", "--quiet"]
-    assert cli(args + ["--out", str(tmp_path / "detected")]) == 0  # VerSe ids, detected
+            "--mask-pattern", "labels/{id}.nii.gz", "--levels", "L3", "--quiet"]
+    assert cli(args + ["--out", str(tmp_path / "detected")]) == 0  # VerSe ids, detected (L3: the complete level)
     vert = load_labels(str(tmp_path / "detected" / "p1" / "vertebrae.nii.gz")).array
     assert set(np.unique(vert)) == {0, 28, 29, 30}
     assert cli(args + ["--out", str(tmp_path / "wrong"), "--label-scheme", "totalseg_v1"]) == 2
