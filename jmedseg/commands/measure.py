@@ -21,8 +21,9 @@ FIRST_COLUMNS = ["subject_id", "age", "sex", "site", "density_hu", "density_mean
 
 def add_arguments(parser):
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--ct", help="CT volume (NIfTI, HU)")
+    src.add_argument("--ct", help="CT volume (NIfTI, HU) or DICOM series folder")
     src.add_argument("--cohort", help="cohort folder (cohort.csv + one folder per subject)")
+    parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
     parser.add_argument("--mask", help="vertebra label map of --ct (e.g. TotalSegmentator's)")
     parser.add_argument("--tissue", help="tissue label map of --ct (1 cortical, 2 cancellous); without it the "
                         "cancellous region is derived from the whole-vertebra mask")
@@ -38,7 +39,8 @@ def add_arguments(parser):
                         "on the predicted tissue map instead of --tissue / labels.nii.gz")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
+def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None,
+                  series_uid=None):
     """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
 
     `model` ((model, meta) of jmedseg.export.load_model_file): the tissue map is predicted instead of read.
@@ -46,7 +48,7 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
     from jmedseg.data.io import load_labels, load_volume
     from jmedseg.density.measure import measure_person, plot_person
 
-    ct = load_volume(ct_path, units=units)
+    ct = load_volume(ct_path, units=units, series_uid=series_uid)
     vertebrae = load_labels(mask_path).array
     if model is not None:
         from jmedseg.inference import predicted_tissue
@@ -140,10 +142,10 @@ def run(args):
     else:
         if not args.mask:
             raise ValueError("--ct needs --mask (the vertebra label map of the CT)")
-        subject_id = os.path.basename(args.ct).split(".")[0]
+        subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
         model = _load_model(args.model) if args.model else None
         rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures, model)]
+                              not args.no_figures, model, args.series_uid)]
     if args.paper_units:
         rows = [with_paper_units(r) for r in rows]
     failed = [r for r in rows if r.get("note")]

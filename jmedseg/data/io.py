@@ -65,7 +65,11 @@ def _read_nifti(path):
 def _squeeze_to_3d(data, path):
     while data.ndim > 3 and data.shape[-1] == 1:
         data = data[..., 0]
-    if data.ndim != 3:
+    if data.ndim < 3:
+        raise ValueError(f"{path}: expected a 3D volume, got a {data.ndim}D image of shape {data.shape}; "
+                         "measuring needs the whole series: save all slices as one 3D NIfTI "
+                         "(or pass the DICOM series folder)")
+    if data.ndim > 3:
         raise ValueError(f"{path}: expected a 3D volume, got shape {data.shape}; "
                          "split 4D series into 3D files first")
     return data
@@ -100,18 +104,34 @@ def to_hu(array, units, path="volume"):
     return array
 
 
-def load_volume(path, units="hu"):
+def _is_dicom(path):
+    """A folder, a .dcm file, or a file with the DICOM preamble ('DICM' at byte 128; names like CT.1.2.3...)."""
+    path = os.fspath(path)
+    if os.path.isdir(path) or path.lower().endswith(".dcm"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(132)[128:] == b"DICM"
+    except OSError:
+        return False
+
+
+def load_volume(path, units="hu", series_uid=None):
     """Load a CT volume as a `Volume` in HU (float32), reoriented to canonical RAS+.
 
-    NIfTI files (.nii, .nii.gz); a folder or a .dcm file is read as a DICOM
-    series (`jmedseg.data.dicom`). `units="raw"` converts values stored as
-    HU + 1024. Raises FileNotFoundError for a missing file and ValueError for
-    unreadable data, NaNs or non-HU values.
+    NIfTI files (.nii, .nii.gz); a folder or a DICOM file is read as a DICOM
+    series (`jmedseg.data.dicom`), `series_uid` choosing one series of a folder
+    that holds several. `units="raw"` converts values stored as HU + 1024.
+    Raises FileNotFoundError for a missing file and ValueError for unreadable
+    data, NaNs or non-HU values.
     """
-    if os.path.isdir(path) or os.fspath(path).lower().endswith(".dcm"):
+    if _is_dicom(path):
         from jmedseg.data.dicom import load_dicom_series
 
-        return load_dicom_series(path, units=units)
+        return load_dicom_series(path, units=units, series_uid=series_uid)
+    if series_uid is not None and os.path.isfile(path):
+        raise ValueError(f"{path} is not a DICOM folder or file; --series-uid (series_uid) only chooses among "
+                         "the series of a DICOM folder: drop it for a NIfTI volume")
     data, affine = _read_nifti(path)
     array = np.asarray(data, np.float32)
     check_finite(array, path)
