@@ -129,7 +129,7 @@ def test_rows_without_age_sex_site_or_density_are_skipped_and_listed(normal_coho
     out = tmp_path / "trend"
     assert main(["trend", "--input", str(path), "--out", str(out), "--bootstrap", "0", "--resample-n", "0"]) == 0
     printed = capsys.readouterr().out
-    assert "skipped x_two: no age; no site" in printed and "6 subject(s) skipped (no age, sex, site or density; see trend.md)" in printed
+    assert "skipped x_two: no age; no site" in printed and "6 subject(s) skipped; trend.md lists them with the reason" in printed
     md = (out / "trend.md").read_text()
     assert "## Skipped subjects (6)" in md and "| x_failed | no density (measure: L1 touches the last slice) |" in md
     assert json.loads((out / "fits.json").read_text())["skipped"][0] == {"subject_id": "x_age", "reason": "no age"}
@@ -140,3 +140,18 @@ def test_a_present_but_wrong_value_is_still_an_error(tmp_path):
     path.write_text("subject_id,age,sex,site,density_hu\na,,M,N,100\nb,forty,M,N,100\n")
     with pytest.raises(TrendInputError, match="'age' must be numeric; row 3 \\(subject b\\) has 'forty'"):
         read_densities(path)
+
+
+def test_age_bounds_skip_people_with_their_age(normal_cohort, tmp_path, capsys):
+    df, _ = read_densities(normal_cohort)
+    young, old = df["age"] < 45, df["age"] > 75
+    out = tmp_path / "trend"
+    assert main(["trend", "--input", str(normal_cohort), "--out", str(out), "--bootstrap", "0", "--min-age", "45",
+                 "--max-age", "75"]) == 0
+    printed = capsys.readouterr().out
+    doc = json.loads((out / "fits.json").read_text())
+    assert len(doc["skipped"]) == int(young.sum() + old.sum()) > 0
+    first = df[young].iloc[0]
+    assert {"subject_id": first["subject_id"], "reason": f"age {first['age']:g} outside --min-age 45"} in doc["skipped"]
+    assert sum(f["n"] for f in doc["fits"].values()) == 320 - len(doc["skipped"])
+    assert f"{len(doc['skipped'])} subject(s) skipped" in printed

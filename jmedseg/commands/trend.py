@@ -39,16 +39,14 @@ def histogram_lookup(df, csv_path):
 
 
 def run(args):
-    from jmedseg.density.trend import analyse, read_densities
+    from jmedseg.density.trend import analyse, read_densities, within_ages
     from jmedseg.density.trend_report import write_trend_outputs
     from jmedseg.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
     df, skipped = read_densities(args.input, sites)
-    if args.min_age is not None:
-        df = df[df["age"] >= args.min_age]
-    if args.max_age is not None:
-        df = df[df["age"] <= args.max_age]
+    df, outside = within_ages(df, args.min_age, args.max_age)
+    skipped += outside
     result = analyse(df, sites, histogram_lookup(df, args.input), args.resample_n, args.resample_repeats,
                      args.bootstrap, args.seed, args.resample_by, skipped)
     paths = write_trend_outputs(result, df, sites, args.out)
@@ -66,6 +64,6 @@ def run(args):
             subjects = f" ({', '.join(w['subjects'])})" if w["subjects"] else ""
             print(f"warning: {key} {w['flag']}: {w['detail']}{subjects}")
     if skipped:
-        print(f"{len(skipped)} subject(s) skipped (no age, sex, site or density; see trend.md)")
+        print(f"{len(skipped)} subject(s) skipped; trend.md lists them with the reason")
     print(f"wrote {', '.join(sorted(os.path.basename(p) for p in paths.values()))} to {args.out}")
     return 0

@@ -133,6 +133,20 @@ def read_densities(path, sites=DEFAULT_SITES):
     return df, skipped
 
 
+def within_ages(df, min_age=None, max_age=None):
+    """(people within [min_age, max_age], the others as {"subject_id", "reason"} rows); None: no bound."""
+    outside = []
+    for bound, flag, out in ((min_age, "--min-age", lambda a: a < min_age),
+                             (max_age, "--max-age", lambda a: a > max_age)):
+        if bound is None:
+            continue
+        mask = out(df["age"])
+        outside += [{"subject_id": s, "reason": f"age {a:g} outside {flag} {bound:g}"}
+                    for s, a in zip(df["subject_id"][mask], df["age"][mask])]
+        df = df[~mask]
+    return df, outside
+
+
 @dataclass
 class LineFit:
     """D = -k A + Z fitted by least squares; sd is the residual SD (n - 2 degrees of freedom)."""
