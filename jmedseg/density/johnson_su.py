@@ -21,8 +21,9 @@ so all four coordinates are of order one and b, scale stay positive.
 Convergence is checked: a fit that ran out of iterations (or stopped far from a
 stationary point) keeps its numbers but has `converged=False`, and a
 `JohnsonSUConvergenceWarning` says so. Values close to a normal distribution are
-the usual cause: the normal is the limit b -> infinity of the SU family, so the
-likelihood has no maximum at finite parameters and the optimiser walks off.
+one cause (the normal is the limit b -> infinity of the SU family, so the
+likelihood may have no maximum at finite parameters and the optimiser walks off),
+a mix of two distributions (e.g. two vertebrae of different density pooled) another.
 
 Mode: with u = asinh y the stationary equation is tanh(u) + b^2 u + a b = 0, whose
 left side is strictly increasing: one root, with v = b^2 u + a b in [-1, 1] (solved
@@ -243,7 +244,8 @@ def fit_johnson_su_counts(values, counts, what="region", max_iter=MAX_ITER):
         warnings.warn(f"the Johnson SU fit of the {what} did not converge after {res.nit} iteration(s) "
                       f"({str(res.message).rstrip('.')}; largest gradient {np.max(np.abs(res.jac)):.2g}): its mode "
                       f"{mode:.1f} may be off. "
-                      "Values close to a normal distribution do this; check the region's histogram",
+                      "Values close to a normal distribution, or a mix of two distributions (two vertebrae of "
+                      "different density pooled), do this; check the region's histogram",
                       JohnsonSUConvergenceWarning, stacklevel=2)
     return JohnsonSUFit(float(a), b, loc, scale, mode, int(round(n)), loglik, converged, str(res.message))
 
