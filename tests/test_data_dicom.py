@@ -73,6 +73,7 @@ def test_bad_series_are_named(tmp_path):
         load_dicom_series(_series(tmp_path / "dup", [0.0, 0.0]))
     _series(tmp_path / "two", [0.0], uid="1.2.3")
     _series(tmp_path / "two", [5.0], uid="1.2.4")
-    with pytest.raises(ValueError, match="2 series"):
+    with pytest.raises(ValueError, match=r"(?s)holds 2 image series:\n  1\.2\.3: \(no description\), 1 slice\(s\), "
+                       r"slice thickness 5 mm\n  1\.2\.4: .*choose one with --series-uid"):
         load_dicom_series(tmp_path / "two")
     assert load_dicom_series(tmp_path / "two", series_uid="1.2.4").shape == (128, 128, 1)

@@ -70,7 +70,7 @@ def test_same_seed_same_volume_and_pose_varies():
     np.testing.assert_array_equal(a.labels, b.labels)
     assert not np.array_equal(a.labels, c.labels)
     noise = a.ct - render_subject(120.0, replace(SITES["N"], noise_sd=0.0), np.random.default_rng(7), SMALL).ct
-    assert 11.5 < noise.std() < 12.5  # site N noise SD 12 HU
+    assert 17.5 < noise.std() < 18.5  # site N noise SD 18 HU
 
 
 def test_cohort_follows_the_density_law():

@@ -84,3 +84,42 @@ def test_logpdf_matches_scipy():
 def test_bad_histograms_are_named(values, counts, message):
     with pytest.raises(DensityFitError, match=message):
         fit_johnson_su_counts(values, counts)
+
+
+def test_fits_of_known_shapes_report_convergence_and_no_warning():
+    import warnings
+
+    from jmedseg.density.johnson_su import JohnsonSUConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JohnsonSUConvergenceWarning)   # any warning here fails the test
+        for params in KNOWN:
+            for integer in (True, False):
+                assert fit_johnson_su(_sample(params, 20_000, seed=5, integer=integer)).converged
+
+
+def test_an_iteration_budget_too_small_is_reported():
+    from jmedseg.density.johnson_su import JohnsonSUConvergenceWarning
+
+    values = _sample(KNOWN[0], 20_000, seed=6)
+    # the quantile start is close but not the maximum: one BFGS step cannot reach a 1e-9 gradient
+    with pytest.warns(JohnsonSUConvergenceWarning, match=r"the Johnson SU fit of the L1 did not converge after 1 "
+                      r"iteration\(s\) \(Maximum number of iterations has been exceeded; largest gradient"):
+        fit = fit_johnson_su(values, "L1", max_iter=1)
+    assert not fit.converged and "Maximum number of iterations" in fit.message
+    full = fit_johnson_su(values, "L1")
+    assert full.converged and full.loglik > fit.loglik                 # the full fit climbs further
+
+
+def test_precision_loss_at_a_stationary_point_counts_as_converged():
+    from scipy.optimize import OptimizeResult
+
+    from jmedseg.density.johnson_su import ACCEPTED_GRADIENT, optimiser_converged
+
+    x = np.zeros(4)
+    stop = lambda status, grad: OptimizeResult(x=x, success=status == 0, status=status, jac=np.full(4, grad))
+    assert optimiser_converged(stop(0, 1e-10))
+    assert optimiser_converged(stop(2, 3e-7))                           # "precision loss" at the float floor
+    assert not optimiser_converged(stop(2, 10 * ACCEPTED_GRADIENT))     # precision loss far from the maximum
+    assert not optimiser_converged(stop(1, 1e-10))                      # out of iterations
+    assert not optimiser_converged(OptimizeResult(x=np.full(4, np.nan), success=True, status=0, jac=x))

@@ -65,7 +65,7 @@ def test_decline_percentages_of_the_paper():
 
 def test_recovers_known_slopes(cohort):
     folder, _ = cohort
-    df = read_densities(folder / "densities.csv")
+    df, _ = read_densities(folder / "densities.csv")
     result = analyse(df, resample_n=0, bootstrap=300)
     assert list(result.fits) == list(LAW)
     for key, (k, z) in LAW.items():
@@ -82,7 +82,7 @@ def test_recovers_known_slopes(cohort):
 
 def test_group_statistics_pool_pixels_exactly_and_recover_slopes(cohort):
     folder, pixels = cohort
-    df = read_densities(folder / "densities.csv")
+    df, _ = read_densities(folder / "densities.csv")
     load = lambda sid: HUHistogram.load(folder / "histograms" / f"{sid}.npz")
     groups = group_statistics(df, load)
     row = groups[(groups["key"] == "F_S") & (groups["age_group"] == 58)].iloc[0]
@@ -95,20 +95,21 @@ def test_group_statistics_pool_pixels_exactly_and_recover_slopes(cohort):
         assert result.group_fits[key].k == pytest.approx(k, abs=0.2)
 
 
-def test_resampling_check_and_too_few_people(cohort):
+def test_resampling_by_age_group_and_too_few_people(cohort):
     folder, _ = cohort
-    df = read_densities(folder / "densities.csv")
-    check = resampling_check(df, per_group=5, repeats=4)
+    df, _ = read_densities(folder / "densities.csv")
+    check = resampling_check(df, per_sample=5, repeats=4, by="age-group")
     for key, (k, _) in LAW.items():
         assert len(check[key]["k"]) == 4 and check[key]["k_mean"] == pytest.approx(k, abs=0.3)
+        assert check[key]["people_per_sample"] == 5 * 14                 # 5 from each of 14 age groups
     thinned = df[~((df["key"] == "M_N") & (df["age"] == 40))]        # leaves 6 people in M_N's group 40
-    with pytest.raises(TrendInputError, match=r"M_N has too few people in age group\(s\) 40 \(6\);"):
-        resampling_check(thinned, per_group=7, repeats=2)
+    with pytest.raises(TrendInputError, match=r"M_N has too few people in age group\(s\) 40 \(6\);.*--resample-by"):
+        resampling_check(thinned, per_sample=7, repeats=2, by="age-group")
 
 
 def test_z_scores_and_thresholds(cohort):
     folder, _ = cohort
-    df = read_densities(folder / "densities.csv")
+    df, _ = read_densities(folder / "densities.csv")
     result = analyse(df, resample_n=0, bootstrap=0)
     person = next(r for r in result.z_scores if r["subject_id"] == "F_N_60_1")
     fit = result.fits["F_N"]
@@ -158,9 +159,18 @@ def test_bad_densities_are_named(tmp_path, text, message):
 
 def test_too_few_people_for_a_line_and_cli_error(tmp_path, capsys):
     path = _write(tmp_path, "subject_id,age,sex,site,density_hu\na,40,M,N,100\nb,50,M,N,90\nc,60,F,N,\n")
-    df = read_densities(path)
+    df, skipped = read_densities(path)
     assert list(df["subject_id"]) == ["a", "b"]          # c has no density (a failed measurement): left out
-    with pytest.raises(TrendInputError, match="M_N.*2 point"):
+    assert skipped == [{"subject_id": "c", "reason": "no density"}]
+    with pytest.raises(TrendInputError, match="no sex x site group can be fitted.*M_N.*2 point"):
         analyse(df, resample_n=0)
     assert main(["trend", "--input", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "a line needs at least 3 points" in capsys.readouterr().err
+
+
+def test_empty_csv_error_names_the_file(tmp_path, capsys):
+    path = _write(tmp_path, "")
+    with pytest.raises(TrendInputError, match=f"{path} is empty; it needs a header line"):
+        read_densities(path)
+    assert main(["trend", "--input", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert str(path) in capsys.readouterr().err

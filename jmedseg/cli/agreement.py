@@ -37,7 +37,7 @@ def _number(text):
 
 
 def run(args):
-    from jmedseg.evaluation import agreement
+    from jmedseg.evaluation.evaluate import agreement
     from jmedseg.utils.report import markdown_table, write_json, write_text
 
     measured, reference = _read(args.measured, args.column), _read(args.reference, args.column)

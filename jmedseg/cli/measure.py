@@ -20,8 +20,9 @@ HELP = "measure bone density (Johnson SU mode of L1+L2 cancellous bone) of a CT 
 
 def add_arguments(parser):
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--ct", help="CT volume (NIfTI, HU)")
+    src.add_argument("--ct", help="CT volume (NIfTI, HU) or DICOM series folder")
     src.add_argument("--cohort", help="cohort folder (cohort.csv + one folder per subject)")
+    parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
     parser.add_argument("--mask", help="vertebra label map of --ct (e.g. TotalSegmentator's)")
     parser.add_argument("--tissue", help="tissue label map of --ct (1 cortical, 2 cancellous); without it the "
                         "cancellous region is derived from the whole-vertebra mask")
@@ -97,7 +98,7 @@ def run_one(args, settings):
         folder.claim(args.ct, settings, redo=args.redo)  # the same CT with the same settings: measured again
     try:
         person = measure_files(subject_id, args.ct, args.mask, args.tissue, settings, model, out_dir=args.out,
-                               qc_figure=not args.no_figures)
+                               qc_figure=not args.no_figures, series_uid=args.series_uid)
         row = {"subject_id": subject_id, **person.row}
         if folder:
             stored = folder.save(0, row, settings.fingerprint(), person, not args.no_figures,

@@ -8,7 +8,8 @@ HELP = "segment a CT volume with an exported model; writes a label map on the CT
 
 def add_arguments(parser):
     parser.add_argument("--model", required=True, help="model file made by `jmedseg export`")
-    parser.add_argument("--ct", required=True, help="CT volume (NIfTI) in HU")
+    parser.add_argument("--ct", required=True, help="CT volume (NIfTI) in HU, or a DICOM series folder")
+    parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
     parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's affine)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="raw: the CT stores HU + 1024 (the paper's convention)")
@@ -24,7 +25,8 @@ def run(args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
         result, volume, _ = segment_file(args.model, args.ct, args.out, batch_size=args.batch_size,
-                                         progress=not args.no_progress, units=args.units)
+                                         progress=not args.no_progress, units=args.units,
+                                         series_uid=args.series_uid)
     for note in result.warnings:
         print(f"warning: {note}", file=sys.stderr)
     shape = "x".join(str(n) for n in volume.shape)

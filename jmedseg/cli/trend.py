@@ -2,6 +2,7 @@
 import os
 
 NAME = "trend"
+SKIPPED_SHOWN = 20      # skipped subjects printed; trend.md and fits.json list them all
 HELP = "fit density against age per sex and site (paper section 4): fits.json, trend.md, z-scores, plots"
 
 
@@ -13,8 +14,11 @@ def add_arguments(parser):
     parser.add_argument("--min-age", type=float, default=None, help="leave out people younger than this")
     parser.add_argument("--max-age", type=float, default=None, help="leave out people older than this")
     parser.add_argument("--resample-n", type=int, default=10,
-                        help="people drawn per age group in the resampling check; 0 skips it (default 10)")
+                        help="people drawn per sample in the resampling check; 0 skips it (default 10)")
     parser.add_argument("--resample-repeats", type=int, default=10, help="repeats of the resampling check")
+    parser.add_argument("--resample-by", choices=("group", "age-group"), default="group",
+                        help="group: each sample draws --resample-n people from a sex x site group (paper "
+                        "Supplementary Figure 8, default); age-group: --resample-n from every 3-year age group")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI of k")
     parser.add_argument("--seed", type=int, default=0)
 
@@ -35,23 +39,31 @@ def histogram_lookup(df, csv_path):
 
 
 def run(args):
-    from jmedseg.density.trend import analyse, read_densities
+    from jmedseg.density.trend import analyse, read_densities, within_ages
     from jmedseg.density.trend_report import write_trend_outputs
     from jmedseg.utils.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
-    df = read_densities(args.input, sites)
-    if args.min_age is not None:
-        df = df[df["age"] >= args.min_age]
-    if args.max_age is not None:
-        df = df[df["age"] <= args.max_age]
+    df, skipped = read_densities(args.input, sites)
+    df, outside = within_ages(df, args.min_age, args.max_age)
+    skipped += outside
     result = analyse(df, sites, histogram_lookup(df, args.input), args.resample_n, args.resample_repeats,
-                     args.bootstrap, args.seed)
+                     args.bootstrap, args.seed, args.resample_by, skipped)
     paths = write_trend_outputs(result, df, sites, args.out)
+    for row in skipped[:SKIPPED_SHOWN]:
+        print(f"skipped {row['subject_id']}: {row['reason']}")
+    if len(skipped) > SKIPPED_SHOWN:
+        print(f"... and {len(skipped) - SKIPPED_SHOWN} more skipped (trend.md lists every one)")
     rows = [{"group": key, "k (HU/yr)": f.k, "Z (HU)": f.Z, "R^2": f.r2, "SD": f.sd, "n": f.n}
             for key, f in result.fits.items()]
     print(markdown_table(rows, digits=3))
     for name, value in result.ratios.items():
         print(f"{name}: {value:.3f}")
+    for key, flags in result.warnings.items():
+        for w in flags:
+            subjects = f" ({', '.join(w['subjects'])})" if w["subjects"] else ""
+            print(f"warning: {key} {w['flag']}: {w['detail']}{subjects}")
+    if skipped:
+        print(f"{len(skipped)} subject(s) skipped; trend.md lists them with the reason")
     print(f"wrote {', '.join(sorted(os.path.basename(p) for p in paths.values()))} to {args.out}")
     return 0

@@ -70,9 +70,11 @@ class Scanner:
     noise_sd: float
 
 
-# Two sites like the paper's hospitals: thin noisier slices vs thick smoother ones.
-SITES = {"N": Scanner(pixel_mm=0.70, slice_mm=5.0, blur_fwhm_mm=0.9, noise_sd=12.0),
-         "S": Scanner(pixel_mm=0.78, slice_mm=3.0, blur_fwhm_mm=1.1, noise_sd=18.0)}
+# Two sites like the paper's hospitals (section 2): N hospital's CT had 3 mm slices, S hospital's 5 mm.
+# Thin slices are the noisier ones (fewer photons per voxel), thick ones smoother; the paper also saw
+# larger vertebrae at S in its figures, as smaller pixels make them.
+SITES = {"N": Scanner(pixel_mm=0.78, slice_mm=3.0, blur_fwhm_mm=1.1, noise_sd=18.0),
+         "S": Scanner(pixel_mm=0.70, slice_mm=5.0, blur_fwhm_mm=0.9, noise_sd=12.0)}
 
 
 @dataclass

@@ -85,7 +85,7 @@ def _refuse(problem):
         raise ValueError(problem)
 
 
-def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None):
+def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, series_uid=None):
     """(ct Volume, vertebra array, tissue array or None, CTLabelling or None) of one subject, checked.
 
     `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is
@@ -93,7 +93,7 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
     """
     from jmedseg.data.io import load_labels, load_volume
 
-    ct = load_volume(ct_path, units=settings.units)
+    ct = load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
     vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
     if model is not None:
@@ -109,7 +109,8 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
     return ct, vertebrae, tissue, labelling
 
 
-def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False):
+def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
+                  series_uid=None):
     """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
 
     Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
@@ -118,7 +119,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     """
     from jmedseg.density.measure import measure_person
 
-    ct, vertebrae, tissue, labelling = load_inputs(what, ct_path, mask_path, tissue_path, settings, model, out_dir)
+    ct, vertebrae, tissue, labelling = load_inputs(what, ct_path, mask_path, tissue_path, settings, model, out_dir,
+                                                   series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
     levels = settings.levels
     if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids

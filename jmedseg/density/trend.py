@@ -11,7 +11,12 @@
   40 years from age 40 to 79 (section 5), relative to the fitted density at 40, in
   HU and in the paper's units (HU + 1024, where the paper's 11.4 % and 6.8 % live).
 - The resampling check (Supplementary Figure 8): R repeats of n people drawn from
-  every age group, one fit per repeat.
+  each sex x site group (the paper's 10 repeats of 10 people), one line per repeat;
+  drawing n people from every age group instead is an option.
+- Warnings that make a fit untrustworthy, per sex x site group: fewer than 10
+  people, negative densities, and outliers (robust z > 5 of the residuals about
+  the group's Theil-Sen line, median/MAD, in groups of 20 or more).
+- Rows without age, sex, site or density are skipped and listed with the reason.
 - Beyond the paper: each person's z-score against the fitted line of their sex
   and site, in units of the residual SD (the paper's proposed age-referenced
   definition; ISCD calls Z <= -2 "below the expected range for age"), beside the
@@ -37,6 +42,16 @@ PAPER_OFFSET = HU_OFFSET
 PICKHARDT_HU = (110.0, 160.0)       # L1: <= 110 osteoporosis likely, <= 160 possible
 LOW_FOR_AGE_Z = -2.0
 MIN_PEOPLE_FOR_LINE = 3
+MIN_PEOPLE_PER_GROUP = 10           # the paper's resampling draws 10 people per sex x site sample
+OUTLIER_Z = 5.0                     # robust z (median/MAD) of a residual beyond which a person is an outlier
+MAD_TO_SD = 1.4826                  # MAD x 1.4826 estimates the SD of normal data
+# The MAD of a few residuals is itself uncertain: on clean normal data z > 5 somewhere in a group came up in
+# about 6 % of groups of 10 people, 1-2 % of groups of 20 and under 1 % of groups of 40 (2,000 simulated
+# groups each, residual SD 6 HU, ages 39-80).
+MIN_PEOPLE_FOR_OUTLIERS = 20
+MIN_ROBUST_SD_HU = 1.0              # CT values are whole HU: a residual spread below 1 HU is not resolvable
+MAX_PEOPLE_THEIL_SEN = 2000         # Theil-Sen pairs grow as n^2; larger groups estimate the line on a sample
+RESAMPLE_MODES = ("group", "age-group")
 
 
 class TrendInputError(ValueError):
@@ -53,25 +68,59 @@ def _numeric(df, column, path):
     bad = values.isna() & df[column].astype(str).str.strip().ne("") & df[column].notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise TrendInputError(f"{path}: column {column!r} must be numeric; row {i + 2} "
+        line = int(df.index[i]) + 2          # the index is the row's position in the file (header = line 1)
+        raise TrendInputError(f"{path}: column {column!r} must be numeric; row {line} "
                               f"(subject {df['subject_id'].iloc[i]}) has {df[column].iloc[i]!r}")
     return values
 
 
-def read_densities(path, sites=DEFAULT_SITES):
-    """Validated densities table (sex normalised to M/F); rows without a density are dropped."""
+def _blank(series):
+    return series.isna() | series.astype(str).str.strip().eq("")
+
+
+def _read_table(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no densities file {path}; make one with `jmedseg measure --cohort DIR --out DIR`")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise TrendInputError(f"{path} is empty; it needs a header line ({','.join(REQUIRED_COLUMNS)}) and one "
+                              "row per person, as `jmedseg measure --cohort DIR --out DIR` writes it") from None
+
+
+def _skip_reasons(df):
+    """Per row, why it cannot enter the age analysis ('' when it can): missing age, sex, site or density."""
+    reasons = [[] for _ in range(len(df))]
+    for column, what in (("age", "no age"), ("sex", "no sex"), ("site", "no site")):
+        for i in np.flatnonzero(_blank(df[column]).to_numpy()):
+            reasons[i].append(what)
+    notes = df["note"] if "note" in df.columns else pd.Series([""] * len(df), index=df.index)
+    for i in np.flatnonzero(_blank(df["density_hu"]).to_numpy()):
+        note = str(notes.iloc[i]).strip()
+        reasons[i].append(f"no density (measure: {note})" if note else "no density")
+    return ["; ".join(r) for r in reasons]
+
+
+def read_densities(path, sites=DEFAULT_SITES):
+    """Validated densities table (sex normalised to M/F) and the skipped rows.
+
+    Returns (df, skipped): rows missing age, sex, site or density (a failed
+    measurement) are left out and listed in `skipped` as {"subject_id", "reason"};
+    a value that is present but wrong (age 'forty', sex 'X', an unknown site) is an error.
+    """
+    df = _read_table(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise TrendInputError(f"{path} lacks the column(s) {', '.join(missing)}; the age analysis needs "
                               f"{', '.join(REQUIRED_COLUMNS)} (cohort.csv gives age/sex/site to `jmedseg measure`)")
+    if df["subject_id"].duplicated().any():
+        raise TrendInputError(f"{path}: subject(s) {sorted(set(df['subject_id'][df['subject_id'].duplicated()]))} "
+                              "appear more than once; keep one row per person")
+    reasons = _skip_reasons(df)
+    skipped = [{"subject_id": sid, "reason": r} for sid, r in zip(df["subject_id"], reasons) if r]
+    df = df[[not r for r in reasons]].copy()
     df["age"] = _numeric(df, "age", path)
     df["density_hu"] = _numeric(df, "density_hu", path)
-    if df["age"].isna().any():
-        i = int(np.flatnonzero(df["age"].isna().to_numpy())[0])
-        raise TrendInputError(f"{path}: row {i + 2} (subject {df['subject_id'].iloc[i]}) has no age")
     sex = df["sex"].str.strip().str.lower().map(SEX_ALIASES)
     if sex.isna().any():
         raise TrendInputError(f"{path}: unknown sex value(s) {sorted(set(df['sex'][sex.isna()]))}; use M or F")
@@ -81,13 +130,23 @@ def read_densities(path, sites=DEFAULT_SITES):
     if unknown:
         raise TrendInputError(f"{path}: unknown site value(s) {unknown}; expected one of {list(sites)} "
                               "(name your sites with --sites, e.g. --sites N,S)")
-    if df["subject_id"].duplicated().any():
-        raise TrendInputError(f"{path}: subject(s) {sorted(set(df['subject_id'][df['subject_id'].duplicated()]))} "
-                              "appear more than once; keep one row per person")
-    df = df[df["density_hu"].notna()].copy()
     df["age_group"] = [age_group(a) for a in df["age"]]
     df["key"] = df["sex"] + "_" + df["site"]
-    return df
+    return df, skipped
+
+
+def within_ages(df, min_age=None, max_age=None):
+    """(people within [min_age, max_age], the others as {"subject_id", "reason"} rows); None: no bound."""
+    outside = []
+    for bound, flag, out in ((min_age, "--min-age", lambda a: a < min_age),
+                             (max_age, "--max-age", lambda a: a > max_age)):
+        if bound is None:
+            continue
+        mask = out(df["age"])
+        outside += [{"subject_id": s, "reason": f"age {a:g} outside {flag} {bound:g}"}
+                    for s, a in zip(df["subject_id"][mask], df["age"][mask])]
+        df = df[~mask]
+    return df, outside
 
 
 @dataclass
@@ -158,26 +217,106 @@ def group_statistics(df, histogram_for):
     return pd.DataFrame(rows)
 
 
-def resampling_check(df, per_group=10, repeats=10, seed=0):
-    """Supplementary Figure 8: `repeats` fits, each on `per_group` people drawn from every age group."""
+def _sample_fits(key, samples):
+    """Line fits of each resampled table; their k and Z spread (Supplementary Figure 8)."""
+    fits = [fit_line(sample["age"], sample["density_hu"], key, bootstrap=0) for sample in samples]
+    ks = np.array([f.k for f in fits])
+    return {"k": ks.tolist(), "k_mean": float(ks.mean()),
+            "k_sd": float(ks.std(ddof=1)) if len(ks) > 1 else float("nan"),
+            "Z_mean": float(np.mean([f.Z for f in fits])), "people_per_sample": int(len(samples[0]))}
+
+
+def resampling_check(df, per_sample=10, repeats=10, seed=0, by="group"):
+    """Supplementary Figure 8: `repeats` line fits per sex x site group, each on a fresh sample of people.
+
+    by="group" (the paper's design, the default): `per_sample` people drawn without
+    replacement from the whole sex x site group; a group with fewer people is not
+    checked and says so under "skipped". by="age-group": `per_sample` people from
+    every 3-year age group, which needs that many in each age group (an error otherwise).
+    """
+    if by not in RESAMPLE_MODES:
+        raise TrendInputError(f"resampling by {by!r}: choose one of {', '.join(RESAMPLE_MODES)}")
     rng = np.random.default_rng(seed)
     out = {}
     for key, part in df.groupby("key"):
-        groups = dict(tuple(part.groupby("age_group")))
-        short = {g: len(p) for g, p in groups.items() if len(p) < per_group}
-        if short:
-            raise TrendInputError(
-                f"the resampling check draws {per_group} people from every age group, but {key} has too few "
-                f"people in age group(s) {', '.join(f'{g} ({n})' for g, n in sorted(short.items()))}; "
-                "lower --resample-n or pass --resample-n 0 to skip the check")
-        fits = []
-        for _ in range(repeats):
-            picked = [p.iloc[rng.choice(len(p), per_group, replace=False)] for p in groups.values()]
-            sample = pd.concat(picked)
-            fits.append(fit_line(sample["age"], sample["density_hu"], key, bootstrap=0))
-        ks = np.array([f.k for f in fits])
-        out[key] = {"k": ks.tolist(), "k_mean": float(ks.mean()), "k_sd": float(ks.std(ddof=1)) if repeats > 1
-                    else float("nan"), "Z_mean": float(np.mean([f.Z for f in fits]))}
+        if by == "group":
+            if len(part) < per_sample:
+                out[key] = {"skipped": f"{len(part)} people, fewer than the {per_sample} each sample draws"}
+                continue
+            samples = [part.iloc[rng.choice(len(part), per_sample, replace=False)] for _ in range(repeats)]
+        else:
+            groups = dict(tuple(part.groupby("age_group")))
+            short = {g: len(p) for g, p in groups.items() if len(p) < per_sample}
+            if short:
+                raise TrendInputError(
+                    f"the resampling check by age group draws {per_sample} people from every age group, but {key} "
+                    f"has too few people in age group(s) {', '.join(f'{g} ({n})' for g, n in sorted(short.items()))}"
+                    "; resample by sex x site group (--resample-by group, the default), lower --resample-n, "
+                    "or pass --resample-n 0 to skip the check")
+            samples = [pd.concat([p.iloc[rng.choice(len(p), per_sample, replace=False)] for p in groups.values()])
+                       for _ in range(repeats)]
+        out[key] = _sample_fits(key, samples)
+    return out
+
+
+def robust_z(values, fitted_params=0, min_sd=MIN_ROBUST_SD_HU):
+    """(x - median) / (1.4826 MAD): a z-score that a few wild values cannot inflate; the SD is at least min_sd.
+
+    For residuals of a line (`fitted_params=2`) the SD estimate is scaled by sqrt(n / (n - 2)),
+    as the residual SD of least squares is, since the fitted line sits closer to its points than the truth.
+    """
+    v = np.asarray(values, np.float64)
+    centre = np.median(v)
+    sd = MAD_TO_SD * float(np.median(np.abs(v - centre))) * np.sqrt(v.size / (v.size - fitted_params))
+    return (v - centre) / max(sd, min_sd)
+
+
+def line_residuals(ages, dens, seed=0):
+    """Residuals about the Theil-Sen line (median of pairwise slopes), which outliers do not pull."""
+    from scipy.stats import theilslopes
+
+    a, d = np.asarray(ages, np.float64), np.asarray(dens, np.float64)
+    pick = (np.random.default_rng(seed).choice(a.size, MAX_PEOPLE_THEIL_SEN, replace=False)
+            if a.size > MAX_PEOPLE_THEIL_SEN else slice(None))
+    slope, intercept = theilslopes(d[pick], a[pick])[:2]
+    return d - (intercept + slope * a)
+
+
+def _subjects(part, mask, values, template):
+    """'id (value)' for the flagged people, the value written by `template` (e.g. 'z {:.1f}')."""
+    return [f"{s} ({template.format(v)})" for s, v in zip(part["subject_id"][mask], values[mask])]
+
+
+def fit_warnings(df):
+    """What makes each sex x site fit untrustworthy: a list of {"flag", "subjects", "detail"} per group.
+
+    few_people: under 10 people (the paper samples 10 per group; a line on fewer is noise);
+    negative_density: cancellous bone below 0 HU is a failed measurement (fat, air, a wrong
+    region) or a CT not in HU; outlier: robust z > 5 of the residual about the group's line
+    (groups of at least MIN_PEOPLE_FOR_OUTLIERS people; in smaller ones the MAD is too uncertain).
+    """
+    out = {}
+    for key, part in df.groupby("key"):
+        flags = []
+        if len(part) < MIN_PEOPLE_PER_GROUP:
+            flags.append({"flag": "few_people", "subjects": [],
+                          "detail": f"{len(part)} people, fewer than {MIN_PEOPLE_PER_GROUP}: k and its CI rest "
+                                    "on too few people"})
+        dens = part["density_hu"].to_numpy(np.float64)
+        negative = dens < 0
+        if negative.any():
+            flags.append({"flag": "negative_density", "subjects": _subjects(part, negative, dens, "{:.1f} HU"),
+                          "detail": f"{int(negative.sum())} density(ies) below 0 HU: cancellous bone reads above 0 "
+                                    "HU; check these measurements (region, units)"})
+        if len(part) >= MIN_PEOPLE_FOR_OUTLIERS and np.ptp(part["age"].to_numpy()) > 0:
+            z = robust_z(line_residuals(part["age"], dens), fitted_params=2)
+            far = np.abs(z) > OUTLIER_Z
+            if far.any():
+                flags.append({"flag": "outlier", "subjects": _subjects(part, far, z, "z {:.1f}"),
+                              "detail": f"{int(far.sum())} person(s) with robust z > {OUTLIER_Z:g} (residual about "
+                                        "the Theil-Sen line, median/MAD); they pull the least-squares line"})
+        if flags:
+            out[key] = flags
     return out
 
 
@@ -263,24 +402,36 @@ class TrendResult:
     declines: dict
     resampling: dict
     z_scores: list
+    warnings: dict           # key -> [{"flag", "subjects", "detail"}] (see `fit_warnings`)
+    skipped: list            # [{"subject_id", "reason"}] rows left out by `read_densities`
 
 
 def analyse(df, sites=DEFAULT_SITES, histogram_for=None, resample_n=10, resample_repeats=10,
-            bootstrap=1000, seed=0):
+            bootstrap=1000, seed=0, resample_by="group", skipped=()):
     """The whole section-4 analysis of a validated densities table (see `read_densities`)."""
     keys = [f"{sex}_{site}" for sex in SEX_NAMES for site in sites if f"{sex}_{site}" in set(df["key"])]
     if not keys:
         raise TrendInputError("no person has a density; nothing to analyse")
-    by_key = {key: df[df["key"] == key] for key in keys}
-    fits = {key: fit_line(p["age"], p["density_hu"], f"{key} (per person)", bootstrap, seed)
-            for key, p in by_key.items()}
+    fits, unfitted = {}, {}
+    for key in keys:
+        part = df[df["key"] == key]
+        try:
+            fits[key] = fit_line(part["age"], part["density_hu"], f"{key} (per person)", bootstrap, seed)
+        except TrendInputError as err:       # too few people: that group gets a warning, the others their lines
+            unfitted[key] = str(err)
+    if not fits:
+        raise TrendInputError("no sex x site group can be fitted: " + "; ".join(unfitted.values()))
+    keys = list(fits)
+    warnings = fit_warnings(df)
+    for key, why in unfitted.items():
+        warnings.setdefault(key, []).append({"flag": "no_line", "subjects": [], "detail": why})
     means = personal_group_means(df)
     personal_fits = _fits_per_key(means, keys, "personal statistics", bootstrap, seed)
     groups = group_statistics(df, histogram_for) if histogram_for else None
     group_fits = _fits_per_key(groups, keys, "group statistics", bootstrap, seed) if groups is not None else {}
-    resampling = resampling_check(df, resample_n, resample_repeats, seed) if resample_n else {}
+    resampling = resampling_check(df, resample_n, resample_repeats, seed, resample_by) if resample_n else {}
     return TrendResult(fits, means, personal_fits, groups, group_fits, slope_ratios(fits, sites),
-                       declines(fits), resampling, z_scores(df, fits))
+                       declines(fits), resampling, z_scores(df, fits), warnings, list(skipped))
 
 
 def _fits_per_key(table, keys, what, bootstrap, seed):

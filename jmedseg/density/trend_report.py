@@ -2,7 +2,9 @@
 
 fits.json: {"fits": {"M_N": {"k", "Z", "r2", "sd", "k_ci", "n"}, ...}, "ratios": {...}}
 (k > 0 is a decline, density in HU), followed by the secondary analyses under
-their own keys: "declines", "personal_statistics", "group_statistics", "resampling".
+their own keys: "declines", "personal_statistics", "group_statistics", "resampling",
+then "warnings" (per group: what makes its fit untrustworthy) and "skipped" (rows
+left out, with the reason).
 """
 import os
 
@@ -23,6 +25,8 @@ def fits_document(result):
         "personal_statistics": {key: f.as_dict() for key, f in result.personal_fits.items()},
         "group_statistics": {key: f.as_dict() for key, f in result.group_fits.items()},
         "resampling": result.resampling,
+        "warnings": result.warnings,
+        "skipped": result.skipped,
     }
 
 
@@ -30,7 +34,7 @@ def _equation(f):
     return f"D = -{f.k:.2f} A + {f.Z:.2f}"
 
 
-def _fit_rows(fits, declines=None):
+def _fit_rows(fits, declines=None, warnings=None):
     rows = []
     for key, f in fits.items():
         row = {"group": key, "equation (HU)": _equation(f), "k (HU/yr)": f.k,
@@ -40,6 +44,8 @@ def _fit_rows(fits, declines=None):
             d = declines[key]
             row.update({"%/yr (paper units)": d["pct_per_year_paper"], "% 40-79 (paper units)": d["pct_40y_paper"],
                         "% 40-79 (HU)": d["pct_40y_hu"]})
+        if warnings is not None:
+            row["warnings"] = ", ".join(w["flag"] for w in warnings.get(key, [])) or "none"
         rows.append(row)
     return rows
 
@@ -47,7 +53,8 @@ def _fit_rows(fits, declines=None):
 def markdown_report(result):
     parts = ["# Bone density against age (paper section 4)", "",
              "## Per-person fits D = -k A + Z (paper Equation 3, Table 2)", "",
-             markdown_table(_fit_rows(result.fits, result.declines), digits=3), ""]
+             markdown_table(_fit_rows(result.fits, result.declines, result.warnings), digits=3), "",
+             "(warnings: see \"Fit warnings\" below)", ""]
     for title, fits in (("Personal statistics: fits on age-group means of personal densities", result.personal_fits),
                         ("Group statistics: fits on pooled age-group histograms (Equation 2, Table 1)",
                          result.group_fits)):
@@ -59,10 +66,40 @@ def markdown_report(result):
               markdown_table([{"sex": SEX_NAMES[s], **result.declines[s]} for s in SEX_NAMES
                               if s in result.declines], digits=3), ""]
     if result.resampling:
-        rows = [{"group": key, "k mean": r["k_mean"], "k SD": r["k_sd"], "Z mean": r["Z_mean"],
-                 "repeats": len(r["k"])} for key, r in result.resampling.items()]
-        parts += ["## Resampling check (Supplementary Figure 8)", "", markdown_table(rows, digits=3), ""]
-    return "\n".join(parts)
+        parts += ["## Resampling check (Supplementary Figure 8)", "", markdown_table(_resampling_rows(result),
+                                                                                      digits=3), ""]
+    return "\n".join(parts + _warning_lines(result) + _skipped_lines(result))
+
+
+def _resampling_rows(result):
+    rows = []
+    for key, r in result.resampling.items():
+        if "skipped" in r:
+            rows.append({"group": key, "k mean": "", "k SD": "", "k range": "", "Z mean": "", "people per sample": "",
+                         "repeats": f"not checked: {r['skipped']}"})
+        else:
+            rows.append({"group": key, "k mean": r["k_mean"], "k SD": r["k_sd"],
+                         "k range": f"{min(r['k']):.2f} to {max(r['k']):.2f}", "Z mean": r["Z_mean"],
+                         "people per sample": r["people_per_sample"], "repeats": len(r["k"])})
+    return rows
+
+
+def _warning_lines(result):
+    """trend.md's list of what makes a fit untrustworthy (or a line saying nothing was found)."""
+    lines = ["## Fit warnings", ""]
+    if not result.warnings:
+        return lines + ["None: every sex x site group has at least 10 people, no negative density and no outlier "
+                        "(robust z > 5 about the group's line; groups of 20 people or more are screened).", ""]
+    rows = [{"group": key, "warning": w["flag"], "detail": w["detail"], "subjects": ", ".join(w["subjects"])}
+            for key, flags in result.warnings.items() for w in flags]
+    return lines + [markdown_table(rows), ""]
+
+
+def _skipped_lines(result):
+    if not result.skipped:
+        return []
+    return [f"## Skipped subjects ({len(result.skipped)})", "", "Left out of every fit, with the reason:", "",
+            markdown_table([{"subject": r["subject_id"], "reason": r["reason"]} for r in result.skipped]), ""]
 
 
 def _colour(key, sites):

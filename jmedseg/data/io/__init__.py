@@ -6,14 +6,30 @@ from jmedseg.data.io.volume import (RAW_OFFSET, UNITS, Volume, check_finite, loa
                                     spacing_from_affine, to_hu)
 
 
-def load_volume(path, units="hu"):
+def _is_dicom(path):
+    """A folder, a .dcm file, or a file with the DICOM preamble ('DICM' at byte 128; names like CT.1.2.3...)."""
+    path = os.fspath(path)
+    if os.path.isdir(path) or path.lower().endswith(".dcm"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(132)[128:] == b"DICM"
+    except OSError:
+        return False
+
+
+def load_volume(path, units="hu", series_uid=None):
     """Load a CT volume as a `Volume` in HU (float32), reoriented to canonical RAS+.
 
-    NIfTI files (.nii, .nii.gz); a folder or a .dcm file is read as a DICOM
-    series. `units="raw"` converts values stored as HU + 1024. Raises
-    FileNotFoundError for a missing file and ValueError for unreadable data,
-    NaNs or non-HU values.
+    NIfTI files (.nii, .nii.gz); a folder or a DICOM file is read as a DICOM
+    series (`jmedseg.data.io.dicom`), `series_uid` choosing one series of a folder
+    that holds several. `units="raw"` converts values stored as HU + 1024.
+    Raises FileNotFoundError for a missing file and ValueError for unreadable
+    data, NaNs or non-HU values.
     """
-    if os.path.isdir(path) or os.fspath(path).lower().endswith(".dcm"):
-        return load_dicom_series(path, units=units)
+    if _is_dicom(path):
+        return load_dicom_series(path, units=units, series_uid=series_uid)
+    if series_uid is not None and os.path.isfile(path):
+        raise ValueError(f"{path} is not a DICOM folder or file; --series-uid (series_uid) only chooses among "
+                         "the series of a DICOM folder: drop it for a NIfTI volume")
     return load_nifti(path, units=units)

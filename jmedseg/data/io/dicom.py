@@ -4,25 +4,52 @@ Slices are sorted by their position along the slice normal (the cross product
 of the row and column direction cosines in ImageOrientationPatient), not by
 file name or InstanceNumber, and each slice's RescaleSlope/RescaleIntercept is
 applied. DICOM patient coordinates are LPS; the affine is converted to RAS.
+
+A folder holding several series (SeriesInstanceUID) is an error that lists them
+(UID, description, number of slices, slice thickness) until one is chosen with
+`series_uid` (CLI: --series-uid). Compressed transfer syntaxes (JPEG 2000, JPEG
+lossless, ...) are decoded by pydicom's plugins: pylibjpeg with pylibjpeg-openjpeg
+(a dependency of jmedseg) covers JPEG 2000.
 """
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
 from jmedseg.data.io.volume import Volume, check_finite, spacing_from_affine, to_hu
 
 POSITION_TOL_MM = 1e-3
+DECODER_HINT = "pip install pylibjpeg pylibjpeg-openjpeg pylibjpeg-libjpeg (or python-gdcm)"
 
 
-def _read_headers(paths):
+@dataclass
+class SeriesInfo:
+    """One series of a DICOM folder, as listed when the user must choose."""
+
+    uid: str
+    description: str
+    slices: int
+    slice_thickness_mm: object     # float, or None when the header has none
+
+    def line(self):
+        thick = f"{self.slice_thickness_mm:g} mm" if self.slice_thickness_mm is not None else "unknown"
+        return (f"  {self.uid or '(no SeriesInstanceUID)'}: {self.description or '(no description)'}, "
+                f"{self.slices} slice(s), slice thickness {thick}")
+
+
+def _read_headers(paths, pixels=True):
+    """(path, dataset) of the DICOM image files among `paths` (others are skipped, by name)."""
     import pydicom
 
     slices, skipped = [], []
     for p in paths:
         try:
-            slices.append((p, pydicom.dcmread(p)))
+            ds = pydicom.dcmread(p, stop_before_pixels=not pixels)
         except (pydicom.errors.InvalidDicomError, OSError, EOFError):
             skipped.append(os.path.basename(p))
+            continue
+        if "PixelData" in ds or (not pixels and "Rows" in ds):
+            slices.append((p, ds))
     return slices, skipped
 
 
@@ -38,18 +65,53 @@ def _files(source):
     return [os.fspath(p) for p in source]
 
 
-def _one_series(slices, series_uid, where):
+def _by_series(slices):
     by_series = {}
     for p, ds in slices:
         by_series.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append((p, ds))
+    return by_series
+
+
+def _thickness(ds):
+    try:
+        return float(ds.get("SliceThickness"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(by_series):
+    return [SeriesInfo(uid, str(members[0][1].get("SeriesDescription", "")), len(members),
+                       _thickness(members[0][1])) for uid, members in sorted(by_series.items())]
+
+
+def list_series(source):
+    """The image series in a DICOM folder (or list of files): UID, description, slice count, thickness."""
+    slices, _ = _read_headers(_files(source), pixels=False)
+    return _describe(_by_series(slices))
+
+
+def _one_series(slices, series_uid, where):
+    by_series = _by_series(slices)
+    listing = "\n".join(info.line() for info in _describe(by_series))
     if series_uid is not None:
         if series_uid not in by_series:
-            raise ValueError(f"{where}: no series {series_uid}; series present: {sorted(by_series)}")
+            raise ValueError(f"{where}: no series {series_uid}; the series present are:\n{listing}")
         return by_series[series_uid]
     if len(by_series) > 1:
-        raise ValueError(f"{where} holds {len(by_series)} series {sorted(by_series)}; "
-                         "pass series_uid=... to choose one")
+        raise ValueError(f"{where} holds {len(by_series)} image series:\n{listing}\n"
+                         "choose one with --series-uid UID (series_uid=... in Python)")
     return next(iter(by_series.values()))
+
+
+def _pixels(path, ds):
+    """The slice's stored values; a compressed slice without a decoder gets an error naming the fix."""
+    try:
+        return ds.pixel_array
+    except (RuntimeError, NotImplementedError) as err:   # pydicom: no plugin can decode this transfer syntax
+        syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+        name = getattr(syntax, "name", str(syntax))
+        raise ValueError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
+                         f"pydicom: {DECODER_HINT}") from None
 
 
 def load_dicom_series(source, units="hu", series_uid=None):
@@ -58,7 +120,6 @@ def load_dicom_series(source, units="hu", series_uid=None):
 
     where = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the given files"
     slices, skipped = _read_headers(_files(source))
-    slices = [(p, ds) for p, ds in slices if "PixelData" in ds]
     if not slices:
         raise ValueError(f"{where}: no readable DICOM image found" + (f" (not DICOM: {skipped[:5]})" if skipped else ""))
     slices = _one_series(slices, series_uid, where)
@@ -80,8 +141,8 @@ def load_dicom_series(source, units="hu", series_uid=None):
     if len(shape) > 1:
         raise ValueError(f"{where}: slices of different sizes {sorted(shape)}")
     # pixel_array is [row, column]: rows advance along the column direction, columns along the row direction
-    stack = np.stack([ds.pixel_array.astype(np.float32) * float(ds.get("RescaleSlope", 1.0))
-                      + float(ds.get("RescaleIntercept", 0.0)) for _, ds in slices], axis=-1)
+    stack = np.stack([_pixels(p, ds).astype(np.float32) * float(ds.get("RescaleSlope", 1.0))
+                      + float(ds.get("RescaleIntercept", 0.0)) for p, ds in slices], axis=-1)
     array = np.transpose(stack, (1, 0, 2))  # -> [column, row, slice]
     ps_row, ps_col = (float(v) for v in slices[0][1].PixelSpacing)  # DICOM: (between rows, between columns)
     origin = np.asarray(slices[0][1].ImagePositionPatient, float)

@@ -65,7 +65,11 @@ def _read_nifti(path):
 def _squeeze_to_3d(data, path):
     while data.ndim > 3 and data.shape[-1] == 1:
         data = data[..., 0]
-    if data.ndim != 3:
+    if data.ndim < 3:
+        raise ValueError(f"{path}: expected a 3D volume, got a {data.ndim}D image of shape {data.shape}; "
+                         "measuring needs the whole series: save all slices as one 3D NIfTI "
+                         "(or pass the DICOM series folder)")
+    if data.ndim > 3:
         raise ValueError(f"{path}: expected a 3D volume, got shape {data.shape}; "
                          "split 4D series into 3D files first")
     return data
