@@ -15,7 +15,7 @@ from tests.conftest import DATA
 SPACING = (0.8, 0.8, 2.5)
 SHAPE = (44, 44, 24)
 JSU_SHAPE = (-0.8, 2.0, 45.0)   # a, b, scale of the cancellous values
-BOX = {31: (2, 11), 30: (13, 22)}   # vertebra id -> z range; L1 above L2 does not matter here
+BOX = {31: (13, 22), 30: (2, 11)}   # vertebra id -> z range (z points to the head): L1 above L2
 CANCELLOUS_VOXELS = 30 * 30 * 7     # per vertebra, by construction below
 SHELL_HU = 700.0
 
