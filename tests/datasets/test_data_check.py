@@ -84,7 +84,7 @@ def test_real_ct_with_a_full_totalsegmentator_map_and_no_tissue_labels(tmp_path,
     Ids other than the chosen vertebrae are ignored; L2 touches the first slice (the sample's
     NOTICE), which is what `measure` flags as incomplete.
     """
-    sample = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+    sample = os.path.join(DATA, "totalseg_example")
     os.makedirs(tmp_path / "s1")
     shutil.copy(os.path.join(sample, "example_ct_sm.nii.gz"), tmp_path / "s1" / "ct.nii.gz")
     shutil.copy(os.path.join(sample, "example_seg.nii.gz"), tmp_path / "s1" / "vertebrae.nii.gz")

@@ -134,7 +134,7 @@ def test_model_measurement_through_the_local_job_array_equals_the_in_process_run
     args = ["measure", "--cohort", str(cohort), "--model", str(run["model"]), "--labels", f"L1={L1}",
             "--no-figures", "--allow-truncated"]
     assert cli_main(args + ["--out", str(tmp_path / "one")]) == 0
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[1]))          # the jobs import this jmedseg
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[2]))          # the jobs import this jmedseg
     assert cli_main(args + ["--out", str(tmp_path / "jobs"), "--launcher", "local", "--jobs", "2"]) == 0
     one, jobs = _read_csv(tmp_path / "one" / "densities.csv"), _read_csv(tmp_path / "jobs" / "densities.csv")
     assert list(jobs) == ["a", "b", "c"]

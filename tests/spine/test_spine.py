@@ -10,7 +10,7 @@ from jmedseg.spine import TOTALSEG_IDS, compare_labellings, label_vertebrae
 from jmedseg.spine.evaluate import VERSE_IDS, evaluate_levels
 from jmedseg.spine.levels import UNIDENTIFIED_BASE
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
+from tests.conftest import DATA
 TS_CT = os.path.join(DATA, "totalseg_example", "example_ct.nii.gz")
 TS_REF = os.path.join(DATA, "totalseg_example", "example_ct_vertebrae.nii.gz")
 TP_CT = os.path.join(DATA, "tptbox_sample", "sub-ct_label-22_ct.nii.gz")

@@ -5,7 +5,7 @@ import pytest
 from jmedseg.data.io import load_labels
 from jmedseg.data.label_schemes import (SCHEMES, detect_schemes, fit_problem, get_scheme, level_ids,
                                         parse_explicit, to_scheme)
-from tests.real_trees import TOTALSEG, TPTBOX_VERT, TOTALSEG_VERT
+from tests.datasets.real_trees import TOTALSEG, TPTBOX_VERT, TOTALSEG_VERT
 
 
 def test_id_tables_match_the_published_numberings():

@@ -7,7 +7,7 @@ import numpy as np
 from jmedseg.data.io import load_labels, save_like
 from jmedseg.data.label_schemes import TOTALSEG_V2
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+from tests.conftest import DATA
 TPTBOX = os.path.join(DATA, "tptbox_sample")
 TOTALSEG = os.path.join(DATA, "totalseg_example")
 TPTBOX_CT = os.path.join(TPTBOX, "sub-ct_label-22_ct.nii.gz")

@@ -10,7 +10,7 @@ from jmedseg.data.phantom import SITES, PhantomSpec, render_subject
 from jmedseg.data.slices import axial_slices
 from jmedseg.training.engine import train
 from tests.conftest import compose_config
-from tests.real_trees import totalseg_tree
+from tests.datasets.real_trees import totalseg_tree
 
 SMALL = PhantomSpec(fov_mm=(100.0, 100.0))
 

@@ -3,8 +3,8 @@ import os
 import re
 
 from jmedseg.models.registry import list_models
+from tests.conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "model_zoo.md")
 
 # The model list of the paper's released code (THU-CVlab/JMedSegV2, utils/models.py), in its order.

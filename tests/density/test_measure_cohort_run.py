@@ -22,9 +22,9 @@ import pytest
 
 from jmedseg.cli import main
 from jmedseg.density.measure import HUHistogram
-from tests.test_density_measure import write_cohort
+from tests.density.test_density_measure import write_cohort
+from tests.conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DENSITY_TOL_HU = 1e-6
 N_SUBJECTS = 16
 

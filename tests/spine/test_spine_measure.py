@@ -12,7 +12,9 @@ from jmedseg.data.io import load_labels, load_volume, save_like
 from jmedseg.data.phantom import SITES, render_subject
 from jmedseg.density.measure import measure_person
 
-DATA = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+from tests.conftest import DATA as TESTS_DATA
+
+DATA = os.path.join(TESTS_DATA, "totalseg_example")
 CT = os.path.join(DATA, "example_ct.nii.gz")
 REF = os.path.join(DATA, "example_ct_vertebrae.nii.gz")
 

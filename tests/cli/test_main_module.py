@@ -2,8 +2,8 @@
 import os
 import subprocess
 import sys
+from tests.conftest import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_python_dash_m_runs_the_cli(tmp_path):

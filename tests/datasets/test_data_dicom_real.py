@@ -10,8 +10,9 @@ import pytest
 from jmedseg.cli import main
 from jmedseg.data.io.dicom import list_series, load_dicom_series
 from jmedseg.data.io import load_labels, load_volume
+from tests.conftest import DATA
 
-SERIES = os.path.join(os.path.dirname(__file__), "data", "totalseg_dicom_example")
+SERIES = os.path.join(DATA, "totalseg_dicom_example")
 SEG = os.path.join(SERIES, "example_seg_dicom.nii.gz")
 FILES = sorted(os.path.join(SERIES, f) for f in os.listdir(SERIES) if f.startswith("CT."))
 # TotalSegmentator v2 ids (v1 has no id above 104 and numbers vertebrae from L5 = 18)
@@ -115,7 +116,7 @@ def test_a_dicom_file_without_the_dcm_suffix_and_a_uid_for_a_nifti(tmp_path):
     one = load_volume(FILES[0])                              # 'CT.1.3.12...': recognised by its DICM preamble
     assert one.shape == (512, 512, 1)
     with pytest.raises(ValueError, match="only chooses among the series of a DICOM folder"):
-        load_volume(os.path.join(os.path.dirname(__file__), "data", "totalseg_example", "example_ct_sm.nii.gz"),
+        load_volume(os.path.join(DATA, "totalseg_example", "example_ct_sm.nii.gz"),
                     series_uid="1.2.3")
 
 

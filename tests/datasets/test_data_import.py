@@ -17,7 +17,7 @@ from jmedseg.data.io import load_labels, load_volume
 from jmedseg.data.phantom import CANCELLOUS, CORTICAL, OTHER_BONE
 from jmedseg.training.engine import train
 from tests.conftest import compose_config
-from tests.real_trees import (TOTALSEG_CT, TOTALSEG_VERT, TPTBOX_CT, TPTBOX_SUBREG, TPTBOX_VERT, totalseg_tree,
+from tests.datasets.real_trees import (TOTALSEG_CT, TOTALSEG_VERT, TPTBOX_CT, TPTBOX_SUBREG, TPTBOX_VERT, totalseg_tree,
                               verse_tree)
 
 # VerSe ids of the TPTBox sample and their TotalSegmentator v2 counterparts

@@ -16,9 +16,10 @@ from jmedseg.cli import main
 from jmedseg.data.phantom import CANCELLOUS
 from jmedseg.density.measure import measure_person
 from jmedseg.density.safety import MeasurementRefused
-from tests.test_density_measure import SPACING, synthetic_case, write_cohort
+from tests.density.test_density_measure import SPACING, synthetic_case, write_cohort
+from tests.conftest import DATA
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "data", "totalseg_example")
+SAMPLE = os.path.join(DATA, "totalseg_example")
 REAL_CT = os.path.join(SAMPLE, "example_ct_sm.nii.gz")
 REAL_SEG = os.path.join(SAMPLE, "example_seg.nii.gz")
 
