@@ -59,10 +59,14 @@ def _slice_thicknesses(data_cfg):
     return sorted({float(site.slice_mm) for site in SITES.values()})
 
 
-def export_model(checkpoint_path, out_path):
-    """Pack the checkpoint's weights and inference metadata into `out_path`; returns the metadata."""
+def export_model(checkpoint_path, out_path, extra_meta=None):
+    """Pack the checkpoint's weights and inference metadata into `out_path`; returns the metadata.
+
+    `extra_meta` (JSON-serialisable) is merged into the metadata, e.g. how the model was made.
+    """
     payload = load_checkpoint(checkpoint_path)
     meta = model_meta(payload, checkpoint_path)
+    meta.update(extra_meta or {})
     arrays = {STATE_PREFIX + k: np.asarray(v) for k, v in payload["state"].items()}
     arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     buf = io.BytesIO()
