@@ -34,8 +34,8 @@ def add_arguments(parser):
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for --cohort (default: 2 or the number of cores)")
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
-    parser.add_argument("--model", help="model file (jmedseg export): segment the CT(s) with it and measure "
-                        "on the predicted tissue map instead of --tissue / labels.nii.gz")
+    parser.add_argument("--model", help="model file (jmedseg export) or 'default' (the shipped model): segment "
+                        "the CT(s) with it and measure on the predicted tissue map instead of --tissue / labels.nii.gz")
 
 
 def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
@@ -49,9 +49,14 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
     ct = load_volume(ct_path, units=units)
     vertebrae = load_labels(mask_path).array
     if model is not None:
+        from jmedseg.deploy.guard import check_prediction
+        from jmedseg.deploy.overlays import write_level_overlays
         from jmedseg.inference import predicted_tissue
 
-        tissue, _ = predicted_tissue(*model, ct, what=subject_id)
+        tissue, seg = predicted_tissue(*model, ct, what=subject_id, vertebrae=vertebrae, level_ids=levels)
+        if out_dir:
+            write_level_overlays(out_dir, subject_id, ct.array, tissue, vertebrae, ct.spacing, levels)
+        check_prediction(tissue, vertebrae, ct.array, ct.spacing, levels, seg.confidence, what=subject_id)
     else:
         tissue = load_labels(tissue_path).array if tissue_path else None
     for name, arr in (("mask", vertebrae), ("tissue map", tissue)):
@@ -106,8 +111,9 @@ def _columns(rows):
 
 def _load_model(path):
     from jmedseg.export import load_model_file
+    from jmedseg.weights import resolve_model
 
-    return load_model_file(path)
+    return load_model_file(resolve_model(path))
 
 
 def run_cohort(args, levels):

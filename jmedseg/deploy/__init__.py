@@ -1,0 +1,1 @@
+"""Using a trained model on patients: inference, plausibility checks, overlays."""
