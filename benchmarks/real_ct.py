@@ -31,7 +31,7 @@ from jmedseg.data.labels import erode_mm, vertebral_body  # noqa: E402
 from jmedseg.density.johnson_su import fit_johnson_su  # noqa: E402
 from jmedseg.report import markdown_table  # noqa: E402
 
-DATA = os.path.join(ROOT, "tests", "data")
+DATA = os.path.join(ROOT, "tests", "data")  # --data changes it
 TS_IDS = {"T11": 33, "T12": 32, "L1": 31, "L2": 30, "L3": 29}          # TotalSegmentator v2
 VERSE_IDS = {"L1": 20, "L2": 21, "L3": 22, "L4": 23}                    # VerSe / TPTBox
 BODY_BORDER, BODY_INTERIOR = 49, 50                                     # TPTBox sub-region labels
@@ -40,6 +40,10 @@ BODY_BORDER, BODY_INTERIOR = 49, 50                                     # TPTBox
 def cases():
     """(name, ct path, vertebra mask path, level ids, sub-region path or None) of every bundled real CT."""
     out = []
+    dicom = os.path.join(DATA, "totalseg_dicom_example")
+    if os.path.isfile(os.path.join(dicom, "example_seg_dicom.nii.gz")) and not skipped():
+        out.append(("totalseg_dicom_example (0.98 mm)", dicom, os.path.join(dicom, "example_seg_dicom.nii.gz"),
+                    TS_IDS, None))
     ts = os.path.join(DATA, "totalseg_example")
     if os.path.isfile(os.path.join(ts, "example_ct_sm.nii.gz")):
         out.append(("totalseg_example (3 mm)", os.path.join(ts, "example_ct_sm.nii.gz"),
@@ -118,8 +122,15 @@ def predict(model, meta, ct, vertebrae, levels, mode):
 def score_case(name, ct_path, mask_path, ids, subreg_path, models, modes, overlay_dir=None):
     from jmedseg.deploy.guard import check_level
 
-    ct = load_volume(ct_path)
+    if os.path.isdir(ct_path):
+        from jmedseg.data.dicom import load_dicom_series
+
+        ct = load_dicom_series(ct_path)
+    else:
+        ct = load_volume(ct_path)
     vertebrae = load_labels(mask_path).array
+    if vertebrae.shape != ct.shape:
+        raise ValueError(f"{name}: mask shape {vertebrae.shape} differs from the CT's {ct.shape}")
     subreg = load_labels(subreg_path).array if subreg_path else None
     levels = {k: v for k, v in ids.items() if (vertebrae == v).any()}
     refs = {lv: references(vertebrae == lid, subreg, ct.spacing) for lv, lid in levels.items()}
@@ -154,7 +165,10 @@ def main(argv=None):
                         help="LABEL=PATH (PATH may be 'default'); repeat for a side-by-side table")
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
+    parser.add_argument("--data", default=DATA, help="folder holding the real-CT folders (default tests/data)")
     args = parser.parse_args(argv)
+    global DATA
+    DATA = args.data
     from jmedseg.export import load_model_file
     from jmedseg.weights import resolve_model
 
