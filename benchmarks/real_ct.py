@@ -165,10 +165,10 @@ def main(argv=None):
                         help="LABEL=PATH (PATH may be 'default'); repeat for a side-by-side table")
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
-    parser.add_argument("--data", default=DATA, help="folder holding the real-CT folders (default tests/data)")
+    parser.add_argument("--data", default=None, help="folder holding the real-CT folders (default tests/data)")
     args = parser.parse_args(argv)
     global DATA
-    DATA = args.data
+    DATA = args.data or DATA
     from jmedseg.export import load_model_file
     from jmedseg.weights import resolve_model
 

@@ -56,9 +56,10 @@ def build_default_model(out=SHIPPED["default"], run_dir=None, extra=()):
 
     overrides = RECIPE + list(extra) + [f"run_dir={run_dir or os.path.join(ROOT, 'outputs', 'default_model')}"]
     cfg = compose(overrides)
+    commit = git_commit()  # before training: the code that trains is the code recorded
     result = train(cfg)
     recipe = {"command": "python -m jmedseg.weights.recipe " + " ".join(extra), "overrides": overrides,
-              "git_commit": git_commit(), "data_seed": int(cfg.data.seed), "seed": int(cfg.seed),
+              "git_commit": commit, "data_seed": int(cfg.data.seed), "seed": int(cfg.seed),
               "train_time_s": round(float(result["train_time_s"]), 1), "steps": int(result["steps"]),
               "best_val": result.get("best_val"), "config_yaml": OmegaConf.to_yaml(cfg, resolve=True)}
     extra_meta = {"recipe": recipe, "view": str(cfg.data.get("view", "crop")),
