@@ -148,8 +148,13 @@ def run(args):
             raise ValueError("--ct needs --mask (the vertebra label map of the CT)")
         subject_id = os.path.basename(args.ct).split(".")[0]
         model = _load_model(args.model) if args.model else None
-        rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                              not args.no_figures, model)]
+        from jmedseg.deploy.guard import ImplausiblePredictionError
+
+        try:
+            rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
+                                  not args.no_figures, model)]
+        except ImplausiblePredictionError as err:  # flagged: a row with the reason, no density
+            rows = [{"subject_id": subject_id, "density_hu": math.nan, "note": str(err)}]
     if args.paper_units:
         rows = [with_paper_units(r) for r in rows]
     failed = [r for r in rows if r.get("note")]
