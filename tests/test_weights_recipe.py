@@ -14,6 +14,7 @@ def test_recipe_trains_and_exports_with_its_record(tmp_path):
     out = tmp_path / "default.jmed"
     meta, result = build_default_model(str(out), str(tmp_path / "run"), TINY)
     assert result["steps"] == 2
+    assert (tmp_path / "run" / "overlays" / "worst_slices.png").is_file()  # evaluation's overlays
     stored, state = read_model_file(str(out))
     recipe = stored["recipe"]
     assert recipe["overrides"][: len(RECIPE)] == RECIPE and "trainer.max_steps=2" in recipe["overrides"]

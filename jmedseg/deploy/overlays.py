@@ -70,3 +70,42 @@ def write_level_overlays(out_dir, subject_id, hu, tissue, vertebrae, spacing, le
             paths.append(write_overlay(path, hu, tissue, mask, spacing, f"{subject_id} {name}: predicted "
                                        "cortical (blue), cancellous (red)"))
     return paths
+
+
+def write_worst_slices(run_dir, model, dataset, slice_rows, n=6, key="fg_dice"):
+    """`run_dir/overlays/worst_slices.png`: the `n` test slices with the lowest `key`, worst first.
+
+    Each panel: the slice, the predicted tissue (blue cortical, red cancellous) and the reference
+    cancellous outline (yellow). Returns the path, or None when there is no slice.
+    """
+    import math
+    import os
+
+    from jmedseg.backend import jt
+
+    scored = [r for r in slice_rows if key in r]
+    if not scored:
+        return None
+    worst = sorted(scored, key=lambda r: (math.isnan(r[key]), r[key]))[:n]  # NaN (nothing to score) last
+    idx = [int(r["dataset_index"]) for r in worst]
+    model.eval()
+    with jt.no_grad():
+        x = np.stack([dataset[i][0] for i in idx])
+        pred = np.argmax(model(jt.array(x)).numpy(), axis=1)
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(idx), figsize=(3 * len(idx), 3.3))
+    for ax, i, p, r in zip(np.atleast_1d(axes), idx, pred, worst):
+        ax.imshow(dataset.images_hu[i], cmap="gray", vmin=WINDOW_HU[0], vmax=WINDOW_HU[1])
+        rgba = np.zeros(p.shape + (4,), np.float32)
+        rgba[p == 1] = (0.1, 0.4, 1.0, 0.45)
+        rgba[p == 2] = (1.0, 0.1, 0.1, 0.45)
+        ax.imshow(rgba)
+        if (dataset.labels[i] == 2).any():
+            ax.contour((dataset.labels[i] == 2).astype(np.uint8), levels=[0.5], colors="yellow", linewidths=0.8)
+        ax.set_title(f"{r['subject_id']} slice {r['slice']}: {key} {r[key]:.2f}", fontsize=7)
+        ax.axis("off")
+    fig.suptitle("worst test slices: predicted cortical (blue), cancellous (red); reference cancellous (yellow)",
+                 fontsize=8)
+    path = os.path.join(run_dir, "overlays", "worst_slices.png")
+    save_figure(fig, path)
+    return path
