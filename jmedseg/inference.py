@@ -163,9 +163,10 @@ class EmptyPredictionError(ValueError):
 def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebrae=None, level_ids=None):
     """Tissue map (jmedseg.data.phantom ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
 
-    With a vertebra map and `level_ids` ({name: id}), the model sees crops around each of those
-    vertebrae and predictions outside each (dilated) vertebra are discarded (jmedseg.deploy.crops);
-    without, it sees whole slices. Model classes are matched to tissue ids by name. Each distinct geometry
+    With a vertebra map and `level_ids` ({name: id}), a model trained on vertebra crops (metadata
+    view 'crop', e.g. the default model) sees crops around each of those vertebrae and predictions
+    outside each (dilated) vertebra are discarded (jmedseg.deploy.crops); other models, or no map,
+    see whole slices. Model classes are matched to tissue ids by name. Each distinct geometry
     warning is given once per process (and always kept in the returned
     `Segmentation.warnings`). Raises EmptyPredictionError when no voxel is
     predicted cancellous.
@@ -174,7 +175,7 @@ def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebr
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)
-        if vertebrae is not None and level_ids:
+        if vertebrae is not None and level_ids and meta.get("view") == "crop":  # trained on vertebra crops
             result = _segment_crops(model, meta, volume, vertebrae, level_ids)
         else:
             result = segment_volume(model, meta, volume, progress=progress)

@@ -36,9 +36,13 @@ def add_arguments(parser):
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
     parser.add_argument("--model", help="model file (jmedseg export) or 'default' (the shipped model): segment "
                         "the CT(s) with it and measure on the predicted tissue map instead of --tissue / labels.nii.gz")
+    parser.add_argument("--no-guard", action="store_true", help="with --model: report densities even when the "
+                        "predicted region fails the plausibility checks (jmedseg/deploy/guard.py), e.g. with a mask "
+                        "that is not a whole-vertebra map")
 
 
-def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None):
+def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, out_dir, figures, model=None,
+                  guard=True):
     """Measure one CT from files; save its histogram (and figure) under out_dir; return its csv row.
 
     `model` ((model, meta) of jmedseg.export.load_model_file): the tissue map is predicted instead of read.
@@ -56,7 +60,8 @@ def measure_files(subject_id, ct_path, mask_path, tissue_path, levels, units, ou
         tissue, seg = predicted_tissue(*model, ct, what=subject_id, vertebrae=vertebrae, level_ids=levels)
         if out_dir:
             write_level_overlays(out_dir, subject_id, ct.array, tissue, vertebrae, ct.spacing, levels)
-        check_prediction(tissue, vertebrae, ct.array, ct.spacing, levels, seg.confidence, what=subject_id)
+        if guard:
+            check_prediction(tissue, vertebrae, ct.array, ct.spacing, levels, seg.confidence, what=subject_id)
     else:
         tissue = load_labels(tissue_path).array if tissue_path else None
     for name, arr in (("mask", vertebrae), ("tissue map", tissue)):
@@ -87,13 +92,13 @@ def _cohort_subjects(folder):
     return rows
 
 
-def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None):
+def _measure_subject(meta, folder, levels, units, out_dir, figures, model=None, guard=True):
     """One cohort subject; failures become a row with an empty density and the reason (no invented value)."""
     sid = meta["subject_id"]
     sub = os.path.join(folder, sid)
     try:
         row = measure_files(sid, os.path.join(sub, "ct.nii.gz"), os.path.join(sub, "vertebrae.nii.gz"),
-                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures, model)
+                            os.path.join(sub, "labels.nii.gz"), levels, units, out_dir, figures, model, guard)
         row["note"] = ""
     except (ValueError, FileNotFoundError) as err:
         row = {"subject_id": sid, "density_hu": math.nan, "note": str(err)}
@@ -120,7 +125,8 @@ def run_cohort(args, levels):
     from tqdm import tqdm
 
     subjects = _cohort_subjects(args.cohort)
-    work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures)
+    work = dict(folder=args.cohort, levels=levels, units=args.units, out_dir=args.out, figures=not args.no_figures,
+                guard=not getattr(args, "no_guard", False))
     rows = []
     if args.model:  # one model in this process; Jittor uses the cores itself
         model = _load_model(args.model)
@@ -152,7 +158,7 @@ def run(args):
 
         try:
             rows = [measure_files(subject_id, args.ct, args.mask, args.tissue, levels, args.units, args.out,
-                                  not args.no_figures, model)]
+                                  not args.no_figures, model, not args.no_guard)]
         except ImplausiblePredictionError as err:  # flagged: a row with the reason, no density
             rows = [{"subject_id": subject_id, "density_hu": math.nan, "note": str(err)}]
     if args.paper_units:

@@ -92,8 +92,10 @@ def check_level(level, tissue, vertebra_mask, hu, spacing, confidence=None, dens
 def check_prediction(tissue, vertebrae, hu, spacing, level_ids, confidence=None, what="the CT"):
     """LevelCheck per level; raises ImplausiblePredictionError naming every failed check of every level."""
     confidence = confidence or {}
-    checks = [check_level(name, tissue, np.asarray(vertebrae) == lid, hu, spacing, confidence.get(name))
-              for name, lid in level_ids.items()]
+    vertebrae = np.asarray(vertebrae)
+    # a level missing from the mask is the measurement's own clear error, not an implausible prediction
+    checks = [check_level(name, tissue, vertebrae == lid, hu, spacing, confidence.get(name))
+              for name, lid in level_ids.items() if (vertebrae == lid).any()]
     failed = [c for c in checks if not c.ok]
     if failed:
         detail = "; ".join(f"{c.level}: " + ", ".join(c.reasons) for c in failed)
