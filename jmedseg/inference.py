@@ -49,7 +49,10 @@ def geometry_warnings(volume, meta):
     out = []
     sx, sy, sz = volume.spacing
     p = meta.get("pixel_mm")
-    if p and max(abs(sx - p), abs(sy - p)) > SPACING_TOLERANCE * p:
+    seen = meta.get("scanner_pixel_mm")  # [low, high]: pixel sizes the training data simulated
+    if seen and seen[0] * (1 - SPACING_TOLERANCE) <= min(sx, sy) and max(sx, sy) <= seen[1] * (1 + SPACING_TOLERANCE):
+        pass
+    elif p and max(abs(sx - p), abs(sy - p)) > SPACING_TOLERANCE * p:
         out.append(f"CT in-plane spacing {sx:.3g} x {sy:.3g} mm differs from the model's {p:.3g} mm by "
                    f"{100 * max(abs(sx - p), abs(sy - p)) / p:.0f} %: slices are resampled to {p:.3g} mm, "
                    "but the model never saw this scanner's resolution and noise")

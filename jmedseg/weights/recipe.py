@@ -63,7 +63,8 @@ def build_default_model(out=SHIPPED["default"], run_dir=None, extra=()):
               "train_time_s": round(float(result["train_time_s"]), 1), "steps": int(result["steps"]),
               "best_val": result.get("best_val"), "config_yaml": OmegaConf.to_yaml(cfg, resolve=True)}
     extra_meta = {"recipe": recipe, "view": str(cfg.data.get("view", "crop")),
-                  "slice_mm": [1.0, 5.0], "trained_on": "data=synthetic_ct (built-in, no patient data)"}
+                  "slice_mm": [1.0, 5.0], "scanner_pixel_mm": [0.5, 3.0],
+                  "trained_on": "data=synthetic_ct (built-in, no patient data)"}
     meta = export_model(result["best_checkpoint"], out, extra_meta=extra_meta)
     return meta, result
 
