@@ -52,7 +52,7 @@ class Vertebra:
     transverse_mm: float
     spinous_mm: float
     lamina_mm: float
-    shape_phases: tuple     # random low-order outline deformation (irregular, non-elliptic bodies)
+    shape_phases: tuple     # outline deformation of orders 2-4: three phases, then three amplitudes
 
 
 @dataclass

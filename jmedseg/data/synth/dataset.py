@@ -65,7 +65,9 @@ def _block_mean(a, k=2):
 def draw_z(rng, level):
     """Slice centre (mm from mid-body): mostly through the body, sometimes into the disc."""
     h, disc = 0.5 * LEVEL_SIZES[level][2], LEVEL_SIZES[level][3]
-    return float(rng.uniform(-h, h) if rng.random() < 0.85 else np.sign(rng.uniform(-1, 1)) * (h + rng.uniform(0, 0.5 * disc)))
+    if rng.random() < 0.85:
+        return float(rng.uniform(-h, h))
+    return float(np.sign(rng.uniform(-1, 1)) * (h + rng.uniform(0, 0.5 * disc)))
 
 
 def synth_slice(rng, anat, scan, z_mm, size=128, pixel_mm=0.8, view="crop", supersample=1):

@@ -8,7 +8,7 @@ z), and the thick slice is the mean of the sub-slices (partial volume).
 import numpy as np
 from scipy import ndimage, optimize, special
 
-from jmedseg.data.synth.shapes import annulus_arc, ellipse, shell
+from jmedseg.data.synth.shapes import ellipse, shell
 
 AIR_HU = -1000.0
 # codes of the ideal tissue map: 0 nothing, 1 body cortex/endplate, 2 cancellous, 3 other bone

@@ -139,11 +139,9 @@ def _ribs(hu, code, uu, vv, anat, level, cv, ai, bi, wall, rng):
     cortex_hu, marrow_hu = rng.uniform(400, 1000), rng.uniform(100, 300)
     if level == "T12" and rng.random() < 0.95:  # the last rib pair, running laterally from the spine
         for side in (-1, 1):
-            start = np.pi / 2 - side * np.pi / 2 * 0 + 0.0
-            t0 = rng.uniform(0.25, 0.6)  # radians from straight back
+            t0 = rng.uniform(0.25, 0.6)  # radians from straight back (angle pi/2: posterior)
             t1 = t0 + rng.uniform(0.3, 0.9)
             lo, hi = (np.pi / 2 - t1, np.pi / 2 - t0) if side > 0 else (np.pi / 2 + t0, np.pi / 2 + t1)
-            del start
             half = rng.uniform(3.5, 5.5)
             band = annulus_arc(uu, vv, 0, cv, ai - 4, bi - 4, half, lo, hi)
             inner = annulus_arc(uu, vv, 0, cv, ai - 4, bi - 4, half - 1.3, lo, hi)
