@@ -2,13 +2,16 @@
 PY := .venv/bin/python
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean default-model
 
 setup:
 	@bash scripts/setup.sh
 
 demo: setup  ## train + evaluate + measure density on built-in synthetic CT
 	$(PY) train.py experiment=demo
+
+default-model: setup  ## train the shipped model by its recipe on built-in data (~15-25 min on 2 cores)
+	$(PY) -m jmedseg.weights.recipe
 
 test: setup  ## the test suite (what CI runs)
 	$(PY) -m pytest -q

@@ -50,8 +50,28 @@ def main():
         {"step": "files written", "value": f"{size_mb:.0f} MiB", "per subject": f"{size_mb / n:.1f} MiB"},
         {"step": "voxels rendered", "value": f"{voxels / 1e6:.0f} M", "per subject": f"{voxels / n / 1e6:.1f} M"},
     ]
+    rows += synth_rows(n)
     print(f"{n} subjects, {os.cpu_count()} CPU cores, numpy {np.__version__}")
     print(markdown_table(rows, ["step", "value", "per subject"]))
+
+
+def synth_rows(n):
+    """The realistic generator (data=synthetic_ct): 2D slices rendered directly, 6 per subject as above."""
+    from jmedseg.data.synth.dataset import synth_slices
+
+    out = []
+    for view, size, ss in (("crop", 128, 1), ("crop", 128, 2), ("full", None, 1)):
+        k = n if view == "crop" else max(1, n // 10)
+        t0 = time.perf_counter()
+        synth_slices(k, 6 if view == "crop" else 1, seed=0, size=size or 128, pixel_mm=0.8, view=view,
+                     supersample=ss)
+        dt = time.perf_counter() - t0
+        label = f"synth_ct {view} slices" + (f" of {size} px" if size else " (whole field of view)")
+        label += ", supersample 2" if ss == 2 else ""
+        per = dt / k
+        out.append({"step": label, "value": f"{dt:.1f} s", "per subject": f"{per * 1e3:.0f} ms"
+                    + (" (6 slices)" if view == "crop" else " (1 slice)")})
+    return out
 
 
 if __name__ == "__main__":

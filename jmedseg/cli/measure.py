@@ -38,8 +38,11 @@ def add_arguments(parser):
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for --cohort (per job with --launcher; default: 2 or the number of cores)")
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
-    parser.add_argument("--model", help="model file (jmedseg export): segment the CT(s) with it and measure "
-                        "on the predicted tissue map instead of --tissue / labels.nii.gz")
+    parser.add_argument("--model", help="model file (jmedseg export) or 'default' (the shipped model): segment "
+                        "the CT(s) with it and measure on the predicted tissue map instead of --tissue / labels.nii.gz")
+    parser.add_argument("--no-guard", action="store_true", help="with --model: report densities even when the "
+                        "predicted region fails the plausibility checks (jmedseg/deploy/guard.py), e.g. with a mask "
+                        "that is not a whole-vertebra map")
     parser.add_argument("--accept-uncertain-levels", action="store_true", help="without a vertebra mask: measure "
                         "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
@@ -77,8 +80,13 @@ def run(args):
     from jmedseg.density.measure import parse_levels
 
     _check_args(args)
+    if args.model:
+        from jmedseg.weights import resolve_model
+
+        args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
-                            args.accept_uncertain_levels, args.check_levels, args.label_scheme)
+                            args.accept_uncertain_levels, args.check_levels, args.label_scheme,
+                            guard=not args.no_guard)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)

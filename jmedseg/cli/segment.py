@@ -7,7 +7,8 @@ HELP = "segment a CT volume with an exported model; writes a label map on the CT
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", required=True, help="model file made by `jmedseg export`")
+    parser.add_argument("--model", required=True,
+                        help="model file made by `jmedseg export`, or 'default' (the model shipped with jmedseg)")
     parser.add_argument("--ct", required=True, help="CT volume (NIfTI) in HU, or a DICOM series folder")
     parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
     parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's affine)")
@@ -19,12 +20,13 @@ def add_arguments(parser):
 
 def run(args):
     from jmedseg.deploy.inference import GeometryWarning, segment_file
+    from jmedseg.weights import resolve_model
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
-        result, volume, _ = segment_file(args.model, args.ct, args.out, batch_size=args.batch_size,
+        result, volume, _ = segment_file(resolve_model(args.model), args.ct, args.out, batch_size=args.batch_size,
                                          progress=not args.no_progress, units=args.units,
                                          series_uid=args.series_uid)
     for note in result.warnings:

@@ -149,7 +149,14 @@ def _paper_subjects(cfg):
         cfg.root, int(cfg.image_size), tuple(cfg.export_window), float(cfg.pixel_mm))]
 
 
-BUILDERS = {"synthetic": _synthetic_subjects, "cohort": _cohort_subjects, "paper": _paper_subjects}
+def _synthetic_ct_subjects(cfg):
+    from jmedseg.data.synth.builder import synthetic_ct_cohort
+
+    return [SubjectSlices(info, slices) for info, slices in synthetic_ct_cohort(cfg)]
+
+
+BUILDERS = {"synthetic": _synthetic_subjects, "cohort": _cohort_subjects, "paper": _paper_subjects,
+            "synthetic_ct": _synthetic_ct_subjects}
 
 
 def _members(subjects, cfg):

@@ -28,6 +28,7 @@ class MeasureSettings:
     accept_uncertain_levels: bool = False   # no mask: measure levels the CT alone could not name for sure
     check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
     label_scheme: str = ""           # numbering of the given vertebra maps (jmedseg.data.label_schemes); "": --labels
+    guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
     version: int = MEASURE_VERSION
 
     def as_dict(self):
@@ -86,27 +87,39 @@ def _refuse(problem):
 
 
 def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, series_uid=None):
-    """(ct Volume, vertebra array, tissue array or None, CTLabelling or None) of one subject, checked.
+    """(ct Volume, vertebra array, tissue array or None, CTLabelling or None, {level: id}) of one subject, checked.
 
     `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is
-    predicted instead of read.
+    predicted instead of read, checked by the plausibility guard (jmedseg.deploy.guard)
+    unless `settings.guard` is off, with overlays under out_dir/overlays/.
     """
     from jmedseg.data.io import load_labels, load_volume
 
     ct = load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
     vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
-    if model is not None:
-        from jmedseg.deploy.inference import predicted_tissue
+    levels = dict(settings.levels)
+    if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
+        from jmedseg.data.label_schemes import level_ids
 
-        tissue, _ = predicted_tissue(*model, ct, what=what)
+        levels = level_ids(settings.label_scheme, list(levels), label_map=vertebrae)
+    if model is not None:
+        from jmedseg.deploy.guard import check_prediction
+        from jmedseg.deploy.inference import predicted_tissue
+        from jmedseg.deploy.overlays import write_level_overlays
+
+        tissue, seg = predicted_tissue(*model, ct, what=what, vertebrae=vertebrae, level_ids=levels)
+        if out_dir:
+            write_level_overlays(out_dir, what, ct.array, tissue, vertebrae, ct.spacing, levels)
+        if settings.guard:
+            check_prediction(tissue, vertebrae, ct.array, ct.spacing, levels, seg.confidence, what=what)
     elif tissue_path:
         labels = load_labels(tissue_path)
         _refuse(grid_problem(ct, labels, "tissue map"))
         tissue = labels.array
     else:
         tissue = None
-    return ct, vertebrae, tissue, labelling
+    return ct, vertebrae, tissue, labelling, levels
 
 
 def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
@@ -119,14 +132,9 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     """
     from jmedseg.density.measure import measure_person
 
-    ct, vertebrae, tissue, labelling = load_inputs(what, ct_path, mask_path, tissue_path, settings, model, out_dir,
-                                                   series_uid)
+    ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
+                                                          out_dir, series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
-    levels = settings.levels
-    if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
-        from jmedseg.data.label_schemes import level_ids
-
-        levels = level_ids(settings.label_scheme, list(levels), label_map=vertebrae)
     person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
                             levels, allow_truncated=settings.allow_truncated)
     if labelling:
@@ -135,7 +143,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
             from jmedseg.spine.qc import qc_for_measure
 
             person.row["qc_figure"] = os.path.join("figures", f"{what}_qc.png")
-            qc_for_measure(ct, vertebrae, tissue, settings.levels, person, labelling.report,
+            qc_for_measure(ct, vertebrae, tissue, levels, person, labelling.report,
                            os.path.join(out_dir, person.row["qc_figure"]), what, box)
     elif settings.check_levels:
         from jmedseg.spine.pipeline import labelling_agreement

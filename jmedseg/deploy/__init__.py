@@ -1,1 +1,1 @@
-"""Deployment: the portable `.jmed` model file and whole-volume inference."""
+"""Using a trained model on patients: the portable `.jmed` model file, inference, plausibility checks, overlays."""

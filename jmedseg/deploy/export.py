@@ -56,10 +56,14 @@ def _slice_thicknesses(data_cfg):
     return sorted({float(site.slice_mm) for site in SITES.values()})
 
 
-def export_model(checkpoint_path, out_path):
-    """Pack the checkpoint's weights and inference metadata into `out_path`; returns the metadata."""
+def export_model(checkpoint_path, out_path, extra_meta=None):
+    """Pack the checkpoint's weights and inference metadata into `out_path`; returns the metadata.
+
+    `extra_meta` (JSON-serialisable) is merged into the metadata, e.g. how the model was made.
+    """
     payload = load_checkpoint(checkpoint_path)
     meta = model_meta(payload, checkpoint_path)
+    meta.update(extra_meta or {})
     arrays = {STATE_PREFIX + k: np.asarray(v) for k, v in payload["state"].items()}
     atomic_write_bytes(out_path, archive_bytes(arrays, meta, compress=True))
     return meta

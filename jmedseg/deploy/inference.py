@@ -36,6 +36,7 @@ class Segmentation:
     voxels_per_class: dict
     warnings: list = field(default_factory=list)
     seconds: float = 0.0
+    confidence: dict = field(default_factory=dict)  # level -> mean max-probability of its predicted bone
 
     @property
     def empty(self):
@@ -48,7 +49,10 @@ def geometry_warnings(volume, meta):
     out = []
     sx, sy, sz = volume.spacing
     p = meta.get("pixel_mm")
-    if p and max(abs(sx - p), abs(sy - p)) > SPACING_TOLERANCE * p:
+    seen = meta.get("scanner_pixel_mm")  # [low, high]: pixel sizes the training data simulated
+    if seen and seen[0] * (1 - SPACING_TOLERANCE) <= min(sx, sy) and max(sx, sy) <= seen[1] * (1 + SPACING_TOLERANCE):
+        pass
+    elif p and max(abs(sx - p), abs(sy - p)) > SPACING_TOLERANCE * p:
         out.append(f"CT in-plane spacing {sx:.3g} x {sy:.3g} mm differs from the model's {p:.3g} mm by "
                    f"{100 * max(abs(sx - p), abs(sy - p)) / p:.0f} %: slices are resampled to {p:.3g} mm, "
                    "but the model never saw this scanner's resolution and noise")
@@ -142,6 +146,16 @@ def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=Fals
     return result, volume, meta
 
 
+def _segment_crops(model, meta, volume, vertebrae, level_ids):
+    from jmedseg.deploy.crops import segment_vertebrae
+
+    t0 = time.time()
+    crop = segment_vertebrae(model, meta, volume, vertebrae, level_ids)
+    counts = {name: int(np.count_nonzero(crop.labels == c)) for c, name in enumerate(crop.class_names)}
+    return Segmentation(crop.labels, crop.class_names, counts, geometry_warnings(volume, meta), time.time() - t0,
+                        crop.confidence)
+
+
 _REPORTED = set()  # geometry warnings already given by predicted_tissue in this process
 
 
@@ -149,10 +163,13 @@ class EmptyPredictionError(ValueError):
     """The model found no cancellous bone, so no density can be measured (none is invented)."""
 
 
-def predicted_tissue(model, meta, volume, what="the CT", progress=False):
+def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebrae=None, level_ids=None):
     """Tissue map (jmedseg.constants ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
 
-    Model classes are matched to tissue ids by name. Each distinct geometry
+    With a vertebra map and `level_ids` ({name: id}), a model trained on vertebra crops (metadata
+    view 'crop', e.g. the default model) sees crops around each of those vertebrae and predictions
+    outside each (dilated) vertebra are discarded (jmedseg.deploy.crops); other models, or no map,
+    see whole slices. Model classes are matched to tissue ids by name. Each distinct geometry
     warning is given once per process (and always kept in the returned
     `Segmentation.warnings`). Raises EmptyPredictionError when no voxel is
     predicted cancellous.
@@ -161,7 +178,10 @@ def predicted_tissue(model, meta, volume, what="the CT", progress=False):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)
-        result = segment_volume(model, meta, volume, progress=progress)
+        if vertebrae is not None and level_ids and meta.get("view") == "crop":  # trained on vertebra crops
+            result = _segment_crops(model, meta, volume, vertebrae, level_ids)
+        else:
+            result = segment_volume(model, meta, volume, progress=progress)
     for note in result.warnings:  # a cohort from one scanner would repeat the same warning per subject
         if note not in _REPORTED:
             _REPORTED.add(note)

@@ -200,6 +200,9 @@ def _test_and_report(model, split, cfg, run_dir, progress=False):
     result = evaluate_split_full(model, split, int(cfg.data.num_classes), names,
                                  names.index("cancellous"), progress=progress)
     write_evaluation(result, run_dir, names)
+    from jmedseg.deploy.overlays import write_worst_slices
+
+    write_worst_slices(run_dir, model, split.dataset, result["slices"])  # what the worst cases look like
     out = {k: result[k] for k in ("summary", "cases", "agreement", "table")}
     if cfg.get("robustness"):
         out["robustness"] = robustness_report(model, split, result, lambda m, s: evaluate_split_full(

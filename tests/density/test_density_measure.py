@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jmedseg.cli import main
-from jmedseg.data.phantom import CANCELLOUS, CORTICAL
+from jmedseg.constants import CANCELLOUS, CORTICAL
 from jmedseg.density.johnson_su import DensityFitError, fit_johnson_su, johnson_su_mode
 from jmedseg.density.measure import HUHistogram, measure_person, parse_levels, with_paper_units
 from tests.conftest import DATA

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from jmedseg.cli import main
-from jmedseg.data.phantom import CANCELLOUS
+from jmedseg.constants import CANCELLOUS
 from jmedseg.density.measure import measure_person
 from jmedseg.density.safety import MeasurementRefused
 from tests.density.test_density_measure import SPACING, synthetic_case, write_cohort

@@ -25,7 +25,7 @@ from scipy import ndimage
 
 from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_unique
 from jmedseg.data.label_schemes import level_ids, to_scheme
-from jmedseg.data.phantom import CANCELLOUS, CORTICAL, OTHER_BONE
+from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
 
 logger = logging.getLogger(__name__)
 
