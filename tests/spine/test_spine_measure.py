@@ -57,7 +57,7 @@ def test_measure_with_mask_can_check_the_levels(tmp_path):
 
 def test_measure_without_mask_refuses_unnamed_levels(tmp_path):
     """The phantom (T12-L3, no ribs, no sacrum): the levels cannot be counted, so no density, and why."""
-    p = render_subject(120.0, SITES["S"], np.random.default_rng(1))
+    p = render_subject(120.0, SITES["N"], np.random.default_rng(1))  # N: 3 mm slices
     path = tmp_path / "phantom.nii.gz"
     nib.save(nib.Nifti1Image(p.ct.astype(np.int16), p.affine), str(path))
     out = tmp_path / "out"
