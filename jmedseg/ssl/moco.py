@@ -4,7 +4,7 @@ head of MoCo v2 (Chen et al., 2020, arXiv:2003.04297).
 
 The paper's SAS pretraining (supplement B.2.1, Eq. 4, Algorithm 1) describes a
 memory bank and InfoNCE; its code had no momentum encoder and never trained the
-projection head (../shared/REFERENCES.md section 3). Here:
+projection head (docs/references.md, "The paper's code"). Here:
 - the query encoder is any registered model's encoder (`encoder_features`,
   global-average pooled) followed by a trained MLP projection head;
 - the key encoder is a copy whose parameters follow the query's by an

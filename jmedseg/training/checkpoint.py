@@ -17,7 +17,6 @@ import pickle
 import numpy as np
 
 from jmedseg.utils.archive import PICKLE_MAGIC, load_tree, save_tree
-from jmedseg.utils.files import atomic_write_bytes  # noqa: F401  (kept importable from here)
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,4 @@
 """Hooks of the training loop (`jmedseg.training.trainer.fit`): divergence guard, validation, tracking, checkpoints."""
-import glob
 import logging
 import math
 import os
@@ -10,14 +9,9 @@ import numpy as np
 from jmedseg.errors import TrainingDiverged
 from jmedseg.training.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from jmedseg.training.trainer import Hook, is_main_process
+from jmedseg.utils.files import remove_stale_temp_files
 
 logger = logging.getLogger(__name__)
-
-
-def remove_stale_temp_files(folder):
-    """Delete `.tmp-*` files an interrupted atomic write left in `folder`."""
-    for path in glob.glob(os.path.join(glob.escape(folder), ".tmp-*")):
-        os.unlink(path)
 
 
 class DivergenceGuard(Hook):

@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RECIPE = [
     "data=synthetic_ct", "data.n_subjects=320", "data.slices_per_subject=4", "data.seed=0",
     "model=unet_small", "model.width=12", "augment=none", "logger=none", "seed=0",
-    "trainer.epochs=3", "trainer.batch_size=8", "trainer.lr=0.003", "trainer.warmup_steps=50",
+    "trainer.epochs=3", "trainer.batch_size=8", "trainer.lr=0.003", "scheduler.warmup_steps=50",
     "trainer.progress=false", "robustness=false",
 ]
 

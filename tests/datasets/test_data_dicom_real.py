@@ -1,6 +1,5 @@
 """A real JPEG 2000 DICOM series: HU, geometry against its label map, folders of several series, the CLI."""
 import os
-import shutil
 
 import nibabel as nib
 import numpy as np

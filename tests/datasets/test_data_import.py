@@ -151,7 +151,7 @@ def test_metadata_table_with_missing_values(tmp_path):
 def _cohort_cfg(root, run_dir, *extra):
     return compose_config("train", [
         "data=cohort", f"data.root={root}", "data.image_size=64", "data.pixel_mm=1.5", "data.slices_per_subject=2",
-        "logger=none", "trainer.progress=false", "trainer.batch_size=2", "trainer.warmup_steps=0",
+        "logger=none", "trainer.progress=false", "trainer.batch_size=2", "scheduler.warmup_steps=0",
         "trainer.max_steps=2", "model.width=4", "model.depth=2", f"run_dir={run_dir}", *extra])
 
 

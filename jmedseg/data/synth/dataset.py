@@ -17,7 +17,6 @@ values follow a Johnson SU law whose mode is the slice's true density.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from jmedseg.data.synth.anatomy import LEVEL_SIZES, LEVELS, draw_anatomy
 from jmedseg.data.synth.render import VertebraPainter, vertebra_centre_uv

@@ -19,7 +19,7 @@ def _bone(hu, code, mask, inner_mask, cortex_hu, marrow_hu):
 
 def paint_soft_tissue(uu, vv, anat, rng):
     """(hu, code) of everything but the vertebra; code marks ribs and arm bones as OTHER_BONE."""
-    vert, level = anat.vertebra, anat.vertebra.level
+    level = anat.vertebra.level
     hu = np.full(uu.shape, AIR_HU, np.float32)
     code = np.zeros(uu.shape, np.uint8)
     cv, a, b = anat.body_cv, anat.body_a, anat.body_b
