@@ -40,6 +40,22 @@ def test_measure_without_mask_labels_measures_and_draws(tmp_path):
     assert float(row["density_hu"]) == pytest.approx(ref["density_hu"], abs=10.0)
 
 
+def test_cohort_subjects_without_vertebra_maps_are_labelled(tmp_path):
+    """A cohort folder whose subject has only ct.nii.gz: the labelling runs per subject, as for one CT."""
+    cohort = tmp_path / "cohort"
+    os.makedirs(cohort / "p1")
+    os.symlink(CT, cohort / "p1" / "ct.nii.gz")
+    (cohort / "cohort.csv").write_text("subject_id,age,sex,site,true_density_hu\np1,55,M,N,\n")
+    out = tmp_path / "out"
+    assert main(["measure", "--cohort", str(cohort), "--out", str(out), "--workers", "1", "--no-figures"]) == 0
+    (row,) = _rows(out / "densities.csv")
+    assert row["subject_id"] == "p1" and row["note"] == "" and "confirmed" in row["levels_summary"]
+    assert (out / "vertebrae" / "p1.nii.gz").is_file()
+    ct = load_volume(CT)
+    ref = measure_person(ct.array, load_labels(REF).array, None, ct.spacing, {"L1": 31, "L2": 30}).row
+    assert float(row["density_hu"]) == pytest.approx(ref["density_hu"], abs=10.0)  # as for one CT, above
+
+
 def test_measure_with_mask_can_check_the_levels(tmp_path):
     out = tmp_path / "out"
     assert main(["measure", "--ct", CT, "--mask", REF, "--out", str(out), "--no-figures", "--check-levels"]) == 0
