@@ -13,7 +13,10 @@ On a synthetic cohort (`jmedseg phantom`, written to a temporary folder):
   run again (it resumes): the time lost and whether the table is identical to the
   uninterrupted one; then the same cohort as a submitit job array of 4 shards on
   the local executor (the code path of `--launcher slurm`);
-- a projection, labelled as such, of 20,000 CTs on 50 Slurm nodes.
+- a projection, labelled as such, of 20,000 CTs on 50 Slurm nodes;
+- CT in, density out: a 512 x 512 x 300 CT (the bundled 3 mm example, resampled) from
+  file to densities.csv with no mask (the vertebrae labelled from the CT alone), wall
+  and CPU seconds (`real_ct_spine.speed`).
 
     .venv/bin/python benchmarks/throughput.py [--subjects 200] [--shards 4] [--segment 3] [--model unet_small]
 """
@@ -168,6 +171,8 @@ def main(argv=None):
     parser.add_argument("--segment", type=int, default=3, help="CTs to segment (0: skip)")
     parser.add_argument("--model", default="unet_small")
     parser.add_argument("--batch", type=int, default=8, help="slices per forward pass")
+    parser.add_argument("--no-ct-alone", action="store_true",
+                        help="skip the 512 x 512 x 300 CT measured without a mask (vertebrae labelled from the CT)")
     args = parser.parse_args(argv)
 
     from jmedseg.cli.phantom import write_cohort
@@ -197,6 +202,13 @@ def main(argv=None):
               "not counted; a clinical CT (512 x 512 x 300 voxels, about 10x a phantom) reads and erodes "
               "proportionally longer")
         print(markdown_table(projection(seconds), digits=1))
+
+        if not args.no_ct_alone:  # CT in, density out: the spine labelling plus the measurement, file to table
+            from real_ct_spine import speed
+
+            print("\n512 x 512 x 300 abdominal CT (the bundled 3 mm example, resampled) from file to densities.csv "
+                  "with `jmedseg measure --ct CT --out DIR`, no mask: vertebrae found and named from the CT alone")
+            print(markdown_table(speed(tmp), digits=2))
     return 0
 
 
