@@ -98,6 +98,8 @@ def timed_run(folder, out, *extra):
 
 def killed_and_resumed(folder, out, n_subjects, workers):
     """(seconds until the kill, subjects stored then, seconds of the resumed run): SIGKILL at about half."""
+    # Jittor (imported here by the segment timing) ends this process when a child dies of a signal
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     t0 = time.perf_counter()
     proc = subprocess.Popen(_cli("--cohort", folder, "--out", out, "--no-figures", "--workers", str(workers)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
