@@ -46,8 +46,8 @@ def test_guard_flags_the_implausible_level_with_its_reason(tmp_path, capsys):
     # then this test must be revisited with the overlays.
     rc = main(["measure", "--ct", os.path.join(TS, "example_ct_sm.nii.gz"),
                "--mask", os.path.join(TS, "example_seg.nii.gz"), "--model", "default", "--out", str(tmp_path)])
-    row = next(csv.DictReader(open(tmp_path / "densities.csv")))
-    assert rc == 1 and row["density_hu"] in ("", "nan")
-    assert "no density reported" in row["note"] and "L1: predicted body is" in row["note"]
-    assert "implausible prediction" in capsys.readouterr().out
+    # one CT: an error that names the level and the reason (exit 2), no table, the overlays to look at
+    assert rc == 2 and not (tmp_path / "densities.csv").exists()
+    err = capsys.readouterr().err
+    assert "implausible prediction" in err and "no density reported" in err and "L1: predicted body is" in err
     assert os.path.isfile(tmp_path / "overlays" / "example_ct_sm_L1.png")
