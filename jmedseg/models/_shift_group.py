@@ -8,7 +8,7 @@ dense layer. It is ShuffleNet's channel shuffle (Zhang et al., CVPR 2018,
 arXiv:1707.01083) with a cyclic shift in place of the transpose.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import concat
+from jmedseg.models._blocks import SegmentationModel, concat
 from jmedseg.models._group_norm import ConvGN
 
 
@@ -63,3 +63,17 @@ def dilated_layers(channels, dilations, group_channels):
 def last_of_each_rate(dilations):
     """Indices of the last layer at each dilation rate: the taps the heads read."""
     return [i for i, d in enumerate(dilations) if i + 1 == len(dilations) or dilations[i + 1] != d]
+
+
+class DilatedStackModel(SegmentationModel):
+    """OneNet and LightNet: `embed` (4x patches) -> `widen` -> `layers` (dilated shift-group), all at 1/4 size."""
+
+    def dilated_stack(self, x):
+        """Every dilated layer's output, (N, C, H/4, W/4) each."""
+        outputs = [self.widen(self.embed(x))]
+        for layer in self.layers:
+            outputs.append(layer(outputs[-1]))
+        return outputs[1:]
+
+    def encoder_features(self, x):
+        return self.dilated_stack(x)[-1]

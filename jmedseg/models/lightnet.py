@@ -18,14 +18,13 @@ every input channel is kept (2.5D input). Width 64 is the released network;
 the default 16 (256 channels in the dilated stack) is a quarter of its cost.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import SegmentationModel
-from jmedseg.models._shift_group import (ShiftGroupConv, dilated_layers, group_count, last_of_each_rate,
-                                         widening_layers)
+from jmedseg.models._shift_group import (DilatedStackModel, ShiftGroupConv, dilated_layers, group_count,
+                                         last_of_each_rate, widening_layers)
 from jmedseg.models.onenet import DILATIONS
 from jmedseg.models.registry import register_model
 
 
-class LightNet(SegmentationModel):
+class LightNet(DilatedStackModel):
     def __init__(self, in_channels, num_classes, width=16, widen_steps=4, group_channels=16,
                  dilations=DILATIONS):
         super().__init__(in_channels, num_classes)
@@ -43,16 +42,6 @@ class LightNet(SegmentationModel):
                            kernel_size=1),
         )
         self.head = nn.ConvTranspose2d(channels // 4, num_classes, 4, stride=4)
-
-    def dilated_stack(self, x):
-        """Every dilated layer's output, (N, C, H/4, W/4) each."""
-        outputs = [self.widen(self.embed(x))]
-        for layer in self.layers:
-            outputs.append(layer(outputs[-1]))
-        return outputs[1:]
-
-    def encoder_features(self, x):
-        return self.dilated_stack(x)[-1]
 
     def segment(self, x):
         outputs = self.dilated_stack(x)

@@ -18,15 +18,15 @@ repeat. Width 128 is the released network; the default 32 (256 channels in the
 dilated stack) is about a quarter of its cost.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import SegmentationModel, concat
+from jmedseg.models._blocks import concat
 from jmedseg.models._group_norm import ConvGN
-from jmedseg.models._shift_group import dilated_layers, last_of_each_rate, widening_layers
+from jmedseg.models._shift_group import DilatedStackModel, dilated_layers, last_of_each_rate, widening_layers
 from jmedseg.models.registry import register_model
 
 DILATIONS = (1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 8, 16, 32)
 
 
-class OneNet(SegmentationModel):
+class OneNet(DilatedStackModel):
     def __init__(self, in_channels, num_classes, width=32, widen_steps=3, group_channels=16,
                  dilations=DILATIONS, fuse_channels=256, dropout=0.1):
         super().__init__(in_channels, num_classes)
@@ -38,16 +38,6 @@ class OneNet(SegmentationModel):
         self.fuse = nn.Sequential(ConvGN(channels * len(self.taps), fuse_channels, kernel_size=1),
                                   nn.Dropout(dropout))
         self.head = nn.ConvTranspose2d(fuse_channels, num_classes, 4, stride=4)
-
-    def dilated_stack(self, x):
-        """Every dilated layer's output, (N, C, H/4, W/4) each."""
-        outputs = [self.widen(self.embed(x))]
-        for layer in self.layers:
-            outputs.append(layer(outputs[-1]))
-        return outputs[1:]
-
-    def encoder_features(self, x):
-        return self.dilated_stack(x)[-1]
 
     def segment(self, x):
         outputs = self.dilated_stack(x)
