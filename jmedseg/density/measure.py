@@ -273,24 +273,29 @@ def with_paper_units(row):
     return out
 
 
-def plot_person(histogram, fit, path, title=""):
-    """Histogram of the pooled cancellous pixels, the fitted Johnson SU and the mode (paper Figure 6/7)."""
-    fig, ax = pyplot().subplots(figsize=(6, 4))
+def draw_histogram_fit(ax, histogram, fit, pixels="cancellous pixels", density_label=None):
+    """The pixels' histogram, the fitted Johnson SU and its mode (the density) on matplotlib axes `ax`."""
     lo, hi = weighted_quantiles(histogram.hu, histogram.counts, [0.005, 0.995])
     first, last = int(np.floor(lo)), int(np.ceil(hi))
     dense = np.zeros(last - first + 1)                 # one bin per HU, drawn as one filled outline (fast)
     keep = (histogram.hu >= first) & (histogram.hu <= last)
     dense[histogram.hu[keep] - first] = histogram.counts[keep] / histogram.n
     ax.stairs(dense, np.arange(first, last + 2) - 0.5, fill=True, color="tab:green", alpha=0.45,
-              label=f"cancellous pixels (n={histogram.n})")
+              label=f"{pixels} (n={histogram.n})")
     xs = np.linspace(lo, hi, 600)
     ax.plot(xs, np.exp(johnson_su_logpdf(xs, fit.a, fit.b, fit.loc, fit.scale)), color="tab:green",
             label="Johnson SU fit")
-    ax.axvline(fit.mode, color="black", linestyle="--",
-               label=f"density {fit.mode:.1f} HU ({fit.mode + PAPER_OFFSET:.0f} paper units)")
+    ax.axvline(fit.mode, color="black", linestyle="--", label=density_label or f"density {fit.mode:.1f} HU")
     ax.set_xlabel("CT value (HU)")
     ax.set_ylabel("probability per HU")
-    ax.set_title(title)
     ax.legend(fontsize=8)
+
+
+def plot_person(histogram, fit, path, title=""):
+    """Histogram of the pooled cancellous pixels, the fitted Johnson SU and the mode (paper Figure 6/7)."""
+    fig, ax = pyplot().subplots(figsize=(6, 4))
+    draw_histogram_fit(ax, histogram, fit,
+                       density_label=f"density {fit.mode:.1f} HU ({fit.mode + PAPER_OFFSET:.0f} paper units)")
+    ax.set_title(title)
     fig.tight_layout()
     save_figure(fig, path)

@@ -9,7 +9,7 @@ fit and the density line (paper section 3, Figures 2 and 6).
 import numpy as np
 
 from jmedseg.utils.plotting import pyplot, save_figure
-from jmedseg.density.johnson_su import johnson_su_logpdf, weighted_quantiles
+from jmedseg.density.measure import cancellous_masks, draw_histogram_fit
 from jmedseg.spine.levels import TOTALSEG_IDS, UNIDENTIFIED_BASE
 
 _NAMES = {v: k for k, v in TOTALSEG_IDS.items()}
@@ -78,20 +78,7 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
           "coronal (patient's right to the right)", flags)
     ax = axes[2]
     if histogram is not None and fit is not None and histogram.n:
-        lo, hi = weighted_quantiles(histogram.hu, histogram.counts, [0.005, 0.995])
-        first, last = int(np.floor(lo)), int(np.ceil(hi))
-        dense = np.zeros(last - first + 1)
-        keep = (histogram.hu >= first) & (histogram.hu <= last)
-        dense[histogram.hu[keep] - first] = histogram.counts[keep] / histogram.n
-        ax.stairs(dense, np.arange(first, last + 2) - 0.5, fill=True, color="tab:green", alpha=0.45,
-                  label=f"L1+L2 cancellous pixels (n={histogram.n})")
-        xs = np.linspace(lo, hi, 600)
-        ax.plot(xs, np.exp(johnson_su_logpdf(xs, fit.a, fit.b, fit.loc, fit.scale)), color="tab:green",
-                label="Johnson SU fit")
-        ax.axvline(fit.mode, color="black", linestyle="--", label=f"density {fit.mode:.1f} HU")
-        ax.set_xlabel("CT value (HU)")
-        ax.set_ylabel("probability per HU")
-        ax.legend(fontsize=8)
+        draw_histogram_fit(ax, histogram, fit, pixels="L1+L2 cancellous pixels")
     else:
         ax.text(0.5, 0.5, "no density measured\n(see densities.csv note)", ha="center", va="center",
                 transform=ax.transAxes)
@@ -104,8 +91,6 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
 
 def qc_for_measure(ct, vertebrae, tissue, levels, person, report, path, title="", box=(slice(None),) * 3):
     """The QC figure of a `jmedseg measure` run: the measured regions are those the density used (in `box`)."""
-    from jmedseg.density.measure import cancellous_masks
-
     masks = cancellous_masks(vertebrae[box], levels, None if tissue is None else tissue[box], ct.spacing)
     regions = np.zeros(vertebrae.shape, bool)
     regions[box] = np.any(np.stack(list(masks.values())), axis=0)
