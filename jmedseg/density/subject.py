@@ -58,7 +58,7 @@ class CTLabelling:
 
 
 def vertebra_map(ct, mask_path, what, settings, out_dir=None):
-    """(vertebra Volume-or-array, CTLabelling or None) of CT `ct` (a Volume) for subject `what`, on the CT's grid.
+    """(vertebra label array, CTLabelling or None) of CT `ct` (a Volume) for subject `what`, on the CT's grid.
 
     With `mask_path` the map is read and checked against the CT's grid. Without one the
     vertebrae are labelled from the CT alone (jmedseg.spine; written to
