@@ -99,6 +99,10 @@ def complete(mask):
     return not any(np.take(mask, i, axis=ax).any() for ax in range(3) for i in (0, -1))
 
 
+FILL_MARROW = True  # --no-fill: crop mode without jmedseg.deploy.crops.fill_enclosed_marrow
+TRIM_SURFACE = True  # --no-trim: measure the whole predicted region (no partial-volume layer removed)
+
+
 def predict(model, meta, ct, vertebrae, levels, mode):
     """Tissue ids (1 cortical, 2 cancellous) on the CT grid and per-level confidence; an empty prediction is kept."""
     from jmedseg.data.phantom import CLASS_NAMES
@@ -108,7 +112,7 @@ def predict(model, meta, ct, vertebrae, levels, mode):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if mode == "crop":
-            seg = segment_vertebrae(model, meta, ct, vertebrae, levels)
+            seg = segment_vertebrae(model, meta, ct, vertebrae, levels, fill_marrow=FILL_MARROW)
             labels, names, conf = seg.labels, seg.class_names, seg.confidence
         else:
             seg = segment_volume(model, meta, ct)
@@ -116,6 +120,10 @@ def predict(model, meta, ct, vertebrae, levels, mode):
     tissue = np.zeros(labels.shape, np.uint8)
     for c, name in enumerate(names):
         tissue[labels == c] = CLASS_NAMES.index(name)
+    if TRIM_SURFACE:
+        from jmedseg.deploy.inference import trim_partial_volume_layer
+
+        trim_partial_volume_layer(tissue)
     return tissue, conf
 
 
@@ -159,6 +167,21 @@ def score_case(name, ct_path, mask_path, ids, subreg_path, models, modes, overla
     return rows
 
 
+def score_all(models, modes, out=None):
+    """Rows of every bundled real CT, model and mode (also as JSON at `out`, overlays beside it)."""
+    overlay_dir = os.path.dirname(os.path.abspath(out)) if out else None
+    rows = []
+    for case in cases():
+        print(f"== {case[0]}", flush=True)
+        rows += score_case(*case, models, modes, overlay_dir)
+    for name, reason in skipped():
+        print(f"skipped {name}: {reason}")
+    if out:
+        with open(out, "w") as f:
+            json.dump(rows, f, indent=1)
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", required=True,
@@ -166,9 +189,12 @@ def main(argv=None):
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
     parser.add_argument("--data", default=None, help="folder holding the real-CT folders (default tests/data)")
+    parser.add_argument("--no-fill", action="store_true", help="crop mode: leave enclosed background as predicted")
+    parser.add_argument("--no-trim", action="store_true", help="keep the cancellous region's outer voxel layer")
     args = parser.parse_args(argv)
-    global DATA
+    global DATA, FILL_MARROW, TRIM_SURFACE
     DATA = args.data or DATA
+    FILL_MARROW, TRIM_SURFACE = not args.no_fill, not args.no_trim
     from jmedseg.deploy.export import load_model_file
     from jmedseg.weights import resolve_model
 
@@ -177,13 +203,7 @@ def main(argv=None):
         label, _, path = spec.partition("=")
         models[label] = load_model_file(resolve_model(path or label))
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    rows = []
-    overlay_dir = os.path.dirname(os.path.abspath(args.out)) if args.out else None
-    for case in cases():
-        print(f"== {case[0]}", flush=True)
-        rows += score_case(*case, models, modes, overlay_dir)
-    for name, reason in skipped():
-        print(f"skipped {name}: {reason}")
+    rows = score_all(models, modes, args.out)
     print(markdown_table(rows, digits=3))
     done = [r for r in rows if r["complete"] == "yes"]
     for label in models:
@@ -192,9 +212,6 @@ def main(argv=None):
             hit = [r for r in mine if r["body_dice"] >= 0.85 and abs(r["diff_hu"]) <= 10]
             print(f"{label} ({mode}): {len(hit)} of {len(mine)} complete levels meet body Dice >= 0.85 and "
                   f"|density difference| <= 10 HU")
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(rows, f, indent=1)
     return 0
 
 

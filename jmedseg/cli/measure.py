@@ -43,6 +43,9 @@ def add_arguments(parser):
     parser.add_argument("--no-guard", action="store_true", help="with --model: report densities even when the "
                         "predicted region fails the plausibility checks (jmedseg/deploy/guard.py), e.g. with a mask "
                         "that is not a whole-vertebra map")
+    parser.add_argument("--keep-surface-layer", action="store_true", help="with --model: measure the whole "
+                        "predicted cancellous region; by default its outer voxel layer, which mixes marrow with "
+                        "cortex or endplate (partial volume), is left out")
     parser.add_argument("--accept-uncertain-levels", action="store_true", help="without a vertebra mask: measure "
                         "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
@@ -86,7 +89,7 @@ def run(args):
         args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
                             args.accept_uncertain_levels, args.check_levels, args.label_scheme,
-                            guard=not args.no_guard)
+                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)

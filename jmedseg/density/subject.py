@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 
-MEASURE_VERSION = 2   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 3   # bump when a change to the measurement changes its numbers: old results no longer merge
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class MeasureSettings:
     check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
     label_scheme: str = ""           # numbering of the given vertebra maps (jmedseg.data.label_schemes); "": --labels
     guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
+    trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
+                                     # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
     version: int = MEASURE_VERSION
 
     def as_dict(self):
@@ -108,7 +110,8 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
         from jmedseg.deploy.inference import predicted_tissue
         from jmedseg.deploy.overlays import write_level_overlays
 
-        tissue, seg = predicted_tissue(*model, ct, what=what, vertebrae=vertebrae, level_ids=levels)
+        tissue, seg = predicted_tissue(*model, ct, what=what, vertebrae=vertebrae, level_ids=levels,
+                                       trim_surface=settings.trim_surface)
         if out_dir:
             write_level_overlays(out_dir, what, ct.array, tissue, vertebrae, ct.spacing, levels)
         if settings.guard:

@@ -6,6 +6,10 @@ in-plane centre of that vertebra's bounding box -- what `data=synthetic_ct`
 trains on. The class probabilities are interpolated back onto the CT's
 pixels, and every prediction outside the vertebra mask dilated by
 `dilate_mm` is discarded (the model is asked about this vertebra only).
+Where the predicted body (cortical + cancellous) of a slice encloses pixels
+the model left as background, those pixels become cancellous: a closed cortical
+shell holds marrow, and low-density marrow near an endplate is what a model
+most often mistakes for disc (`fill_enclosed_marrow`).
 """
 from dataclasses import dataclass, field
 
@@ -46,7 +50,19 @@ def _predict(model, batch, windows):
         return nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()
 
 
-def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILATE_MM, batch_size=8):
+def fill_enclosed_marrow(labels_2d, class_names):
+    """Background pixels enclosed by the predicted body of one axial slice -> cancellous (in place); how many."""
+    if "cortical" not in class_names or "cancellous" not in class_names:
+        return 0
+    cort, canc = class_names.index("cortical"), class_names.index("cancellous")
+    body = (labels_2d == cort) | (labels_2d == canc)
+    holes = ndimage.binary_fill_holes(body) & (labels_2d == 0)
+    labels_2d[holes] = canc
+    return int(holes.sum())
+
+
+def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILATE_MM, batch_size=8,
+                      fill_marrow=True):
     """Model classes on the CT grid for the vertebrae `level_ids` ({name: label id}) of `vertebrae` [x, y, z]."""
     from jmedseg.deploy.inference import radiological_view
 
@@ -90,6 +106,12 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
                 out[k, sel_r[better], sel_c[better]] = lab[better]
                 best_p[k, sel_r[better], sel_c[better]] = pmax[better]
                 confs.append(pmax[lab > 0])
+        if fill_marrow:  # per slice, within this level's dilated mask only
+            for k in ks:
+                keep = ndimage.binary_dilation(vmask[k], structure=disc)
+                sub = np.where(keep, out[k], 0).astype(np.uint8)
+                if fill_enclosed_marrow(sub, list(meta["class_names"])):
+                    out[k][keep] = sub[keep]
         allc = np.concatenate(confs) if confs else np.zeros(0)
         confidence[name] = float(allc.mean()) if allc.size else float("nan")
         done[name] = [int(k) for k in ks]

@@ -19,6 +19,10 @@ MIN_CANCELLOUS_OF_BODY = 0.10      # cancellous below 10 % of the body: mostly m
 DENSITY_RANGE_HU = (-50.0, 450.0)  # trabecular bone spans about 30-300 HU in adults; margin for noise and
                                    # severe osteoporosis (below) or sclerosis (above); outside: not trabecular
 MIN_CONFIDENCE = 0.70              # mean max-probability over the level's predicted bone voxels
+MAX_MASK_DENSITY_GAP_HU = 20.0     # predicted-region density vs the mask-only region's (body minus a 2 mm shell):
+                                   # two regions of one body whose modes differ by more than twice the 10 HU
+                                   # agreement target cannot both be its cancellous bone; the model's is the
+                                   # suspect one, since the mask-only region needs no learned appearance
 BODY_MARGIN_MM = 2.0
 
 
@@ -35,6 +39,20 @@ class LevelCheck:
     @property
     def ok(self):
         return not self.reasons
+
+
+def mask_only_density(vertebra_mask, hu, spacing, level):
+    """Johnson SU mode of the mask-only cancellous region (what `measure --mask` without a model uses), or None."""
+    from jmedseg.data.labels import cancellous_region
+    from jmedseg.density.johnson_su import fit_johnson_su
+
+    try:
+        region = cancellous_region(vertebra_mask, spacing)
+        if region.sum() < 30:
+            return None
+        return float(fit_johnson_su(np.asarray(hu)[region], f"{level} mask-only cancellous bone").mode)
+    except ValueError:  # no body or no interior: the other checks already speak for this level
+        return None
 
 
 def reference_body(vertebra_mask, spacing):
@@ -86,6 +104,12 @@ def check_level(level, tissue, vertebra_mask, hu, spacing, confidence=None, dens
         lo, hi = DENSITY_RANGE_HU
         if not lo <= density_hu <= hi:
             out.reasons.append(f"density {density_hu:.0f} HU is outside the trabecular range ({lo:g}-{hi:g} HU)")
+        mask_density = mask_only_density(vertebra_mask, hu, spacing, level)
+        out.stats["mask_density_hu"] = mask_density
+        if mask_density is not None and abs(density_hu - mask_density) > MAX_MASK_DENSITY_GAP_HU:
+            out.reasons.append(f"density {density_hu:.0f} HU differs by {density_hu - mask_density:+.0f} HU from the "
+                               f"mask-only region's {mask_density:.0f} HU (at most {MAX_MASK_DENSITY_GAP_HU:g}; the "
+                               "prediction holds voxels that are not the body's cancellous bone, or misses them)")
     return out
 
 

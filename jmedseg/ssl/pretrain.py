@@ -34,9 +34,24 @@ ENCODER_FILE = "encoder.ckpt"
 
 
 def _training_slices(cfg):
-    """Windowed training slices `[N, C, H, W]`; labels are not used."""
+    """Windowed training slices `[N, C, H, W]`, plus crops of the real CTs in `pretrain.data`; no labels."""
     ds = build_splits(cfg.data, seed=int(cfg.seed), splits=("train",))["train"].dataset
-    return np.stack([window_hu(im, ds.windows) for im in ds.images_hu]).astype(np.float32)
+    images = np.stack([window_hu(im, ds.windows) for im in ds.images_hu]).astype(np.float32)
+    extra = cfg.pretrain.get("data")
+    if not extra:
+        return images
+    from jmedseg.ssl.real_slices import unlabelled_ct_slices
+
+    crops, used = unlabelled_ct_slices(OmegaConf.to_container(extra) if OmegaConf.is_config(extra) else extra,
+                                       int(cfg.pretrain.get("slices_per_ct", 64)), images.shape[-1],
+                                       cfg.data.get("pixel_mm"), int(cfg.seed))
+    real = window_hu(crops, ds.windows).astype(np.float32)
+    if real.shape[1:] != images.shape[1:]:
+        raise ValueError(f"pretrain.data gives single slices of {real.shape[1]} channel(s), but the training "
+                         f"slices have {images.shape[1]} (neighbouring slices as channels?); pretrain on real CT "
+                         "with a one-slice data config")
+    logger.info("pretraining on %d synthetic slices and %d crops of %d real CTs", len(images), len(crops), len(used))
+    return np.concatenate([images, real])
 
 
 def pretrain(cfg, run_dir, model_kwargs):

@@ -4,7 +4,8 @@ import pytest
 
 from jmedseg.backend import jt
 from jmedseg.data.io import Volume
-from jmedseg.deploy.crops import crop_grid, segment_vertebrae
+from jmedseg.deploy.crops import crop_grid, fill_enclosed_marrow, segment_vertebrae
+from jmedseg.deploy.inference import trim_partial_volume_layer
 from jmedseg.training.engine import assemble_model
 from jmedseg.weights import SHIPPED, resolve_model
 
@@ -35,6 +36,33 @@ def test_predictions_outside_the_dilated_vertebra_are_discarded():
     inside[17:33, 17:33, 1:6] = True                        # the vertebra dilated by 3 mm (1 mm pixels)
     assert not seg.labels[~inside].any()
     assert set(seg.confidence) == {"L1", "L2"}
+
+
+NAMES = ["background", "cortical", "cancellous"]
+
+
+def test_background_enclosed_by_the_predicted_body_becomes_cancellous():
+    ring = np.zeros((12, 12), np.uint8)
+    ring[2:10, 2:10] = 1
+    ring[4:8, 4:8] = 0                  # a closed cortical ring around 16 background pixels
+    ring[5, 5] = 2                      # one of them already cancellous
+    filled = ring.copy()
+    assert fill_enclosed_marrow(filled, NAMES) == 15
+    assert (filled[4:8, 4:8] == 2).all() and (filled[ring == 1] == 1).all()
+    opened = ring.copy()
+    opened[4:8, 2:4] = 0                # the ring opened on one side: nothing is enclosed
+    before = opened.copy()
+    assert fill_enclosed_marrow(opened, NAMES) == 0 and (opened == before).all()
+    assert fill_enclosed_marrow(ring.copy(), ["background", "bone"]) == 0  # no tissue classes: untouched
+
+
+def test_partial_volume_layer_of_the_cancellous_region_is_trimmed():
+    tissue = np.zeros((9, 9, 9), np.uint8)
+    tissue[1:8, 1:8, 1:8] = 1
+    tissue[2:7, 2:7, 2:7] = 2           # a 5^3 cancellous cube: its 3^3 core stays, 125 - 27 = 98 are trimmed
+    assert trim_partial_volume_layer(tissue) == 98
+    assert (tissue == 2).sum() == 27 and (tissue[3:6, 3:6, 3:6] == 2).all()
+    assert (tissue == 1).sum() == 7 ** 3 - 27
 
 
 def test_resolve_model_names_the_shipped_file_or_passes_paths(tmp_path):

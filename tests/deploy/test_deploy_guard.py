@@ -60,6 +60,23 @@ def test_missed_body_low_confidence_and_density_out_of_range_are_flagged():
     assert "outside the trabecular range" in text
 
 
+def test_density_far_from_the_mask_only_region_is_flagged():
+    # The predicted cancellous region is the front third of the body, where the bone is 80 HU denser
+    # (as a region leaking into thick anterior cortex would be); the mask-only region (body minus a
+    # 2 mm shell, rows 12-31) is two thirds 120 HU bone, so its mode stays far below 200 HU.
+    mask, hu = vertebra()
+    hu[15:45, 10:19, 2:22] += 80.0
+    tissue = np.zeros(mask.shape, np.uint8)
+    tissue[15:45, 10:34, 2:22] = 1
+    tissue[17:43, 11:19, 4:20] = 2
+    check = check_level("L1", tissue, mask, hu, SPACING, confidence=0.95)
+    assert [r for r in check.reasons if "mask-only region" in r] == check.reasons != []
+    assert check.stats["density_hu"] - check.stats["mask_density_hu"] > 40
+    # the same body with the prediction on its interior agrees with the mask-only region
+    assert check_level("L1", perfect_tissue(mask), mask, vertebra()[1], SPACING).stats["mask_density_hu"] \
+        == pytest.approx(120.0, abs=10)
+
+
 def test_check_prediction_raises_with_every_reason():
     mask, hu = vertebra()
     vertebrae = mask.astype(np.uint8) * 31

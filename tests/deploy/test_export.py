@@ -96,7 +96,8 @@ def test_segment_then_measure_reproduce_the_evaluation(run, tmp_path):
     out = tmp_path / "measured"
     # the test volume is a stack of crops that the vertebra fills to the edge: measure it anyway
     assert cli_main(["measure", "--ct", str(ct), "--mask", str(vertebrae), "--model", str(run["model"]),
-                     "--labels", f"L1={L1}", "--out", str(out), "--no-figures", "--allow-truncated", "--no-guard"]) == 0
+                     "--labels", f"L1={L1}", "--out", str(out), "--no-figures", "--allow-truncated", "--no-guard",
+                     "--keep-surface-layer"]) == 0   # the evaluation measures the whole predicted region
     row = _read_csv(out / "densities.csv")["ct"]
     assert float(row["l1_jsu_mode_hu"]) == pytest.approx(case["density_pred_hu"], rel=1e-9)
     assert float(row["l1_median_hu"]) == pytest.approx(case["density_median_pred_hu"], rel=1e-9)
@@ -115,7 +116,8 @@ def test_cohort_reports_an_empty_prediction_and_measures_the_rest(run, tmp_path)
                                        "good,50,F,N,150.0\nair,60,M,S,120.0\n")
     out = tmp_path / "out"
     assert cli_main(["measure", "--cohort", str(cohort), "--out", str(out), "--model", str(run["model"]),
-                     "--labels", f"L1={L1}", "--no-figures", "--allow-truncated", "--no-guard"]) == 1   # 1: a subject failed
+                     "--labels", f"L1={L1}", "--no-figures", "--allow-truncated", "--no-guard",
+                     "--keep-surface-layer"]) == 1   # 1: a subject failed
     rows = _read_csv(out / "densities.csv")
     assert float(rows["good"]["l1_jsu_mode_hu"]) == pytest.approx(case["density_pred_hu"], rel=1e-9)
     assert rows["air"]["density_hu"] == "" and "empty prediction" in rows["air"]["note"]

@@ -126,3 +126,35 @@ def test_pretrained_file_of_another_architecture_is_an_error(tmp_path):
     path = pretrain(cfg, str(tmp_path), {"width": 4, "depth": 2})["encoder"]
     with pytest.raises(CheckpointError, match="none of its .* tensors matches"):
         load_pretrained(create_model("segnet", 1, 3, width=4), path, "segnet")
+
+
+def test_pretraining_adds_crops_of_unlabelled_real_ct(tmp_path):
+    # The 3 mm TotalSegmentator example folder holds two CTs and two label maps: the label maps are
+    # skipped (no value below -50 HU), each CT gives `slices_per_ct` crops around bone pixels.
+    from jmedseg.ssl.pretrain import _training_slices
+    from jmedseg.ssl.real_slices import BONE_HU, unlabelled_ct_slices
+    from tests.conftest import DATA
+
+    folder = f"{DATA}/totalseg_example"
+    crops, used = unlabelled_ct_slices([folder], per_ct=5, size=64, pixel_mm=0.8)
+    assert sorted(p.rsplit("/", 1)[1] for p in used) == ["example_ct.nii.gz", "example_ct_sm.nii.gz"]
+    assert crops.shape == (10, 64, 64)
+    # each crop is centred on a bone pixel: the centre 2 x 2 holds a value in the bone range
+    centre = crops[:, 31:33, 31:33].reshape(10, -1).max(axis=1)
+    assert (centre >= 0.5 * BONE_HU[0]).all()
+    cfg = compose_config("pretrain", TINY_DATA + [f"run_dir={tmp_path}", f"pretrain.data=[{folder}]",
+                                                  "pretrain.slices_per_ct=3"])
+    plain = compose_config("pretrain", TINY_DATA + [f"run_dir={tmp_path}"])
+    with_real, synthetic = _training_slices(cfg), _training_slices(plain)
+    assert with_real.shape == (len(synthetic) + 6, *synthetic.shape[1:])
+    assert 0.0 <= with_real.min() and with_real.max() <= 1.0
+
+
+def test_pretraining_data_that_is_a_mask_is_refused():
+    from jmedseg.ssl.real_slices import unlabelled_ct_slices
+    from tests.conftest import DATA
+
+    with pytest.raises(ValueError, match="looks like a mask or label map"):
+        unlabelled_ct_slices([f"{DATA}/totalseg_example/example_seg.nii.gz"], 2, 64, 0.8)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        unlabelled_ct_slices(["/nonexistent/ct.nii.gz"], 2, 64, 0.8)
