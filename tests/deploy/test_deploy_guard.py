@@ -94,3 +94,34 @@ def test_overlays_are_png_files(tmp_path):
     assert [p.endswith("sub1_L1.png") for p in paths] == [True]  # L2 is absent: no figure
     with open(paths[0], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_phantom_model_failure_on_a_real_ct_is_flagged():
+    # The failure that a phantom-only model showed on real CT, rebuilt on the TPTBox sample's L3 (its one
+    # complete vertebra): "cancellous" in the posterior elements and most of the body missed. Built from the
+    # sample's own sub-region labels, so the test needs no model and holds on any machine.
+    import os
+
+    from jmedseg.data.io import load_labels, load_volume
+    from tests.conftest import DATA
+
+    tpt = os.path.join(DATA, "tptbox_sample")
+    ct = load_volume(os.path.join(tpt, "sub-ct_label-22_ct.nii.gz"))
+    vert = load_labels(os.path.join(tpt, "sub-ct_seg-vert_label-22_msk.nii.gz")).array
+    sub = load_labels(os.path.join(tpt, "sub-ct_seg-subreg_label-22_msk.nii.gz")).array
+    l3 = vert == 22
+    body = l3 & np.isin(sub, (49, 50))                         # TPTBox: vertebral body border and interior
+    failed = np.zeros(vert.shape, np.uint8)
+    failed[l3 & ~body] = 2                                     # posterior elements called cancellous
+    failed[body & (np.arange(vert.shape[2]) < np.flatnonzero(body.any(axis=(0, 1)))[3])] = 1  # 3 body slices
+    with pytest.raises(ImplausiblePredictionError) as err:
+        check_prediction(failed, vert, ct.array, ct.spacing, {"L3": 22}, {"L3": 0.9}, what="tptbox")
+    text = str(err.value)
+    # posterior elements are denser than the body's marrow: both the place and the density give it away
+    assert "outside the vertebral body" in text and "from the mask-only region's" in text
+    # the reference segmentation itself passes: interior cancellous, border cortical
+    good = np.zeros(vert.shape, np.uint8)
+    good[body] = 1
+    good[l3 & (sub == 50)] = 2
+    checks = check_prediction(good, vert, ct.array, ct.spacing, {"L3": 22}, {"L3": 0.9})
+    assert checks[0].ok, checks[0].reasons
