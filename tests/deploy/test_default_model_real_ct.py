@@ -40,14 +40,16 @@ def test_measure_default_model_on_tptbox_close_to_reference(tmp_path):
 
 @needs_model
 @pytest.mark.slow
-def test_guard_flags_the_implausible_level_with_its_reason(tmp_path, capsys):
-    # On the 3 mm example (pixels 3.75 x the model's) the shipped model misses most of L1 in its endplate
-    # slices (predicted body 0.4 x the mask's): flagged, no density. A retrained model may pass here;
-    # then this test must be revisited with the overlays.
-    rc = main(["measure", "--ct", os.path.join(TS, "example_ct_sm.nii.gz"),
-               "--mask", os.path.join(TS, "example_seg.nii.gz"), "--model", "default", "--out", str(tmp_path)])
-    # one CT: an error that names the level and the reason (exit 2), no table, the overlays to look at
-    assert rc == 2 and not (tmp_path / "densities.csv").exists()
-    err = capsys.readouterr().err
-    assert "implausible prediction" in err and "no density reported" in err and "L1: predicted body is" in err
-    assert os.path.isfile(tmp_path / "overlays" / "example_ct_sm_L1.png")
+def test_measure_default_model_on_the_3mm_example_agrees_with_the_mask_only_region(tmp_path):
+    # The same CT measured twice: on the mask-only region (the vertebra's body minus a 2 mm shell) and on
+    # the shipped model's cancellous bone inside that vertebra. 10 HU: the agreement target; the
+    # model never saw a real CT (3 mm voxels, 3.75 x its pixel). Measured when the model shipped: see
+    # docs/phantom_to_patient.md.
+    ct, mask = os.path.join(TS, "example_ct_sm.nii.gz"), os.path.join(TS, "example_seg.nii.gz")
+    args = ["measure", "--ct", ct, "--mask", mask, "--labels", "L1=31", "--no-figures"]  # L1: the complete level
+    assert main(args + ["--out", str(tmp_path / "mask_only")]) == 0
+    assert main(args + ["--model", "default", "--out", str(tmp_path / "model")]) == 0
+    ref = next(csv.DictReader(open(tmp_path / "mask_only" / "densities.csv")))
+    got = next(csv.DictReader(open(tmp_path / "model" / "densities.csv")))
+    assert abs(float(got["l1_jsu_mode_hu"]) - float(ref["l1_jsu_mode_hu"])) < 10
+    assert os.path.isfile(tmp_path / "model" / "overlays" / "example_ct_sm_L1.png")
