@@ -157,7 +157,8 @@ def train(cfg):
     state = FitState(epochs=int(t.epochs), total_steps=min(int(t.epochs) * len(train_ds), t.max_steps or 1 << 62))
     schedule = instantiate(cfg.scheduler, _convert_="all")(base_lr=float(t.lr), total_steps=state.total_steps)
     history = []
-    saver = Checkpointer(ckpt_dir, model, optimizer, cfg.model.name, kwargs, config_yaml, history, t.monitor)
+    saver = Checkpointer(ckpt_dir, model, optimizer, cfg.model.name, kwargs, config_yaml, history, t.monitor,
+                         average_epochs=bool(t.get("average_epochs", False)))
     resume_from = _resume_path(cfg, run_dir)
     if resume_from:
         saver.resume(resume_from, state)
@@ -175,7 +176,8 @@ def train(cfg):
             "run_dir": run_dir, "device": device_name(), "model": cfg.model.name,
             "processes": jt.world_size if jt.in_mpi else 1, "params": count_parameters(model),
             "train_time_s": time.time() - t_start, "steps": state.step, "history": history,
-            "best_val": saver.best, "best_checkpoint": os.path.join(ckpt_dir, "best.ckpt")})
+            "best_val": saver.best, "best_checkpoint": os.path.join(ckpt_dir, "best.ckpt"),
+            **({"averaged_checkpoint": os.path.join(ckpt_dir, saver.AVERAGED)} if saver.average_epochs else {})})
     except TrainingDiverged as err:
         if main:  # the folder stays readable: config, checkpoints of the good epochs, why it stopped
             write_json(os.path.join(run_dir, "metrics.json"), {"run_dir": run_dir, "diverged": str(err),

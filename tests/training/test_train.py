@@ -36,6 +36,29 @@ def test_two_step_train_writes_checkpoint_and_resumes(tiny_cfg, tmp_path):
     assert len(resumed["history"]) == 2
 
 
+def test_epoch_average_is_the_mean_of_the_epoch_end_weights_across_a_resume(tiny_cfg, tmp_path):
+    import numpy as np
+
+    ckpts = tmp_path / "checkpoints"
+    first = train(tiny_cfg("trainer.epochs=2", "trainer.max_steps=2", "trainer.average_epochs=true", "test=false"))
+    w1 = load_checkpoint(str(ckpts / "last.ckpt"))["state"]
+    # after one epoch the average is that epoch's weights, exactly
+    assert first["averaged_checkpoint"] == str(ckpts / "averaged.ckpt")
+    one = load_checkpoint(first["averaged_checkpoint"])
+    assert one["extra"]["averaged_epochs"] == 1
+    assert all(np.array_equal(one["state"][k], w1[k]) for k in w1)
+    # the resumed run goes on with the running mean: (w1 + w2) / 2, float32 rounding of a 2-term mean
+    train(tiny_cfg("trainer.epochs=2", "trainer.max_steps=4", "trainer.average_epochs=true", "test=false",
+                   "trainer.resume=true"))
+    w2 = load_checkpoint(str(ckpts / "last.ckpt"))["state"]
+    two = load_checkpoint(str(ckpts / "averaged.ckpt"))
+    assert two["extra"]["averaged_epochs"] == 2
+    moved = [k for k in w1 if np.issubdtype(w1[k].dtype, np.floating) and not np.array_equal(w1[k], w2[k])]
+    assert moved  # training changed the weights, so the mean differs from both ends
+    for k in moved:
+        np.testing.assert_allclose(two["state"][k], (w1[k].astype(np.float64) + w2[k]) / 2, rtol=1e-6, atol=1e-7)
+
+
 def test_training_is_deterministic(tiny_cfg, tmp_path):
     a = train(tiny_cfg("trainer.max_steps=2", "test=false", f"run_dir={tmp_path}/a"))
     b = train(tiny_cfg("trainer.max_steps=2", "test=false", f"run_dir={tmp_path}/b"))
