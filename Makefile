@@ -10,7 +10,7 @@ setup:
 demo: setup  ## train + evaluate + measure density on built-in synthetic CT
 	$(PY) train.py experiment=demo
 
-default-model: setup  ## train the shipped model by its recipe on built-in data (~30-50 min on 2 cores)
+default-model: setup  ## train the shipped model by its recipe on built-in data (~25 min on 2 quiet cores)
 	$(PY) -m jmedseg.weights.recipe
 
 test: setup  ## the test suite (what CI runs)

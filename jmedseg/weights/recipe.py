@@ -9,8 +9,8 @@ checkpoints got worse the longer they trained (they learn the generator's own
 appearance), and the average of the epochs did better than any one of them
 (docs/phantom_to_patient.md). The file's metadata records the recipe: the
 resolved training config, the data seed, the overrides below and the git
-commit of the checkout that ran it. About 30-50 minutes on 2 CPU cores (4,500
-steps). Extra Hydra overrides on the command line change the recipe (e.g. a
+commit of the checkout that ran it. About 25 minutes on 2 quiet CPU cores (4,500
+steps, 1,350 s of training), longer on a busy machine. Extra Hydra overrides on the command line change the recipe (e.g. a
 tiny budget for tests), and are recorded too.
 """
 import argparse
