@@ -1,5 +1,6 @@
 """Shared fixtures: compose the project's Hydra configs in-process."""
 import os
+import signal
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -31,3 +32,16 @@ def tiny_cfg(tmp_path):
     def make(*extra):
         return compose_config("train", TINY + [f"run_dir={tmp_path}"] + list(extra))
     return make
+
+
+@pytest.fixture(autouse=True)
+def children_may_die():
+    """Each test starts with the default SIGCHLD disposition.
+
+    Jittor, once imported, installs a SIGCHLD handler that ends the whole process ("quick exit", exit
+    code 1, no pytest summary) when any child dies of a signal other than SIGTERM: a run a test kills on
+    purpose, or a submitit local job that submitit interrupts (SIGINT) when its job object is collected,
+    any number of tests later. A child's death is its own test's business, never the whole run's.
+    """
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    yield

@@ -81,10 +81,8 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_table(cohort, tmp_pa
     folder, reference = cohort
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": ROOT}
-    # Jittor, once imported by an earlier test in this process, installs a SIGCHLD handler that ends the
-    # whole process when any child dies of a signal ("Caught SIGCHLD ... quick exit"); this child is killed
-    # on purpose, so the default disposition is restored first
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # this child is killed on purpose: tests.conftest.children_may_die keeps Jittor's SIGCHLD handler
+    # from ending the whole test process with it
     proc = subprocess.Popen(_cli_command("measure", "--cohort", str(folder), "--out", str(out), "--workers", "1",
                                          "--no-figures"),
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
