@@ -68,6 +68,7 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
 
     size, pixel = int(meta.get("image_size") or 128), float(meta.get("pixel_mm") or 0.8)
     windows = [tuple(w) for w in meta["windows"]]
+    class_names = list(meta["class_names"])
     planes = radiological_view(np.asarray(volume.array, np.float32))
     vplanes = radiological_view(np.asarray(vertebrae))
     spacing_rc = (float(volume.spacing[1]), float(volume.spacing[0]))
@@ -90,6 +91,7 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
         back_r = (rr - centre[0]) * spacing_rc[0] / pixel + (size - 1) / 2
         back_c = (cc - centre[1]) * spacing_rc[1] / pixel + (size - 1) / 2
         in_crop = (back_r >= 0) & (back_r <= size - 1) & (back_c >= 0) & (back_c <= size - 1)
+        grown = {k: ndimage.binary_dilation(vmask[k], structure=disc) for k in ks}  # where predictions are kept
         confs = []
         for start in range(0, len(ks), batch_size):
             chunk = ks[start:start + batch_size]
@@ -97,7 +99,7 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
                               for k in chunk]).astype(np.float32)
             probs = _predict(model, batch, windows)
             for k, p in zip(chunk, probs):
-                keep = ndimage.binary_dilation(vmask[k], structure=disc) & in_crop
+                keep = grown[k] & in_crop
                 back = np.stack([ndimage.map_coordinates(pc, [back_r[keep], back_c[keep]], order=1) for pc in p])
                 lab = np.argmax(back, axis=0)
                 pmax = back.max(axis=0)
@@ -108,11 +110,10 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
                 confs.append(pmax[lab > 0])
         if fill_marrow:  # per slice, within this level's dilated mask only
             for k in ks:
-                keep = ndimage.binary_dilation(vmask[k], structure=disc)
-                sub = np.where(keep, out[k], 0).astype(np.uint8)
-                if fill_enclosed_marrow(sub, list(meta["class_names"])):
-                    out[k][keep] = sub[keep]
+                sub = np.where(grown[k], out[k], 0).astype(np.uint8)
+                if fill_enclosed_marrow(sub, class_names):
+                    out[k][grown[k]] = sub[grown[k]]
         allc = np.concatenate(confs) if confs else np.zeros(0)
         confidence[name] = float(allc.mean()) if allc.size else float("nan")
         done[name] = [int(k) for k in ks]
-    return CropSegmentation(radiological_view(out, inverse=True), confidence, list(meta["class_names"]), done)
+    return CropSegmentation(radiological_view(out, inverse=True), confidence, class_names, done)

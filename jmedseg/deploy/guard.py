@@ -41,13 +41,16 @@ class LevelCheck:
         return not self.reasons
 
 
-def mask_only_density(vertebra_mask, hu, spacing, level):
-    """Johnson SU mode of the mask-only cancellous region (what `measure --mask` without a model uses), or None."""
+def mask_only_density(body, hu, spacing, level):
+    """Johnson SU mode of the mask-only cancellous region (what `measure --mask` without a model uses), or None.
+
+    `body` is the vertebral body already taken from the whole-vertebra mask (`reference_body`).
+    """
     from jmedseg.data.labels import cancellous_region
     from jmedseg.density.johnson_su import fit_johnson_su
 
     try:
-        region = cancellous_region(vertebra_mask, spacing)
+        region = cancellous_region(body, spacing, whole_vertebra=False)
         if region.sum() < 30:
             return None
         return float(fit_johnson_su(np.asarray(hu)[region], f"{level} mask-only cancellous bone").mode)
@@ -104,7 +107,7 @@ def check_level(level, tissue, vertebra_mask, hu, spacing, confidence=None, dens
         lo, hi = DENSITY_RANGE_HU
         if not lo <= density_hu <= hi:
             out.reasons.append(f"density {density_hu:.0f} HU is outside the trabecular range ({lo:g}-{hi:g} HU)")
-        mask_density = mask_only_density(vertebra_mask, hu, spacing, level)
+        mask_density = mask_only_density(body, hu, spacing, level)
         out.stats["mask_density_hu"] = mask_density
         if mask_density is not None and abs(density_hu - mask_density) > MAX_MASK_DENSITY_GAP_HU:
             out.reasons.append(f"density {density_hu:.0f} HU differs by {density_hu - mask_density:+.0f} HU from the "

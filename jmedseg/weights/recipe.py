@@ -6,12 +6,13 @@ and geometry augmentation on top of the generator's randomisation, and exports
 the mean of its weights at the end of each epoch (`trainer.average_epochs`) to
 `jmedseg/weights/default.jmed`. Why both: on the bundled real CTs, single
 checkpoints got worse the longer they trained (they learn the generator's own
-appearance), and the average of the epochs did better than any one of them
-(docs/phantom_to_patient.md). The file's metadata records the recipe: the
-resolved training config, the data seed, the overrides below and the git
-commit of the checkout that ran it. About 25 minutes on 2 quiet CPU cores (4,500
-steps, 1,350 s of training), longer on a busy machine. Extra Hydra overrides on the command line change the recipe (e.g. a
-tiny budget for tests), and are recorded too.
+appearance), while the average of the epochs scored as well as the best single
+epoch (docs/phantom_to_patient.md). The file's metadata records the recipe:
+the resolved training config, the data seed, the overrides below and the git
+commit of the checkout that ran it. About 25 minutes on 2 quiet CPU cores
+(4,500 steps, 1,350 s of training), longer on a busy machine. Extra Hydra
+overrides on the command line change the recipe (e.g. a tiny budget for
+tests), and are recorded too.
 """
 import argparse
 import logging
@@ -66,8 +67,8 @@ def build_default_model(out=SHIPPED["default"], run_dir=None, extra=()):
     recipe = {"command": "python -m jmedseg.weights.recipe " + " ".join(extra), "overrides": overrides,
               "git_commit": commit, "data_seed": int(cfg.data.seed), "seed": int(cfg.seed),
               "train_time_s": round(float(result["train_time_s"]), 1), "steps": int(result["steps"]),
-              "best_val": result.get("best_val"), "config_yaml": OmegaConf.to_yaml(cfg, resolve=True)}
-    recipe["weights"] = "mean of the weights at the end of each epoch (checkpoints/averaged.ckpt)"
+              "best_val": result.get("best_val"), "config_yaml": OmegaConf.to_yaml(cfg, resolve=True),
+              "weights": "mean of the weights at the end of each epoch (checkpoints/averaged.ckpt)"}
     extra_meta = {"recipe": recipe, "view": str(cfg.data.get("view", "crop")),
                   "slice_mm": [1.0, 5.0], "scanner_pixel_mm": [0.5, 3.0],
                   "trained_on": "data=synthetic_ct (built-in, no patient data)"}
