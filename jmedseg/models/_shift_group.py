@@ -68,6 +68,15 @@ def last_of_each_rate(dilations):
 class DilatedStackModel(SegmentationModel):
     """OneNet and LightNet: `embed` (4x patches) -> `widen` -> `layers` (dilated shift-group), all at 1/4 size."""
 
+    def build_stack(self, in_channels, width, widen_steps, group_channels, dilations):
+        """Make `embed`, `widen`, `layers` and `taps` (the last layer of each rate); returns the stack's channels."""
+        self.embed = nn.Conv2d(in_channels, width, 4, stride=4)
+        self.widen, channels = widening_layers(width, widen_steps, group_channels)
+        self.feature_channels = channels
+        self.layers = dilated_layers(channels, dilations, group_channels)
+        self.taps = last_of_each_rate(dilations)
+        return channels
+
     def dilated_stack(self, x):
         """Every dilated layer's output, (N, C, H/4, W/4) each."""
         outputs = [self.widen(self.embed(x))]

@@ -18,8 +18,7 @@ every input channel is kept (2.5D input). Width 64 is the released network;
 the default 16 (256 channels in the dilated stack) is a quarter of its cost.
 """
 from jmedseg.backend import nn
-from jmedseg.models._shift_group import (DilatedStackModel, ShiftGroupConv, dilated_layers, group_count,
-                                         last_of_each_rate, widening_layers)
+from jmedseg.models._shift_group import DilatedStackModel, ShiftGroupConv, group_count
 from jmedseg.models.onenet import DILATIONS
 from jmedseg.models.registry import register_model
 
@@ -28,11 +27,7 @@ class LightNet(DilatedStackModel):
     def __init__(self, in_channels, num_classes, width=16, widen_steps=4, group_channels=16,
                  dilations=DILATIONS):
         super().__init__(in_channels, num_classes)
-        self.embed = nn.Conv2d(in_channels, width, 4, stride=4)
-        self.widen, channels = widening_layers(width, widen_steps, group_channels)
-        self.feature_channels = channels
-        self.layers = dilated_layers(channels, dilations, group_channels)
-        self.taps = last_of_each_rate(dilations)
+        channels = self.build_stack(in_channels, width, widen_steps, group_channels, dilations)
         groups = group_count(channels, group_channels)
         self.folds = nn.ModuleList([ShiftGroupConv(channels, channels, groups, kernel_size=1)
                                     for _ in self.taps[:-1]])

@@ -20,7 +20,7 @@ dilated stack) is about a quarter of its cost.
 from jmedseg.backend import nn
 from jmedseg.models._blocks import concat
 from jmedseg.models._group_norm import ConvGN
-from jmedseg.models._shift_group import DilatedStackModel, dilated_layers, last_of_each_rate, widening_layers
+from jmedseg.models._shift_group import DilatedStackModel
 from jmedseg.models.registry import register_model
 
 DILATIONS = (1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 8, 16, 32)
@@ -30,11 +30,7 @@ class OneNet(DilatedStackModel):
     def __init__(self, in_channels, num_classes, width=32, widen_steps=3, group_channels=16,
                  dilations=DILATIONS, fuse_channels=256, dropout=0.1):
         super().__init__(in_channels, num_classes)
-        self.embed = nn.Conv2d(in_channels, width, 4, stride=4)
-        self.widen, channels = widening_layers(width, widen_steps, group_channels)
-        self.feature_channels = channels
-        self.layers = dilated_layers(channels, dilations, group_channels)
-        self.taps = last_of_each_rate(dilations)
+        channels = self.build_stack(in_channels, width, widen_steps, group_channels, dilations)
         self.fuse = nn.Sequential(ConvGN(channels * len(self.taps), fuse_channels, kernel_size=1),
                                   nn.Dropout(dropout))
         self.head = nn.ConvTranspose2d(fuse_channels, num_classes, 4, stride=4)
