@@ -35,6 +35,14 @@ def _number(text, cast, where):
         raise ValueError(f"{where}: {text!r} is not a number") from None
 
 
+def check_unique_ids(path, rows):
+    """Refuse a cohort table that lists a subject id more than once (its rows would overwrite each other)."""
+    ids = [r["subject_id"] for r in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
+
+
 def read_cohort(root):
     """Rows of `root/cohort.csv` as dicts with typed values; clear errors for a bad table."""
     path = os.path.join(root, "cohort.csv")
@@ -58,10 +66,7 @@ def read_cohort(root):
                              true_density_hu=_number(raw["true_density_hu"], float, where)))
     if not rows:
         raise ValueError(f"{path} lists no subjects")
-    ids = [r["subject_id"] for r in rows]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise ValueError(f"{path}: subject ids listed twice: {dupes}")
+    check_unique_ids(path, rows)
     return rows
 
 

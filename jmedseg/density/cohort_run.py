@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from jmedseg.data.cohort import check_unique_ids
 from jmedseg.density.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.density.subject import MeasureSettings, file_sha256, measure_files
@@ -41,10 +42,7 @@ def read_subjects(folder):
         rows = list(csv.DictReader(f))
     if not rows or "subject_id" not in rows[0]:
         raise ValueError(f"{path} has no subject_id column (or no rows)")
-    ids = [r["subject_id"] for r in rows]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise ValueError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
+    check_unique_ids(path, rows)
     return rows
 
 
