@@ -20,5 +20,9 @@ class TrainingDiverged(JmedsegError, FloatingPointError):
     """The training loss exploded or stopped being finite; the message names the setting to lower."""
 
 
+class InputError(JmedsegError, ValueError):
+    """Bad user data (a CT, a mask, a CSV row, a DICOM series, an id): the message names the problem and the fix."""
+
+
 class UsageError(JmedsegError):
     """A problem with the user's command-line input: printed as one line, exit code 2."""
