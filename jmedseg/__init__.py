@@ -2,6 +2,22 @@
 
 Reproduces and extends "bone density from CT" (see README): a registry of 2D
 segmentation networks, SAS training, Johnson SU density and the age analysis.
-Importing the package does not import Jittor; `jmedseg.backend` does, once.
+The Python API (jmedseg/api.py) is imported on first use, so importing the
+package imports neither Jittor nor the pipelines; `jmedseg.backend` imports Jittor, once.
+
+    from jmedseg import measure_ct
+    measure_ct("ct.nii.gz", mask="vertebrae.nii.gz").l1_jsu_mode_hu
 """
 from jmedseg.version import __version__  # noqa: F401
+
+API = ("measure_ct", "label_vertebrae", "segment_ct", "load_model", "measure_cohort", "fit_trend",
+       "Measurement", "Labelling", "LoadedModel")
+__all__ = ["__version__", *API]
+
+
+def __getattr__(name):
+    if name in API:
+        from jmedseg import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'jmedseg' has no attribute {name!r}")

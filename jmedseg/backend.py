@@ -13,6 +13,8 @@ import subprocess
 import sys
 import warnings
 
+from jmedseg.errors import JmedsegError
+
 SETUP_COMMAND = "bash scripts/setup.sh"
 DNNL_LIB = os.path.expanduser("~/.cache/jittor/mkl/dnnl_lnx_2.2.0_cpu_gomp/lib/libmkldnn.so")
 
@@ -61,7 +63,7 @@ def onednn_available():
     return getattr(compile_extern, "mkl_ops", None) is not None
 
 
-class OneDNNMissingError(RuntimeError):
+class OneDNNMissingError(JmedsegError, RuntimeError):
     pass
 
 

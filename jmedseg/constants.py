@@ -3,7 +3,7 @@
 - The paper stores CT values as HU + 1024 (air reads about 0 instead of -1000),
   see docs/references.md, "The paper".
 - Tissue classes of the segmentation (and of the phantom's label maps).
-- Vertebra ids of TotalSegmentator v2 label maps, the default for `--labels`.
+- The levels measured by default (their ids: jmedseg/data/label_schemes.py, the one place of level ids).
 - The smallest cancellous region a density is computed from.
 """
 
@@ -13,8 +13,6 @@ HU_OFFSET = 1024.0  # paper's stored units: stored = HU + 1024
 BACKGROUND, CORTICAL, CANCELLOUS, OTHER_BONE = 0, 1, 2, 3
 CLASS_NAMES = ("background", "cortical", "cancellous", "other_bone")
 
-# TotalSegmentator v2 vertebra ids of the levels jmedseg works with
-TOTALSEG_LEVEL_IDS = {"L3": 29, "L2": 30, "L1": 31, "T12": 32}
 DEFAULT_LEVELS = ("L1", "L2")  # the paper measures L1 and L2 cancellous bone
 
 # fewest cancellous pixels a density (Johnson SU fit or any other estimator) is computed from:

@@ -22,6 +22,6 @@ def call_or_exit(function, cfg):
     """`function(cfg)`; a problem jmedseg explains (bad config, divergence, bad file) ends the run in one line."""
     try:
         return function(cfg)
-    except (JmedsegError, ValueError, FileNotFoundError) as err:
+    except (JmedsegError, FileNotFoundError) as err:   # anything else is a bug: its traceback stays
         logger.error("%s: %s", type(err).__name__, err)
         sys.exit(2)

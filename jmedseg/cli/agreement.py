@@ -8,6 +8,8 @@ import csv
 import math
 import os
 
+from jmedseg.errors import InputError
+
 NAME = "agreement"
 HELP = "compare two densities.csv files subject by subject (Bland-Altman, ICC, CCC, age slopes)"
 
@@ -25,7 +27,7 @@ def _read(path, column):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows or "subject_id" not in rows[0] or column not in rows[0]:
-        raise ValueError(f"{path} needs the columns subject_id and {column}; it has {list(rows[0]) if rows else 'no rows'}")
+        raise InputError(f"{path} needs the columns subject_id and {column}; it has {list(rows[0]) if rows else 'no rows'}")
     return {r["subject_id"]: r for r in rows}
 
 
@@ -43,7 +45,7 @@ def run(args):
     measured, reference = _read(args.measured, args.column), _read(args.reference, args.column)
     ids = [s for s in reference if s in measured]
     if not ids:
-        raise ValueError(f"no subject_id is in both {args.measured} and {args.reference}")
+        raise InputError(f"no subject_id is in both {args.measured} and {args.reference}")
     x = [_number(measured[s][args.column]) for s in ids]
     y = [_number(reference[s][args.column]) for s in ids]
     ages = [_number(reference[s].get("age") or measured[s].get("age")) for s in ids]

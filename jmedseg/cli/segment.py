@@ -2,6 +2,8 @@
 import sys
 import warnings
 
+from jmedseg.errors import InputError
+
 NAME = "segment"
 HELP = "segment a CT volume with an exported model; writes a label map on the CT's grid"
 
@@ -23,7 +25,7 @@ def run(args):
     from jmedseg.weights import resolve_model
 
     if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+        raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
         result, volume, _ = segment_file(resolve_model(args.model), args.ct, args.out, batch_size=args.batch_size,

@@ -12,13 +12,15 @@ import os
 
 import numpy as np
 
+from jmedseg.errors import ConfigError
+
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # no version check over the network at import
 
 
 def _pair(value, name):
     lo, hi = (float(v) for v in value)
     if hi < lo:
-        raise ValueError(f"augment.{name}: needs [low, high] with low <= high, got {list(value)}")
+        raise ConfigError(f"augment.{name}: needs [low, high] with low <= high, got {list(value)}")
     return lo, hi
 
 

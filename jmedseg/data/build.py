@@ -19,10 +19,12 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from jmedseg.data.datasets import SliceDataset, split_subjects
+from jmedseg.data.input_spec import InputSpec
 from jmedseg.constants import CLASS_NAMES
 from jmedseg.data.phantom import PhantomSpec
 from jmedseg.data.slices import axial_slices, level_ids
 from jmedseg.data.synthetic import DensityLaw, draw_cohort, render_cohort, site_scanners
+from jmedseg.errors import ConfigError
 
 CROP_MARGIN_MM = 30.0  # rendered field of view beyond the crop: room for the random pose
 SPLITS = ("train", "val", "test")
@@ -57,10 +59,7 @@ def _slicing(cfg):
 
 def input_channels(cfg):
     """The model's input channels for data config `cfg`: one per HU window, times 2k + 1 slices in 2.5D."""
-    k = int(cfg.get("context_slices") or 0)
-    if k < 0:
-        raise ValueError(f"data.context_slices must be 0 or more (neighbours on each side), got {k}")
-    return len(cfg.windows) * (2 * k + 1)
+    return InputSpec.from_data_config(cfg).in_channels
 
 
 def density_law(cfg):
@@ -93,7 +92,7 @@ def _cohort_subjects(cfg):
     from jmedseg.data.importers import read_source
 
     if not cfg.get("root"):
-        raise ValueError("data=cohort needs data.root=DIR (a cohort folder, or a VerSe / TotalSegmentator / "
+        raise ConfigError("data=cohort needs data.root=DIR (a cohort folder, or a VerSe / TotalSegmentator / "
                          "plain folder with data.format=verse|totalsegmentator|folder)")
     sources = read_source(cfg.get("format") or "cohort", cfg.root, units=cfg.get("units", "hu"),
                           table=cfg.get("table"), pattern=cfg.get("pattern"), mask_pattern=cfg.get("mask_pattern"),
@@ -124,7 +123,7 @@ def _subject_slices(subject_id, loaded, levels, cfg, required=True):
         return []
     if not present:
         found = sorted(int(v) for v in np.unique(loaded.vertebrae) if v)
-        raise ValueError(f"{subject_id}: none of the levels {levels} (ids {list(ids)}) is in its vertebra map; "
+        raise ConfigError(f"{subject_id}: none of the levels {levels} (ids {list(ids)}) is in its vertebra map; "
                          f"ids present: {found}")
     if len(present) < len(levels):
         logger.info("%s: levels %s are not in the scan; slicing %s", subject_id,
@@ -137,14 +136,14 @@ def _subject_slices(subject_id, loaded, levels, cfg, required=True):
         return axial_slices(loaded.ct.array, tissue, loaded.vertebrae, loaded.ct.spacing,
                             **{**_slicing(cfg), "levels": tuple(present)})
     except ValueError as err:
-        raise ValueError(f"{subject_id}: {err}") from None
+        raise ConfigError(f"{subject_id}: {err}") from None
 
 
 def _paper_subjects(cfg):
     from jmedseg.data.paper_layout import read_paper_layout
 
     if not cfg.get("root"):
-        raise ValueError("data=paper needs data.root=DIR (data/, label/, train/val/test_label.json)")
+        raise ConfigError("data=paper needs data.root=DIR (data/, label/, train/val/test_label.json)")
     return [SubjectSlices(info, slices) for info, slices in read_paper_layout(
         cfg.root, int(cfg.image_size), tuple(cfg.export_window), float(cfg.pixel_mm))]
 
@@ -173,7 +172,7 @@ def class_names(cfg):
 def split_slices(cfg):
     """{split: (subject infos, [(subject id, Slice2D)])} of a synthetic, cohort or paper data config."""
     if cfg.name not in BUILDERS:
-        raise ValueError(f"unknown data set {cfg.name!r}; choose one of {sorted(BUILDERS) + ['mixed']}")
+        raise ConfigError(f"unknown data set {cfg.name!r}; choose one of {sorted(BUILDERS) + ['mixed']}")
     subjects = BUILDERS[cfg.name](cfg)
     if any(s.by_split is not None for s in subjects):
         return {name: ([dict(s.info) for s in subjects if s.by_split[name]],
@@ -204,7 +203,7 @@ def mixed_slices(cfg):
     """
     fraction = float(cfg.real_fraction)
     if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"data.real_fraction must be between 0 and 1, got {fraction}")
+        raise ConfigError(f"data.real_fraction must be between 0 and 1, got {fraction}")
     shared = {k: OmegaConf.to_container(cfg[k]) if OmegaConf.is_config(cfg[k]) else cfg[k]
               for k in MIXED_SHARED if k in cfg}
     part = lambda block, name: OmegaConf.create({**OmegaConf.to_container(block, resolve=True), **shared,
@@ -213,10 +212,10 @@ def mixed_slices(cfg):
     clash = {i["subject_id"] for i in phantom["train"][0] + phantom["val"][0] + phantom["test"][0]} \
         & {i["subject_id"] for part in real.values() for i in part[0]}
     if clash:
-        raise ValueError(f"phantom and real subjects share ids {sorted(clash)[:5]}; rename the real ones")
+        raise ConfigError(f"phantom and real subjects share ids {sorted(clash)[:5]}; rename the real ones")
     n_phantom, n_real = len(phantom["train"][1]), len(real["train"][1])
     if fraction > 0 and n_real == 0:
-        raise ValueError("data.real_fraction > 0 but the real cohort gives no training slice")
+        raise ConfigError("data.real_fraction > 0 but the real cohort gives no training slice")
     if fraction == 1.0:
         n_phantom, want = 0, n_real
     else:
@@ -224,7 +223,7 @@ def mixed_slices(cfg):
     train = phantom["train"][1][:n_phantom] + oversample(real["train"][1], want, int(cfg.seed))
     test_on = str(cfg.get("test_on", "real"))
     if test_on not in ("real", "phantom", "both"):
-        raise ValueError(f"data.test_on must be real, phantom or both, got {test_on!r}")
+        raise ConfigError(f"data.test_on must be real, phantom or both, got {test_on!r}")
     test_parts = {"real": [real], "phantom": [phantom], "both": [phantom, real]}[test_on]
     join = lambda parts, name: ([i for p in parts for i in p[name][0]], [x for p in parts for x in p[name][1]])
     logger.info("mixed training set: %d phantom + %d real slices (%d distinct)", n_phantom, want, n_real)

@@ -17,6 +17,7 @@ from jmedseg.data.io import Volume, load_labels, load_volume
 from jmedseg.data.labels import tissue_from_vertebrae
 from jmedseg.constants import CLASS_NAMES
 from jmedseg.data.label_schemes import COHORT_SCHEME, get_scheme, level_ids
+from jmedseg.errors import InputError
 
 TISSUE_VALUES = frozenset(range(len(CLASS_NAMES)))
 IN_PLANE_MM = (0.2, 3.0)   # up to 3 mm: volumes resampled for fast models (TotalSegmentator --fast)
@@ -186,7 +187,7 @@ def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu", labe
     """
     unknown = [l for l in levels if l not in get_scheme(label_scheme).levels]
     if unknown:
-        raise ValueError(f"unknown level(s) {unknown}; choose from {list(get_scheme(label_scheme).levels)}")
+        raise InputError(f"unknown level(s) {unknown}; choose from {list(get_scheme(label_scheme).levels)}")
     rows, problems = [], []
     try:
         cohort = read_cohort(root)

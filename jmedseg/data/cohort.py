@@ -17,6 +17,8 @@ import csv
 import math
 import os
 
+from jmedseg.errors import InputError
+
 COLUMNS = ("subject_id", "age", "sex", "site", "true_density_hu")
 FILES = {"ct": "ct.nii.gz", "labels": "labels.nii.gz", "vertebrae": "vertebrae.nii.gz"}
 OPTIONAL = ("labels",)
@@ -32,7 +34,7 @@ def _number(text, cast, where):
     try:
         return cast(text)
     except ValueError:
-        raise ValueError(f"{where}: {text!r} is not a number") from None
+        raise InputError(f"{where}: {text!r} is not a number") from None
 
 
 def check_unique_ids(path, rows):
@@ -40,7 +42,7 @@ def check_unique_ids(path, rows):
     ids = [r["subject_id"] for r in rows]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise ValueError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
+        raise InputError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
 
 
 def read_cohort(root):
@@ -55,16 +57,16 @@ def read_cohort(root):
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"{path}: missing column(s) {missing}; expected {','.join(COLUMNS)}")
+            raise InputError(f"{path}: missing column(s) {missing}; expected {','.join(COLUMNS)}")
         rows = []
         for line, raw in enumerate(reader, start=2):
             where = f"{path} line {line}"
             if not raw["subject_id"]:
-                raise ValueError(f"{where}: empty subject_id")
+                raise InputError(f"{where}: empty subject_id")
             rows.append(dict(subject_id=raw["subject_id"], age=_number(raw["age"], int, where),
                              sex=raw["sex"], site=raw["site"],
                              true_density_hu=_number(raw["true_density_hu"], float, where)))
     if not rows:
-        raise ValueError(f"{path} lists no subjects")
+        raise InputError(f"{path} lists no subjects")
     check_unique_ids(path, rows)
     return rows

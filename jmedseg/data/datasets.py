@@ -2,27 +2,16 @@
 import numpy as np
 
 from jmedseg.backend import jt
+from jmedseg.data.input_spec import DEFAULT_WINDOW, window_hu  # noqa: F401  (re-exported)
+from jmedseg.errors import ConfigError
 from jittor.dataset import Dataset
-
-DEFAULT_WINDOW = (-200.0, 1000.0)  # HU range mapped to [0, 1]: soft tissue to cortical bone
-
-
-def window_hu(hu, windows=(DEFAULT_WINDOW,)):
-    """Map HU to channels in [0, 1], one channel per (low, high) window."""
-    hu = np.asarray(hu, np.float32)
-    chans = []
-    for lo, hi in windows:
-        if hi <= lo:
-            raise ValueError(f"HU window needs low < high, got ({lo}, {hi})")
-        chans.append(np.clip((hu - lo) / (hi - lo), 0.0, 1.0))
-    return np.stack(chans, axis=-3)
 
 
 def split_subjects(subject_ids, fractions=(0.7, 0.15, 0.15), seed=0):
     """Shuffle subjects and cut them into train/val/test; a subject is never in two splits."""
     ids = sorted(set(subject_ids))
     if len(fractions) != 3 or abs(sum(fractions) - 1.0) > 1e-6 or min(fractions) < 0:
-        raise ValueError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+        raise ConfigError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
     rng = np.random.default_rng(seed)
     ids = [ids[i] for i in rng.permutation(len(ids))]
     n_val = int(round(fractions[1] * len(ids)))
@@ -31,7 +20,7 @@ def split_subjects(subject_ids, fractions=(0.7, 0.15, 0.15), seed=0):
     splits = {"train": ids[:n_train], "val": ids[n_train:n_train + n_val], "test": ids[n_train + n_val:]}
     for name, members in splits.items():
         if fractions[("train", "val", "test").index(name)] > 0 and not members:
-            raise ValueError(
+            raise ConfigError(
                 f"the {name} split is empty: {len(ids)} subjects are too few for fractions {tuple(fractions)}; "
                 "add subjects (data.n_subjects) or change data.split"
             )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jmedseg.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 # Vertebrae from the skull down; T13 and L6 are transitional vertebrae some people have.
@@ -54,6 +56,7 @@ SCHEMES = {
                                               + ["L%d" % i for i in range(1, 6)], 1),
                                    "L6": 25, "T13": 28}, 28),
 }
+VERSE_SACRUM_ID = 26            # VerSe labels the sacrum 26; not a level of the scheme (never measured)
 COHORT_SCHEME = "totalseg_v2"   # the ids of a cohort folder's vertebrae.nii.gz
 TOTALSEG_V2 = SCHEMES[COHORT_SCHEME].levels
 
@@ -64,15 +67,15 @@ def parse_explicit(text):
     for item in filter(None, (s.strip() for s in str(text).split(","))):
         name, sep, value = (p.strip() for p in item.partition("="))
         if not sep or not name or not value.isdigit() or int(value) == 0:
-            raise ValueError(f"bad level mapping {item!r} in {text!r}; write NAME=ID pairs with ids above 0, "
+            raise InputError(f"bad level mapping {item!r} in {text!r}; write NAME=ID pairs with ids above 0, "
                              f"like L1=20,L2=21, or name a scheme: {', '.join(SCHEMES)}")
         if name in levels:
-            raise ValueError(f"level {name!r} appears twice in {text!r}")
+            raise InputError(f"level {name!r} appears twice in {text!r}")
         if int(value) in levels.values():
-            raise ValueError(f"id {value} is given to two levels in {text!r}")
+            raise InputError(f"id {value} is given to two levels in {text!r}")
         levels[name] = int(value)
     if not levels:
-        raise ValueError(f"no levels in {text!r}; write NAME=ID pairs like L1=20,L2=21")
+        raise InputError(f"no levels in {text!r}; write NAME=ID pairs like L1=20,L2=21")
     return levels
 
 
@@ -86,7 +89,7 @@ def get_scheme(spec):
     if text in SCHEMES:
         return SCHEMES[text]
     if "=" not in text:
-        raise ValueError(f"unknown label scheme {text!r}; choose one of {', '.join(SCHEMES)} "
+        raise InputError(f"unknown label scheme {text!r}; choose one of {', '.join(SCHEMES)} "
                          "or write the ids, e.g. L1=20,L2=21")
     levels = parse_explicit(text)
     return LabelScheme("explicit", levels, max(levels.values()))
@@ -142,7 +145,7 @@ def level_ids(scheme, levels=None, label_map=None):
     levels = list(levels) if levels is not None else list(scheme.levels)
     unknown = [l for l in levels if l not in scheme.levels]
     if unknown:
-        raise ValueError(f"level(s) {unknown} have no id in label scheme {scheme.name} "
+        raise InputError(f"level(s) {unknown} have no id in label scheme {scheme.name} "
                          f"(it names {', '.join(scheme.levels)})")
     if label_map is not None:
         problem = fit_problem(label_map, scheme)
@@ -150,7 +153,7 @@ def level_ids(scheme, levels=None, label_map=None):
             fits = detect_schemes(label_map)
             hint = (f"it fits {' and '.join(fits)}: pass --label-scheme {fits[0]}" if fits
                     else "it fits none of the built-in schemes: give the ids, e.g. --label-scheme L1=20,L2=21")
-            raise ValueError(f"the label map does not fit label scheme {scheme.name} ({problem}); {hint}")
+            raise InputError(f"the label map does not fit label scheme {scheme.name} ({problem}); {hint}")
     return {name: scheme.levels[name] for name in levels}
 
 

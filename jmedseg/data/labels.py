@@ -18,6 +18,7 @@ from scipy import ndimage
 
 from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
 from jmedseg.data.label_schemes import TOTALSEG_V2 as TOTALSEG_V2_LEVELS  # the ids live in one place
+from jmedseg.errors import InputError
 
 
 def select_levels(vertebra_map, levels=("L1", "L2"), mapping=None):
@@ -31,11 +32,11 @@ def select_levels(vertebra_map, levels=("L1", "L2"), mapping=None):
     out = {}
     for name in levels:
         if name not in mapping:
-            raise ValueError(f"level {name!r} is not in the label mapping {dict(mapping)}; add it "
+            raise InputError(f"level {name!r} is not in the label mapping {dict(mapping)}; add it "
                              "(e.g. data.level_map) or choose another level")
         lid = int(mapping[name])
         if lid not in present:
-            raise ValueError(f"label id {lid} ({name}) is not present in the vertebra map; ids present: "
+            raise InputError(f"label id {lid} ({name}) is not present in the vertebra map; ids present: "
                              f"{sorted(v for v in present if v)}. Check the mapping (TotalSegmentator v2: "
                              "31 = L1, 30 = L2) or choose levels that the scan covers")
         out[name] = vertebra_map == lid
@@ -52,14 +53,14 @@ def vertebral_body(mask, spacing, opening_mm=5.0):
     """The body of one whole-vertebra mask [x, y, z]: per-slice opening, then the largest 3D component."""
     mask = np.asarray(mask, bool)
     if not mask.any():
-        raise ValueError("the vertebra mask is empty: nothing to take the body from")
+        raise InputError("the vertebra mask is empty: nothing to take the body from")
     disc = _disc(opening_mm, spacing[:2])
     opened = np.zeros_like(mask)
     for k in np.flatnonzero(mask.any(axis=(0, 1))):
         opened[:, :, k] = ndimage.binary_opening(mask[:, :, k], structure=disc)
     parts, n = ndimage.label(opened)
     if n == 0:
-        raise ValueError(f"no part of the vertebra is wider than {2 * opening_mm:g} mm: the mask is too thin "
+        raise InputError(f"no part of the vertebra is wider than {2 * opening_mm:g} mm: the mask is too thin "
                          "for a body, or opening_mm is too large for this resolution")
     sizes = ndimage.sum_labels(opened, parts, index=np.arange(1, n + 1))
     return parts == 1 + int(np.argmax(sizes))
@@ -83,7 +84,7 @@ def cancellous_region(mask, spacing, shell_mm=2.0, opening_mm=5.0, whole_vertebr
     body = vertebral_body(mask, spacing, opening_mm) if whole_vertebra else np.asarray(mask, bool)
     region = erode_mm(body, spacing, shell_mm)
     if not region.any():
-        raise ValueError(f"eroding a {shell_mm:g} mm shell leaves no cancellous voxel; lower shell_mm "
+        raise InputError(f"eroding a {shell_mm:g} mm shell leaves no cancellous voxel; lower shell_mm "
                          f"(voxel size {tuple(float(s) for s in spacing)} mm)")
     return region
 

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.data.slices import Slice2D
+from jmedseg.errors import InputError
 
 SPLITS = ("train", "val", "test")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -62,7 +63,7 @@ def read_split(root, split, size=None, export_window=(-200.0, 1000.0), pixel_mm=
     try:
         listing = json.load(open(path))
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path} is not valid JSON: {err}") from None
+        raise InputError(f"{path} is not valid JSON: {err}") from None
     lo, hi = (float(v) for v in export_window)
     out = {}
     for person, cts in listing.items():
@@ -71,14 +72,14 @@ def read_split(root, split, size=None, export_window=(-200.0, 1000.0), pixel_mm=
                 mask = np.load(os.path.join(root, "label", name), allow_pickle=False)
                 grey = read_grey(_find_image(root, name))
                 if mask.shape != grey.shape:
-                    raise ValueError(f"{name}: mask {mask.shape} and image {grey.shape} differ in size")
+                    raise InputError(f"{name}: mask {mask.shape} and image {grey.shape} differ in size")
                 if size:
                     grey, mask = _fit(grey, mask, int(size))
                 hu = (lo + grey / 255.0 * (hi - lo)).astype(np.float32)
                 out.setdefault(str(person), []).append(
                     Slice2D(hu, mask.astype(np.uint8), str(ct_name), -1, (float(pixel_mm), float(pixel_mm))))
     if not out:
-        raise ValueError(f"{path} lists no .npy masks")
+        raise InputError(f"{path} lists no .npy masks")
     return out
 
 
@@ -90,7 +91,7 @@ def read_paper_layout(root, size=None, export_window=(-200.0, 1000.0), pixel_mm=
     for split in SPLITS:
         for person, slices in read_split(root, split, size, export_window, pixel_mm).items():
             if person in seen:
-                raise ValueError(f"person {person!r} is in both {seen[person]} and {split}: the split leaks a "
+                raise InputError(f"person {person!r} is in both {seen[person]} and {split}: the split leaks a "
                                  "subject; fix the json files")
             seen[person] = split
             subjects.append((dict(subject_id=person, split=split), slices))

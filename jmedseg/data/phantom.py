@@ -34,10 +34,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import ndimage, special
 
+from jmedseg.constants import BACKGROUND, CANCELLOUS, CLASS_NAMES, CORTICAL, OTHER_BONE  # noqa: F401 (re-exported)
+from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density.johnson_su import johnson_su_mode
 
-from jmedseg.constants import BACKGROUND, CANCELLOUS, CLASS_NAMES, CORTICAL, OTHER_BONE  # noqa: F401 (re-exported)
-from jmedseg.constants import TOTALSEG_LEVEL_IDS as LEVEL_IDS  # the phantom labels its vertebrae like TotalSegmentator
+LEVEL_IDS = {name: TOTALSEG_V2[name] for name in ("L3", "L2", "L1", "T12")}  # labelled like TotalSegmentator
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from scipy import ndimage
 
 from jmedseg.constants import BACKGROUND, CANCELLOUS, CORTICAL, MIN_DENSITY_PIXELS, OTHER_BONE
 from jmedseg.data.label_schemes import TOTALSEG_V2
+from jmedseg.errors import InputError
 
 AIR_HU = -1000.0
 
@@ -38,7 +39,7 @@ def level_ids(levels, mapping=None):
     mapping = mapping or TOTALSEG_V2
     unknown = [l for l in levels if l not in mapping]
     if unknown:
-        raise ValueError(f"unknown vertebra level(s) {unknown}; known: {sorted(mapping)}")
+        raise InputError(f"unknown vertebra level(s) {unknown}; known: {sorted(mapping)}")
     return tuple(int(mapping[l]) for l in levels)
 
 
@@ -48,7 +49,7 @@ def map_classes(labels, num_classes):
         return np.where(labels == OTHER_BONE, BACKGROUND, labels).astype(np.uint8)
     if num_classes == 4:
         return labels.astype(np.uint8)
-    raise ValueError(f"num_classes must be 3 (background, cortical, cancellous) or 4 (+ other bone), "
+    raise InputError(f"num_classes must be 3 (background, cortical, cancellous) or 4 (+ other bone), "
                      f"got {num_classes}")
 
 
@@ -93,13 +94,13 @@ def axial_slices(ct, labels, vertebrae, spacing, levels=("L1", "L2"), n_slices=6
     Raises ValueError when no slice crosses enough cancellous bone of the chosen levels.
     """
     if size % 32:
-        raise ValueError(f"image size must be a multiple of 32 (the networks halve it 5 times), got {size}")
+        raise InputError(f"image size must be a multiple of 32 (the networks halve it 5 times), got {size}")
     ids = level_ids(levels, level_map)
     candidates = [(name, lid, k) for name, lid in zip(levels, ids)
                   for k in candidate_slices(labels, vertebrae, lid, min_pixels)]
     if not candidates:
         found = sorted(int(v) for v in np.unique(vertebrae) if v)
-        raise ValueError(f"no axial slice crosses at least {min_pixels} cancellous voxels of {list(levels)} "
+        raise InputError(f"no axial slice crosses at least {min_pixels} cancellous voxels of {list(levels)} "
                          f"(ids {list(ids)}); vertebra ids present: {found}")
     out = []
     for name, lid, k in pick_evenly(candidates, n_slices):

@@ -11,6 +11,7 @@ import numpy as np
 
 from jmedseg.constants import HU_OFFSET
 from jmedseg.data.phantom import SITES, render_subject
+from jmedseg.errors import ConfigError
 
 # Paper Eq. 3 in HU: (slope per year, intercept at age 0), keyed "<sex>_<site>".
 EQUATION_3_HU = {
@@ -31,12 +32,12 @@ class DensityLaw:
     def __post_init__(self):
         lo, hi = self.age_range
         if not 0 < lo <= hi:
-            raise ValueError(f"age_range must be (low, high) with 0 < low <= high, got {self.age_range}")
+            raise ConfigError(f"age_range must be (low, high) with 0 < low <= high, got {self.age_range}")
         if self.residual_sd < 0:
-            raise ValueError(f"residual_sd must be >= 0, got {self.residual_sd}")
+            raise ConfigError(f"residual_sd must be >= 0, got {self.residual_sd}")
         for key, line in self.lines.items():
             if key.count("_") != 1 or len(line) != 2:
-                raise ValueError(f"density law {key!r}: keys are '<sex>_<site>' (e.g. 'F_N') and values "
+                raise ConfigError(f"density law {key!r}: keys are '<sex>_<site>' (e.g. 'F_N') and values "
                                  f"(slope, intercept), got {line!r}")
 
     def groups(self):
@@ -63,7 +64,7 @@ class SubjectInfo:
 def draw_cohort(n_subjects, seed=0, law=None):
     """`n_subjects` subjects with a uniform age, a (sex, site) group and a density from `law`."""
     if n_subjects < 1:
-        raise ValueError(f"need at least one subject, got {n_subjects}")
+        raise ConfigError(f"need at least one subject, got {n_subjects}")
     law = law or DensityLaw()
     rng = np.random.default_rng(seed)
     groups = law.groups()
@@ -86,7 +87,7 @@ def render_cohort(infos, seed=0, spec=None, scanners=None):
     scanners = scanners or SITES
     for i, info in enumerate(infos):
         if info.site not in scanners:
-            raise ValueError(f"{info.subject_id}: no scanner settings for site {info.site!r}; "
+            raise ConfigError(f"{info.subject_id}: no scanner settings for site {info.site!r}; "
                              f"known sites: {sorted(scanners)}")
         yield info, render_subject(info.true_density_hu, scanners[info.site], subject_rng(seed, i), spec)
 

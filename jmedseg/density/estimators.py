@@ -15,6 +15,7 @@ on the pixels themselves:
 import numpy as np
 
 from jmedseg.density.johnson_su import check_counts, check_values, fit_johnson_su_counts, value_counts
+from jmedseg.errors import InputError
 
 TRIM_PROPORTION = 0.1
 
@@ -85,7 +86,7 @@ ESTIMATORS = {
 def estimate(name, values=None, counts=None, what="region"):
     """Density of a region by estimator `name`, from pixel `values` or from a histogram (`values`, `counts`)."""
     if name not in ESTIMATORS:
-        raise ValueError(f"unknown density estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
+        raise InputError(f"unknown density estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
     return estimate_all(values, counts, what, names=(name,))[name]
 
 

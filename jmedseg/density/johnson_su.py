@@ -36,6 +36,7 @@ import numpy as np
 from scipy import optimize, special
 
 from jmedseg.constants import MIN_DENSITY_PIXELS
+from jmedseg.errors import JmedsegError
 
 MIN_VALUES = MIN_DENSITY_PIXELS
 MAX_TERMS = 8192          # distinct values fitted directly; above this, binned (see module docstring)
@@ -48,7 +49,7 @@ MAX_ITER = 500            # BFGS iterations; fits of CT regions take 10-40
 ACCEPTED_GRADIENT = 1e-5
 
 
-class DensityFitError(ValueError):
+class DensityFitError(JmedsegError, ValueError):
     pass
 
 

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, TOTALSEG_LEVEL_IDS
+from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET
+from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density import safety
+from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_write_bytes
 from jmedseg.density.estimators import ESTIMATORS, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
@@ -33,7 +35,7 @@ from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson
                                         weighted_quantiles)
 
 PAPER_OFFSET = HU_OFFSET                   # paper's units = HU + 1024
-DEFAULT_LEVELS = {name: TOTALSEG_LEVEL_IDS[name] for name in ("L1", "L2")}
+DEFAULT_LEVELS = {name: TOTALSEG_V2[name] for name in ("L1", "L2")}
 
 
 def parse_levels(text):
@@ -42,12 +44,12 @@ def parse_levels(text):
     for item in filter(None, (s.strip() for s in str(text).split(","))):
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
-            raise ValueError(f"bad level mapping {item!r} in {text!r}; write NAME=ID pairs like L1=31,L2=30")
+            raise InputError(f"bad level mapping {item!r} in {text!r}; write NAME=ID pairs like L1=31,L2=30")
         if name.strip() in levels:
-            raise ValueError(f"level {name.strip()!r} appears twice in {text!r}")
+            raise InputError(f"level {name.strip()!r} appears twice in {text!r}")
         levels[name.strip()] = int(value)
     if not levels:
-        raise ValueError(f"no levels in {text!r}; write NAME=ID pairs like L1=31,L2=30")
+        raise InputError(f"no levels in {text!r}; write NAME=ID pairs like L1=31,L2=30")
     return levels
 
 
@@ -96,7 +98,7 @@ class HUHistogram:
             with np.load(path, allow_pickle=False) as data:
                 return cls(data["hu"].astype(np.int64), data["counts"].astype(np.int64))
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
-            raise ValueError(f"cannot read HU histogram {path} ({err}); re-run `jmedseg measure`") from None
+            raise InputError(f"cannot read HU histogram {path} ({err}); re-run `jmedseg measure`") from None
 
 
 def region_summary(values, voxel_ml, what):
@@ -202,7 +204,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     row, modes, pooled = {}, [], []
     for name, mask in masks.items():
         if mask.shape != hu.shape:
-            raise ValueError(f"the {name} mask has shape {mask.shape} but the CT has {hu.shape}; "
+            raise InputError(f"the {name} mask has shape {mask.shape} but the CT has {hu.shape}; "
                              "use the label map made for this CT")
         values = hu[mask]
         what = f"cancellous bone of {name}"

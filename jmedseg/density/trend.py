@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.errors import JmedsegError
 
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
 SEX_ALIASES = {"m": "M", "male": "M", "f": "F", "female": "F"}
@@ -54,7 +55,7 @@ MAX_PEOPLE_THEIL_SEN = 2000         # Theil-Sen pairs grow as n^2; larger groups
 RESAMPLE_MODES = ("group", "age-group")
 
 
-class TrendInputError(ValueError):
+class TrendInputError(JmedsegError, ValueError):
     pass
 
 

@@ -17,10 +17,9 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.backend import jt, nn
-from jmedseg.data.datasets import window_hu
 from jmedseg.data.geometry import crop_grid, radiological_view
+from jmedseg.data.input_spec import spec_of_model_meta
 
-PAD_HU = -1024.0
 DILATE_MM = 3.0
 
 
@@ -38,9 +37,9 @@ def _disc(radius_mm, spacing_rc):
     return (y * spacing_rc[0] / radius_mm) ** 2 + (x * spacing_rc[1] / radius_mm) ** 2 <= 1.0
 
 
-def _predict(model, batch, windows):
+def _predict(model, stacks, spec):
     with jt.no_grad():
-        return nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()
+        return nn.softmax(model(jt.array(spec.network_input(stacks))), dim=1).numpy()
 
 
 def fill_enclosed_marrow(labels_2d, class_names):
@@ -57,8 +56,8 @@ def fill_enclosed_marrow(labels_2d, class_names):
 def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILATE_MM, batch_size=8,
                       fill_marrow=True):
     """Model classes on the CT grid for the vertebrae `level_ids` ({name: label id}) of `vertebrae` [x, y, z]."""
-    size, pixel = int(meta.get("image_size") or 128), float(meta.get("pixel_mm") or 0.8)
-    windows = [tuple(w) for w in meta["windows"]]
+    spec = spec_of_model_meta(meta)
+    size, pixel = int(spec.image_size or 128), float(spec.pixel_mm or 0.8)
     class_names = list(meta["class_names"])
     planes = radiological_view(np.asarray(volume.array, np.float32))
     vplanes = radiological_view(np.asarray(vertebrae))
@@ -86,9 +85,10 @@ def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILAT
         confs = []
         for start in range(0, len(ks), batch_size):
             chunk = ks[start:start + batch_size]
-            batch = np.stack([ndimage.map_coordinates(planes[k], [gr, gc], order=1, mode="constant", cval=PAD_HU)
-                              for k in chunk]).astype(np.float32)
-            probs = _predict(model, batch, windows)
+            stacks = spec.neighbours(planes, chunk)                             # (N, 2k + 1, rows, cols)
+            batch = np.stack([[ndimage.map_coordinates(plane, [gr, gc], order=1, mode="constant", cval=spec.pad_hu)
+                               for plane in stack] for stack in stacks]).astype(np.float32)
+            probs = _predict(model, batch, spec)
             for k, p in zip(chunk, probs):
                 keep = grown[k] & in_crop
                 back = np.stack([ndimage.map_coordinates(pc, [back_r[keep], back_c[keep]], order=1) for pc in p])

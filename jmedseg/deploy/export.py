@@ -10,7 +10,10 @@ run code.
 import numpy as np
 from omegaconf import OmegaConf
 
-from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
+from jmedseg.data.input_spec import InputSpec
+from jmedseg.errors import JmedsegError
+from jmedseg.models.build import model_from_checkpoint, recorded
+from jmedseg.training.checkpoint import CheckpointError, load_checkpoint, load_weights
 from jmedseg.utils.archive import archive_bytes, read_archive
 from jmedseg.utils.files import atomic_write_bytes
 from jmedseg.version import __version__
@@ -20,12 +23,17 @@ VERSION = 1
 STATE_PREFIX = "state/"
 
 
-class ModelFileError(ValueError):
+class ModelFileError(JmedsegError, ValueError):
     """A model file that is missing, corrupt, of another format, or of a newer version."""
 
 
 def model_meta(payload, checkpoint_path):
-    """Inference metadata from a training checkpoint's resolved config."""
+    """Inference metadata from a training checkpoint: its input specification, classes and wrapper.
+
+    The specification is the one the checkpoint recorded (jmedseg/data/input_spec.py); a checkpoint
+    from before it existed gets it from its resolved data config. `windows`, `image_size`, `pixel_mm`,
+    `slice_mm`, `view` and `in_channels` repeat it for readers of older files.
+    """
     cfg = OmegaConf.create(payload["config_yaml"])
     data = cfg.data
     names = list(data.get("class_names") or [])
@@ -33,27 +41,18 @@ def model_meta(payload, checkpoint_path):
     if len(names) != num_classes:
         raise CheckpointError(f"{checkpoint_path}: data.class_names has {len(names)} names for "
                               f"{num_classes} classes; cannot label the exported model's outputs")
+    kwargs, wrapper, spec = recorded(payload)
+    spec = spec or InputSpec.from_data_config(data)
     return {
         "format": FORMAT, "version": VERSION, "jmedseg_version": __version__,
-        "model_name": payload["model_name"], "model_kwargs": payload["model_kwargs"],
-        "in_channels": len(data.windows), "num_classes": num_classes, "class_names": names,
-        "windows": [[float(lo), float(hi)] for lo, hi in data.windows],
-        "image_size": int(data.image_size) if data.get("image_size") else None,
-        "pixel_mm": float(data.pixel_mm) if data.get("pixel_mm") else None,
-        "slice_mm": _slice_thicknesses(data),
-        "orientation": "RAS",  # jmedseg.data.io reorients every volume to canonical RAS+
+        "model_name": payload["model_name"], "model_kwargs": {**kwargs, "wrapper": wrapper, "input": spec.to_dict()},
+        "input": spec.to_dict(), "in_channels": spec.in_channels, "num_classes": num_classes, "class_names": names,
+        "windows": [list(w) for w in spec.windows], "image_size": spec.image_size, "pixel_mm": spec.pixel_mm,
+        "slice_mm": list(spec.slice_mm) if spec.slice_mm else None, "view": spec.view,
+        "orientation": spec.orientation,
         "source_checkpoint": str(checkpoint_path), "step": int(payload.get("step", 0)),
         "best_score": payload.get("best_score"), "monitor": str(cfg.trainer.get("monitor", "")),
     }
-
-
-def _slice_thicknesses(data_cfg):
-    """Slice thicknesses (mm) the training volumes had, when known (the built-in phantom's sites), else None."""
-    if data_cfg.get("name") != "synthetic":
-        return None
-    from jmedseg.data.phantom import SITES
-
-    return sorted({float(site.slice_mm) for site in SITES.values()})
 
 
 def export_model(checkpoint_path, out_path, extra_meta=None):
@@ -86,9 +85,6 @@ def read_model_file(path):
 
 def load_model_file(path):
     """The Jittor model of a `.jmed` file, in eval mode, and its metadata."""
-    from jmedseg.training.checkpoint import load_weights
-    from jmedseg.models.build import model_from_checkpoint
-
     meta, state = read_model_file(path)
     payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}
     model = model_from_checkpoint(payload, meta["in_channels"], meta["num_classes"])  # STN wrapper included

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.constants import MIN_DENSITY_PIXELS
+from jmedseg.density.safety import TRABECULAR_HU
+from jmedseg.errors import JmedsegError
+
 # Checks, with the reasons for each bound:
 BODY_RATIO_RANGE = (0.5, 1.6)      # predicted body volume / mask-derived body volume: half or 1.6x is no body
 MAX_POSTERIOR_FRACTION = 0.15      # predicted cancellous voxels outside the mask-derived body (dilated 2 mm)
 MIN_CANCELLOUS_OF_BODY = 0.10      # cancellous below 10 % of the body: mostly missed
-DENSITY_RANGE_HU = (-50.0, 450.0)  # trabecular bone spans about 30-300 HU in adults; margin for noise and
-                                   # severe osteoporosis (below) or sclerosis (above); outside: not trabecular
+DENSITY_RANGE_HU = TRABECULAR_HU   # the measurement's own plausible range (jmedseg/density/safety.py)
 MIN_CONFIDENCE = 0.70              # mean max-probability over the level's predicted bone voxels
 MAX_MASK_DENSITY_GAP_HU = 20.0     # predicted-region density vs the mask-only region's (body minus a 2 mm shell):
                                    # two regions of one body whose modes differ by more than twice the 10 HU
@@ -26,7 +29,7 @@ MAX_MASK_DENSITY_GAP_HU = 20.0     # predicted-region density vs the mask-only r
 BODY_MARGIN_MM = 2.0
 
 
-class ImplausiblePredictionError(ValueError):
+class ImplausiblePredictionError(JmedsegError, ValueError):
     """The predicted region fails a plausibility check; the message gives each failed check."""
 
 
@@ -51,7 +54,7 @@ def mask_only_density(body, hu, spacing, level):
 
     try:
         region = cancellous_region(body, spacing, whole_vertebra=False)
-        if region.sum() < 30:
+        if region.sum() < MIN_DENSITY_PIXELS:
             return None
         return float(fit_johnson_su(np.asarray(hu)[region], f"{level} mask-only cancellous bone").mode)
     except ValueError:  # no body or no interior: the other checks already speak for this level
@@ -95,7 +98,7 @@ def check_level(level, tissue, vertebra_mask, hu, spacing, confidence=None, dens
                            f"body volume (at least {100 * MIN_CANCELLOUS_OF_BODY:.0f} %)")
     if confidence is not None and np.isfinite(confidence) and confidence < MIN_CONFIDENCE:
         out.reasons.append(f"low model confidence {confidence:.2f} (at least {MIN_CONFIDENCE})")
-    if density_hu is None and canc.sum() >= 30:
+    if density_hu is None and canc.sum() >= MIN_DENSITY_PIXELS:
         from jmedseg.density.johnson_su import fit_johnson_su
 
         try:

@@ -17,10 +17,10 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from jmedseg.backend import jt, nn
-from jmedseg.data.datasets import window_hu
 from jmedseg.data.geometry import radiological_view
+from jmedseg.data.input_spec import spec_of_model_meta
+from jmedseg.errors import InputError, JmedsegError
 
-PAD_HU = -1024.0            # air: what lies outside any CT field of view
 SPACING_TOLERANCE = 0.10    # relative in-plane pixel-size difference that earns a warning
 SLICE_TOLERANCE_MM = 0.5
 OBLIQUE_TOLERANCE_DEG = 1.0
@@ -111,15 +111,16 @@ def segment_volume(model, meta, volume, batch_size=8, progress=False):
     resampled, padded = model_grid((nr, nc), spacing, meta, getattr(model, "size_divisor", 32))
     r0, c0 = [(p - r) // 2 for p, r in zip(padded, resampled)]
     inside = (slice(None), slice(None), slice(r0, r0 + resampled[0]), slice(c0, c0 + resampled[1]))
-    windows = [tuple(w) for w in meta["windows"]]
+    spec = spec_of_model_meta(meta)
     planes_out = np.zeros(planes.shape, np.uint8)
     model.eval()
     with jt.no_grad():
         for start in tqdm(range(0, nz, batch_size), desc="segment", disable=not progress, leave=False):
             stop = min(start + batch_size, nz)
-            batch = np.full((stop - start, *padded), PAD_HU, np.float32)
-            batch[inside[1:]] = resample_plane(planes[start:stop], resampled)
-            probs = nn.softmax(model(jt.array(window_hu(batch, windows))), dim=1).numpy()[inside]
+            stacks = spec.neighbours(planes, np.arange(start, stop))           # (N, 2k + 1, rows, cols)
+            batch = np.full((stop - start, spec.depth, *padded), spec.pad_hu, np.float32)
+            batch[inside] = resample_plane(stacks, resampled)
+            probs = nn.softmax(model(jt.array(spec.network_input(batch))), dim=1).numpy()[inside]
             planes_out[start:stop] = np.argmax(resample_plane(probs, (nr, nc)), axis=1)
     labels = radiological_view(planes_out, inverse=True)
     names = list(meta["class_names"])
@@ -153,7 +154,7 @@ def _segment_crops(model, meta, volume, vertebrae, level_ids):
 _REPORTED = set()  # geometry warnings already given by predicted_tissue in this process
 
 
-class EmptyPredictionError(ValueError):
+class EmptyPredictionError(JmedsegError, ValueError):
     """The model found no cancellous bone, so no density can be measured (none is invented)."""
 
 
@@ -174,6 +175,14 @@ def trim_partial_volume_layer(tissue):
     return int(layer.sum())
 
 
+def segment_as_trained(model, meta, volume, vertebrae=None, level_ids=None, progress=False):
+    """The `Segmentation` of `volume` in the model's own view: crops around the vertebrae `level_ids` of
+    `vertebrae` for a model trained on crops (its input specification's view), else whole slices."""
+    if vertebrae is not None and level_ids and spec_of_model_meta(meta).view == "crop":
+        return _segment_crops(model, meta, volume, vertebrae, level_ids)
+    return segment_volume(model, meta, volume, progress=progress)
+
+
 def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebrae=None, level_ids=None,
                      trim_surface=True):
     """Tissue map (jmedseg.constants ids: 1 cortical, 2 cancellous, ...) predicted for `volume`.
@@ -191,10 +200,7 @@ def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebr
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)
-        if vertebrae is not None and level_ids and meta.get("view") == "crop":  # trained on vertebra crops
-            result = _segment_crops(model, meta, volume, vertebrae, level_ids)
-        else:
-            result = segment_volume(model, meta, volume, progress=progress)
+        result = segment_as_trained(model, meta, volume, vertebrae, level_ids, progress)
     for note in result.warnings:  # a cohort from one scanner would repeat the same warning per subject
         if note not in _REPORTED:
             _REPORTED.add(note)
@@ -203,7 +209,7 @@ def predicted_tissue(model, meta, volume, what="the CT", progress=False, vertebr
     for c, name in enumerate(result.class_names):
         tissue_id = constants.CLASS_NAMES.index(name) if name in constants.CLASS_NAMES else None
         if tissue_id is None:
-            raise ValueError(f"model class {name!r} is not a tissue class {constants.CLASS_NAMES}; "
+            raise InputError(f"model class {name!r} is not a tissue class {constants.CLASS_NAMES}; "
                              "measure needs a model trained on tissue labels")
         tissue[result.labels == c] = tissue_id
     if trim_surface:  # what is measured is the cancellous region without its partial-volume layer

@@ -7,6 +7,7 @@ in yellow.
 """
 import numpy as np
 
+from jmedseg.errors import InputError
 from jmedseg.utils.plotting import pyplot, save_figure
 
 WINDOW_HU = (-200.0, 1000.0)
@@ -41,7 +42,7 @@ def write_overlay(path, hu, tissue, vertebra_mask, spacing, title, reference=Non
     """One PNG: `n_slices` axial slices through `vertebra_mask` ([x, y, z] arrays), zoomed on the vertebra."""
     ks = _slices_of(vertebra_mask, n_slices)
     if not ks:
-        raise ValueError(f"{title}: the vertebra mask is empty, no overlay to draw")
+        raise InputError(f"{title}: the vertebra mask is empty, no overlay to draw")
     xs, ys = np.flatnonzero(vertebra_mask.any(axis=(1, 2))), np.flatnonzero(vertebra_mask.any(axis=(0, 2)))
     cx, cy = 0.5 * (xs[0] + xs[-1]), 0.5 * (ys[0] + ys[-1])
     hx, hy = HALF_FOV_MM / spacing[0], HALF_FOV_MM / spacing[1]

@@ -13,6 +13,7 @@ Subjects with a NaN in either measurement are left out and counted.
 
 import numpy as np
 
+from jmedseg.errors import InputError
 from jmedseg.utils.plotting import pyplot, save_figure
 
 LOA_Z = 1.96  # two-sided 95 % of a normal distribution
@@ -22,7 +23,7 @@ def paired(measured, reference):
     """Finite pairs as two float arrays, and the number of pairs dropped for a NaN/inf."""
     x, y = np.asarray(measured, float).ravel(), np.asarray(reference, float).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"{x.size} measured values but {y.size} reference values; they must pair up")
+        raise InputError(f"{x.size} measured values but {y.size} reference values; they must pair up")
     keep = np.isfinite(x) & np.isfinite(y)
     return x[keep], y[keep], int(x.size - keep.sum())
 

@@ -5,6 +5,7 @@ inputs and fails the same clear way, and it defines the uniform encoder-feature
 API that contrastive pretraining (SAS, paper supplement B.2.1) relies on.
 """
 from jmedseg.backend import jt, nn
+from jmedseg.errors import ConfigError
 from jmedseg.models._fused import BatchNormReLU
 
 
@@ -21,7 +22,7 @@ class SegmentationModel(nn.Module):
     def __init__(self, in_channels, num_classes):
         super().__init__()
         if in_channels < 1 or num_classes < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"need in_channels >= 1 and num_classes >= 2 (background + one class), "
                 f"got in_channels={in_channels}, num_classes={num_classes}"
             )
@@ -30,16 +31,16 @@ class SegmentationModel(nn.Module):
 
     def check_input(self, x):
         if x.ndim != 4:
-            raise ValueError(f"expected a batch (N, C, H, W), got shape {tuple(x.shape)}")
+            raise ConfigError(f"expected a batch (N, C, H, W), got shape {tuple(x.shape)}")
         n, c, h, w = x.shape
         if c != self.in_channels:
-            raise ValueError(
+            raise ConfigError(
                 f"{type(self).__name__} was built for {self.in_channels} input channel(s), got {c}; "
                 "set model in_channels (or data.windows) to match"
             )
         d = self.size_divisor
         if h % d or w % d:
-            raise ValueError(
+            raise ConfigError(
                 f"{type(self).__name__} needs height and width divisible by {d}, got {h}x{w}; "
                 f"crop or pad the input (e.g. data.image_size={max(d, (h // d) * d)})"
             )
@@ -108,7 +109,7 @@ def pool2x2(x, op="max"):
     its kernel, so a 2x2 map (the /16 scale of a 32-pixel input) could not be pooled to 1x1."""
     n, c, h, w = x.shape
     if h % 2 or w % 2:
-        raise ValueError(f"2x2 pooling needs an even height and width, got {h}x{w}")
+        raise ConfigError(f"2x2 pooling needs an even height and width, got {h}x{w}")
     blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
     return blocks.max(dims=(3, 5)) if op == "max" else blocks.mean(dims=(3, 5))
 

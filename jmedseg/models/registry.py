@@ -11,10 +11,13 @@ Modelled on timm's registry: `create_model` drops ``None`` kwargs so a config
 import difflib
 import fnmatch
 
+from jmedseg.errors import JmedsegError
+
 _MODELS = {}
+_WRAPPERS = {}   # "module.Class" -> class: the wrappers a checkpoint may name (never imported by name from a file)
 
 
-class UnknownModelError(KeyError):
+class UnknownModelError(JmedsegError, KeyError):
     def __str__(self):  # KeyError would quote the whole message
         return self.args[0]
 
@@ -26,6 +29,21 @@ def register_model(builder):
         raise ValueError(f"model name {name!r} is registered twice")
     _MODELS[name] = builder
     return builder
+
+
+def register_wrapper(cls):
+    """Register a wrapper class `cls(model, **options)`; a checkpoint names it by `module.Class` (its `_target_`)."""
+    _WRAPPERS[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return cls
+
+
+def wrapper_class(target):
+    """The registered wrapper class called `target` ("module.Class"); an unregistered one is refused."""
+    _load_zoo()
+    if target not in _WRAPPERS:
+        raise UnknownModelError(f"unknown wrapper {target!r}: registered wrappers are {sorted(_WRAPPERS)}; "
+                                "decorate the class with jmedseg.models.registry.register_wrapper")
+    return _WRAPPERS[target]
 
 
 def _load_zoo():

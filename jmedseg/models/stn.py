@@ -13,6 +13,7 @@ import numpy as np
 
 from jmedseg.backend import jt, nn
 from jmedseg.models._blocks import ConvBNReLU, SegmentationModel
+from jmedseg.models.registry import register_wrapper
 
 IDENTITY_THETA = np.array([1.0, 0.0, 0.0, 0.0, 1.0, 0.0], np.float32)
 
@@ -34,6 +35,7 @@ def warp(x, theta):
     return nn.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
+@register_wrapper
 class SpatialTransformer(SegmentationModel):
     """`segmenter` behind an identity-initialised affine STN; logits come back in the input frame.
 

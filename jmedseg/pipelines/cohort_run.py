@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from jmedseg.data.cohort import check_unique_ids
+from jmedseg.errors import InputError
 from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
@@ -41,7 +42,7 @@ def read_subjects(folder):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows or "subject_id" not in rows[0]:
-        raise ValueError(f"{path} has no subject_id column (or no rows)")
+        raise InputError(f"{path} has no subject_id column (or no rows)")
     check_unique_ids(path, rows)
     return rows
 
@@ -50,7 +51,7 @@ def parse_shard(text):
     """'I/N' -> (I, N) with 0 <= I < N."""
     first, sep, count = str(text).partition("/")
     if not sep or not first.strip().isdigit() or not count.strip().isdigit() or not 0 <= int(first) < int(count):
-        raise ValueError(f"bad --shard {text!r}; write I/N with 0 <= I < N, e.g. 0/4 for the first of 4 shards")
+        raise InputError(f"bad --shard {text!r}; write I/N with 0 <= I < N, e.g. 0/4 for the first of 4 shards")
     return int(first), int(count)
 
 
@@ -198,13 +199,13 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
         executor.update_parameters(timeout_min=timeout_min)
     elif launcher == "slurm":
         if not shutil.which("sbatch"):
-            raise ValueError("--launcher slurm needs a Slurm cluster (no sbatch on this machine's PATH): run the "
+            raise InputError("--launcher slurm needs a Slurm cluster (no sbatch on this machine's PATH): run the "
                              "command on the cluster's login node, or use --launcher local here")
         executor = submitit.AutoExecutor(folder=logs, cluster="slurm")
         executor.update_parameters(timeout_min=timeout_min, cpus_per_task=max(1, workers), name="jmedseg-measure",
                                    slurm_array_parallelism=jobs, **({"slurm_partition": partition} if partition else {}))
     else:
-        raise ValueError(f"unknown launcher {launcher!r}; choose one of {LAUNCHERS[1:]}")
+        raise InputError(f"unknown launcher {launcher!r}; choose one of {LAUNCHERS[1:]}")
     task = functools.partial(shard_job, cohort=os.path.abspath(cohort), out=folder.path,
                              settings=settings.as_dict(), workers=workers, figures=figures, redo=redo,
                              retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None)
@@ -274,10 +275,10 @@ def merge_folders(folders, out=None, paper_units=False):
     copied into it (row, histogram, figure) so the table's relative paths hold.
     """
     if not folders:
-        raise ValueError("give at least one folder written by `jmedseg measure`")
+        raise InputError("give at least one folder written by `jmedseg measure`")
     if out is None:
         if len(folders) > 1:
-            raise ValueError("merging several folders needs --out DIR for the merged table")
+            raise InputError("merging several folders needs --out DIR for the merged table")
         out = folders[0]
     sources, results, owner = [], [], {}
     for path in folders:

@@ -25,6 +25,8 @@ import math
 import os
 import tempfile
 
+from jmedseg.errors import InputError, JmedsegError
+
 logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
@@ -36,7 +38,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-class OutputFolderError(ValueError):
+class OutputFolderError(JmedsegError, ValueError):
     """The output folder belongs to another run, or another run is writing into it."""
 
 
@@ -73,7 +75,7 @@ def _strict(value):
 def safe_subject_id(subject_id):
     if not subject_id or subject_id in (".", "..") or "/" in subject_id or "\\" in subject_id \
             or subject_id.startswith("."):
-        raise ValueError(f"subject id {subject_id!r} cannot name a file; use ids without '/' and leading '.'")
+        raise InputError(f"subject id {subject_id!r} cannot name a file; use ids without '/' and leading '.'")
     return subject_id
 
 

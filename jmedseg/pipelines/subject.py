@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
+from jmedseg.errors import InputError
 
 MEASURE_VERSION = 3   # bump when a change to the measurement changes its numbers: old results no longer merge
 
@@ -85,7 +86,7 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
 
 def _refuse(problem):
     if problem:
-        raise ValueError(problem)
+        raise InputError(problem)
 
 
 def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, series_uid=None):

@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from jmedseg.backend import check_onednn, device_name, jt
 from jmedseg.data.build import build_splits, class_names, input_channels
-from jmedseg.errors import TrainingDiverged
+from jmedseg.errors import ConfigError, TrainingDiverged
 from jmedseg.evaluation.evaluate import evaluate_split_full, predict, select_checkpoint, write_evaluation
 from jmedseg.evaluation.metrics import segmentation_scores
 from jmedseg.evaluation.robustness import robustness_report
@@ -40,7 +40,7 @@ def resolve_run_dir(cfg):
 
         return HydraConfig.get().runtime.output_dir
     except ValueError:
-        raise ValueError("no run directory: set run_dir=PATH or run through train.py (Hydra)") from None
+        raise ConfigError("no run directory: set run_dir=PATH or run through train.py (Hydra)") from None
 
 
 def _resume_path(cfg, run_dir):
@@ -172,7 +172,7 @@ def evaluate(cfg):
     """Evaluate checkpoint `cfg.ckpt` on the test split of `cfg.data`; writes into the run dir."""
     check_onednn()
     if not cfg.get("ckpt"):
-        raise ValueError("evaluate needs a checkpoint: python evaluate.py ckpt=PATH/best.ckpt")
+        raise ConfigError("evaluate needs a checkpoint: python evaluate.py ckpt=PATH/best.ckpt")
     ckpt, selection = select_checkpoint(cfg.ckpt, cfg.get("select_by", "best_val"), cfg.get("select_mode", "max"))
     payload = load_checkpoint(ckpt)
     saved = OmegaConf.create(payload["config_yaml"])

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.errors import InputError
+
 WORK_MM = 3.0            # working pixel size in mm: the same structuring elements at every scan resolution
 WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
@@ -75,7 +77,7 @@ def work_grid(hu, spacing, work_mm=WORK_MM, work_z_mm=WORK_Z_MM):
     hu = np.asarray(hu, np.float32)
     factors = tuple(max(1, int(round(w / s))) for w, s in zip((work_mm, work_mm, work_z_mm), spacing))
     if any(n < f for n, f in zip(hu.shape, factors)):
-        raise ValueError(f"the CT ({hu.shape} voxels of {spacing} mm) is too small to hold a vertebra")
+        raise InputError(f"the CT ({hu.shape} voxels of {spacing} mm) is too small to hold a vertebra")
     cut = tuple(n - n % f for n, f in zip(hu.shape, factors))
     core = hu[: cut[0], : cut[1], : cut[2]]
     fx, fy, fz = factors

@@ -7,9 +7,11 @@ vertebral_body`), so the posterior elements do not pull the reference centroid
 """
 import numpy as np
 
+from jmedseg.data.label_schemes import SCHEMES, VERSE_SACRUM_ID
 from jmedseg.spine.levels import TOTALSEG_IDS
 
-VERSE_IDS = {"T11": 18, "T12": 19, "L1": 20, "L2": 21, "L3": 22, "L4": 23, "L5": 24, "S1": 26}
+VERSE_IDS = {**{name: SCHEMES["verse"].levels[name] for name in ("T11", "T12", "L1", "L2", "L3", "L4", "L5")},
+             "S1": VERSE_SACRUM_ID}
 CENTROID_TOLERANCE_MM = 10.0
 
 

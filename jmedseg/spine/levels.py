@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.data.label_schemes import TOTALSEG_V2
+
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8")
-TOTALSEG_IDS = {"S1": 26, "L5": 27, "L4": 28, "L3": 29, "L2": 30, "L1": 31, "T12": 32, "T11": 33,
-                "T10": 34, "T9": 35, "T8": 36}
+TOTALSEG_IDS = {name: TOTALSEG_V2[name] for name in LEVEL_NAMES}
 UNIDENTIFIED_BASE = 100          # an unnamed vertebra k (1 = highest in the scan) gets id 100 + k
 
 DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus

@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from jmedseg.errors import InputError
 from jmedseg.spine import compare_labellings, label_vertebrae, level_flags
 
 
@@ -49,7 +50,7 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
             problems.append(f"{name}: {', '.join(flags)} ({note})")
     if problems:
         hint = "" if accept_uncertain else "; --accept-uncertain-levels measures uncertain levels anyway"
-        raise ValueError(f"{subject_id}: no density from the CT-alone labelling: " + "; ".join(problems) + hint)
+        raise InputError(f"{subject_id}: no density from the CT-alone labelling: " + "; ".join(problems) + hint)
     return labels, report, row, spine_box(report, set(levels), volume.spacing, volume.shape)
 
 

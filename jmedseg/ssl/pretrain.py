@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 from jmedseg.backend import device_name, jt
 from jmedseg.data.build import build_splits
 from jmedseg.data.datasets import window_hu
+from jmedseg.errors import ConfigError
 from jmedseg.models.registry import create_model
 from jmedseg.utils.report import write_csv, write_json, write_text
 from jmedseg.ssl.distributed import barrier, rank_rows
@@ -47,7 +48,7 @@ def _training_slices(cfg):
                                        cfg.data.get("pixel_mm"), int(cfg.seed))
     real = window_hu(crops, ds.windows).astype(np.float32)
     if real.shape[1:] != images.shape[1:]:
-        raise ValueError(f"pretrain.data gives single slices of {real.shape[1]} channel(s), but the training "
+        raise ConfigError(f"pretrain.data gives single slices of {real.shape[1]} channel(s), but the training "
                          f"slices have {images.shape[1]} (neighbouring slices as channels?); pretrain on real CT "
                          "with a one-slice data config")
     logger.info("pretraining on %d synthetic slices and %d crops of %d real CTs", len(images), len(crops), len(used))
@@ -58,7 +59,7 @@ def pretrain(cfg, run_dir, model_kwargs):
     """MoCo pretraining of `cfg.model`'s encoder with the settings in `cfg.pretrain`."""
     p = cfg.pretrain
     if p.method != "moco":
-        raise ValueError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
+        raise ConfigError(f"pretrain={p.method!r} has nothing to run; choose pretrain=moco")
     check_pretrain_config(cfg)
     main = is_main_process()  # under mpirun: every rank trains on its share, rank 0 writes
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
@@ -72,7 +73,7 @@ def pretrain(cfg, run_dir, model_kwargs):
     images = _training_slices(cfg)
     batch = int(p.batch_size)
     if not 2 <= batch <= len(images):
-        raise ValueError(f"pretrain.batch_size={batch} must be between 2 and the {len(images)} training slices")
+        raise ConfigError(f"pretrain.batch_size={batch} must be between 2 and the {len(images)} training slices")
     backbone = create_model(cfg.model.name, in_channels=images.shape[1],
                             num_classes=int(cfg.data.num_classes), **model_kwargs)
     moco = MoCo(backbone, int(p.projection_dim), p.projection_hidden, int(p.queue_size),

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.data.io import load_volume
+from jmedseg.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ BONE_HU = (200.0, 1500.0)     # cortical and dense trabecular bone; above: metal
 MIN_BONE_PIXELS = 50          # a slice with less bone than this holds no vertebra worth a crop
 MIN_FAT_OR_AIR = 0.005        # a trunk CT, even cropped to the spine, has fat (about -100 HU) or air; a label
                               # map or mask has no negative value
-PAD_HU = -1024.0
 
 
 def _holds_dicom(folder):
@@ -55,6 +55,7 @@ def ct_sources(paths):
 def _crops_of_volume(volume, n, size, pixel_mm, rng):
     """`n` HU crops `[n, size, size]` of random bone-holding axial slices of one volume (radiological view)."""
     from jmedseg.data.geometry import crop_grid, radiological_view
+    from jmedseg.data.input_spec import AIR_HU   # the pad value of the training slices
 
     planes = radiological_view(np.asarray(volume.array, np.float32))
     spacing_rc = (float(volume.spacing[1]), float(volume.spacing[0]))
@@ -67,7 +68,7 @@ def _crops_of_volume(volume, n, size, pixel_mm, rng):
         rows, cols = np.nonzero(bone[k])
         i = int(rng.integers(len(rows)))
         gr, gc = crop_grid((rows[i], cols[i]), spacing_rc, size, pixel_mm or min(spacing_rc))
-        out.append(ndimage.map_coordinates(planes[k], [gr, gc], order=1, mode="constant", cval=PAD_HU))
+        out.append(ndimage.map_coordinates(planes[k], [gr, gc], order=1, mode="constant", cval=AIR_HU))
     return np.stack(out).astype(np.float32)
 
 
@@ -80,17 +81,17 @@ def unlabelled_ct_slices(paths, per_ct, size, pixel_mm, seed=0):
             volume = load_volume(source)
             low = float((np.asarray(volume.array) < -50).mean())
             if low < MIN_FAT_OR_AIR:
-                raise ValueError(f"{100 * low:.2f} % of its voxels lie below -50 HU; a trunk CT shows fat or "
+                raise InputError(f"{100 * low:.2f} % of its voxels lie below -50 HU; a trunk CT shows fat or "
                                  "air, so this looks like a mask or label map")
         except (ValueError, OSError) as err:
             if named:  # the user named this file: say so and stop
-                raise ValueError(f"pretrain.data: {source} is not a readable CT ({err}); list CT files, not "
+                raise InputError(f"pretrain.data: {source} is not a readable CT ({err}); list CT files, not "
                                  "their masks") from err
             logger.warning("pretrain.data: skipping %s, not a readable CT (%s)", source, err)
             continue
         got = _crops_of_volume(volume, int(per_ct), int(size), pixel_mm, rng)
         if not len(got):
-            raise ValueError(f"pretrain.data: {source} has no axial slice with {MIN_BONE_PIXELS} bone pixels "
+            raise InputError(f"pretrain.data: {source} has no axial slice with {MIN_BONE_PIXELS} bone pixels "
                              f"({BONE_HU[0]:g}-{BONE_HU[1]:g} HU); is it a CT of the trunk?")
         crops.append(got)
         used.append(source)

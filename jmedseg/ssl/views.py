@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class ViewSpec:
@@ -24,9 +26,9 @@ class ViewSpec:
     def __post_init__(self):
         lo, hi = self.crop_scale
         if not 0 < lo <= hi <= 1:
-            raise ValueError(f"crop_scale must satisfy 0 < low <= high <= 1, got {self.crop_scale}")
+            raise ConfigError(f"crop_scale must satisfy 0 < low <= high <= 1, got {self.crop_scale}")
         if not 0 <= self.gamma < 1 or not 0 <= self.contrast < 1:
-            raise ValueError(f"gamma and contrast ranges must lie in [0, 1), got {self.gamma}, {self.contrast}")
+            raise ConfigError(f"gamma and contrast ranges must lie in [0, 1), got {self.gamma}, {self.contrast}")
 
 
 def _random_affine(rng, shape, spec):
@@ -48,7 +50,7 @@ def random_view(rng, image, spec=ViewSpec()):
     """One random view of `image` `[C, H, W]` (float, windowed to [0, 1])."""
     image = np.asarray(image, np.float32)
     if image.ndim != 3:
-        raise ValueError(f"random_view expects a windowed slice [C, H, W], got shape {image.shape}")
+        raise ConfigError(f"random_view expects a windowed slice [C, H, W], got shape {image.shape}")
     matrix, offset = _random_affine(rng, image.shape[1:], spec)
     out = np.stack([ndimage.affine_transform(ch, matrix, offset, order=1, mode="nearest") for ch in image])
     gain = rng.uniform(1 - spec.contrast, 1 + spec.contrast)

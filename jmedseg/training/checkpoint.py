@@ -17,6 +17,7 @@ import pickle
 import numpy as np
 
 from jmedseg.utils.archive import PICKLE_MAGIC, load_tree, save_tree
+from jmedseg.errors import JmedsegError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ CONVERT_HINT = ("if you trust where it came from, convert it once with "
                 "`jmedseg convert-checkpoint OLD.ckpt NEW.ckpt --trust-pickle`")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(JmedsegError, ValueError):
     pass
 
 

@@ -10,6 +10,7 @@ Dice and Tversky leave out class 0 (background), as the metrics do; focal and
 cross-entropy average over every pixel; Lovasz averages over the classes present.
 """
 from jmedseg.backend import jt, nn
+from jmedseg.errors import ConfigError
 
 
 def _onehot(target, num_classes):
@@ -55,7 +56,7 @@ class FocalLoss(nn.Module):
     def __init__(self, gamma=2.0):
         super().__init__()
         if gamma < 0:
-            raise ValueError(f"loss.gamma must be >= 0, got {gamma}")
+            raise ConfigError(f"loss.gamma must be >= 0, got {gamma}")
         self.gamma = float(gamma)
 
     def execute(self, logits, target):
@@ -71,7 +72,7 @@ class TverskyLoss(nn.Module):
     def __init__(self, alpha=0.3, beta=0.7, eps=1.0):
         super().__init__()
         if alpha < 0 or beta < 0 or alpha + beta == 0:
-            raise ValueError(f"loss.alpha and loss.beta must be >= 0 and not both 0, got {alpha}, {beta}")
+            raise ConfigError(f"loss.alpha and loss.beta must be >= 0 and not both 0, got {alpha}, {beta}")
         self.alpha, self.beta, self.eps = float(alpha), float(beta), float(eps)
 
     def execute(self, logits, target):

@@ -17,6 +17,7 @@ import zlib
 import numpy as np
 
 from jmedseg.utils.files import atomic_write_bytes
+from jmedseg.errors import JmedsegError
 
 META_KEY = "meta.json"
 ARRAY_REF = "__array__"
@@ -24,7 +25,7 @@ PICKLE_MAGIC = b"\x80"          # protocol 2+ pickles start with the PROTO opcod
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members / an empty zip
 
 
-class ArchiveError(ValueError):
+class ArchiveError(JmedsegError, ValueError):
     """A file that is missing or cannot be read as a pickle-free jmedseg archive."""
 
 

@@ -52,7 +52,7 @@ def test_sas_run_reports_clean_and_distorted_dice(tiny_cfg, tmp_path):
     assert (tmp_path / "pretrain" / "encoder.ckpt").is_file()
     assert "pretrained: " + str(tmp_path / "pretrain" / "encoder.ckpt") in (tmp_path / "config.yaml").read_text()
     ckpt = tmp_path / "checkpoints" / "best.ckpt"
-    assert load_checkpoint(str(ckpt))["model_kwargs"]["stn"] is True
+    assert load_checkpoint(str(ckpt))["model_kwargs"]["wrapper"] == {"_target_": "jmedseg.models.stn.SpatialTransformer"}
     rob = result["test"]["robustness"]["summary"]
     assert rob["fg_dice_clean_mean"] == pytest.approx(result["test"]["summary"]["fg_dice_mean"])
     assert 0.0 <= rob["fg_dice_distorted_mean"] <= 1.0 and (tmp_path / "robustness.md").is_file()

@@ -9,8 +9,8 @@ from omegaconf import OmegaConf
 
 from jmedseg.backend import jt, nn
 from jmedseg.data.augment import Augmenter
-from jmedseg.models.registry import create_model, list_models
-from jmedseg.models.stn import SpatialTransformer
+from jmedseg.models._blocks import SegmentationModel
+from jmedseg.models.registry import _WRAPPERS, create_model, list_models
 from jmedseg.training import schedulers, tracking
 from jmedseg.models.build import model_kwargs
 from tests.conftest import CONF, compose_config
@@ -58,8 +58,9 @@ def _complete(group, built, tmp_path):
         tracker.finish()
     elif group == "augment":
         assert isinstance(built, Augmenter)
-    elif group == "wrapper":
-        assert isinstance(built(_tiny_model()), SpatialTransformer)
+    elif group == "wrapper":  # a registered wrapper (so exported files can rebuild it) around the model
+        wrapped = built(_tiny_model())
+        assert type(wrapped) in _WRAPPERS.values() and isinstance(wrapped, SegmentationModel)
     else:
         raise AssertionError(f"config group {group}/ has a _target_ the trainer does not build")
 

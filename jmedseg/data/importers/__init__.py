@@ -4,6 +4,7 @@
 place through it (`data.format`), and `jmedseg import` writes them into a cohort folder.
 """
 from jmedseg.data.importers.common import attach_table
+from jmedseg.errors import InputError
 
 
 def read_source(fmt, root, units="hu", table=None, pattern=None, mask_pattern=None, label_scheme=None):
@@ -26,7 +27,7 @@ def read_source(fmt, root, units="hu", table=None, pattern=None, mask_pattern=No
         subjects = read_folder(root, pattern or DEFAULT_PATTERN, mask_pattern or DEFAULT_MASK_PATTERN,
                                label_scheme, units)
     else:
-        raise ValueError(f"unknown data format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise InputError(f"unknown data format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return attach_table(subjects, table)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.cohort import COLUMNS, subject_paths
+from jmedseg.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class SourceSubject:
         try:
             return self.loader()
         except (OSError, ValueError) as err:
-            raise ValueError(f"{self.subject_id} ({self.source}): {err}") from None
+            raise InputError(f"{self.subject_id} ({self.source}): {err}") from None
 
     @property
     def row(self):
@@ -65,7 +66,7 @@ def _age(text, where):
     try:
         return int(round(float(text.rstrip("Yy"))))  # DICOM writes ages like 055Y
     except ValueError:
-        raise ValueError(f"{where}: age {text!r} is not a number") from None
+        raise InputError(f"{where}: age {text!r} is not a number") from None
 
 
 def read_table(path):
@@ -83,7 +84,7 @@ def read_table(path):
     columns = reader.fieldnames or []
     id_col = _pick(columns, ID_COLUMNS)
     if id_col is None:
-        raise ValueError(f"{path}: no subject id column; name one of {', '.join(ID_COLUMNS)} "
+        raise InputError(f"{path}: no subject id column; name one of {', '.join(ID_COLUMNS)} "
                          f"(columns found: {columns})")
     age_col, sex_col, site_col = _pick(columns, ("age",)), _pick(columns, SEX_COLUMNS), _pick(columns, SITE_COLUMNS)
     out = {}
@@ -122,9 +123,9 @@ def check_unique(subjects, root):
     ids = [s.subject_id for s in subjects]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise ValueError(f"{root}: subject ids found twice: {dupes}")
+        raise InputError(f"{root}: subject ids found twice: {dupes}")
     if not subjects:
-        raise ValueError(f"{root}: no subjects found")
+        raise InputError(f"{root}: no subjects found")
     return subjects
 
 
@@ -142,7 +143,7 @@ def write_cohort_folder(subjects, out, progress=True):
 
     out = os.path.abspath(out)
     if os.path.exists(out):
-        raise ValueError(f"{out} already exists; choose another --out or remove it")
+        raise InputError(f"{out} already exists; choose another --out or remove it")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     tmp = tempfile.mkdtemp(dir=os.path.dirname(out), prefix=os.path.basename(out) + ".tmp-")
     try:

@@ -14,6 +14,7 @@ import numpy as np
 
 from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_unique
 from jmedseg.data.label_schemes import detect_schemes, level_ids, to_scheme
+from jmedseg.errors import InputError
 
 DEFAULT_PATTERN = "{id}_ct.nii.gz"
 DEFAULT_MASK_PATTERN = "{id}_seg.nii.gz"
@@ -21,7 +22,7 @@ DEFAULT_MASK_PATTERN = "{id}_seg.nii.gz"
 
 def _template(template):
     if template.count("{id}") != 1:
-        raise ValueError(f"file pattern {template!r} needs exactly one {{id}}, e.g. images/{{id}}.nii.gz")
+        raise InputError(f"file pattern {template!r} needs exactly one {{id}}, e.g. images/{{id}}.nii.gz")
     before, after = template.split("{id}")
     return glob.escape(before) + "*" + glob.escape(after), re.compile(
         "^" + re.escape(before) + r"([^/]+?)" + re.escape(after) + "$")
@@ -35,7 +36,7 @@ def choose_scheme(label_map, scheme, what):
     fits = detect_schemes(label_map)
     if len(fits) != 1:
         found = " and ".join(fits) if fits else "none of the built-in schemes"
-        raise ValueError(f"{what}: the label map fits {found}; choose with --label-scheme "
+        raise InputError(f"{what}: the label map fits {found}; choose with --label-scheme "
                          "(totalseg_v2, totalseg_v1, verse, or ids like L1=20,L2=21)")
     return fits[0]
 
@@ -47,7 +48,7 @@ def _loader(ct_path, mask_path, scheme, units):
         ct = load_volume(ct_path, units=units)
         mask = load_labels(mask_path)
         if mask.shape != ct.shape:
-            raise ValueError(f"label map shape {mask.shape} differs from the CT's {ct.shape}")
+            raise InputError(f"label map shape {mask.shape} differs from the CT's {ct.shape}")
         chosen = choose_scheme(mask.array, scheme, os.path.basename(mask_path))
         vertebrae, _ = to_scheme(mask.array, chosen)
         return LoadedSubject(ct, vertebrae.astype(np.int32))
@@ -69,9 +70,9 @@ def read_folder(root, pattern=DEFAULT_PATTERN, mask_pattern=DEFAULT_MASK_PATTERN
         sid = m.group(1)
         mask_path = os.path.join(root, mask_pattern.replace("{id}", sid))
         if not os.path.exists(mask_path):
-            raise ValueError(f"{rel}: no label map at {os.path.relpath(mask_path, root)} (from --mask-pattern "
+            raise InputError(f"{rel}: no label map at {os.path.relpath(mask_path, root)} (from --mask-pattern "
                              f"{mask_pattern!r}); fix the pattern or add the file")
         subjects.append(SourceSubject(sid, _loader(path, mask_path, label_scheme, units), {}, rel))
     if not subjects:
-        raise ValueError(f"{root}: no file matches --pattern {pattern!r}")
+        raise InputError(f"{root}: no file matches --pattern {pattern!r}")
     return check_unique(subjects, root)

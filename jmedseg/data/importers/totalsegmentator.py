@@ -16,6 +16,7 @@ import numpy as np
 
 from jmedseg.data.importers.common import LoadedSubject, SourceSubject, attach_table, check_unique
 from jmedseg.data.label_schemes import TOTALSEG_V2
+from jmedseg.errors import InputError
 
 logger = logging.getLogger(__name__)
 PREFIX = "vertebrae_"
@@ -42,7 +43,7 @@ def _loader(ct_path, masks, units):
         for name, path in masks.items():
             mask = load_labels(path)
             if mask.shape != ct.shape:
-                raise ValueError(f"{os.path.basename(path)}: shape {mask.shape} differs from the CT's {ct.shape}")
+                raise InputError(f"{os.path.basename(path)}: shape {mask.shape} differs from the CT's {ct.shape}")
             on = mask.array > 0
             overlap = int(np.count_nonzero(on & (vertebrae > 0)))
             if overlap:
@@ -66,7 +67,7 @@ def read_totalsegmentator(root, units="hu", table=None):
         sid = os.path.basename(folder)
         subjects.append(SourceSubject(sid, _loader(ct_path, masks, units), {}, os.path.relpath(ct_path, root)))
     if not subjects:
-        raise ValueError(f"{root}: no subject found (expected <id>/ct.nii.gz and "
+        raise InputError(f"{root}: no subject found (expected <id>/ct.nii.gz and "
                          "<id>/segmentations/vertebrae_L1.nii.gz, ...)")
     default_table = os.path.join(root, "meta.csv")
     attach_table(subjects, table or (default_table if os.path.isfile(default_table) else None))

@@ -26,6 +26,7 @@ from scipy import ndimage
 from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_unique
 from jmedseg.data.label_schemes import level_ids, to_scheme
 from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
+from jmedseg.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def tissue_from_subregions(subregions, vertebrae):
     inside = vertebrae > 0
     body = np.isin(subregions, BODY_IDS) & inside
     if not body.any():
-        raise ValueError(f"the sub-region mask has no vertebral body (ids {BODY_IDS}) inside the vertebrae")
+        raise InputError(f"the sub-region mask has no vertebral body (ids {BODY_IDS}) inside the vertebrae")
     depth = ndimage.distance_transform_edt(np.pad(body, 1))[1:-1, 1:-1, 1:-1]
     mean_depth = {i: float(depth[(subregions == i) & inside].mean()) for i in BODY_IDS
                   if ((subregions == i) & inside).any()}
@@ -95,7 +96,7 @@ def _loader(ct_path, vert_path, subreg_path, ctd_path, units):
         ct = load_volume(ct_path, units=units)
         vert = load_labels(vert_path)
         if vert.shape != ct.shape:
-            raise ValueError(f"vertebra mask shape {vert.shape} differs from the CT's {ct.shape}")
+            raise InputError(f"vertebra mask shape {vert.shape} differs from the CT's {ct.shape}")
         level_ids("verse", label_map=vert.array)  # the ids must read as VerSe's
         if ctd_path:
             _check_centroids(ctd_path, vert.array, os.path.basename(vert_path))
@@ -104,7 +105,7 @@ def _loader(ct_path, vert_path, subreg_path, ctd_path, units):
         if subreg_path:
             sub = load_labels(subreg_path)
             if sub.shape != ct.shape:
-                raise ValueError(f"sub-region mask shape {sub.shape} differs from the CT's {ct.shape}")
+                raise InputError(f"sub-region mask shape {sub.shape} differs from the CT's {ct.shape}")
             labels = tissue_from_subregions(sub.array, vertebrae)
         return LoadedSubject(ct, vertebrae.astype(np.int32), labels)
     return load
@@ -131,6 +132,6 @@ def read_verse(root, units="hu", use_subregions=True):
         subjects.append(SourceSubject(sid, _loader(ct_path, vert, subreg, ctd, units), {},
                                       os.path.relpath(ct_path, root)))
     if not subjects:
-        raise ValueError(f"{root}: no VerSe CT found (sub-<id>[...]_ct.nii.gz with a matching "
+        raise InputError(f"{root}: no VerSe CT found (sub-<id>[...]_ct.nii.gz with a matching "
                          "sub-<id>[...]_seg-vert_msk.nii.gz)")
     return check_unique(subjects, root)

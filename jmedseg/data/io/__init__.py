@@ -4,6 +4,7 @@ import os
 from jmedseg.data.io.dicom import load_dicom_series
 from jmedseg.data.io.volume import (RAW_OFFSET, UNITS, Volume, check_finite, load_labels, load_nifti, save_like,
                                     spacing_from_affine, to_hu)
+from jmedseg.errors import InputError
 
 
 def _is_dicom(path):
@@ -30,6 +31,6 @@ def load_volume(path, units="hu", series_uid=None):
     if _is_dicom(path):
         return load_dicom_series(path, units=units, series_uid=series_uid)
     if series_uid is not None and os.path.isfile(path):
-        raise ValueError(f"{path} is not a DICOM folder or file; --series-uid (series_uid) only chooses among "
+        raise InputError(f"{path} is not a DICOM folder or file; --series-uid (series_uid) only chooses among "
                          "the series of a DICOM folder: drop it for a NIfTI volume")
     return load_nifti(path, units=units)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jmedseg.data.io.volume import Volume, check_finite, spacing_from_affine, to_hu
+from jmedseg.errors import InputError
 
 POSITION_TOL_MM = 1e-3
 DECODER_HINT = "pip install pylibjpeg pylibjpeg-openjpeg pylibjpeg-libjpeg (or python-gdcm)"
@@ -95,10 +96,10 @@ def _one_series(slices, series_uid, where):
     listing = "\n".join(info.line() for info in _describe(by_series))
     if series_uid is not None:
         if series_uid not in by_series:
-            raise ValueError(f"{where}: no series {series_uid}; the series present are:\n{listing}")
+            raise InputError(f"{where}: no series {series_uid}; the series present are:\n{listing}")
         return by_series[series_uid]
     if len(by_series) > 1:
-        raise ValueError(f"{where} holds {len(by_series)} image series:\n{listing}\n"
+        raise InputError(f"{where} holds {len(by_series)} image series:\n{listing}\n"
                          "choose one with --series-uid UID (series_uid=... in Python)")
     return next(iter(by_series.values()))
 
@@ -110,7 +111,7 @@ def _pixels(path, ds):
     except (RuntimeError, NotImplementedError) as err:   # pydicom: no plugin can decode this transfer syntax
         syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
         name = getattr(syntax, "name", str(syntax))
-        raise ValueError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
+        raise InputError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
                          f"pydicom: {DECODER_HINT}") from None
 
 
@@ -121,12 +122,12 @@ def load_dicom_series(source, units="hu", series_uid=None):
     where = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the given files"
     slices, skipped = _read_headers(_files(source))
     if not slices:
-        raise ValueError(f"{where}: no readable DICOM image found" + (f" (not DICOM: {skipped[:5]})" if skipped else ""))
+        raise InputError(f"{where}: no readable DICOM image found" + (f" (not DICOM: {skipped[:5]})" if skipped else ""))
     slices = _one_series(slices, series_uid, where)
     for p, ds in slices:
         missing = [k for k in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing") if k not in ds]
         if missing:
-            raise ValueError(f"{p}: missing {missing}; cannot place the slice in space")
+            raise InputError(f"{p}: missing {missing}; cannot place the slice in space")
     iop = np.asarray(slices[0][1].ImageOrientationPatient, float)
     row_dir, col_dir = iop[:3], iop[3:]
     normal = np.cross(row_dir, col_dir)
@@ -135,11 +136,11 @@ def load_dicom_series(source, units="hu", series_uid=None):
     slices, positions = [slices[i] for i in order], positions[order]
     if len(slices) > 1 and np.min(np.diff(positions)) < POSITION_TOL_MM:
         dup = positions[np.argmin(np.diff(positions))]
-        raise ValueError(f"{where}: two slices at the same position ({dup:.2f} mm along the normal); "
+        raise InputError(f"{where}: two slices at the same position ({dup:.2f} mm along the normal); "
                          "the folder mixes series or holds duplicates")
     shape = {(int(ds.Rows), int(ds.Columns)) for _, ds in slices}
     if len(shape) > 1:
-        raise ValueError(f"{where}: slices of different sizes {sorted(shape)}")
+        raise InputError(f"{where}: slices of different sizes {sorted(shape)}")
     # pixel_array is [row, column]: rows advance along the column direction, columns along the row direction
     stack = np.stack([_pixels(p, ds).astype(np.float32) * float(ds.get("RescaleSlope", 1.0))
                       + float(ds.get("RescaleIntercept", 0.0)) for p, ds in slices], axis=-1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_path
 
 RAW_OFFSET = HU_OFFSET       # paper's stored units: stored = HU + 1024
@@ -56,7 +57,7 @@ def _read_nifti(path):
         img = nib.as_closest_canonical(nib.load(path))
         data = np.asanyarray(img.dataobj)  # applies scl_slope / scl_inter when the header sets them
     except Exception as err:  # nibabel raises many types (ImageFileError, EOFError, zlib.error, ...)
-        raise ValueError(f"cannot read {path} as NIfTI ({type(err).__name__}: {err}); "
+        raise InputError(f"cannot read {path} as NIfTI ({type(err).__name__}: {err}); "
                          "the file is corrupt, truncated or not a .nii/.nii.gz volume") from None
     data = _squeeze_to_3d(data, path)
     return data, img.affine.astype(np.float64)
@@ -66,11 +67,11 @@ def _squeeze_to_3d(data, path):
     while data.ndim > 3 and data.shape[-1] == 1:
         data = data[..., 0]
     if data.ndim < 3:
-        raise ValueError(f"{path}: expected a 3D volume, got a {data.ndim}D image of shape {data.shape}; "
+        raise InputError(f"{path}: expected a 3D volume, got a {data.ndim}D image of shape {data.shape}; "
                          "measuring needs the whole series: save all slices as one 3D NIfTI "
                          "(or pass the DICOM series folder)")
     if data.ndim > 3:
-        raise ValueError(f"{path}: expected a 3D volume, got shape {data.shape}; "
+        raise InputError(f"{path}: expected a 3D volume, got shape {data.shape}; "
                          "split 4D series into 3D files first")
     return data
 
@@ -78,25 +79,25 @@ def _squeeze_to_3d(data, path):
 def check_finite(array, path):
     bad = int(np.count_nonzero(~np.isfinite(array)))
     if bad:
-        raise ValueError(f"{path}: {bad} voxels are NaN or infinite; fix the export "
+        raise InputError(f"{path}: {bad} voxels are NaN or infinite; fix the export "
                          "(or replace them, e.g. with -1024 HU for air) before using the volume")
 
 
 def to_hu(array, units, path="volume"):
     """Return `array` in HU, converting from stored units or refusing values that are not HU."""
     if units not in UNITS:
-        raise ValueError(f"units must be one of {UNITS}, got {units!r}")
+        raise InputError(f"units must be one of {UNITS}, got {units!r}")
     array = np.asarray(array, np.float32)
     sample = array.ravel(order="K")[:: max(1, array.size // 1_000_000)]  # ~1M voxels suffice; "K": no copy
     low, high = (float(v) for v in np.percentile(sample, [0.5, 99.5]))
     looks_raw = low >= RAW_LOW_PERCENTILE_MIN and high > RAW_HIGH_PERCENTILE_MIN
     if units == "raw":
         if low < -200:
-            raise ValueError(f"{path}: units='raw' but the volume already looks like HU (lowest 0.5 % of "
+            raise InputError(f"{path}: units='raw' but the volume already looks like HU (lowest 0.5 % of "
                              f"voxels at {low:.0f}, air should read about 0 in raw units); drop units='raw'")
         return array - np.float32(RAW_OFFSET)
     if looks_raw:
-        raise ValueError(
+        raise InputError(
             f"{path}: values do not look like Hounsfield units: the lowest 0.5 % of voxels are at "
             f"{low:.0f} and the highest at {high:.0f}, but air should read about -1000 HU. The volume "
             f"is probably stored as HU + {RAW_OFFSET:.0f} (the paper's convention); pass units='raw' "
@@ -120,7 +121,7 @@ def load_labels(path):
         check_finite(data, path)
         rounded = np.rint(data)
         if np.abs(data - rounded).max() > 1e-3:
-            raise ValueError(f"{path}: a label map must hold whole numbers, found values like "
+            raise InputError(f"{path}: a label map must hold whole numbers, found values like "
                              f"{data[np.abs(data - rounded) > 1e-3].flat[0]}; is this an image, not labels?")
         data = rounded
     return Volume(np.asarray(data, np.int32), affine, spacing_from_affine(affine), os.fspath(path))
@@ -145,7 +146,7 @@ def save_like(reference, array, path):
 
     array = np.asarray(array)
     if array.shape != tuple(reference.array.shape):
-        raise ValueError(f"cannot save {path}: array shape {array.shape} differs from the reference "
+        raise InputError(f"cannot save {path}: array shape {array.shape} differs from the reference "
                          f"volume's {tuple(reference.array.shape)}")
     img = nib.Nifti1Image(array.astype(_storage_dtype(array)), np.asarray(reference.affine, np.float64))
     img.header.set_xyzt_units("mm")

@@ -2,6 +2,7 @@
 from jmedseg.data.slices import Slice2D, map_classes
 from jmedseg.data.synth.anatomy import LEVELS
 from jmedseg.data.synth.dataset import subject_slices
+from jmedseg.errors import ConfigError
 
 
 def synthetic_ct_cohort(cfg):
@@ -9,9 +10,9 @@ def synthetic_ct_cohort(cfg):
     levels = tuple(cfg.get("levels") or LEVELS)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:
-        raise ValueError(f"data=synthetic_ct renders levels {list(LEVELS)}; unknown: {unknown}")
+        raise ConfigError(f"data=synthetic_ct renders levels {list(LEVELS)}; unknown: {unknown}")
     if int(cfg.image_size) % 32:
-        raise ValueError(f"image size must be a multiple of 32 (the networks halve it 5 times), got {cfg.image_size}")
+        raise ConfigError(f"image size must be a multiple of 32 (the networks halve it 5 times), got {cfg.image_size}")
     out = []
     for i in range(int(cfg.n_subjects)):
         info, slices = subject_slices(int(cfg.seed), i, int(cfg.slices_per_subject), int(cfg.image_size),
