@@ -1,6 +1,6 @@
 """Measuring a cohort folder: resumable, in shards, on local processes or a Slurm cluster (paper section 3).
 
-Each subject is measured on its own and stored at once (jmedseg.density.results),
+Each subject is measured on its own and stored at once (jmedseg.pipelines.results),
 so a run killed at any moment loses at most the subjects in flight, and the same
 command run again measures only what is missing. `--shard I/N` measures every
 N-th subject starting at I; the shards of one cohort share one output folder (or
@@ -24,9 +24,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from jmedseg.data.cohort import check_unique_ids
-from jmedseg.density.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
+from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
 from jmedseg.density.safety import MeasurementRefused
-from jmedseg.density.subject import MeasureSettings, file_sha256, measure_files
+from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
 
 logger = logging.getLogger(__name__)
 LAUNCHERS = ("none", "local", "slurm")
@@ -243,7 +243,7 @@ class Assembly:
 
 def assemble(cohort, out, settings, paper_units=False):
     """densities.csv of `out` for the subjects of `cohort`, from their stored results."""
-    from jmedseg.density.results import table_rows
+    from jmedseg.pipelines.results import table_rows
 
     folder = ResultsFolder(out)
     stored = {r["subject_id"]: r for r in folder.results()}
