@@ -97,12 +97,15 @@ def run(args):
 
 def run_one(args, settings):
     """One CT: an error (exit 2) when no density can be given, else its row; notes are printed."""
+    from jmedseg.data.ids import check_id
     from jmedseg.pipelines.cohort_run import load_model
     from jmedseg.pipelines.results import ResultsFolder, table_rows
     from jmedseg.pipelines.subject import measure_files
     from jmedseg.utils.report import markdown_table
 
     subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
+    if args.out:   # the id names the subject's files in --out
+        check_id(subject_id, "subject id (the CT's file name)")
     model = load_model(args.model, settings) if args.model else None
     folder = ResultsFolder(args.out) if args.out else None
     if folder:
