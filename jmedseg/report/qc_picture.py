@@ -15,10 +15,15 @@ from jmedseg.spine.levels import TOTALSEG_IDS
 
 
 def named_levels(vertebrae, levels):
-    """The requested levels of `vertebrae` relabelled with the ids the QC picture names (TotalSegmentator v2).
+    """`vertebrae` with the ids the QC picture names (TotalSegmentator v2).
 
-    A user's mask may number vertebrae by another scheme (VerSe: L1=20); the picture must say L1 where L1 is.
+    A mask numbered like TotalSegmentator (every requested level has its TotalSegmentator id)
+    is drawn whole: its other vertebrae are named right too, which shows a refused CT's
+    mistake (the labels present). A mask of another scheme (VerSe: L1=20) would be misnamed,
+    so only its requested levels are drawn, relabelled: the picture must say L1 where L1 is.
     """
+    if all(TOTALSEG_IDS.get(name) == level_id for name, level_id in levels.items()):
+        return vertebrae
     named = np.zeros(vertebrae.shape, np.int16)
     for name, level_id in levels.items():
         if name in TOTALSEG_IDS:

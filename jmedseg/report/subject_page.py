@@ -90,14 +90,20 @@ def _level_table(row, levels):
 
 
 def _headline(row, age):
-    cards = [("density", cells.text(row.get("density_hu"), 1), "HU",
-              f"Johnson SU mode of {cells.text(row.get('levels_used'))}")]
+    cards = []
+    if cells.number(row.get("density_hu")) is not None:
+        cards.append(("density", cells.text(row.get("density_hu"), 1), "HU",
+                      f"Johnson SU mode of {cells.text(row.get('levels_used'))}"))
+    if cells.present(row.get("l1_hu_category")):
+        cards.append(("L1 HU category", cells.text(row.get("l1_hu_category")), "", "Pickhardt et al. 2013"))
     if _has_mgcm3(row):
         cards.append(("BMD", cells.text(row.get("bmd_mgcm3"), 1), "mg/cm\u00b3", cells.text(row.get("acr_category"))))
     if age is not None and age.z is not None:
         cards.append(("age-referenced z", f"{age.z:+.2f}", "SD", html.escape(f"against the {age.group} line")))
     if cells.present(row.get("contrast_phase")):
         cards.append(("contrast phase", cells.text(row.get("contrast_phase")), "", ""))
+    if not cards:
+        return ""
     return '<div class="headline">' + "".join(
         f'<div class="card"><div class="label">{label}</div><div class="value">{value} <span class="unit">{unit}'
         f'</span></div><div class="more">{more}</div></div>' for label, value, unit, more in cards) + "</div>"
