@@ -13,6 +13,8 @@ PY=${PYTHON:-python3}
 need_apt=()
 [ -e /usr/include/dnnl.hpp ] || need_apt+=(libdnnl-dev)
 command -v mpicc >/dev/null || need_apt+=(libopenmpi-dev openmpi-bin)
+# the report's tests render pages in a real headless browser (tests/report/test_report_measure.py)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "[setup] apt-get install ${need_apt[*]}"
