@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time, idempotent install of jmedseg on a fresh Debian machine (CPU or GPU).
-#   1. Debian's oneDNN (libdnnl-dev) and OpenMPI, when missing and we may use apt.
+#   1. Debian's oneDNN (libdnnl-dev), OpenMPI and chromium (the report tests), when missing and we may use apt.
 #   2. A virtual environment in .venv with the project and its pinned dependencies.
 #   3. oneDNN plugged into Jittor's cache folder, so Jittor neither downloads it
 #      (no internet here) nor falls back to its naive convolutions (~50x slower).
