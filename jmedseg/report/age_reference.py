@@ -9,8 +9,8 @@ so it gets no z-score, and the page says why.
 """
 from dataclasses import dataclass
 
-from jmedseg.density.trend import (LOW_FOR_AGE_Z, MIN_PEOPLE_PER_GROUP, REQUIRED_COLUMNS, TrendInputError,
-                                   fit_line, read_densities, z_scores)
+from jmedseg.density.trend import (LOW_FOR_AGE_Z, MIN_PEOPLE_PER_GROUP, REQUIRED_COLUMNS, SEX_NAMES,
+                                   TrendInputError, fit_line, read_densities, z_scores)
 from jmedseg.report.cells import present
 
 SINGLE_CT = ("a z-score compares a person with the age line of a cohort; measure the cohort "
@@ -23,7 +23,7 @@ class AgeReference:
 
     z: float = None
     expected_hu: float = None
-    group: str = ""          # sex_site of the line, as in trend.md
+    group: str = ""          # whose line: "female, site N" (trend.md's F_N)
     people: int = 0          # people the line was fitted on
     k: float = None          # decline, HU per year
     reason: str = ""         # why there is no z-score, or a caveat about it
@@ -53,13 +53,15 @@ def cohort_z_scores(csv_path, rows):
             unfitted[key] = str(err)
     by_id = {z["subject_id"]: z for z in z_scores(df, lines)} if lines else {}
     for sid, key in zip(df["subject_id"], df["key"]):
+        sex, site = key.split("_", 1)
+        group = f"{SEX_NAMES[sex]}, site {site}"
         if key in unfitted:
-            out[sid] = AgeReference(group=key, reason=f"no age line for {key}: {unfitted[key]}")
+            out[sid] = AgeReference(group=group, reason=f"no age line for {group}: {unfitted[key]}")
             continue
         line, z = lines[key], by_id[sid]
-        caveat = (f"the {key} line rests on {line.n} people, fewer than {MIN_PEOPLE_PER_GROUP}: read the z-score "
+        caveat = (f"the {group} line rests on {line.n} people, fewer than {MIN_PEOPLE_PER_GROUP}: read the z-score "
                   "as indicative only" if line.n < MIN_PEOPLE_PER_GROUP else "")
-        out[sid] = AgeReference(z=float(z["z_score"]), expected_hu=float(z["expected_hu"]), group=key,
+        out[sid] = AgeReference(z=float(z["z_score"]), expected_hu=float(z["expected_hu"]), group=group,
                                 people=line.n, k=line.k, reason=caveat,
                                 low_for_age=float(z["z_score"]) <= LOW_FOR_AGE_Z)
     return out

@@ -99,14 +99,15 @@ def _headline(row, age):
     if _has_mgcm3(row):
         cards.append(("BMD", cells.text(row.get("bmd_mgcm3"), 1), "mg/cm\u00b3", cells.text(row.get("acr_category"))))
     if age is not None and age.z is not None:
-        cards.append(("age-referenced z", f"{age.z:+.2f}", "SD", html.escape(f"against the {age.group} line")))
+        cards.append(("age-referenced z", f"{age.z:+.2f}", "SD", html.escape(f"against the {age.group} age line")))
     if cells.present(row.get("contrast_phase")):
         cards.append(("contrast phase", cells.text(row.get("contrast_phase")), "", ""))
     if not cards:
         return ""
     return '<div class="headline">' + "".join(
-        f'<div class="card"><div class="label">{label}</div><div class="value">{value} <span class="unit">{unit}'
-        f'</span></div><div class="more">{more}</div></div>' for label, value, unit, more in cards) + "</div>"
+        f'<div class="card"><div class="label">{label}</div><div class="value{"" if unit else " words"}">{value} '
+        f'<span class="unit">{unit}</span></div><div class="more">{more}</div></div>'
+        for label, value, unit, more in cards) + "</div>"
 
 
 def _has_mgcm3(row):
@@ -129,8 +130,9 @@ def _age_paragraph(age):
         reason = age.reason if age is not None and age.reason else "no age reference was given for this report"
         return f"<p>No z-score: {html.escape(reason)}.</p>"
     text = (f"<p>z = <b>{age.z:+.2f}</b>: the density lies {abs(age.z):.2f} residual SDs "
-            f"{'below' if age.z < 0 else 'above'} the age line of {html.escape(age.group)} in this cohort "
-            f"(expected {age.expected_hu:.1f} HU at this age; line fitted on {age.people} people, decline "
+            f"{'below' if age.z < 0 else 'above'} the age line of this cohort's people of the same sex and site "
+            f"({html.escape(age.group)}; "
+            f"expected {age.expected_hu:.1f} HU at this age; line fitted on {age.people} people, decline "
             f"{age.k:.2f} HU per year). ")
     if age.low_for_age:
         text += "z &le; -2: below the expected range for age (ISCD's wording for z-scores). "

@@ -40,6 +40,7 @@ h2 { font-size: 16px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1p
 .card { flex: 1 1 180px; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; }
 .card .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.04em; }
 .card .value { font-size: 26px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .value.words { font-size: 18px; padding: 4px 0; }
 .card .unit { font-size: 14px; color: var(--muted); font-weight: 400; }
 .card .more { font-size: 13px; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
