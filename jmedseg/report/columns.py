@@ -43,9 +43,13 @@ CALIBRATION_COLUMNS = (
     Column("ref_fat_hu", "fat (HU)", 1),
     Column("ref_muscle_hu", "muscle (HU)", 1),
     Column("ref_blood_hu", "blood (HU)", 1),
+    Column("calibration_energy_kev", "effective energy (keV)", 1),
     Column("calibration_flag", "calibration flag"),
     Column("contrast_phase", "contrast phase"),
+    Column("contrast_evidence", "phase evidence"),
     Column("contrast_agent", "contrast agent (DICOM)"),
+    Column("contrast_correction_hu", "contrast correction (HU)", 1),
+    Column("density_corrected_hu", "density after correction (HU)", 1),
 )
 ACQUISITION_COLUMNS = (
     Column("manufacturer", "manufacturer"),

@@ -16,6 +16,8 @@ CAPTIONS = {
                  "regions outlined in green, and the pooled histogram with its Johnson SU fit.",
     "figure": "Histogram of the pooled cancellous pixels with the fitted Johnson SU distribution; the dashed line "
               "is its mode, the reported density (paper Figure 6).",
+    "calibration_figure": "Internal calibration: where the reference tissues (air, fat, muscle, blood or the "
+                          "aorta and vena cava) were measured, outlined on an axial slice, with their median HU.",
 }
 
 
