@@ -73,7 +73,7 @@ def side_by_side(result, df):
 def write_side_by_side(result, df, by, out_dir):
     """by_<by>.md and by_<by>.csv in `out_dir` (the lines per group; the figure is density_vs_age_people.png)."""
     rows = side_by_side(result, df)
-    title = f"# Age lines per {by} (jmedseg trend --by {by}), density in HU"
+    title = f"# Age lines per {by} (jmedseg trend --by {by})"
     text = "\n".join([title, "", markdown_table(rows, digits=3), "",
                       "One line D = -k A + Z per sex x group; `sites` lists where its people were scanned. "
                       "density_vs_age_people.png draws the lines side by side.", ""])
