@@ -19,11 +19,11 @@ DISCLAIMER = ("These numbers come from automatic segmentation and statistics of 
               "one CT; they have not been reviewed by a clinician and must not be used on their own for a "
               "clinical decision.")
 METHOD = ("The density is the mode (peak) of a Johnson SU distribution fitted to the CT values of the cancellous "
-          "bone of the L1 and L2 vertebral bodies, pooled: the value the largest share of trabecular pixels takes, "
-          "which the cortical shell and fatty marrow do not pull as they pull a mean (Tao, Liu et al., <i>The "
-          "changing rule of human bone density with aging</i>, section 3, Figures 6-7). Levels that are missing, "
-          "cut by the field of view or implausible are left out and flagged; the age-referenced z-score is the "
-          "distance from the fitted age line of the person's sex and site in residual SDs (same paper, sections 4-5).")
+          "bone of the L1 and L2 vertebral bodies pooled, a value the cortical shell and fatty marrow do not pull as "
+          "they pull a mean (Tao, Liu et al., <i>The changing rule of human bone density with aging</i>, section 3, "
+          "Figures 6-7); levels that are missing, cut by the field of view or implausible are left out and flagged. "
+          "The age-referenced z-score is the distance from the fitted age line of the person's sex and site, in "
+          "residual SDs, the definition the same paper proposes (sections 4-5).")
 LEVEL_FLAG = re.compile(r"^([a-z]\d{1,2})_flag$")   # l1_flag, t12_flag: a vertebra's flag column
 CALIBRATION_METHOD = ("BMD in mg/cm\u00b3 (K<sub>2</sub>HPO<sub>4</sub>-equivalent) comes from an internal, "
                       "phantomless calibration: a line from HU to mg/cm\u00b3 fitted to reference tissues of the same "
