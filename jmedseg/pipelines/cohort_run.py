@@ -79,11 +79,12 @@ def load_model(path, settings):
     return load_model_file(path)
 
 
-def measure_subject(index, meta, cohort, out, settings, figures=True, model=None):
+def measure_subject(index, meta, cohort, out, settings, figures=True, model=None, report=False):
     """Measure one cohort subject and store it; a failure is stored too, as an empty density and the reason.
 
     Its cohort.csv values (age, sex, ...) are stored too, with their column names, so that
     `assemble` can replace them by the values cohort.csv holds when the table is made.
+    `report`: draw the QC picture of the person's page (jmedseg.report) also with a given mask or a refusal.
     """
     sid = meta["subject_id"]
     sub = os.path.join(cohort, sid)
@@ -93,7 +94,7 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
         person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
-                               out_dir=out, qc_figure=figures)
+                               out_dir=out, qc_figure=figures, qc_always=figures and report)
         measured = person.row
     except MeasurementRefused as err:
         measured = {**err.row, "density_hu": math.nan, "note": str(err)}
@@ -138,7 +139,7 @@ class ShardSummary:
 
 
 def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, retry_failed=False, figures=True,
-                   model_path=None, progress=True):
+                   model_path=None, progress=True, report=False):
     """Measure the subjects of `shard` that are not done yet; returns a ShardSummary.
 
     `redo` measures every subject again; `retry_failed` measures again those stored
@@ -157,7 +158,7 @@ def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, ret
         label = "measure" if shard is None else f"measure shard {shard[0]}/{shard[1]}"
         bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=label, unit="subject", disable=not progress,
                    smoothing=0.1)
-        work = dict(cohort=cohort, out=out, settings=settings, figures=figures)
+        work = dict(cohort=cohort, out=out, settings=settings, figures=figures, report=report)
         failed = 0
         for result in _run(todo, work, workers, model_path):
             failed += result["row"].get("density_hu") is None
@@ -189,7 +190,7 @@ def _run(todo, work, workers, model_path):
                 yield job.result()
 
 
-def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path):
+def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path, report=False):
     """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process).
 
     Jittor compiles new operator shapes with a forked process pool and ends it with
@@ -199,11 +200,11 @@ def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed
     if model_path:
         os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")   # read by Jittor at import (in load_model)
     return measure_cohort(cohort, out, MeasureSettings(**settings), shard, workers, redo, retry_failed, figures,
-                          model_path, progress=False).as_dict()
+                          model_path, progress=False, report=report).as_dict()
 
 
 def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition=None, timeout_min=240,
-           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True):
+           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True, report=False):
     """Measure `cohort` as `jobs` shards through submitit (a Slurm job array, or local processes).
 
     Returns the per-shard summaries (empty when `wait` is False: the jobs are submitted
@@ -231,7 +232,8 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
         raise ValueError(f"unknown launcher {launcher!r}; choose one of {LAUNCHERS[1:]}")
     task = functools.partial(shard_job, cohort=os.path.abspath(cohort), out=folder.path,
                              settings=settings.as_dict(), workers=workers, figures=figures, redo=redo,
-                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None)
+                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None,
+                             report=report)
     submitted = executor.map_array(task, [(i, jobs) for i in range(jobs)])
     logger.info("submitted %d %s jobs (%s); logs in %s", jobs, launcher, submitted[0].job_id.split("_")[0], logs)
     if not wait:

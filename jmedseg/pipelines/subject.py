@@ -126,20 +126,29 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
 
 def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
-                  series_uid=None):
+                  series_uid=None, qc_always=False):
     """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
 
     Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
     same density, faster), and with `qc_figure` and `out_dir` the QC figure
-    out_dir/figures/<what>_qc.png shows which vertebrae were measured.
+    out_dir/figures/<what>_qc.png shows which vertebrae were measured. `qc_always` (the
+    report's) draws it also with a given mask and for a refused CT (in MeasurementRefused.row).
     """
     from jmedseg.density.measure import measure_person
+    from jmedseg.density.safety import MeasurementRefused
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
-    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels, allow_truncated=settings.allow_truncated)
+    try:
+        person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                                levels, allow_truncated=settings.allow_truncated)
+    except MeasurementRefused as err:
+        if qc_always and out_dir:
+            err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)
+        raise
+    if qc_always and out_dir and not labelling:
+        person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:
@@ -153,3 +162,13 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
         person.row.update(labelling_agreement(ct, vertebrae))
     return person
+
+
+def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
+    """The report's QC picture (jmedseg.report.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
+    from jmedseg.report.qc_picture import draw_qc_picture
+
+    qc_path = os.path.join("figures", f"{what}_qc.png")
+    draw_qc_picture(ct, vertebrae, tissue, levels, os.path.join(out_dir, qc_path), what, person,
+                    settings.allow_truncated)
+    return qc_path
