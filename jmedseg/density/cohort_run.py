@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import check_unique_ids
+from jmedseg.data.cohort import check_unique_ids, ct_path
 from jmedseg.density.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.density.subject import MeasureSettings, file_sha256, measure_files
@@ -85,7 +85,7 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
     person = None
     try:
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
+        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
                                out_dir=out, qc_figure=figures)
         row = {**meta, **person.row}

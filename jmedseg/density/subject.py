@@ -133,6 +133,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     same density, faster), and with `qc_figure` and `out_dir` the QC figure
     out_dir/figures/<what>_qc.png shows which vertebrae were measured.
     """
+    from jmedseg.data.io.acquisition import acquisition_row
     from jmedseg.density.measure import measure_person
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
@@ -140,6 +141,9 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     box = labelling.box if labelling else (slice(None),) * 3
     person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
                             levels, allow_truncated=settings.allow_truncated)
+    # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
+    # table's own values are not blanked when the row is merged with it
+    person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:
