@@ -7,7 +7,6 @@ duplicate positions, uneven steps, a tilted gantry.
 import os
 
 import numpy as np
-import pydicom
 import pytest
 
 from jmedseg.data.dicom_export.writer import write_ct_series

@@ -25,7 +25,7 @@ from jmedseg.data.cohort import COLUMNS
 from jmedseg.data.dicom_export.choice import SeriesRule, choose_series, kernel_class, series_key, study_series
 from jmedseg.data.dicom_export.index import index_export
 from jmedseg.data.dicom_export.privacy import Pseudonyms
-from jmedseg.data.io.acquisition import (ACQUISITION_COLUMNS, DAYS_PER_YEAR, dicom_acquisition, dicom_date,
+from jmedseg.data.io.acquisition import (ACQUISITION_COLUMNS, DAYS_PER_YEAR, dicom_acquisition,
                                          patient_age, patient_sex)
 from jmedseg.data.io.dicom import SERIES_LIST_SUFFIX, write_series_list
 from jmedseg.errors import InputError

@@ -126,8 +126,12 @@ def _names(spec, number):
     return "IM{k:04d}" if spec.nested else f"{spec.study_uid}.{number}.{{k}}.dcm"
 
 
-def write_study(root, spec, thin, thick, pixel_mm):
-    """Write one study's six series under `root` (layout and syntax from `spec`); returns `spec` with its UIDs."""
+def write_study(root, spec, thin, thick, pixel_mm, steps=(THIN_MM, THICK_MM)):
+    """Write one study's six series under `root` (layout and syntax from `spec`); returns `spec` with its UIDs.
+
+    `steps`: the slice steps (mm) of the thin and the thick volume.
+    """
+    thin_mm, thick_mm = steps
     def series(role, number, hu, step, thickness_mm=None, **kw):
         header = _header(spec, role, number, kw.pop("description"), thickness=thickness_mm or step,
                          **{k: kw.pop(k) for k in ("modality", "kernel", "image_type") if k in kw})
@@ -137,29 +141,32 @@ def write_study(root, spec, thin, thick, pixel_mm):
 
     thin_d, thick_d = _dicom_order(thin), _dicom_order(thick)
     shift = (0.0, np.tan(np.radians(TILT_DEG))) if spec.special == "tilt" else (0.0, 0.0)
-    series("scout", 1, thin_d[:, :, :1], THIN_MM, description="Topogram 0.6 T20f", kernel="T20f",
+    series("scout", 1, thin_d[:, :, :1], thin_mm, description="Topogram 0.6 T20f", kernel="T20f",
            image_type=("ORIGINAL", "PRIMARY", "LOCALIZER"))
-    files = series("soft_thin", 2, thin_d, THIN_MM, description="Abdomen 2.0 B30f", kernel="B30f",
+    files = series("soft_thin", 2, thin_d, thin_mm, description=f"Abdomen {thin_mm:.1f} B30f", kernel="B30f",
                    syntax=spec.syntax, shift_per_mm=shift)
     if spec.special == "missing_slice":
         os.remove(files[len(files) // 2])
-    series("bone_thin", 3, thin_d, THIN_MM, description="Spine 2.0 B70f", kernel="B70f")
-    series("soft_thick", 4, thick_d, THICK_MM, description="Abdomen 5.0 B30f", kernel="B30f")
-    series("pet", 5, np.full(thin_d.shape[:2] + (3,), 0.0, np.float32), 3 * THIN_MM, description="PET WB AC",
+    series("bone_thin", 3, thin_d, thin_mm, description=f"Spine {thin_mm:.1f} B70f", kernel="B70f")
+    series("soft_thick", 4, thick_d, thick_mm, description=f"Abdomen {thick_mm:.1f} B30f", kernel="B30f")
+    series("pet", 5, np.full(thin_d.shape[:2] + (3,), 0.0, np.float32), 3 * thin_mm, description="PET WB AC",
            modality="PT", sop_class=PET_IMAGE_STORAGE)
     write_dose_report(os.path.join(_folder(root, spec, 99), f"{spec.study_uid}.dose.dcm" if not spec.nested else "SR0001"),
                       _header(spec, "dose", 99, "Dose Report", modality="SR", image_type=()))
     return spec
 
 
-def write_export(root, n_studies=21, seed=0, pixel_mm=4.0, volumes=None, junk=True):
+def write_export(root, n_studies=21, seed=0, pixel_mm=4.0, volumes=None, steps=(THIN_MM, THICK_MM), specs=None,
+                 junk=True):
     """Write a synthetic export of `n_studies` studies at `root`; returns their StudySpecs (the truth to check).
 
-    `volumes`: (thin, thick) HU volumes [x, y, z] RAS to write instead of the phantom (e.g. a real CT).
+    `volumes`: (thin, thick) HU volumes [x, y, z] RAS to write instead of the phantom (e.g. a real CT), with
+    their slice `steps` and `pixel_mm`. `specs`: the studies to write (default `plan_studies(n_studies, seed)`).
     `junk`: also a README, a hidden file and a DICOM file cut off inside its header (skipped, counted).
     """
     thin, thick = volumes if volumes is not None else phantom_volumes(pixel_mm, seed=seed)
-    specs = [write_study(root, spec, thin, thick, pixel_mm) for spec in plan_studies(n_studies, seed)]
+    specs = [write_study(root, spec, thin, thick, pixel_mm, steps)
+             for spec in (specs if specs is not None else plan_studies(n_studies, seed))]
     if junk:
         with open(os.path.join(root, "README.txt"), "w") as f:
             f.write("exported from PACS\n")
