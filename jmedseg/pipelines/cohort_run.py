@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids
+from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path
 from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
@@ -92,7 +92,7 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
     person = None
     try:
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
+        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
                                out_dir=out, qc_figure=figures, qc_always=figures and report)
         measured = person.row

@@ -134,6 +134,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     out_dir/figures/<what>_qc.png shows which vertebrae were measured. `qc_always` (the
     report's) draws it also with a given mask and for a refused CT (in MeasurementRefused.row).
     """
+    from jmedseg.data.io.acquisition import acquisition_row
     from jmedseg.density.measure import measure_person
     from jmedseg.density.safety import MeasurementRefused
 
@@ -147,6 +148,9 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
         if qc_always and out_dir:
             err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)
         raise
+    # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
+    # table's own values are not blanked when the row is merged with it
+    person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
     if qc_always and out_dir and not labelling:
         person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
