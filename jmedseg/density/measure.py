@@ -199,8 +199,8 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
     """({level: Region} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
 
     A level missing from the vertebra map, whose body is cut by the field of view
-    (unless `allow_truncated`), or whose region is not bone in a cortical wall
-    (jmedseg.density.region_check, when the CT `hu` is given) gets a flag and a note
+    (unless `allow_truncated`), or whose region holds air or metal or is not bone in a
+    cortical wall (jmedseg.density.region_check; when the CT `hu` is given) gets a flag and a note
     instead of a region; the others are measured. `refused` ({level: (flag, note)})
     flags levels a caller has already ruled out (e.g. a level check that disagrees).
     """
@@ -239,12 +239,9 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
             flags[name] = safety.INCOMPLETE
             if not allow_truncated:
                 continue
-        if not region.any():
-            flags[name] = safety.UNFIT
-            notes.append(f"{name}: no cancellous voxel in its region (the tissue map has none there)")
-            continue
-        problem = None if hu is None else wall_problem(hu[box], body, region, spacing,
-                                                        f"the cancellous region of {name}")
+        what = f"the cancellous region of {name}"
+        problem = None if hu is None else (safety.region_content_problem(hu[box][region], what)
+                                           or wall_problem(hu[box], body, region, spacing, what))
         if problem:
             flags[name] = safety.IMPLAUSIBLE
             notes.append(problem)
@@ -276,15 +273,13 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     for name, region in regions.items():
         values = region.values(hu)
         what = f"cancellous bone of {name}"
-        problem = safety.region_content_problem(values, f"the {what}")
-        if not problem:
-            try:
-                summary = region_summary(values, voxel_ml, what)
-            except DensityFitError as err:
-                flags[name] = safety.UNFIT
-                notes.append(str(err))
-                continue
-            problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
+        try:
+            summary = region_summary(values, voxel_ml, what)
+        except DensityFitError as err:
+            flags[name] = safety.UNFIT
+            notes.append(str(err))
+            continue
+        problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
         if problem:
             flags[name] = safety.IMPLAUSIBLE
             notes.append(problem)

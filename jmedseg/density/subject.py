@@ -73,7 +73,7 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
         labels, report, row, box = vertebrae_for_measure(ct, what, settings.levels, out_dir,
-                                                         settings.accept_uncertain_levels)
+                                                         settings.accept_uncertain_levels, settings.allow_truncated)
         return labels, CTLabelling(report, row, box)
     if not os.path.isfile(mask_path):
         raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
