@@ -195,14 +195,14 @@ def _labels_present(vertebrae):
 
 
 def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow_truncated=False, hu=None,
-                  refused=None):
+                  flagged=None):
     """({level: Region} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
 
     A level missing from the vertebra map, whose body is cut by the field of view
     (unless `allow_truncated`), or whose region holds air or metal or is not bone in a
     cortical wall (jmedseg.density.region_check; when the CT `hu` is given) gets a flag and a note
-    instead of a region; the others are measured. `refused` ({level: (flag, note)})
-    flags levels a caller has already ruled out (e.g. a level check that disagrees).
+    instead of a region; the others are measured. `flagged` ({level: (flag, note,
+    measure anyway)}) holds a caller's flags (e.g. a level check that disagrees).
     """
     from jmedseg.density.region_check import wall_problem
 
@@ -220,10 +220,11 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
         if name in absent:
             flags[name] = safety.MISSING
             continue
-        if refused and name in refused:
-            flags[name], note = refused[name]
+        if flagged and name in flagged:
+            flags[name], note, keep = flagged[name]
             notes.append(note)
-            continue
+            if not keep:
+                continue
         box = boxes[name]
         vertebra = vertebrae[box] == level_id
         try:
@@ -251,7 +252,7 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
 
 
 def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, allow_truncated=False,
-                   refused=None):
+                   flagged=None):
     """The person's densities (HU) from a CT `hu` and its label maps, all of one shape.
 
     Each level is checked first (jmedseg.density.safety, jmedseg.density.region_check):
@@ -260,7 +261,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     gets `<level>_flag` and a note instead of numbers; the person's density is the
     Johnson SU mode of the pooled cancellous pixels of the levels that pass
     (`levels_used`). Raises MeasurementRefused (with the partial row) when none passes.
-    `refused` ({level: (flag, note)}): levels ruled out by the caller.
+    `flagged` ({level: (flag, note, measure anyway)}): a caller's flags (jmedseg.density.subject).
     """
     hu = np.asarray(hu)
     levels = levels or DEFAULT_LEVELS
@@ -268,7 +269,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     if np.shape(vertebrae) != hu.shape:
         raise ValueError(f"the vertebra map has shape {np.shape(vertebrae)} but the CT has {hu.shape}; "
                          "use the label map made for this CT")
-    regions, flags, notes = level_regions(vertebrae, levels, tissue, spacing, allow_truncated, hu, refused)
+    regions, flags, notes = level_regions(vertebrae, levels, tissue, spacing, allow_truncated, hu, flagged)
     row, modes, pooled = {}, [], []
     for name, region in regions.items():
         values = region.values(hu)

@@ -16,6 +16,9 @@ Flags (the `<level>_flag` columns of densities.csv):
 - `implausible`: its region is not bone inside a cortical wall (a mask on soft
   tissue, or one holding contrast or a vessel: jmedseg.density.region_check), holds
   air or metal, or its density lies outside the range trabecular bone can have;
+- `levels_disagree` (with `--check-levels`): the mask and the CT-alone labelling place
+  the level differently (a level mix-up, a mirrored or flipped mask); left out unless
+  `--accept-level-disagreement`, which measures it and keeps the flag;
 - `unfit`: no Johnson SU fit (too few pixels, an empty region after erosion).
 
 Thresholds, from CT physics and published values, not from any data set here:
@@ -41,6 +44,7 @@ METAL_ABOVE_HU = 1500.0
 MAX_AIR_OR_METAL_FRACTION = 0.05
 
 MISSING, INCOMPLETE, IMPLAUSIBLE, UNFIT = "missing", "incomplete", "implausible", "unfit"
+LEVELS_DISAGREE = "levels_disagree"
 # A body ending one slice short of the scan's edge may well continue beyond it: a mask predicted near the
 # edge of a volume often stops a voxel early, so the body must keep one free slice (voxel) from every edge.
 EDGE_MARGIN_VOXELS = 1

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 
-MEASURE_VERSION = 3   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 4   # bump when a change to the measurement changes its numbers: old results no longer merge
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class MeasureSettings:
     allow_truncated: bool = False
     model_sha256: str = ""           # the --model file's content, not its name
     accept_uncertain_levels: bool = False   # no mask: measure levels the CT alone could not name for sure
-    check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
+    check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns); a
+                                     # measured level where they differ is flagged and not measured unless:
+    accept_level_disagreement: bool = False
     label_scheme: str = ""           # numbering of the given vertebra maps (jmedseg.data.label_schemes); "": --labels
     guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
@@ -138,8 +140,11 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
+    check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
+                                                                                            settings)
     person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels, allow_truncated=settings.allow_truncated)
+                            levels, allow_truncated=settings.allow_truncated, flagged=flagged)
+    person.row.update(check)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:
@@ -148,8 +153,24 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
             person.row["qc_figure"] = os.path.join("figures", f"{what}_qc.png")
             qc_for_measure(ct, vertebrae, tissue, levels, person, labelling.report,
                            os.path.join(out_dir, person.row["qc_figure"]), what, box)
-    elif settings.check_levels:
-        from jmedseg.spine.pipeline import labelling_agreement
-
-        person.row.update(labelling_agreement(ct, vertebrae))
     return person
+
+
+def _level_check(ct, vertebrae, levels, settings):
+    """(row fields, {level: (flag, note, measure anyway)}) of `--check-levels`: the mask against the CT-alone labelling.
+
+    A measured level whose place differs between the two (a level mix-up, a mirrored or
+    flipped mask) is flagged `levels_disagree` and measured only with
+    `settings.accept_level_disagreement`.
+    """
+    from jmedseg.density.safety import LEVELS_DISAGREE
+    from jmedseg.spine.pipeline import labelling_agreement
+
+    fields, differ = labelling_agreement(ct, vertebrae, tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
+    keep = settings.accept_level_disagreement
+    flagged = {name: (LEVELS_DISAGREE, f"{name}: the mask and the CT-alone labelling place it differently "
+                      f"({differ[name]}); " + ("measured anyway (--accept-level-disagreement)" if keep else
+                                              "left out: check the mask's level ids, or --accept-level-disagreement "
+                                              "measures it anyway"), keep)
+               for name in levels if name in differ}
+    return fields, flagged

@@ -60,12 +60,16 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
 
 
 def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3")):
-    """Row fields comparing a given vertebra map with the CT-alone labelling (level mix-ups show here)."""
+    """(row fields, {level: why it differs}) comparing a given vertebra map with the CT-alone labelling.
+
+    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`.
+    """
     labels, report = label_vertebrae(volume)
     rows = compare_labellings(labels, reference, volume.spacing, names)
     agree = [r["level"] for r in rows if r["agree"]]
-    differ = [f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None
-              else f"{r['level']} (only in {'CT labelling' if r['in_ct_labelling'] else 'mask'})"
-              for r in rows if not r["agree"]]
-    return {"levels_agree": not differ,
-            "levels_check": ("agree: " + " ".join(agree)) + ("; differ: " + ", ".join(differ) if differ else "")}
+    differ = {r["level"]: (f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None
+                           else f"{r['level']} (only in {'CT labelling' if r['in_ct_labelling'] else 'mask'})")
+              for r in rows if not r["agree"]}
+    return ({"levels_agree": not differ,
+             "levels_check": ("agree: " + " ".join(agree)) + ("; differ: " + ", ".join(differ.values())
+                                                              if differ else "")}, differ)
