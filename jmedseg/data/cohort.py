@@ -12,11 +12,18 @@ site) may be empty, and without labels.nii.gz the tissue classes are derived
 from whole-vertebra masks (`jmedseg.data.labels.tissue_from_vertebrae`), as
 TotalSegmentator gives them. `jmedseg import` writes such folders from VerSe,
 TotalSegmentator and plain folder trees (jmedseg/data/importers).
+
+A DICOM export imported in place (`jmedseg import --format dicom`,
+jmedseg/data/dicom_export) has no ct.nii.gz: the subject's CT is the series
+listed in DIR/private/series/<subject_id>.dicom.txt (file paths can carry
+patient names, so they live with the other private files), and without
+vertebrae.nii.gz the vertebrae are labelled from the CT.
 """
 import csv
 import math
 import os
 
+from jmedseg.data.ids import check_id, repeated
 from jmedseg.errors import InputError
 
 COLUMNS = ("subject_id", "age", "sex", "site", "true_density_hu")
@@ -28,6 +35,13 @@ def subject_paths(root, subject_id):
     return {key: os.path.join(root, subject_id, name) for key, name in FILES.items()}
 
 
+def ct_path(root, subject_id):
+    """The subject's CT: <id>/ct.nii.gz, or the DICOM series list of an import in place when there is no NIfTI."""
+    nifti = os.path.join(root, subject_id, FILES["ct"])
+    series = os.path.join(root, "private", "series", subject_id + ".dicom.txt")
+    return series if not os.path.exists(nifti) and os.path.isfile(series) else nifti
+
+
 def _number(text, cast, where):
     if text is None or text.strip() == "":
         return math.nan if cast is float else None
@@ -37,10 +51,23 @@ def _number(text, cast, where):
         raise InputError(f"{where}: {text!r} is not a number") from None
 
 
-def check_unique_ids(path, rows):
-    """Refuse a cohort table that lists a subject id more than once (its rows would overwrite each other)."""
-    ids = [r["subject_id"] for r in rows]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+def check_subject_ids(path, rows):
+    """Refuse a cohort table whose ids cannot name a folder (jmedseg.data.ids.check_id) or repeat.
+
+    Every cohort reader calls this where the ids enter: an id such as `../../evil` would
+    otherwise put the subject's files (its labelling, figures) outside the output folder,
+    and a repeated id would overwrite another subject's results.
+    """
+    bad = []
+    for line, row in enumerate(rows, start=2):   # line 1 is the header
+        try:
+            check_id(row["subject_id"])
+        except InputError as err:
+            bad.append(f"line {line}: {err}")
+    if bad:
+        raise InputError(f"{path}: {len(bad)} subject id(s) cannot name a folder: " + "; ".join(bad[:5])
+                         + ("; ..." if len(bad) > 5 else "") + "; rename the subject (its row and its folder)")
+    twice = repeated(r["subject_id"] for r in rows)
     if twice:
         raise InputError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
 
@@ -68,5 +95,5 @@ def read_cohort(root):
                              true_density_hu=_number(raw["true_density_hu"], float, where)))
     if not rows:
         raise InputError(f"{path} lists no subjects")
-    check_unique_ids(path, rows)
+    check_subject_ids(path, rows)
     return rows

@@ -34,7 +34,7 @@ class SliceDataset(Dataset):
                  batch_size=4, shuffle=False, seed=0, transform=None, spacing_mm=None, context_hu=None):
         super().__init__()
         if len(images_hu) == 0:
-            raise ValueError("a dataset split has no slices; check data.split and the subjects it selects")
+            raise ConfigError("a dataset split has no slices; check data.split and the subjects it selects")
         if len(images_hu) != len(labels):
             raise ValueError(f"{len(images_hu)} images but {len(labels)} label maps")
         self.images_hu = [np.asarray(i, np.float32) for i in images_hu]

@@ -14,6 +14,7 @@ import os
 import numpy as np
 from tqdm import tqdm
 
+from jmedseg.errors import ConfigError
 from jmedseg.evaluation import agreement
 from jmedseg.backend import jt
 from jmedseg.constants import MIN_DENSITY_PIXELS  # other estimators use the fit's minimum: none is invented
@@ -226,17 +227,17 @@ def select_checkpoint(path, select_by="best_val", mode="max"):
     if not os.path.isdir(path):
         raise CheckpointError(f"no checkpoint, run folder or sweep folder at {path}")
     if mode not in ("max", "min"):
-        raise ValueError(f"select_mode must be max or min, got {mode!r}")
+        raise ConfigError(f"select_mode must be max or min, got {mode!r}")
     rows = [r for r in collect_sweep(path)
             if os.path.isfile(os.path.join(path, r["job"], "checkpoints", "best.ckpt"))]
     if not rows:
         raise CheckpointError(f"{path} holds no checkpoints/best.ckpt and no sweep jobs with one; "
                               "pass a run folder, a sweep folder or a .ckpt file")
     if select_by not in rows[0]:
-        raise ValueError(f"select_by={select_by!r} is not a sweep column; choose one of {sorted(rows[0])}")
+        raise ConfigError(f"select_by={select_by!r} is not a sweep column; choose one of {sorted(rows[0])}")
     scored = [r for r in rows if isinstance(r[select_by], (int, float)) and math.isfinite(r[select_by])]
     if not scored:
-        raise ValueError(f"no job of sweep {path} has a value for {select_by!r}")
+        raise ConfigError(f"no job of sweep {path} has a value for {select_by!r}")
     best = (max if mode == "max" else min)(scored, key=lambda r: r[select_by])
     return (os.path.join(path, best["job"], "checkpoints", "best.ckpt"),
             {"source": "sweep", "job": best["job"], "select_by": select_by, "value": best[select_by],

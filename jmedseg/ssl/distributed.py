@@ -12,6 +12,7 @@ the one a single process would keep.
 import numpy as np
 
 from jmedseg.backend import jt
+from jmedseg.errors import ConfigError
 
 
 def world():
@@ -23,7 +24,7 @@ def rank_rows(batch):
     """This rank's contiguous share of a global batch (the whole batch in a single process)."""
     rank, size = world()
     if len(batch) % size:
-        raise ValueError(f"pretrain.batch_size={len(batch)} is not a multiple of the {size} MPI processes: "
+        raise ConfigError(f"pretrain.batch_size={len(batch)} is not a multiple of the {size} MPI processes: "
                          f"choose a multiple of {size} so every rank gets the same number of slices")
     per = len(batch) // size
     return batch[rank * per:(rank + 1) * per]

@@ -21,6 +21,7 @@ import copy
 import numpy as np
 
 from jmedseg.backend import jt, nn
+from jmedseg.errors import ConfigError
 from jmedseg.ssl.distributed import all_gather_rows, mean_value_over_ranks
 
 
@@ -84,9 +85,9 @@ class MoCo:
     def __init__(self, backbone, projection_dim=128, hidden_dim=None, queue_size=64,
                  momentum=0.999, temperature=0.07, seed=0):
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+            raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
         if queue_size < 1 or temperature <= 0:
-            raise ValueError(f"need queue_size >= 1 and temperature > 0, got {queue_size}, {temperature}")
+            raise ConfigError(f"need queue_size >= 1 and temperature > 0, got {queue_size}, {temperature}")
         self.query = ContrastiveEncoder(backbone, projection_dim, hidden_dim)
         self.query.train()
         # Jittor's eval() marks every parameter stop-grad, so tell learned weights from batch-norm

@@ -98,7 +98,7 @@ def test_missing_corrupt_and_nan_files(tmp_path):
 
 
 def test_both_cohort_readers_refuse_a_subject_listed_twice(tmp_path):
-    # data.cohort.read_cohort (training, typed columns) and density.cohort_run.read_subjects (measurement,
+    # data.cohort.read_cohort (training, typed columns) and pipelines.cohort_run.read_subjects (measurement,
     # only subject_id needed) read the same cohort.csv; a repeated id would make one row overwrite another
     from jmedseg.data.cohort import read_cohort
     from jmedseg.pipelines.cohort_run import read_subjects

@@ -22,6 +22,7 @@ from jmedseg.data.synth.anatomy import LEVEL_SIZES, LEVELS, draw_anatomy
 from jmedseg.data.synth.render import VertebraPainter, vertebra_centre_uv
 from jmedseg.data.synth.scanner import HU_MIN, degrade, draw_scan, metal, streaks, sub_slice_offsets
 from jmedseg.data.synth.soft_tissue import paint_soft_tissue
+from jmedseg.errors import ConfigError
 
 VIEWS = ("crop", "full")
 CROP_JITTER_MM = 6.0          # the crop centre's random offset from the vertebra's centre (per axis, SD)
@@ -76,7 +77,7 @@ def synth_slice(rng, anat, scan, z_mm, size=128, pixel_mm=0.8, view="crop", supe
     (four times the work); 1 samples each pixel at its centre (the scanner blur still smooths edges).
     """
     if view not in VIEWS:
-        raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+        raise ConfigError(f"view must be one of {VIEWS}, got {view!r}")
     angle = np.deg2rad(anat.rotation_deg)
     if view == "crop":
         cu, cv = vertebra_centre_uv(anat)
