@@ -8,14 +8,37 @@ a subject's vertebra labels come from: the given mask, or without one the labell
 of the CT alone (jmedseg.spine), which refuses levels whose name it cannot confirm.
 """
 import hashlib
+import importlib.util
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 from jmedseg.errors import InputError
 
 MEASURE_VERSION = 4   # bump when a change to the measurement changes its numbers: old results no longer merge
+LABELLER = ("jmedseg.spine",)   # the vertebra source used without a mask
+ESTIMATOR = ("jmedseg.density.johnson_su", "jmedseg.density.estimators", "jmedseg.density.measure",
+             "jmedseg.density.safety")   # the reported density and its flags
+
+
+def source_version(*modules):
+    """A short hash of the source of `modules` (a package: every .py file in it): it changes when their code does.
+
+    Part of a measurement's fingerprint, so results of another labeller or estimator never merge with
+    these, without anyone bumping a version by hand (a comment edit counts too: safe, not minimal).
+    """
+    digest = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        folders = spec.submodule_search_locations
+        paths = sorted(os.path.join(d, f) for d in folders for f in os.listdir(d) if f.endswith(".py")) \
+            if folders else [spec.origin]
+        for path in paths:
+            digest.update(os.path.basename(path).encode())
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,8 @@ class MeasureSettings:
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
                                      # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
     version: int = MEASURE_VERSION
+    labeller_version: str = field(default_factory=lambda: source_version(*LABELLER))
+    estimator_version: str = field(default_factory=lambda: source_version(*ESTIMATOR))
 
     def as_dict(self):
         return asdict(self)

@@ -1,0 +1,24 @@
+"""A measurement's fingerprint follows the labeller's and the estimator's code, with no version bumped by hand."""
+from jmedseg.pipelines.subject import ESTIMATOR, LABELLER, MeasureSettings, source_version
+
+
+def test_settings_carry_the_code_versions_of_labeller_and_estimator():
+    settings = MeasureSettings(levels={"L1": 31})
+    assert settings.labeller_version == source_version(*LABELLER)
+    assert settings.estimator_version == source_version(*ESTIMATOR)
+    assert settings.labeller_version != settings.estimator_version
+    assert MeasureSettings(levels={"L1": 31}).fingerprint() == settings.fingerprint()   # same code, same print
+    other = MeasureSettings(levels={"L1": 31}, estimator_version="another estimator")
+    assert other.fingerprint() != settings.fingerprint()
+
+
+def test_the_source_version_changes_with_the_code(tmp_path, monkeypatch):
+    package = tmp_path / "toy_labeller"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "levels.py").write_text("THRESHOLD = 0.7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = source_version("toy_labeller")
+    assert source_version("toy_labeller") == before
+    (package / "levels.py").write_text("THRESHOLD = 0.8\n")
+    assert source_version("toy_labeller") != before
