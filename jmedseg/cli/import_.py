@@ -6,13 +6,15 @@ and dicom (a PACS export: one CT series chosen per study and read in place,
 ids hashed; jmedseg/data/dicom_export, docs/dicom.md). `check-data` runs on
 the result of the others.
 """
+from jmedseg.data.importers import IMPORT_FORMATS   # the reader registry names the formats
+
 NAME = "import"
 HELP = "import a VerSe, TotalSegmentator, plain folder data set or DICOM export as a cohort folder"
 
 
 def add_arguments(parser):
     parser.add_argument("src", metavar="SRC", help="the data set's folder")
-    parser.add_argument("--format", required=True, choices=("verse", "totalsegmentator", "folder", "dicom"),
+    parser.add_argument("--format", required=True, choices=(*IMPORT_FORMATS, "dicom"),
                         help="layout of SRC")
     parser.add_argument("--out", required=True, help="cohort folder to create (must not exist)")
     parser.add_argument("--pattern", help="folder: CT path template with {id} (default {id}_ct.nii.gz)")

@@ -97,3 +97,60 @@ def read_cohort(root):
         raise InputError(f"{path} lists no subjects")
     check_subject_ids(path, rows)
     return rows
+
+
+def write_cohort_folder(out, subjects, replace=False, extra_json=None, progress=True, desc="cohort"):
+    """Write a cohort folder at `out` atomically: built under a temporary name beside it, renamed when complete.
+
+    `subjects` yields (cohort.csv row, reference Volume, ct array, vertebrae array, labels array or None);
+    the CT is stored as whole HU in int16 when that is lossless, else float32. `extra_json`:
+    {file name: value} written beside cohort.csv. An existing `out` is refused unless `replace`,
+    which swaps the new folder in. A killed run never leaves a half-written cohort. Returns the rows.
+    """
+    import shutil
+    import tempfile
+
+    import numpy as np
+    from tqdm import tqdm
+
+    from jmedseg.data.io import save_like
+    from jmedseg.utils.files import make_private_temp_folder_public
+    from jmedseg.utils.report import write_csv, write_json
+
+    out = os.path.abspath(out)
+    if os.path.exists(out) and not replace:
+        raise InputError(f"{out} already exists; choose another --out or remove it")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=os.path.dirname(out), prefix=os.path.basename(out) + ".tmp-")
+    try:
+        rows = []
+        for row, ref, ct, vertebrae, labels in tqdm(subjects, desc=desc, unit="subject", disable=not progress):
+            paths = subject_paths(tmp, check_id(row["subject_id"]))
+            whole = np.array_equal(ct, np.round(ct)) and ct.min() >= -32768 and ct.max() <= 32767
+            save_like(ref, ct.astype(np.int16) if whole else ct, paths["ct"])
+            save_like(ref, vertebrae, paths["vertebrae"])
+            if labels is not None:
+                save_like(ref, labels, paths["labels"])
+            rows.append(row)
+        write_csv(os.path.join(tmp, "cohort.csv"), rows, list(COLUMNS))
+        for name, value in (extra_json or {}).items():
+            write_json(os.path.join(tmp, name), value)
+        make_private_temp_folder_public(tmp)  # mkdtemp makes it 0o700
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return rows
+
+
+def _swap_in(new, out):
+    import shutil
+    import tempfile
+
+    if not os.path.exists(out):
+        os.rename(new, out)
+        return
+    old = tempfile.mkdtemp(dir=os.path.dirname(out), prefix=os.path.basename(out) + ".old-")
+    os.rename(out, os.path.join(old, "x"))
+    os.rename(new, out)
+    shutil.rmtree(old, ignore_errors=True)

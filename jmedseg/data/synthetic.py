@@ -99,3 +99,26 @@ def site_scanners(pixel_mm=None, noise_sd=None, scanners=None):
         out[name] = replace(sc, pixel_mm=float(pixel_mm) if pixel_mm else sc.pixel_mm,
                             noise_sd=float(noise_sd) if noise_sd is not None else sc.noise_sd)
     return out
+
+
+def write_phantom_cohort(out, n_subjects, seed=0, noise_sd=None, progress=True, spec=None):
+    """Render `n_subjects` phantoms into the cohort folder `out` (replaced if it exists); returns the rows.
+
+    `spec` (a PhantomSpec) changes the anatomy or field of view; None keeps the defaults. The CT
+    stores whole HU; `phantom.json` beside cohort.csv records the seed and the sites' scanners.
+    """
+    from dataclasses import asdict
+
+    from jmedseg.data.cohort import write_cohort_folder
+    from jmedseg.data.io import Volume
+
+    infos = draw_cohort(n_subjects, seed=seed, law=DensityLaw())
+    scanners = site_scanners(noise_sd=noise_sd)
+
+    def volumes():
+        for info, vol in render_cohort(infos, seed=seed, spec=spec, scanners=scanners):
+            yield info.as_dict(), Volume(vol.ct, vol.affine, vol.spacing), np.round(vol.ct), vol.vertebrae, vol.labels
+
+    meta = {"seed": seed, "subjects": n_subjects, "scanners": {k: asdict(v) for k, v in scanners.items()}}
+    return write_cohort_folder(out, volumes(), replace=True, extra_json={"phantom.json": meta}, progress=progress,
+                               desc="phantom")

@@ -10,13 +10,11 @@ import csv
 import logging
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from jmedseg.data.cohort import COLUMNS, subject_paths
+from jmedseg.data.cohort import write_cohort_folder as write_cohort
 from jmedseg.data.ids import check_id, repeated
 from jmedseg.errors import InputError
 
@@ -144,38 +142,14 @@ def check_subjects(subjects, root):
 
 
 def write_cohort_folder(subjects, out, progress=True):
-    """Write `subjects` as a cohort folder at `out` (atomically: a temporary folder renamed when complete).
+    """Write `subjects` as a new cohort folder at `out` (jmedseg.data.cohort.write_cohort_folder); the rows.
 
-    Each subject becomes `<id>/ct.nii.gz` (whole HU as int16 when lossless, else float32),
-    `<id>/vertebrae.nii.gz` (TotalSegmentator v2 ids) and, when the source has
-    tissue labels, `<id>/labels.nii.gz`. Returns the cohort.csv rows.
+    Each subject becomes `<id>/ct.nii.gz`, `<id>/vertebrae.nii.gz` (TotalSegmentator v2 ids) and,
+    when the source has tissue labels, `<id>/labels.nii.gz`.
     """
-    from tqdm import tqdm
+    def loaded():
+        for s in subjects:
+            item = s.load()
+            yield s.row, item.ct, item.ct.array, item.vertebrae, item.labels
 
-    from jmedseg.data.io import save_like
-    from jmedseg.utils.report import write_csv
-
-    out = os.path.abspath(out)
-    if os.path.exists(out):
-        raise InputError(f"{out} already exists; choose another --out or remove it")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=os.path.dirname(out), prefix=os.path.basename(out) + ".tmp-")
-    try:
-        rows = []
-        for s in tqdm(subjects, desc="import", unit="subject", disable=not progress):
-            loaded = s.load()
-            paths = subject_paths(tmp, s.subject_id)
-            ct = loaded.ct.array
-            whole = np.array_equal(ct, np.round(ct)) and ct.min() >= -32768 and ct.max() <= 32767
-            save_like(loaded.ct, ct.astype(np.int16) if whole else ct, paths["ct"])
-            save_like(loaded.ct, loaded.vertebrae, paths["vertebrae"])
-            if loaded.labels is not None:
-                save_like(loaded.ct, loaded.labels, paths["labels"])
-            rows.append(s.row)
-        write_csv(os.path.join(tmp, "cohort.csv"), rows, list(COLUMNS))
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return rows
+    return write_cohort(out, loaded(), progress=progress, desc="import")
