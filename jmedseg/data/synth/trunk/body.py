@@ -22,7 +22,7 @@ class Body:
         self._z = np.array(knots)
         self._a = np.array([subject.half_width[k] for k in knots])
         self._b = np.array([subject.half_depth[k] for k in knots])
-        self.power = 2.3
+        self.power = 2.0      # plain ellipses: sqrt instead of pow over the whole canvas
         self.z_t10 = subject.z_of("T10")
 
     def half_width(self, z):

@@ -135,22 +135,26 @@ class EllipticCylinder(Posed):
 
 def ellipse_distance(u, v, a, b, power=2.0):
     """Approximate signed distance (mm) to an ellipse (or superellipse) of semi-axes a, b."""
-    k = (np.abs(u / a) ** power + np.abs(v / b) ** power) ** (1.0 / power)
+    if power == 2.0:
+        k = np.sqrt((u / a) ** 2 + (v / b) ** 2)
+    else:
+        k = (np.abs(u / a) ** power + np.abs(v / b) ** power) ** (1.0 / power)
     return (k - 1.0) * np.minimum(a, b)
 
 
 class Tube(Shape):
     """A tube along a polyline of points (n, 3) with a radius per point (linear between points).
 
-    The line is cut into segments about as long as the tube is thick (a curve bends
-    little over that length); each segment contributes its capsule distance inside its own box.
+    The line is cut into segments of 2.5 tube radii (6-24 mm: a rib curving on a 100 mm
+    radius departs from a 12 mm chord by 0.2 mm); each segment contributes its capsule
+    distance inside its own box. The given points are kept, so sharp bends stay sharp.
     """
 
     def __init__(self, points, radii):
         pts, rad = np.asarray(points, float), np.broadcast_to(np.asarray(radii, float), (len(points),))
         seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
         s = np.concatenate([[0.0], np.cumsum(seg)])
-        length = float(np.clip(0.8 * rad.min(), 2.0, 20.0))
+        length = float(np.clip(2.5 * rad.min(), 6.0, 24.0))
         t = np.unique(np.concatenate([s, np.linspace(0.0, s[-1], max(2, int(np.ceil(s[-1] / length)) + 1))]))
         self.points = np.stack([np.interp(t, s, pts[:, k]) for k in range(3)], axis=1)
         self.radii = np.interp(t, s, rad)

@@ -39,6 +39,7 @@ class TrunkCase:
     axcodes: tuple               # storage orientation (nibabel axis codes)
     variant: dict                # rib_pairs, lumbar_count, transitional
     anchors_in_view: list        # 'first_rib' (T1), 'last_rib' (lowest rib-bearing vertebra), 'sacrum' (S1)
+    all_centroids: dict          # name -> body centre (world mm) of every vertebra, in the scan or not
     noise_hu: float
     arms: str
     oral_contrast: bool
@@ -209,5 +210,7 @@ def render_case(subject, acq, tissue_hu, rng, coarse_mm=COARSE_MM):
                      axcodes=tuple(acq.axcodes),
                      variant={"rib_pairs": v.rib_pairs, "lumbar_count": v.lumbar_count,
                               "transitional": v.transitional},
-                     anchors_in_view=anchors_in_view(subject, levels), noise_hu=acq.noise_hu, arms=subject.arms,
+                     anchors_in_view=anchors_in_view(subject, levels),
+                     all_centroids={v.name: [float(c) for c in v.centre] for v in subject.vertebrae + subject.sacrum[:1]},
+                     noise_hu=acq.noise_hu, arms=subject.arms,
                      oral_contrast=subject.oral_contrast, seconds=round(time.perf_counter() - t0, 2), canvas=canvas)
