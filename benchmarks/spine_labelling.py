@@ -67,7 +67,9 @@ def run_one(args):
     return {"i": i, "fov": fov, "phase": phase, "gen_s": gen_s, "label_s": label_s, "variant": case.variant,
             "spacing": [round(s, 2) for s in case.spacing], "axcodes": "".join(case.axcodes),
             "noise_hu": round(case.noise_hu, 1), "anchors_in_view": case.anchors_in_view,
-            "l1l2_in_view": both, "summary": report.get("summary", ""), **score}
+            "l1l2_in_view": both, "summary": report.get("summary", ""),
+            "entries": [{k: e.get(k) for k in ("name", "flags", "centroid_mm")} for e in report.get("levels", [])],
+            **score}
 
 
 def variant_name(v):

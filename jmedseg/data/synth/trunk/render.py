@@ -174,15 +174,19 @@ def level_truth(subject, tissue_hu, z_lo, z_hi):
     return out
 
 
-def anchors_in_view(subject, levels):
-    """Which level anchors the scan holds: T1 (first rib), the lowest rib-bearing vertebra, S1 (sacrum)."""
+SACRUM_SEEN_MM = 10.0   # the sacrum counts as in view when this much of S1 below its endplate is scanned
+
+
+def anchors_in_view(subject, levels, z_lo):
+    """Which level anchors the scan holds: T1 (first rib), the lowest rib-bearing vertebra (centres in the
+    scan), the sacrum (its top `SACRUM_SEEN_MM` scanned: the sacral base is what marks it)."""
     bearers = [v.name for v in subject.vertebrae if v.rib]
     found = []
     if bearers[0] in levels:
         found.append("first_rib")
     if bearers[-1] in levels:
         found.append("last_rib")
-    if "S1" in levels:
+    if z_lo <= -SACRUM_SEEN_MM:
         found.append("sacrum")
     return found
 
@@ -210,7 +214,7 @@ def render_case(subject, acq, tissue_hu, rng, coarse_mm=COARSE_MM):
                      axcodes=tuple(acq.axcodes),
                      variant={"rib_pairs": v.rib_pairs, "lumbar_count": v.lumbar_count,
                               "transitional": v.transitional},
-                     anchors_in_view=anchors_in_view(subject, levels),
+                     anchors_in_view=anchors_in_view(subject, levels, z_lo),
                      all_centroids={v.name: [float(c) for c in v.centre] for v in subject.vertebrae + subject.sacrum[:1]},
                      noise_hu=acq.noise_hu, arms=subject.arms,
                      oral_contrast=subject.oral_contrast, seconds=round(time.perf_counter() - t0, 2), canvas=canvas)

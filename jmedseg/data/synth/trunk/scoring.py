@@ -4,17 +4,17 @@
   name whose centroid lies within `IDENTIFICATION_MM` (20 mm, VerSe) of the true body centre;
 - a named entry is *confirmed* when it carries no `uncertain_level` flag, and
   *confirmed-but-wrong* when it is confirmed and the true vertebra nearest to its centroid
-  (any vertebra, also one whose centre lies outside the scan) has another name, or is
-  further than 20 mm away (e.g. a heart chamber named as a vertebra); an entry flagged
-  `incomplete` (cut by the scan's edge, so its centroid is off the true centre) may be up
-  to `EDGE_MM` away;
+  (any vertebra, also one whose centre lies outside the scan) has another name, or none
+  lies within `NOT_A_VERTEBRA_MM` (e.g. a heart chamber named as a vertebra). A right name
+  on a body found 20-35 mm off (a vertebra cut by the scan's edge, posterior elements taken
+  in) is not identified, but it is not a wrong level either;
 - a CT is *refused* when the labelling confirms no level at all.
 Centroids compared: the labelling's body centroid against the true body centre (world mm).
 """
 import numpy as np
 
 IDENTIFICATION_MM = 20.0
-EDGE_MM = 35.0   # about a body height plus a disc: the centroid of a vertebra's part in the scan
+NOT_A_VERTEBRA_MM = 35.0   # a body height plus a disc: further from every body centre is on no vertebra
 
 
 def _nearest(centroids, point):
@@ -45,9 +45,8 @@ def score_labelling(case, report):
     wrong = []
     for e in confirmed:
         near, dist = _nearest(case.all_centroids, e["centroid_mm"])
-        limit = EDGE_MM if "incomplete" in e.get("flags", []) else IDENTIFICATION_MM
-        if dist > limit or near != e["name"]:
-            wrong.append(f"{e['name']} -> {near if dist <= limit else 'no vertebra'} ({dist:.0f} mm)")
+        if dist > NOT_A_VERTEBRA_MM or near != e["name"]:
+            wrong.append(f"{e['name']} -> {near if dist <= NOT_A_VERTEBRA_MM else 'no vertebra'} ({dist:.0f} mm)")
     return {"levels_in_view": sorted(truth), "identified": identified, "centroid_errors_mm": errors,
             "named": len(named), "confirmed": len(confirmed), "confirmed_wrong": wrong,
             "refused": not confirmed, "anchors": len(case.anchors_in_view)}
