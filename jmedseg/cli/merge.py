@@ -17,7 +17,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.density.cohort_run import merge_folders
+    from jmedseg.pipelines.cohort_run import merge_folders
 
     path, results, missing = merge_folders(args.folders, args.out, args.paper_units, args.partial)
     failed = [r["subject_id"] for r in results if r["row"].get("density_hu") is None]

@@ -32,6 +32,7 @@ import pandas as pd
 
 from jmedseg.constants import HU_OFFSET
 from jmedseg.data.ids import repeated
+from jmedseg.density.study_rows import fill_from_header, first_study_per_patient
 from jmedseg.errors import InputError
 
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
@@ -131,9 +132,12 @@ def read_densities(path, sites=DEFAULT_SITES):
     if df.empty:
         raise TrendInputError(f"{path} has a header but no rows; it needs one row per person, as "
                               "`jmedseg measure --cohort DIR --out DIR` writes it")
+    df = fill_from_header(df)   # a DICOM import: the header's age and sex where the table has none
     reasons = _skip_reasons(df)
     skipped = [{"subject_id": sid, "reason": r} for sid, r in zip(df["subject_id"], reasons) if r]
-    df = df[np.array([not r for r in reasons], dtype=bool)].copy()
+    usable = df[np.array([not r for r in reasons], dtype=bool)].copy()
+    df, later_studies = first_study_per_patient(usable)   # one usable study a person
+    skipped += later_studies
     df["age"] = _numeric(df, "age", path)
     _check_ages(df, path)
     df["density_hu"] = _numeric(df, "density_hu", path)

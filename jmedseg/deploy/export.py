@@ -10,11 +10,11 @@ run code.
 import numpy as np
 from omegaconf import OmegaConf
 
-import jmedseg
 from jmedseg.errors import InputError
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
 from jmedseg.utils.archive import archive_bytes, read_archive
 from jmedseg.utils.files import atomic_write_bytes
+from jmedseg.version import __version__
 
 FORMAT = "jmedseg-model"
 VERSION = 1
@@ -40,7 +40,7 @@ def model_meta(payload, checkpoint_path):
         raise CheckpointError(f"{checkpoint_path}: data.class_names has {len(names)} names for "
                               f"{num_classes} classes; cannot label the exported model's outputs")
     return {
-        "format": FORMAT, "version": VERSION, "jmedseg_version": jmedseg.__version__,
+        "format": FORMAT, "version": VERSION, "jmedseg_version": __version__,
         "model_name": payload["model_name"], "model_kwargs": payload["model_kwargs"],
         "in_channels": len(data.windows), "num_classes": num_classes, "class_names": names,
         "windows": [[float(lo), float(hi)] for lo, hi in data.windows],
@@ -86,7 +86,7 @@ def read_model_file(path):
                              f"model file; {hint}")
     if int(meta.get("version", 0)) > VERSION:
         raise ModelFileError(f"{path} is model-file version {meta['version']}, this jmedseg "
-                             f"{jmedseg.__version__} reads up to {VERSION}: upgrade jmedseg")
+                             f"{__version__} reads up to {VERSION}: upgrade jmedseg")
     _check_meta(path, meta, hint)
     return meta, state
 
@@ -110,17 +110,17 @@ def _check_meta(path, meta, hint):
 def load_model_file(path):
     """The Jittor model of a `.jmed` file, in eval mode, and its metadata."""
     from jmedseg.training.checkpoint import load_weights
-    from jmedseg.training.engine import model_from_checkpoint
+    from jmedseg.models.build import model_from_checkpoint
 
-    meta, state = read_model_file(path)
     from jmedseg.models.registry import UnknownModelError
 
+    meta, state = read_model_file(path)
     payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}
     try:
         model = model_from_checkpoint(payload, meta["in_channels"], meta["num_classes"])  # STN wrapper included
     except UnknownModelError as err:
         unknown = str(err).split(" Registered models")[0]   # the full list would fill the screen
-        raise ModelFileError(f"{path} holds a model this jmedseg {jmedseg.__version__} cannot build: {unknown} Use "
+        raise ModelFileError(f"{path} holds a model this jmedseg {__version__} cannot build: {unknown} Use "
                              "the jmedseg version that exported it, or export the model again") from None
     load_weights(model, payload)
     model.eval()

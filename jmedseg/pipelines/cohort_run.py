@@ -1,6 +1,6 @@
 """Measuring a cohort folder: resumable, in shards, on local processes or a Slurm cluster (paper section 3).
 
-Each subject is measured on its own and stored at once (jmedseg.density.results),
+Each subject is measured on its own and stored at once (jmedseg.pipelines.results),
 so a run killed at any moment loses at most the subjects in flight, and the same
 command run again measures only what is missing. `--shard I/N` measures every
 N-th subject starting at I; the shards of one cohort share one output folder (or
@@ -23,10 +23,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids
-from jmedseg.density.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
+from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path
+from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
-from jmedseg.density.subject import MeasureSettings, file_sha256, measure_files
+from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
 from jmedseg.errors import JmedsegError
 from jmedseg.utils.files import OutputError, atomic_write_bytes, writing
 
@@ -63,11 +63,12 @@ def shard_of(subjects, shard=None):
 
 
 def settings_for(levels, units="hu", allow_truncated=False, model_path=None, accept_uncertain_levels=False,
-                 check_levels=False, label_scheme=None, guard=True, trim_surface=True):
+                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False):
     return MeasureSettings(levels=dict(levels), units=units, allow_truncated=allow_truncated,
                            model_sha256=file_sha256(model_path) if model_path else "",
                            accept_uncertain_levels=accept_uncertain_levels, check_levels=check_levels,
-                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface)
+                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface,
+                           accept_level_disagreement=accept_level_disagreement)
 
 
 def load_model(path, settings):
@@ -79,11 +80,12 @@ def load_model(path, settings):
     return load_model_file(path)
 
 
-def measure_subject(index, meta, cohort, out, settings, figures=True, model=None):
+def measure_subject(index, meta, cohort, out, settings, figures=True, model=None, report=False):
     """Measure one cohort subject and store it; a failure is stored too, as an empty density and the reason.
 
     Its cohort.csv values (age, sex, ...) are stored too, with their column names, so that
     `assemble` can replace them by the values cohort.csv holds when the table is made.
+    `report`: draw the QC picture of the person's page (jmedseg.report) also with a given mask or a refusal.
     """
     sid = meta["subject_id"]
     sub = os.path.join(cohort, sid)
@@ -91,9 +93,9 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
     person = None
     try:
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
+        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
-                               out_dir=out, qc_figure=figures)
+                               out_dir=out, qc_figure=figures, qc_always=figures and report)
         measured = person.row
     except MeasurementRefused as err:
         measured = {**err.row, "density_hu": math.nan, "note": str(err)}
@@ -138,7 +140,7 @@ class ShardSummary:
 
 
 def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, retry_failed=False, figures=True,
-                   model_path=None, progress=True):
+                   model_path=None, progress=True, report=False):
     """Measure the subjects of `shard` that are not done yet; returns a ShardSummary.
 
     `redo` measures every subject again; `retry_failed` measures again those stored
@@ -157,7 +159,7 @@ def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, ret
         label = "measure" if shard is None else f"measure shard {shard[0]}/{shard[1]}"
         bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=label, unit="subject", disable=not progress,
                    smoothing=0.1)
-        work = dict(cohort=cohort, out=out, settings=settings, figures=figures)
+        work = dict(cohort=cohort, out=out, settings=settings, figures=figures, report=report)
         failed = 0
         for result in _run(todo, work, workers, model_path):
             failed += result["row"].get("density_hu") is None
@@ -189,7 +191,7 @@ def _run(todo, work, workers, model_path):
                 yield job.result()
 
 
-def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path):
+def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path, report=False):
     """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process).
 
     Jittor compiles new operator shapes with a forked process pool and ends it with
@@ -199,11 +201,11 @@ def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed
     if model_path:
         os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")   # read by Jittor at import (in load_model)
     return measure_cohort(cohort, out, MeasureSettings(**settings), shard, workers, redo, retry_failed, figures,
-                          model_path, progress=False).as_dict()
+                          model_path, progress=False, report=report).as_dict()
 
 
 def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition=None, timeout_min=240,
-           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True):
+           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True, report=False):
     """Measure `cohort` as `jobs` shards through submitit (a Slurm job array, or local processes).
 
     Returns the per-shard summaries (empty when `wait` is False: the jobs are submitted
@@ -231,7 +233,8 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
         raise ValueError(f"unknown launcher {launcher!r}; choose one of {LAUNCHERS[1:]}")
     task = functools.partial(shard_job, cohort=os.path.abspath(cohort), out=folder.path,
                              settings=settings.as_dict(), workers=workers, figures=figures, redo=redo,
-                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None)
+                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None,
+                             report=report)
     submitted = executor.map_array(task, [(i, jobs) for i in range(jobs)])
     logger.info("submitted %d %s jobs (%s); logs in %s", jobs, launcher, submitted[0].job_id.split("_")[0], logs)
     if not wait:
@@ -267,7 +270,7 @@ class Assembly:
 
 def assemble(cohort, out, settings, paper_units=False):
     """densities.csv of `out` for the subjects of `cohort`, from their stored results."""
-    from jmedseg.density.results import table_rows
+    from jmedseg.pipelines.results import table_rows
 
     folder = ResultsFolder(out)
     stored = {r["subject_id"]: r for r in folder.results()}
