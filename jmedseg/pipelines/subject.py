@@ -128,23 +128,36 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
 
 def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
-                  series_uid=None):
+                  series_uid=None, qc_always=False):
     """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
 
     Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
     same density, faster), and with `qc_figure` and `out_dir` the QC figure
-    out_dir/figures/<what>_qc.png shows which vertebrae were measured.
+    out_dir/figures/<what>_qc.png shows which vertebrae were measured. `qc_always` (the
+    report's) draws it also with a given mask and for a refused CT (in MeasurementRefused.row).
     """
+    from jmedseg.data.io.acquisition import acquisition_row
     from jmedseg.density.measure import measure_person
+    from jmedseg.density.safety import MeasurementRefused
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
     check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
                                                                                             settings)
-    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels, allow_truncated=settings.allow_truncated, flagged=flagged)
+    try:
+        person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                                levels, allow_truncated=settings.allow_truncated, flagged=flagged)
+    except MeasurementRefused as err:
+        if qc_always and out_dir:
+            err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)
+        raise
     person.row.update(check)
+    # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
+    # table's own values are not blanked when the row is merged with it
+    person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
+    if qc_always and out_dir and not labelling:
+        person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:
@@ -154,6 +167,16 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
             qc_for_measure(ct, vertebrae, tissue, levels, person, labelling.report,
                            os.path.join(out_dir, person.row["qc_figure"]), what, box)
     return person
+
+
+def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
+    """The report's QC picture (jmedseg.report.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
+    from jmedseg.report.qc_picture import draw_qc_picture
+
+    qc_path = os.path.join("figures", f"{what}_qc.png")
+    draw_qc_picture(ct, vertebrae, tissue, levels, os.path.join(out_dir, qc_path), what, person,
+                    settings.allow_truncated)
+    return qc_path
 
 
 def _level_check(ct, vertebrae, levels, settings):
