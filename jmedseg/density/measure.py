@@ -166,6 +166,14 @@ class Region:
         return hu[self.box][self.mask]
 
 
+def regions_mask(regions, shape):
+    """The union of `regions` ({level: Region}) as one boolean array of the CT's `shape`."""
+    out = np.zeros(shape, bool)
+    for region in regions.values():
+        out[region.box] |= region.mask
+    return out
+
+
 def level_boxes(vertebrae, levels, margin=1):
     """{level: slices of the box around its voxels, `margin` voxels wider} ({} entries missing for absent levels).
 
