@@ -323,7 +323,10 @@ def _refused(notes, status):
 
 
 def _calibration_densities(hu, tissue, vertebrae, boxes, levels):
-    """The Johnson SU mode of cortical bone within the chosen vertebrae (`boxes`: {level: box}), when the tissue map has it."""
+    """The Johnson SU mode of cortical bone within the chosen vertebrae, when the tissue map has it.
+
+    `boxes` ({level: box}): where each chosen level lies (level_boxes).
+    """
     out = {}
     if tissue is None:
         return out

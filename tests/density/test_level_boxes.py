@@ -1,4 +1,4 @@
-"""Each level is worked on inside its box (for memory and speed on 512 x 512 x 600 CTs): the same voxels as on the whole volume."""
+"""Each level is worked on inside its box (memory and speed on 512 x 512 x 600 CTs): the whole volume's voxels."""
 import os
 
 import numpy as np
