@@ -10,7 +10,7 @@ Either with --model model.jmed: the tissue map is segmented by the model instead
 Writes densities.csv (subject_id,age,sex,site,density_hu,...,<level>_flag,...,note), each
 person's integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics) and
 a figure per person (figures/<id>.png). A cohort run stores every subject as soon as it is
-measured and, run again, measures only what is missing (jmedseg.density.results).
+measured and, run again, measures only what is missing (jmedseg.pipelines.results).
 """
 import math
 import os
@@ -85,7 +85,7 @@ def _check_args(args):
 
 
 def run(args):
-    from jmedseg.density.cohort_run import settings_for
+    from jmedseg.pipelines.cohort_run import settings_for
     from jmedseg.density.measure import parse_levels
 
     _check_args(args)
@@ -103,12 +103,15 @@ def run(args):
 
 def run_one(args, settings):
     """One CT: an error (exit 2) when no density can be given, else its row; notes are printed."""
-    from jmedseg.density.cohort_run import load_model
-    from jmedseg.density.results import ResultsFolder, table_rows
-    from jmedseg.density.subject import measure_files
+    from jmedseg.data.ids import check_id
+    from jmedseg.pipelines.cohort_run import load_model
+    from jmedseg.pipelines.results import ResultsFolder, table_rows
+    from jmedseg.pipelines.subject import measure_files
     from jmedseg.utils.report import markdown_table
 
     subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
+    if args.out:   # the id names the subject's files in --out
+        check_id(subject_id, "subject id (the CT's file name)")
     model = load_model(args.model, settings) if args.model else None
     folder = ResultsFolder(args.out) if args.out else None
     if folder:
@@ -155,8 +158,8 @@ def _shown(settings):
 
 def run_cohort(args, settings):
     """A cohort (or one shard of it): exit 1 when any subject has no density, with how many."""
-    from jmedseg.density.cohort_run import assemble, launch, measure_cohort, parse_shard
-    from jmedseg.density.results import ResultsFolder
+    from jmedseg.pipelines.cohort_run import assemble, launch, measure_cohort, parse_shard
+    from jmedseg.pipelines.results import ResultsFolder
     from jmedseg.utils.report import markdown_table
 
     common = dict(figures=not args.no_figures, redo=args.redo, retry_failed=args.retry_failed,

@@ -7,11 +7,11 @@ Clicking a column head sorts by it (inline script, `jmedseg.report.templates.SOR
 import html
 from urllib.parse import quote
 
-from jmedseg import __version__
 from jmedseg.report import cells
 from jmedseg.report.columns import INDEX_COLUMNS
 from jmedseg.report.subject_page import DISCLAIMER
 from jmedseg.report.templates import SORT_SCRIPT, page
+from jmedseg.version import __version__
 
 REPORTS = "reports"
 

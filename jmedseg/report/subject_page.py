@@ -9,11 +9,11 @@ import datetime
 import html
 import re
 
-from jmedseg import __version__
 from jmedseg.report import cells
 from jmedseg.report.columns import ACQUISITION_COLUMNS, CALIBRATION_COLUMNS, LEVEL_TABLE, PERSON_FACTS
 from jmedseg.report.images import pictures
 from jmedseg.report.templates import page
+from jmedseg.version import __version__
 
 DISCLAIMER = ("These numbers come from automatic segmentation and statistics of "
               "one CT; they have not been reviewed by a clinician and must not be used on their own for a "

@@ -199,8 +199,8 @@ def test_out_folder_of_another_run_or_settings_is_refused(case, tmp_path, capsys
 
 
 def test_out_folder_in_use_by_another_run_is_refused(case, tmp_path, capsys):
-    from jmedseg.density.cohort_run import settings_for
-    from jmedseg.density.results import ResultsFolder
+    from jmedseg.pipelines.cohort_run import settings_for
+    from jmedseg.pipelines.results import ResultsFolder
 
     out = ResultsFolder(tmp_path / "out")
     out.claim(str(case / "ct.nii.gz"), settings_for({"L1": 31, "L2": 30}))    # a run in progress holds it
