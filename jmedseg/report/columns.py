@@ -65,6 +65,7 @@ PERSON_FACTS = (
     Column("age", "age (years)"),
     Column("sex", "sex"),
     Column("site", "site"),
+    Column("levels_summary", "vertebrae named (CT alone)"),
 )
 # The cohort index: one row per subject.
 INDEX_COLUMNS = (

@@ -118,7 +118,7 @@ def _flags_and_note(row):
     flags = cells.flags_of(row)
     parts = []
     if flags:
-        parts.append("<p>Flags: " + " ".join(f'<span class="flag">{html.escape(k[:-5])}: {html.escape(v)}</span>'
+        parts.append("<p>Flags: " + " ".join(f'<span class="flag">{html.escape(k)}: {html.escape(v)}</span>'
                                               for k, v in flags) + "</p>")
     if cells.present(row.get("note")) and cells.number(row.get("density_hu")) is not None:
         parts.append(f'<p class="note">Note: {cells.text(row.get("note"))}</p>')
