@@ -151,7 +151,7 @@ def _figures(out_dir, row):
         if uri is None:
             shown.append(f'<p class="note">{html.escape(key)}: the picture is missing from the output folder.</p>')
         else:
-            shown.append(f'<figure><img alt="{cells.attr(key)}" src="{uri}"><figcaption>{html.escape(caption)}'
+            shown.append(f'<figure><img alt="{cells.attr(caption)}" src="{uri}"><figcaption>{html.escape(caption)}'
                          "</figcaption></figure>")
     return "\n".join(shown) or ('<p class="note">No picture: this subject was measured with --no-figures, or its '
                                 "density was refused before a picture could be drawn.</p>")
