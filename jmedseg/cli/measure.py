@@ -53,7 +53,10 @@ def add_arguments(parser):
     parser.add_argument("--accept-uncertain-levels", action="store_true", help="without a vertebra mask: measure "
                         "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
-                        "from the CT alone and report whether the two labellings agree")
+                        "from the CT alone and compare; a measured level the two place differently is flagged "
+                        "levels_disagree and not measured")
+    parser.add_argument("--accept-level-disagreement", action="store_true", help="with --check-levels: measure "
+                        "the levels the two labellings place differently anyway (the flag stays)")
     parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
                         "measures only subjects not stored yet in --out)")
     parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
@@ -76,6 +79,8 @@ def _check_args(args):
         raise UsageError("--cohort needs --out DIR for densities.csv")
     if args.report and not args.out:
         raise UsageError("--report writes its pages into the output folder; give --out DIR")
+    if args.accept_level_disagreement and not args.check_levels:
+        raise UsageError("--accept-level-disagreement goes with --check-levels (and --mask); add --check-levels")
     if args.ct and (args.shard or args.launcher != "none"):
         raise UsageError("--shard and --launcher measure cohorts; give --cohort DIR")
     if args.shard and args.launcher != "none":
@@ -95,7 +100,8 @@ def run(args):
         args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
                             args.accept_uncertain_levels, args.check_levels, args.label_scheme,
-                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer)
+                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer,
+                            accept_level_disagreement=args.accept_level_disagreement)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)
@@ -138,6 +144,8 @@ def run_one(args, settings):
         if folder:
             folder.release()
     print(markdown_table([{c: row.get(c, "") for c in _shown(settings)}], digits=2))
+    if row.get("levels_check"):
+        print(f"levels check (mask against the CT-alone labelling): {row['levels_check']}")
     if row.get("note"):
         print(f"note: {row['note']}")
     return 0

@@ -12,6 +12,12 @@ site) may be empty, and without labels.nii.gz the tissue classes are derived
 from whole-vertebra masks (`jmedseg.data.labels.tissue_from_vertebrae`), as
 TotalSegmentator gives them. `jmedseg import` writes such folders from VerSe,
 TotalSegmentator and plain folder trees (jmedseg/data/importers).
+
+A DICOM export imported in place (`jmedseg import --format dicom`,
+jmedseg/data/dicom_export) has no ct.nii.gz: the subject's CT is the series
+listed in DIR/private/series/<subject_id>.dicom.txt (file paths can carry
+patient names, so they live with the other private files), and without
+vertebrae.nii.gz the vertebrae are labelled from the CT.
 """
 import csv
 import math
@@ -27,6 +33,13 @@ OPTIONAL = ("labels",)
 
 def subject_paths(root, subject_id):
     return {key: os.path.join(root, subject_id, name) for key, name in FILES.items()}
+
+
+def ct_path(root, subject_id):
+    """The subject's CT: <id>/ct.nii.gz, or the DICOM series list of an import in place when there is no NIfTI."""
+    nifti = os.path.join(root, subject_id, FILES["ct"])
+    series = os.path.join(root, "private", "series", subject_id + ".dicom.txt")
+    return series if not os.path.exists(nifti) and os.path.isfile(series) else nifti
 
 
 def _number(text, cast, where):

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids
+from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path
 from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
@@ -63,11 +63,12 @@ def shard_of(subjects, shard=None):
 
 
 def settings_for(levels, units="hu", allow_truncated=False, model_path=None, accept_uncertain_levels=False,
-                 check_levels=False, label_scheme=None, guard=True, trim_surface=True):
+                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False):
     return MeasureSettings(levels=dict(levels), units=units, allow_truncated=allow_truncated,
                            model_sha256=file_sha256(model_path) if model_path else "",
                            accept_uncertain_levels=accept_uncertain_levels, check_levels=check_levels,
-                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface)
+                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface,
+                           accept_level_disagreement=accept_level_disagreement)
 
 
 def load_model(path, settings):
@@ -92,7 +93,7 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
     person = None
     try:
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
+        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
                                out_dir=out, qc_figure=figures, qc_always=figures and report)
         measured = person.row
