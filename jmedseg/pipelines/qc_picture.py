@@ -36,9 +36,12 @@ def draw_qc_picture(ct, vertebrae, tissue, levels, path, title="", person=None, 
     from jmedseg.spine.qc import qc_figure
 
     try:
+        # without the CT's values: a level refused for its content (air, metal) is still outlined where it lay
         regions, _, _ = level_regions(vertebrae, levels, tissue, ct.spacing, allow_truncated)
     except MeasurementRefused:          # no requested level in the mask: the picture shows the CT alone
         regions = {}
-    measured = np.any(np.stack(list(regions.values())), axis=0) if regions else None
+    measured = np.zeros(vertebrae.shape, bool) if regions else None
+    for region in regions.values():        # each level's voxels live in its own box of the CT
+        measured[region.box] |= region.mask
     qc_figure(ct.array, named_levels(vertebrae, levels), ct.spacing, path, title, measured,
               person.histogram if person else None, person.fit if person else None)
