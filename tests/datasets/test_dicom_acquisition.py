@@ -83,3 +83,17 @@ def test_an_export_with_a_dicomdir_is_read_through_it(tmp_path):
     assert (summary["files"], summary["not_dicom"], summary["subjects"]) == (2 * 64, 0, 2)
     ids = pd.read_csv(out / "private" / "ids.csv")
     assert sorted(ids["series_uid"]) == sorted(s.uids["soft_thin"] for s in specs)
+
+
+def test_a_killed_indexing_resumes_where_it_stopped(tmp_path):
+    from jmedseg.data.dicom_export.index import index_export, load_index
+
+    write_export(str(tmp_path / "export"), specs=plan_studies(2, seed=5), junk=False)
+    index = tmp_path / "index.jsonl"
+    full = index_export(str(tmp_path / "export"), str(index), workers=1)
+    lines = index.read_text().splitlines(keepends=True)
+    assert len(lines) == len(full) == 2 * 65
+    index.write_text("".join(lines[:100]) + lines[100][:40])   # killed while writing line 101
+    assert len(load_index(str(index))) == 100                   # the cut line is ignored
+    again = index_export(str(tmp_path / "export"), str(index), workers=2)
+    assert again == full and len(index.read_text().splitlines()) == 131   # 100 kept + the cut one + 30 read anew

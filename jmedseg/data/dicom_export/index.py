@@ -109,6 +109,15 @@ def load_index(path):
     return records
 
 
+def _end_cut_line(path):
+    """A run killed mid-line leaves no newline: end that line, or the next record would be glued to it."""
+    if os.path.isfile(path) and os.path.getsize(path):
+        with open(path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+
+
 def index_export(root, index_path, workers=2, progress=False):
     """{path: record} of every file of the export at `root`, reading only what `index_path` does not hold yet."""
     from tqdm import tqdm
@@ -127,6 +136,7 @@ def index_export(root, index_path, workers=2, progress=False):
     logger.info("%s: %d file(s), %d already indexed", root, len(files), len(files) - len(todo))
     chunks = [todo[i:i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
     os.makedirs(os.path.dirname(index_path), exist_ok=True)
+    _end_cut_line(index_path)
     with open(index_path, "a") as out, tqdm(total=len(todo), desc="index", unit="file", disable=not progress) as bar:
         def store(records):   # appended as each chunk finishes: a killed run keeps what it read
             out.writelines(json.dumps(r) + "\n" for r in records)
