@@ -50,6 +50,9 @@ def add_arguments(parser):
                         "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
                         "from the CT alone and report whether the two labellings agree")
+    parser.add_argument("--contrast-correction", action="store_true", help="on a contrast-enhanced CT, subtract "
+                        "the published mean contrast shift of trabecular HU before calibrating to mg/cm3 (portal "
+                        "venous: 11 HU, Pickhardt et al. 2016; docs/calibration.md); off by default")
     parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
                         "measures only subjects not stored yet in --out)")
     parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
@@ -89,7 +92,8 @@ def run(args):
         args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
                             args.accept_uncertain_levels, args.check_levels, args.label_scheme,
-                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer)
+                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer,
+                            contrast_correction=args.contrast_correction)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)
@@ -126,8 +130,9 @@ def run_one(args, settings):
 
 
 def _shown(settings):
-    return ["subject_id", "density_hu", "levels_used"] + [f"{n.lower()}_{k}" for n in settings.levels
-                                                          for k in ("jsu_mode_hu", "flag")]
+    return (["subject_id", "density_hu", "bmd_mgcm3", "levels_used"]
+            + [f"{n.lower()}_{k}" for n in settings.levels for k in ("jsu_mode_hu", "bmd_mgcm3", "flag")]
+            + ["contrast_phase", "acr_category", "l1_hu_category"])
 
 
 def run_cohort(args, settings):

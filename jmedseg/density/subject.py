@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 
-MEASURE_VERSION = 3   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 4   # bump when a change to the measurement changes its numbers: old results no longer merge
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class MeasureSettings:
     guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
                                      # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
+    contrast_correction: bool = False  # subtract the published contrast shift before calibrating (calibration.contrast)
     version: int = MEASURE_VERSION
 
     def as_dict(self):
@@ -99,7 +100,14 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
     ct = load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
-    vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
+    try:
+        vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
+    except ValueError as err:   # no level to measure: still say which contrast phase the CT is in
+        if isinstance(err, FileNotFoundError) or mask_path:
+            raise
+        from jmedseg.calibration.person import refusal_with_phase
+
+        raise refusal_with_phase(err, ct) from None
     levels = dict(settings.levels)
     if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
         from jmedseg.data.label_schemes import level_ids
@@ -137,9 +145,16 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
+    from jmedseg.calibration.person import calibrate_person, refusal_with_phase
+    from jmedseg.density.safety import MeasurementRefused
+
     box = labelling.box if labelling else (slice(None),) * 3
-    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels, allow_truncated=settings.allow_truncated)
+    try:
+        person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                                levels, allow_truncated=settings.allow_truncated)
+    except MeasurementRefused as err:
+        raise refusal_with_phase(err, ct) from None
+    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:

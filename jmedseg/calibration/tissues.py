@@ -1,0 +1,182 @@
+"""Find the internal-calibration reference tissues in a CT: air, fat, paraspinal muscle, aortic blood.
+
+Everything is found relative to the spinal column (jmedseg.spine.column tracks the
+vertebral body slice by slice, without naming levels, so this also works on a CT whose
+density is refused), on the column tracker's block-averaged working grid (about 3 mm
+pixels: each value is already the mean of 10-30 voxels, so a tissue's median is not
+moved by image noise):
+
+- air: outside the body outline (HU above -400, filled), more than AIR_MARGIN_MM from the
+  skin, reading -1100..-850 HU; a constant padding value outside the reconstruction circle
+  (the CT's minimum, when it fills over 2 % of the CT) is left out;
+- fat: every adipose voxel of the body (-200..-30 HU, subcutaneous and visceral) eroded
+  by one pixel, so no partial-volume edge with skin, muscle or bowel gas is counted;
+- muscle: the erector spinae, 25-90 mm behind the vertebral body's centre and 18-65 mm to
+  either side of it (the spinal canal and spinous process lie inside 15 mm), reading
+  -20..100 HU, eroded by one pixel;
+- blood: the abdominal or descending thoracic aorta, the round vessel within 35 mm behind to
+  45 mm in front of the vertebral body's anterior edge, on its left (it lies in front of the
+  lumbar bodies and beside the thoracic ones), 200-1500 mm^2 in cross-section; searched
+  first as contrast-filled (ENHANCED_HU) and else as unenhanced blood (0..100 HU) bounded by
+  fat. The inferior vena cava is the same search on the body's right (for the phase).
+
+Each tissue's value is the median of its voxels over the searched slices, with its
+voxel mask (on the working grid) for the QC outlines.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from jmedseg.spine.column import disk, find_column, work_grid
+
+BODY_HU = -400.0
+AIR_HU = (-1100.0, -850.0)
+AIR_MARGIN_MM = 10.0
+FAT_HU = (-200.0, -30.0)
+MUSCLE_HU = (-20.0, 100.0)
+MUSCLE_BOX_MM = {"behind": (25.0, 90.0), "beside": (18.0, 65.0)}
+NATIVE_BLOOD_HU = (0.0, 100.0)
+ENHANCED_HU = (130.0, 800.0)
+VESSEL_AREA_MM2 = (200.0, 1500.0)
+VESSEL_BOX_MM = {"front": (-35.0, 45.0), "side": 55.0}   # from the body's anterior edge; the
+# descending thoracic aorta lies beside the body, the abdominal aorta in front of it
+MAX_SLICES = 24                      # working-grid slices searched at most (speed; see find_reference_tissues)
+MIN_VOXELS = 20                      # working-grid voxels a tissue needs (about 0.5 ml)
+
+
+@dataclass
+class ReferenceTissues:
+    """Median HU per tissue (NaN when not found), its working-grid voxel masks and the grid for the QC picture."""
+
+    hu: dict
+    masks: dict = field(default_factory=dict)
+    grid: object = None
+    slices: tuple = ()
+
+    def value(self, name):
+        return self.hu.get(name, float("nan"))
+
+
+def _padding_value(array):
+    low = float(array.min())
+    return low if np.mean(array == low) > 0.02 and low <= -1000.0 else None
+
+
+def _median(values):
+    return float(np.median(values)) if values.size >= MIN_VOXELS else float("nan")
+
+
+def _body_outline(slice_hu):
+    filled = ndimage.binary_fill_holes(slice_hu > BODY_HU)
+    parts, n = ndimage.label(filled)
+    if n == 0:
+        return filled
+    sizes = ndimage.sum(filled, parts, index=np.arange(1, n + 1))
+    return parts == 1 + int(np.argmax(sizes))
+
+
+def _in_box(shape, sp, cx, cy, x_mm, y_mm):
+    """Working-grid pixels whose offsets from (cx, cy) in mm lie in x_mm and y_mm ((lo, hi) each)."""
+    dx = (np.arange(shape[0]) - cx)[:, None] * sp[0]
+    dy = (np.arange(shape[1]) - cy)[None, :] * sp[1]
+    return (dx >= x_mm[0]) & (dx <= x_mm[1]) & (dy >= y_mm[0]) & (dy <= y_mm[1])
+
+
+def _vessel(slice_hu, candidates, sp, target):
+    """The round component of `candidates` nearest `target` (x, y pixels) within the vessel size, or None."""
+    opened = ndimage.binary_opening(candidates, structure=disk(4.0, sp[:2]))
+    parts, n = ndimage.label(opened)
+    best, best_d = None, np.inf
+    for i in range(1, n + 1):
+        comp = parts == i
+        area = comp.sum() * sp[0] * sp[1]
+        if not VESSEL_AREA_MM2[0] <= area <= VESSEL_AREA_MM2[1]:
+            continue
+        c = np.array(ndimage.center_of_mass(comp))
+        extent = np.ptp(np.argwhere(comp) * sp[:2], axis=0).max() + sp[0]
+        if area < 0.5 * np.pi * (extent / 2) ** 2:      # elongated (a crus, a bowel wall): not a vessel
+            continue
+        d = np.hypot(*((c - target) * sp[:2]))
+        if d < best_d:
+            best, best_d = comp, d
+    return best
+
+
+class _Collector:
+    def __init__(self, shape):
+        self.masks = {}
+        self.shape = shape
+
+    def add(self, name, k, mask):
+        if mask is None or not mask.any():
+            return
+        self.masks.setdefault(name, np.zeros(self.shape, bool))[:, :, k] |= mask
+
+
+def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES):
+    """ReferenceTissues of a CT `hu` [x, y, z] (RAS+, HU).
+
+    `z_range` (lo, hi) (slice indices of `hu`) limits the slices searched; of those, at most
+    `max_slices` evenly spaced ones are searched (their medians already settle to under 1 HU).
+    """
+    grid = work_grid(hu, spacing)
+    column = find_column(grid)
+    g, sp = grid.hu, grid.spacing
+    pad = _padding_value(hu)
+    padded = None
+    if pad is not None:  # working pixels that average any padding voxel
+        padded = work_grid((np.asarray(hu) == pad).astype(np.float32), spacing).hu > 0
+    ks = np.flatnonzero(column.seen)
+    if z_range is not None:
+        lo, hi = (int(z // grid.factors[2]) for z in z_range)
+        ks = ks[(ks >= lo) & (ks <= hi)]
+    if len(ks) > max_slices:
+        ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
+    found = _Collector(g.shape)
+    for k in ks:
+        _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k])
+    values = {name: _median(g[mask]) for name, mask in found.masks.items()}
+    values.update({n: float("nan") for n in ("air", "fat", "muscle", "blood", "ivc") if n not in values})
+    if np.isfinite(values.get("blood_enhanced", np.nan)):
+        values["aorta"] = values.pop("blood_enhanced")
+        values.pop("blood")
+        found.masks["aorta"] = found.masks.pop("blood_enhanced")
+        found.masks.pop("blood", None)
+    else:
+        values.pop("blood_enhanced", None)
+        values["aorta"] = values["blood"]
+    return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
+
+
+def _slice_tissues(s, column, k, sp, found, padded):
+    body = _body_outline(s)
+    one = np.ones((3, 3), bool)
+    air = ~ndimage.binary_dilation(body, structure=disk(AIR_MARGIN_MM, sp[:2])) & (s >= AIR_HU[0]) & (s <= AIR_HU[1])
+    if padded is not None:
+        air &= ~padded
+    found.add("air", k, air)
+    fat = body & (s >= FAT_HU[0]) & (s <= FAT_HU[1])
+    found.add("fat", k, ndimage.binary_erosion(fat, structure=one))
+    cx, cy = column.centre[k]
+    behind = (-MUSCLE_BOX_MM["behind"][1], -MUSCLE_BOX_MM["behind"][0])   # y grows anteriorly (RAS+)
+    lo, hi = MUSCLE_BOX_MM["beside"]
+    box = _in_box(s.shape, sp, cx, cy, (-hi, -lo), behind) | _in_box(s.shape, sp, cx, cy, (lo, hi), behind)
+    muscle = box & body & (s >= MUSCLE_HU[0]) & (s <= MUSCLE_HU[1])
+    found.add("muscle", k, ndimage.binary_erosion(muscle, structure=one))
+    front = np.flatnonzero(column.body[:, :, k].any(axis=0))
+    y_front = (front.max() - cy) * sp[1] if front.size else 20.0
+    y_box = (y_front + VESSEL_BOX_MM["front"][0], y_front + VESSEL_BOX_MM["front"][1])
+    w = VESSEL_BOX_MM["side"]
+    vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=disk(5.0, sp[:2]))
+    for name, x_box in (("blood", (-w, 10.0)), ("ivc", (5.0, w))):   # RAS+: the patient's left is -x
+        region = _in_box(s.shape, sp, cx, cy, x_box, y_box) & body & ~vertebra
+        target = np.array([cx + np.mean(x_box) / sp[0], cy + (y_front + 15.0) / sp[1]])
+        enhanced = _vessel(s, region & (s >= ENHANCED_HU[0]) & (s <= ENHANCED_HU[1]), sp, target)
+        if enhanced is not None:
+            found.add(name + "_enhanced" if name == "blood" else name, k,
+                      ndimage.binary_erosion(enhanced, structure=one))
+            continue
+        native = _vessel(s, region & (s >= NATIVE_BLOOD_HU[0]) & (s <= NATIVE_BLOOD_HU[1]), sp, target)
+        if native is not None:
+            found.add(name, k, ndimage.binary_erosion(native, structure=one))
