@@ -29,8 +29,9 @@ from jmedseg.calibration.attenuation import ENERGY_RANGE_KEV, effective_energy_k
 
 REQUIRED = ("air", "fat", "muscle")      # blood is optional: used only in a native scan (contrast raises it)
 # Between-person spread of each tissue's HU about its ICRU-44 value at fixed energy: fat and muscle
-# composition (muscle: fat infiltration grows with age), hematocrit, air at the body's edge.
-TISSUE_SD_HU = {"air": 5.0, "fat": 6.0, "muscle": 8.0, "blood": 5.0}
+# composition (muscle: fat infiltration grows with age), hematocrit; air near the body reads -1000 +- 10 HU
+# with scatter and the scanner's beam-hardening correction (-994 HU on the bundled example).
+TISSUE_SD_HU = {"air": 10.0, "fat": 6.0, "muscle": 8.0, "blood": 5.0}
 # HU a tissue can read on a clinical CT (80-140 kVp); outside them the region found is something else.
 PLAUSIBLE_HU = {"air": (-1050.0, -940.0), "fat": (-170.0, -40.0), "muscle": (-20.0, 100.0), "blood": (0.0, 90.0)}
 ENERGY_PRIOR_KEV = (68.0, 12.0)          # no tube voltage known: centre and SD covering 80-140 kVp

@@ -48,6 +48,12 @@ def calibration_columns(hu, spacing, row, levels, vertebrae=None, kvp=None, cont
     `kvp` and `contrast_agent` come from the DICOM header when known.
     """
     tissues = find_reference_tissues(hu, spacing, _z_range(vertebrae, levels.values(), spacing))
+    columns, note = columns_from_tissues(tissues, row, levels, kvp, contrast_agent, contrast_correction)
+    return columns, note, tissues
+
+
+def columns_from_tissues(tissues, row, levels, kvp=None, contrast_agent=None, contrast_correction=False):
+    """(columns, note) of `calibration_columns` from already found ReferenceTissues."""
     out = phase_columns(tissues, contrast_agent)
     phase = out["contrast_phase"]
     reference = {t: tissues.value(t) for t in ("air", "fat", "muscle")}
@@ -81,7 +87,7 @@ def calibration_columns(hu, spacing, row, levels, vertebrae=None, kvp=None, cont
         out[f"{name.lower()}_bmd_mgcm3"] = calibration.to_mgcm3(mode - shift)
     out["acr_category"] = acr_category([out.get("l1_bmd_mgcm3"), out.get("l2_bmd_mgcm3")])
     out["l1_hu_category"] = l1_hu_category(row.get("l1_mean_hu", math.nan))
-    return out, "; ".join(notes), tissues
+    return out, "; ".join(notes)
 
 
 def _number(value):

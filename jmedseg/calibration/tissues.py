@@ -3,8 +3,8 @@
 Everything is found relative to the spinal column (jmedseg.spine.column tracks the
 vertebral body slice by slice, without naming levels, so this also works on a CT whose
 density is refused), on the column tracker's block-averaged working grid (about 3 mm
-pixels: each value is already the mean of 10-30 voxels, so a tissue's median is not
-moved by image noise):
+pixels: each value is the mean of 10-30 voxels, so image noise hardly moves a voxel across
+the HU windows below):
 
 - air: outside the body outline (HU above -400, filled), more than AIR_MARGIN_MM from the
   skin, reading -1100..-850 HU; a constant padding value outside the reconstruction circle
@@ -16,12 +16,14 @@ moved by image noise):
   -20..100 HU, eroded by one pixel;
 - blood: the abdominal or descending thoracic aorta, the round vessel within 35 mm behind to
   45 mm in front of the vertebral body's anterior edge, on its left (it lies in front of the
-  lumbar bodies and beside the thoracic ones), 200-1500 mm^2 in cross-section; searched
-  first as contrast-filled (ENHANCED_HU) and else as unenhanced blood (0..100 HU) bounded by
-  fat. The inferior vena cava is the same search on the body's right (for the phase).
+  lumbar bodies and beside the thoracic ones), 200-1500 mm^2 in cross-section, bright
+  (ENHANCED_HU, contrast) or not (0..100 HU, bounded by fat): per slice the round region nearest
+  where the aorta lies, then only the slices whose find lies on one track along z (oral
+  contrast in a bowel loop next to an unenhanced aorta is round and bright too). The inferior
+  vena cava is the same search on the body's right (for the phase).
 
-Each tissue's value is the median of its voxels over the searched slices, with its
-voxel mask (on the working grid) for the QC outlines.
+Each tissue's value is the median of the CT's own voxels in its working-grid mask over the
+searched slices (the mask is kept for the QC outlines).
 """
 from dataclasses import dataclass, field
 
@@ -37,11 +39,13 @@ FAT_HU = (-200.0, -30.0)
 MUSCLE_HU = (-20.0, 100.0)
 MUSCLE_BOX_MM = {"behind": (25.0, 90.0), "beside": (18.0, 65.0)}
 NATIVE_BLOOD_HU = (0.0, 100.0)
-ENHANCED_HU = (130.0, 800.0)
+ENHANCED_HU = (100.0, 800.0)        # blood with any iodine (delayed phase at 140 kVp: about 90-130 HU)
 VESSEL_AREA_MM2 = (200.0, 1500.0)
 VESSEL_BOX_MM = {"front": (-35.0, 45.0), "side": 55.0}   # from the body's anterior edge; the
 # descending thoracic aorta lies beside the body, the abdominal aorta in front of it
 MAX_SLICES = 24                      # working-grid slices searched at most (speed; see find_reference_tissues)
+VESSELS = ("aorta", "ivc")
+VESSEL_TRACK_MM = 15.0               # a vessel's finds further than this from their median position are dropped
 MIN_VOXELS = 20                      # working-grid voxels a tissue needs (about 0.5 ml)
 
 
@@ -63,8 +67,32 @@ def _padding_value(array):
     return low if np.mean(array == low) > 0.02 and low <= -1000.0 else None
 
 
-def _median(values):
+def _median(per_slice):
+    values = np.concatenate(per_slice) if per_slice else np.zeros(0)
     return float(np.median(values)) if values.size >= MIN_VOXELS else float("nan")
+
+
+def _vessel_median(per_slice):
+    """Median over slices of each slice's median: a slice where a kidney or a bowel loop was taken for the
+    vessel is outvoted by the slices that found it, however large that slice's region."""
+    if sum(v.size for v in per_slice) < MIN_VOXELS:
+        return float("nan")
+    return float(np.median([np.median(v) for v in per_slice if v.size]))
+
+
+def _original_values(hu, grid, mask, ks):
+    """Per slice of `ks`, the CT's own voxels inside the working-grid `mask`: a median of these is not moved
+    by a CT that clips noisy air at -1024 HU, as a median of block means would be."""
+    fx, fy, fz = grid.factors
+    out = []
+    for k in ks:
+        m = mask[:, :, k]
+        if not m.any():
+            continue
+        full = np.repeat(np.repeat(m, fx, axis=0), fy, axis=1)
+        slab = np.asarray(hu[: full.shape[0], : full.shape[1], k * fz:(k + 1) * fz])
+        out.append(slab[full[: slab.shape[0], : slab.shape[1]]].ravel())
+    return out
 
 
 def _body_outline(slice_hu):
@@ -83,8 +111,9 @@ def _in_box(shape, sp, cx, cy, x_mm, y_mm):
     return (dx >= x_mm[0]) & (dx <= x_mm[1]) & (dy >= y_mm[0]) & (dy <= y_mm[1])
 
 
-def _vessel(slice_hu, candidates, sp, target):
-    """The round component of `candidates` nearest `target` (x, y pixels) within the vessel size, or None."""
+def _vessel(candidates, sp, target):
+    """(mask, centre pixel, distance mm) of the round component of `candidates` nearest `target` (x, y pixels)
+    within the vessel size, or None."""
     opened = ndimage.binary_opening(candidates, structure=disk(4.0, sp[:2]))
     parts, n = ndimage.label(opened)
     best, best_d = None, np.inf
@@ -99,7 +128,7 @@ def _vessel(slice_hu, candidates, sp, target):
             continue
         d = np.hypot(*((c - target) * sp[:2]))
         if d < best_d:
-            best, best_d = comp, d
+            best, best_d = (comp, c, d), d
     return best
 
 
@@ -134,22 +163,30 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES):
     if len(ks) > max_slices:
         ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
     found = _Collector(g.shape)
+    vessels = {name: [] for name in VESSELS}
     for k in ks:
-        _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k])
-    values = {name: _median(g[mask]) for name, mask in found.masks.items()}
-    values.update({n: float("nan") for n in ("air", "fat", "muscle", "blood", "ivc") if n not in values})
-    if np.isfinite(values.get("blood_enhanced", np.nan)):
-        values["aorta"] = values.pop("blood_enhanced")
-        values.pop("blood")
-        found.masks["aorta"] = found.masks.pop("blood_enhanced")
-        found.masks.pop("blood", None)
-    else:
-        values.pop("blood_enhanced", None)
-        values["aorta"] = values["blood"]
+        _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k], vessels)
+    for name, seen in vessels.items():
+        for k, mask in _along_one_track(seen):
+            found.add(name, k, mask)
+    values = {name: (_vessel_median if name in VESSELS else _median)(_original_values(hu, grid, mask, ks))
+              for name, mask in found.masks.items()}
+    values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})
+    values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
 
 
-def _slice_tissues(s, column, k, sp, found, padded):
+def _along_one_track(seen):
+    """The (slice, mask) of a vessel's per-slice finds that lie on one track: within VESSEL_TRACK_MM of their
+    median position beside the column (a bowel loop or a kidney taken in a few slices lies elsewhere)."""
+    if not seen:
+        return []
+    where = np.array([offset for _, offset, _ in seen])
+    centre = np.median(where, axis=0)
+    return [(k, mask) for k, offset, mask in seen if np.hypot(*(offset - centre)) <= VESSEL_TRACK_MM]
+
+
+def _slice_tissues(s, column, k, sp, found, padded, vessels):
     body = _body_outline(s)
     one = np.ones((3, 3), bool)
     air = ~ndimage.binary_dilation(body, structure=disk(AIR_MARGIN_MM, sp[:2])) & (s >= AIR_HU[0]) & (s <= AIR_HU[1])
@@ -169,14 +206,11 @@ def _slice_tissues(s, column, k, sp, found, padded):
     y_box = (y_front + VESSEL_BOX_MM["front"][0], y_front + VESSEL_BOX_MM["front"][1])
     w = VESSEL_BOX_MM["side"]
     vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=disk(5.0, sp[:2]))
-    for name, x_box in (("blood", (-w, 10.0)), ("ivc", (5.0, w))):   # RAS+: the patient's left is -x
+    for name, x_box in (("aorta", (-w, 10.0)), ("ivc", (5.0, w))):   # RAS+: the patient's left is -x
         region = _in_box(s.shape, sp, cx, cy, x_box, y_box) & body & ~vertebra
         target = np.array([cx + np.mean(x_box) / sp[0], cy + (y_front + 15.0) / sp[1]])
-        enhanced = _vessel(s, region & (s >= ENHANCED_HU[0]) & (s <= ENHANCED_HU[1]), sp, target)
-        if enhanced is not None:
-            found.add(name + "_enhanced" if name == "blood" else name, k,
-                      ndimage.binary_erosion(enhanced, structure=one))
-            continue
-        native = _vessel(s, region & (s >= NATIVE_BLOOD_HU[0]) & (s <= NATIVE_BLOOD_HU[1]), sp, target)
-        if native is not None:
-            found.add(name, k, ndimage.binary_erosion(native, structure=one))
+        finds = [_vessel(region & (s >= lo) & (s <= hi), sp, target) for lo, hi in (ENHANCED_HU, NATIVE_BLOOD_HU)]
+        finds = [f for f in finds if f is not None]
+        if finds:   # the round vessel nearest where the aorta (or vena cava) lies, bright or not
+            comp, centre, _ = min(finds, key=lambda f: f[2])
+            vessels[name].append((k, (centre - (cx, cy)) * sp[:2], ndimage.binary_erosion(comp, structure=one)))

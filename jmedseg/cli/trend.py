@@ -21,6 +21,9 @@ def add_arguments(parser):
                         "Supplementary Figure 8, default); age-group: --resample-n from every 3-year age group")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI of k")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", choices=("hu", "mgcm3"), default="hu", help="density to analyse: density_hu "
+                        "(default, the paper's) or the internally calibrated bmd_mgcm3 (comparable across scanners; "
+                        "no group statistics, whose pooled histograms are in HU)")
 
 
 def histogram_lookup(df, csv_path):
@@ -44,17 +47,21 @@ def run(args):
     from jmedseg.utils.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
-    df, skipped = read_densities(args.input, sites)
+    from jmedseg.density.trend import SCALES
+
+    df, skipped = read_densities(args.input, sites, args.scale)
+    units = SCALES[args.scale][1]
     df, outside = within_ages(df, args.min_age, args.max_age)
     skipped += outside
-    result = analyse(df, sites, histogram_lookup(df, args.input), args.resample_n, args.resample_repeats,
+    histograms = histogram_lookup(df, args.input) if args.scale == "hu" else None
+    result = analyse(df, sites, histograms, args.resample_n, args.resample_repeats,
                      args.bootstrap, args.seed, args.resample_by, skipped)
-    paths = write_trend_outputs(result, df, sites, args.out)
+    paths = write_trend_outputs(result, df, sites, args.out, units)
     for row in skipped[:SKIPPED_SHOWN]:
         print(f"skipped {row['subject_id']}: {row['reason']}")
     if len(skipped) > SKIPPED_SHOWN:
         print(f"... and {len(skipped) - SKIPPED_SHOWN} more skipped (trend.md lists every one)")
-    rows = [{"group": key, "k (HU/yr)": f.k, "Z (HU)": f.Z, "R^2": f.r2, "SD": f.sd, "n": f.n}
+    rows = [{"group": key, f"k ({units}/yr)": f.k, f"Z ({units})": f.Z, "R^2": f.r2, "SD": f.sd, "n": f.n}
             for key, f in result.fits.items()]
     print(markdown_table(rows, digits=3))
     for name, value in result.ratios.items():
