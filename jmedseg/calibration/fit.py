@@ -34,7 +34,7 @@ REQUIRED = ("air", "fat", "muscle")      # blood is optional: used only in a nat
 TISSUE_SD_HU = {"air": 10.0, "fat": 6.0, "muscle": 8.0, "blood": 5.0}
 # HU a tissue can read on a clinical CT (80-140 kVp); outside them the region found is something else.
 PLAUSIBLE_HU = {"air": (-1050.0, -940.0), "fat": (-170.0, -40.0), "muscle": (-20.0, 100.0), "blood": (0.0, 90.0)}
-ENERGY_PRIOR_KEV = (68.0, 12.0)          # no tube voltage known: centre and SD covering 80-140 kVp
+ENERGY_PRIOR_KEV = (68.0, 20.0)          # no tube voltage known: a weak pull to the middle of 80-140 kVp
 KVP_PRIOR_SD_KEV = 3.0                   # known tube voltage: scanners' filtration differs by a few keV
 MAX_STANDARD_RESIDUAL = 4.0              # a tissue 4 SD off the best line: a wrong region or a wrong model
 ENERGY_STEP_KEV = 0.25
@@ -90,7 +90,7 @@ def fit_calibration(reference_hu, kvp=None):
     weights = 1.0 / np.array([TISSUE_SD_HU[t] for t in tissues]) ** 2
     prior = (effective_energy_kev(kvp), KVP_PRIOR_SD_KEV) if kvp else ENERGY_PRIOR_KEV
     energies = np.arange(ENERGY_RANGE_KEV[0], ENERGY_RANGE_KEV[1] + 1e-9, ENERGY_STEP_KEV)
-    theory = np.array([[tissue_hu(t, e) for t in tissues] for e in energies])       # (E, tissues)
+    theory = np.stack([tissue_hu(t, energies) for t in tissues], axis=1)          # (E, tissues)
     offsets = ((measured - theory) * weights).sum(axis=1) / weights.sum()
     misfit = (((measured - theory - offsets[:, None]) ** 2) * weights).sum(axis=1)
     best = int(np.argmin(misfit + ((energies - prior[0]) / prior[1]) ** 2))
