@@ -75,7 +75,7 @@ def measure_case(args):
         out["error"] = str(err)
         return out
     zs = np.flatnonzero(np.isin(vertebrae, list(LEVELS.values())).any(axis=(0, 1)))
-    tissues = find_reference_tissues(hu, case.spacing, (zs.min(), zs.max()))
+    tissues = find_reference_tissues(hu, case.spacing, (zs.min(), zs.max()), vertebrae=vertebrae)
     for key, kvp in (("no_kvp", None), ("kvp", scanner.kvp)):
         columns, _ = columns_from_tissues(tissues, row, LEVELS, kvp)
         out[key] = {n: columns[f"{n.lower()}_bmd_mgcm3"] for n in LEVELS}
@@ -113,7 +113,7 @@ def spread_table(results):
     rows = []
     for scanner in SCANNERS:
         mine = [r for r in results if r["scanner"] == scanner.name and r["phase"] == "native" and "no_kvp" in r]
-        raw = [r["hu"][n] / k_ref / r["truth"][n] - 1 for r in mine for n in LEVELS]
+        raw = [r["hu"][n] / k_ref / r["truth"][n] - 1 for r in mine for n in LEVELS if math.isfinite(r["hu"][n])]
         cal = [r["no_kvp"][n] / r["truth"][n] - 1 for r in mine for n in LEVELS if math.isfinite(r["no_kvp"][n])]
         kv = [r["kvp"][n] / r["truth"][n] - 1 for r in mine for n in LEVELS if math.isfinite(r["kvp"][n])]
         if raw:
@@ -175,9 +175,9 @@ def main():
     spread = spread_table(results)
     print(markdown_table(spread, digits=2))
     if len(spread) > 1:
-        raw = np.std([r["raw HU bias (mg-eq)"] for r in spread])
-        cal = np.std([r["calibrated bias"] for r in spread])
-        kv = np.std([r["calibrated bias, kVp given"] for r in spread])
+        raw = np.nanstd([r["raw HU bias (mg-eq)"] for r in spread])
+        cal = np.nanstd([r["calibrated bias"] for r in spread])
+        kv = np.nanstd([r["calibrated bias, kVp given"] for r in spread])
         print(f"\nSD across scanners: raw {raw:.1f}, calibrated {cal:.1f} (shrunk {raw / cal:.1f}x), "
               f"kVp given {kv:.1f} (shrunk {raw / kv:.1f}x) mg/cm^3")
     hu_error = np.array([r["hu"][n] - r["painted_hu"][n] for r in results if "hu" in r for n in LEVELS

@@ -29,9 +29,11 @@ from jmedseg.calibration.attenuation import ENERGY_RANGE_KEV, effective_energy_k
 
 REQUIRED = ("air", "fat", "muscle")      # blood is optional: used only in a native scan (contrast raises it)
 # Between-person spread of each tissue's HU about its ICRU-44 value at fixed energy: fat and muscle
-# composition (muscle: fat infiltration grows with age), hematocrit; air near the body reads -1000 +- 10 HU
-# with scatter and the scanner's beam-hardening correction (-994 HU on the bundled example).
-TISSUE_SD_HU = {"air": 10.0, "fat": 6.0, "muscle": 8.0, "blood": 5.0}
+# composition (muscle: fat infiltration grows with age), hematocrit (blood also meets the vessel wall at
+# partial volume); air near the body reads -1000 +- 15 HU with scatter and the beam-hardening correction
+# (-994 and -986 HU on the bundled real CTs). With the gain fixed, air carries almost no information on the
+# energy (it reads -999 HU at every energy): its wide SD keeps its own error out of the offset.
+TISSUE_SD_HU = {"air": 20.0, "fat": 6.0, "muscle": 8.0, "blood": 8.0}
 # HU a tissue can read on a clinical CT (80-140 kVp); outside them the region found is something else.
 PLAUSIBLE_HU = {"air": (-1050.0, -940.0), "fat": (-170.0, -40.0), "muscle": (-20.0, 100.0), "blood": (0.0, 90.0)}
 ENERGY_PRIOR_KEV = (68.0, 20.0)          # no tube voltage known: a weak pull to the middle of 80-140 kVp

@@ -47,7 +47,7 @@ def calibration_columns(hu, spacing, row, levels, vertebrae=None, kvp=None, cont
     `row` holds the measured HU columns (density_hu, <level>_jsu_mode_hu, l1_mean_hu);
     `kvp` and `contrast_agent` come from the DICOM header when known.
     """
-    tissues = find_reference_tissues(hu, spacing, _z_range(vertebrae, levels.values(), spacing))
+    tissues = find_reference_tissues(hu, spacing, _z_range(vertebrae, levels.values(), spacing), vertebrae=vertebrae)
     columns, note = columns_from_tissues(tissues, row, levels, kvp, contrast_agent, contrast_correction)
     return columns, note, tissues
 

@@ -17,9 +17,10 @@ the HU windows below):
 - blood: the abdominal or descending thoracic aorta, the round vessel within 35 mm behind to
   45 mm in front of the vertebral body's anterior edge, on its left (it lies in front of the
   lumbar bodies and beside the thoracic ones), 200-1500 mm^2 in cross-section, bright
-  (ENHANCED_HU, contrast) or not (0..100 HU, bounded by fat): per slice the round region nearest
-  where the aorta lies, then only the slices whose find lies on one track along z (oral
-  contrast in a bowel loop next to an unenhanced aorta is round and bright too). The inferior
+  (ENHANCED_HU, contrast) or not (0..100 HU, bounded by fat): per slice and window the round
+  region nearest where the aorta lies; per window only the finds on one track along z; the
+  window with the longer track is the vessel (oral contrast in a bowel loop next to an
+  unenhanced aorta is round and bright too, but bowel does not run straight along the spine). The inferior
   vena cava is the same search on the body's right (for the phase).
 
 Each tissue's value is the median of the CT's own voxels in its working-grid mask over the
@@ -40,11 +41,15 @@ MUSCLE_HU = (-20.0, 100.0)
 MUSCLE_BOX_MM = {"behind": (25.0, 90.0), "beside": (18.0, 65.0)}
 NATIVE_BLOOD_HU = (0.0, 100.0)
 ENHANCED_HU = (100.0, 800.0)        # blood with any iodine (delayed phase at 140 kVp: about 90-130 HU)
-VESSEL_AREA_MM2 = (200.0, 1500.0)
+VESSEL_AREA_MM2 = (80.0, 1500.0)     # after the opening: a 12-45 mm vessel (aorta 15-25 mm, a flat vena cava)
 VESSEL_BOX_MM = {"front": (-35.0, 45.0), "side": 55.0}   # from the body's anterior edge; the
 # descending thoracic aorta lies beside the body, the abdominal aorta in front of it
 MAX_SLICES = 24                      # working-grid slices searched at most (speed; see find_reference_tissues)
 VESSELS = ("aorta", "ivc")
+VESSEL_WINDOWS = {"enhanced": ENHANCED_HU, "native": NATIVE_BLOOD_HU}
+OPENING_MM = 4.0                     # detaches a vessel from thin contacts (a crus, a bowel wall)
+VERTEBRA_MARGIN_MM = 2.0             # the body's own cortex is left out; the aorta may lie against it
+SPLIT_OPENING_MM = 7.0               # splits an enhanced aorta from an enhanced vena cava it touches
 VESSEL_TRACK_MM = 15.0               # a vessel's finds further than this from their median position are dropped
 MIN_VOXELS = 20                      # working-grid voxels a tissue needs (about 0.5 ml)
 
@@ -111,10 +116,10 @@ def _in_box(shape, sp, cx, cy, x_mm, y_mm):
     return (dx >= x_mm[0]) & (dx <= x_mm[1]) & (dy >= y_mm[0]) & (dy <= y_mm[1])
 
 
-def _vessel(candidates, sp, target):
+def _vessel(candidates, sp, target, opening_mm=OPENING_MM):
     """(mask, centre pixel, distance mm) of the round component of `candidates` nearest `target` (x, y pixels)
     within the vessel size, or None."""
-    opened = ndimage.binary_opening(candidates, structure=disk(4.0, sp[:2]))
+    opened = ndimage.binary_opening(candidates, structure=disk(opening_mm, sp[:2]))
     parts, n = ndimage.label(opened)
     best, best_d = None, np.inf
     for i in range(1, n + 1):
@@ -143,8 +148,12 @@ class _Collector:
         self.masks.setdefault(name, np.zeros(self.shape, bool))[:, :, k] |= mask
 
 
-def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES):
+def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, vertebrae=None):
     """ReferenceTissues of a CT `hu` [x, y, z] (RAS+, HU).
+
+    `vertebrae` (a label map on the CT's grid, when the measurement has one) gives the vertebrae's
+    own outline; without it the column tracker's body is used, which can swallow a contrast-filled
+    aorta lying against the body (both read above 120 HU), so the aorta is then missed more often.
 
     `z_range` (lo, hi) (slice indices of `hu`) limits the slices searched; of those, at most
     `max_slices` evenly spaced ones are searched (their medians already settle to under 1 HU).
@@ -162,18 +171,27 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES):
         ks = ks[(ks >= lo) & (ks <= hi)]
     if len(ks) > max_slices:
         ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
+    if vertebrae is not None:
+        column.body = work_grid((np.asarray(vertebrae) > 0).astype(np.float32), spacing).hu >= 0.5
     found = _Collector(g.shape)
-    vessels = {name: [] for name in VESSELS}
+    vessels = {(name, window): [] for name in VESSELS for window in VESSEL_WINDOWS}
     for k in ks:
         _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k], vessels)
-    for name, seen in vessels.items():
-        for k, mask in _along_one_track(seen):
+    for name in VESSELS:
+        for k, mask in _chosen_track(vessels, name):
             found.add(name, k, mask)
     values = {name: (_vessel_median if name in VESSELS else _median)(_original_values(hu, grid, mask, ks))
               for name, mask in found.masks.items()}
     values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
+
+
+def _chosen_track(vessels, name):
+    """Bright or not: the window whose finds form the longer track along z (enhanced on a tie); a bowel loop
+    with oral contrast beside an unenhanced aorta does not run along the spine as far as the aorta does."""
+    tracks = [_along_one_track(vessels[(name, window)]) for window in VESSEL_WINDOWS]
+    return max(tracks, key=len)
 
 
 def _along_one_track(seen):
@@ -205,12 +223,16 @@ def _slice_tissues(s, column, k, sp, found, padded, vessels):
     y_front = (front.max() - cy) * sp[1] if front.size else 20.0
     y_box = (y_front + VESSEL_BOX_MM["front"][0], y_front + VESSEL_BOX_MM["front"][1])
     w = VESSEL_BOX_MM["side"]
-    vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=disk(5.0, sp[:2]))
+    vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=disk(VERTEBRA_MARGIN_MM, sp[:2]))
     for name, x_box in (("aorta", (-w, 10.0)), ("ivc", (5.0, w))):   # RAS+: the patient's left is -x
         region = _in_box(s.shape, sp, cx, cy, x_box, y_box) & body & ~vertebra
         target = np.array([cx + np.mean(x_box) / sp[0], cy + (y_front + 15.0) / sp[1]])
-        finds = [_vessel(region & (s >= lo) & (s <= hi), sp, target) for lo, hi in (ENHANCED_HU, NATIVE_BLOOD_HU)]
-        finds = [f for f in finds if f is not None]
-        if finds:   # the round vessel nearest where the aorta (or vena cava) lies, bright or not
-            comp, centre, _ = min(finds, key=lambda f: f[2])
-            vessels[name].append((k, (centre - (cx, cy)) * sp[:2], ndimage.binary_erosion(comp, structure=one)))
+        for window, (lo, hi) in VESSEL_WINDOWS.items():   # the round vessel nearest where it lies
+            find = _vessel(region & (s >= lo) & (s <= hi), sp, target)
+            if find is None and window == "enhanced":     # an enhanced aorta touching an enhanced vena cava
+                find = _vessel(region & (s >= lo) & (s <= hi), sp, target, SPLIT_OPENING_MM)
+            if find is None:
+                continue
+            comp, centre, _ = find
+            vessels[(name, window)].append((k, (centre - (cx, cy)) * sp[:2],
+                                            ndimage.binary_erosion(comp, structure=one)))
