@@ -39,9 +39,9 @@ def test_native_example_reference_values(small_example):
 
 
 def test_measure_adds_calibration_columns(tmp_path):
-    from jmedseg.density.cohort_run import settings_for
+    from jmedseg.pipelines.cohort_run import settings_for
     from jmedseg.density.measure import DEFAULT_LEVELS
-    from jmedseg.density.subject import measure_files
+    from jmedseg.pipelines.subject import measure_files
 
     person = measure_files("example_ct", os.path.join(EXAMPLE, "example_ct.nii.gz"),
                            os.path.join(EXAMPLE, "example_ct_vertebrae.nii.gz"), None, settings_for(DEFAULT_LEVELS),
@@ -62,9 +62,9 @@ def test_measure_adds_calibration_columns(tmp_path):
 
 
 def test_refused_measurement_still_names_the_phase():
-    from jmedseg.density.cohort_run import settings_for
+    from jmedseg.pipelines.cohort_run import settings_for
     from jmedseg.density.safety import MeasurementRefused
-    from jmedseg.density.subject import measure_files
+    from jmedseg.pipelines.subject import measure_files
 
     with pytest.raises(MeasurementRefused, match="contrast phase: native") as err:
         measure_files("example_ct", os.path.join(EXAMPLE, "example_ct.nii.gz"),
