@@ -18,12 +18,14 @@ Bone 2017). The tube voltage, when the DICOM header gives it, narrows E's prior
 
 Refusals (no mg/cm^3, `calibration_flag` and the reason): a reference tissue not found
 (`no_reference_tissue`), a value no such tissue reads (`implausible_reference`), tissues
-that no energy explains (`poor_fit`).
+that no energy explains (`poor_fit`: one tissue 4 SD off the line, or their chi-square
+beyond its 0.1 % tail).
 """
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from jmedseg.calibration.attenuation import ENERGY_RANGE_KEV, effective_energy_kev, k2hpo4_hu_per_mg, tissue_hu
 
@@ -39,6 +41,7 @@ PLAUSIBLE_HU = {"air": (-1050.0, -940.0), "fat": (-170.0, -40.0), "muscle": (-20
 ENERGY_PRIOR_KEV = (68.0, 20.0)          # no tube voltage known: a weak pull to the middle of 80-140 kVp
 KVP_PRIOR_SD_KEV = 3.0                   # known tube voltage: scanners' filtration differs by a few keV
 MAX_STANDARD_RESIDUAL = 4.0              # a tissue 4 SD off the best line: a wrong region or a wrong model
+MISFIT_P = 1e-3                          # all tissues together this unlikely under their spread: poor fit
 ENERGY_STEP_KEV = 0.25
 
 NO_REFERENCE, IMPLAUSIBLE, POOR_FIT = "no_reference_tissue", "implausible_reference", "poor_fit"
@@ -98,8 +101,11 @@ def fit_calibration(reference_hu, kvp=None):
     best = int(np.argmin(misfit + ((energies - prior[0]) / prior[1]) ** 2))
     energy, offset = float(energies[best]), float(offsets[best])
     residuals = measured - theory[best] - offset
-    worst = int(np.argmax(np.abs(residuals) * np.sqrt(weights)))
-    if abs(residuals[worst]) * math.sqrt(weights[worst]) > MAX_STANDARD_RESIDUAL:
+    standard = residuals * np.sqrt(weights)
+    worst = int(np.argmax(np.abs(standard)))
+    dof = len(tissues) - 2                       # the offset and the energy are fitted
+    too_far = (float(np.sum(standard ** 2)) > stats.chi2.isf(MISFIT_P, dof)) if dof > 0 else False
+    if too_far or abs(standard[worst]) > MAX_STANDARD_RESIDUAL:
         return _refused(POOR_FIT, f"the reference tissues fit no single CT energy ({tissues[worst]} is "
                         f"{residuals[worst]:+.0f} HU off the best line at {energy:.0f} keV): not calibrated; "
                         "check the calibration outlines in the QC figure")
