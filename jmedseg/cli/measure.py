@@ -132,6 +132,8 @@ def run_one(args, settings):
                                    qc_figure=not args.no_figures, series_uid=args.series_uid,
                                    qc_always=args.report and not args.no_figures)
         except ValueError as err:  # MeasurementRefused included: the page says why, then the error as before
+            if folder:
+                folder.note_refusal(subject_id, err)
             if args.report:
                 _write_pages(folder, [{"subject_id": subject_id, **getattr(err, "row", {}),
                                        "density_hu": math.nan, "note": str(err)}])

@@ -80,3 +80,16 @@ def test_chest_cta_is_arterial():
 
     phase, _ = estimate_phase(tissues.value("aorta"), tissues.value("ivc"))
     assert phase == "arterial" and tissues.value("aorta") > 200.0
+
+
+def test_refused_single_ct_records_the_phase_in_run_json(tmp_path):
+    import json
+
+    from jmedseg.cli import main
+
+    out = tmp_path / "out"
+    code = main(["measure", "--ct", os.path.join(EXAMPLE, "example_ct.nii.gz"), "--mask",
+                 os.path.join(EXAMPLE, "example_ct_vertebrae.nii.gz"), "--labels", "L6=25", "--out", str(out)])
+    assert code != 0
+    refused = json.loads((out / "run.json").read_text())["refused"]["example_ct"]
+    assert refused["contrast_phase"] == "native" and "contrast phase: native" in refused["reason"]
