@@ -6,8 +6,9 @@ aorta is bright and the infrarenal inferior vena cava still unenhanced; in the p
 venous phase (60-80 s) aorta and veins are enhanced alike; in the delayed phase (3+ min)
 both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
-- aorta not found: `unknown`;
-- aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`;
+- neither vessel found: `unknown`; only one found: that one decides, read as the aorta;
+- both below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`; either above it: enhanced
+  (an enhanced vena cava beside an "aorta" read unenhanced means the aorta was not found);
 - aorta enhanced, vena cava below half the aorta's enhancement over unenhanced blood:
   `arterial`;
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
@@ -30,11 +31,16 @@ ENHANCED = ("arterial", "portal_venous", "delayed")
 
 def estimate_phase(aorta_hu, vein_hu=math.nan):
     """(phase, evidence text) from the aorta's and the inferior vena cava's median HU (NaN when not found)."""
-    if not math.isfinite(aorta_hu):
-        return "unknown", "no aorta found beside the vertebral column"
+    if not math.isfinite(aorta_hu) and not math.isfinite(vein_hu):
+        return "unknown", "no aorta or vena cava found beside the vertebral column"
+    if not math.isfinite(aorta_hu):   # the vena cava alone: read like the aorta (any iodine means enhanced)
+        phase, _ = estimate_phase(vein_hu)
+        return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
-    if aorta_hu < NATIVE_MAX_HU:
+    if max(aorta_hu, vein_hu if math.isfinite(vein_hu) else -math.inf) < NATIVE_MAX_HU:
         return "native", evidence
+    if aorta_hu < NATIVE_MAX_HU:      # an enhanced vena cava beside an aorta read unenhanced: a vessel mistaken
+        return estimate_phase(math.nan, vein_hu)[0], evidence + " (enhanced vena cava)"
     if not math.isfinite(vein_hu):
         return ("arterial" if aorta_hu >= DELAYED_MAX_HU else "portal_venous"), evidence + " (no vena cava found)"
     ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU)

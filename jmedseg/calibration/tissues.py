@@ -50,7 +50,7 @@ VESSEL_WINDOWS = {"enhanced": ENHANCED_HU, "native": NATIVE_BLOOD_HU}
 OPENING_MM = 4.0                     # detaches a vessel from thin contacts (a crus, a bowel wall)
 VERTEBRA_MARGIN_MM = 2.0             # the body's own cortex is left out; the aorta may lie against it
 SPLIT_OPENING_MM = 7.0               # splits an enhanced aorta from an enhanced vena cava it touches
-VESSEL_TRACK_MM = 15.0               # a vessel's finds further than this from their median position are dropped
+VESSEL_TRACK_MM = 8.0               # a vessel's finds further than this from their median position are dropped
 MIN_VOXELS = 20                      # working-grid voxels a tissue needs (about 0.5 ml)
 
 

@@ -21,9 +21,16 @@ def test_phase_rules(aorta, vein, phase):
     assert f"aorta {aorta:.0f} HU" in evidence
 
 
-def test_phase_unknown_without_aorta():
-    phase, evidence = estimate_phase(math.nan, 50.0)
+def test_phase_unknown_without_vessels():
+    phase, evidence = estimate_phase(math.nan, math.nan)
     assert phase == "unknown" and "no aorta" in evidence
+
+
+def test_phase_from_the_vena_cava_alone():
+    assert estimate_phase(math.nan, 45.0)[0] == "native"
+    phase, evidence = estimate_phase(math.nan, 420.0)
+    assert phase == "arterial" and "aorta not found" in evidence
+    assert estimate_phase(60.0, 420.0)[0] == "arterial"      # an enhanced vena cava: the CT is enhanced
 
 
 def test_header_disagreement_flagged_both_ways():

@@ -79,7 +79,8 @@ def test_chest_cta_is_arterial():
     from jmedseg.calibration.phase import estimate_phase
 
     phase, _ = estimate_phase(tissues.value("aorta"), tissues.value("ivc"))
-    assert phase == "arterial" and tissues.value("aorta") > 200.0
+    assert phase == "arterial"
+    assert np.nanmax([tissues.value("aorta"), tissues.value("ivc")]) > 200.0   # contrast-filled vessel
 
 
 def test_refused_single_ct_records_the_phase_in_run_json(tmp_path):
