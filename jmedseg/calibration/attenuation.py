@@ -8,7 +8,8 @@ an internal calibration find a scan's effective energy from its own tissues
 
 Mass attenuation coefficients mu/rho (cm^2/g) at 30-100 keV: NIST X-ray mass attenuation
 tables (Hubbell & Seltzer, NISTIR 5632; ICRU-44 tissue compositions) for water, dry air,
-adipose tissue, whole blood and skeletal muscle; NIST XCOM for K2HPO4; iodine (element 53) from the NIST element table. Densities (g/cm^3):
+adipose tissue, whole blood and skeletal muscle; NIST XCOM for K2HPO4; iodine (element 53) from the
+NIST element table. Densities (g/cm^3):
 ICRU-44 for muscle (1.05), air 0.001205, solid K2HPO4 2.44; fat and blood at the values that give
 the HU they read in vivo at 120 kVp rather than ICRU-44's reference tissue (0.95 and 1.06 g/cm^3 would put
 subcutaneous fat near -78 HU and unenhanced blood near 56 HU at 70 keV, where measured fat reads about -100 HU

@@ -4,7 +4,8 @@ from matplotlib.lines import Line2D
 
 from jmedseg.utils.plotting import pyplot, save_figure
 
-COLOURS = {"air": "cyan", "fat": "yellow", "muscle": "red", "blood": "magenta", "aorta": "magenta", "ivc": "deepskyblue"}
+COLOURS = {"air": "cyan", "fat": "yellow", "muscle": "red", "blood": "magenta", "aorta": "magenta",
+           "ivc": "deepskyblue"}
 
 
 def _best_slice(tissues):

@@ -80,8 +80,9 @@ def check_reference(reference_hu):
     for tissue, value in reference_hu.items():
         lo, hi = PLAUSIBLE_HU[tissue]
         if np.isfinite(value) and not lo <= value <= hi:
-            return IMPLAUSIBLE, (f"the {tissue} region reads {value:.0f} HU, outside the {lo:.0f}..{hi:.0f} HU {tissue} "
-                                 "reads on clinical CT: not calibrated (is the CT in HU? check the QC figure)")
+            return IMPLAUSIBLE, (f"the {tissue} region reads {value:.0f} HU, outside the {lo:.0f}..{hi:.0f} HU "
+                                 f"{tissue} reads on clinical CT: not calibrated (is the CT in HU? check the QC "
+                                 "figure)")
     return "", ""
 
 

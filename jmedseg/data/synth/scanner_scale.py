@@ -25,8 +25,6 @@ mapping of the synthetic trunk renderer (jmedseg.data.synth.trunk.tissues names)
 """
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from jmedseg.calibration.attenuation import (DENSITY, effective_energy_kev, iodine_hu_per_mg_ml,
                                              k2hpo4_hu_per_mg, tissue_hu)
 
@@ -98,21 +96,27 @@ class ScannerScale:
 
 @dataclass
 class SyntheticPerson:
-    """True K2HPO4-equivalent density per vertebra and the person's own tissue densities (g/cm^3)."""
+    """True K2HPO4-equivalent density (mean over levels) and the person's own tissue densities (g/cm^3).
+
+    Each vertebra deviates from the mean by `level_sd` (relative), drawn from `rng` the first time it is asked
+    for and fixed from then on.
+    """
 
     bmd_mgcm3: float
     density: dict
-    level_scatter: dict = field(default_factory=dict)   # relative per-level deviation
+    rng: object = None
+    level_sd: float = 0.04
+    levels: dict = field(default_factory=dict)
 
     @classmethod
     def draw(cls, rng, bmd_mgcm3, level_sd=0.04):
         density = {t: DENSITY[t] + sd * float(rng.standard_normal()) for t, sd in PERSON_SD_G_CM3.items()}
-        return cls(bmd_mgcm3, density, {"_sd": level_sd, "_rng": rng})
+        return cls(bmd_mgcm3, density, rng, level_sd)
 
     def level_mgcm3(self, level):
-        if level not in self.level_scatter:
-            self.level_scatter[level] = self.level_scatter["_sd"] * float(self.level_scatter["_rng"].standard_normal())
-        return self.bmd_mgcm3 * (1.0 + self.level_scatter[level])
+        if level not in self.levels:
+            self.levels[level] = self.bmd_mgcm3 * (1.0 + self.level_sd * float(self.rng.standard_normal()))
+        return self.levels[level]
 
 
 # Six-plus scanners spanning clinical practice: 80-140 kVp, filtration +-3 keV, vendor offsets +-6 HU.
