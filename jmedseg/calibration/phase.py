@@ -7,8 +7,8 @@ venous phase (60-80 s) aorta and veins are enhanced alike; in the delayed phase 
 both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
 - neither vessel found: `unknown`; only one found: that one decides, read as the aorta;
-- both below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`; either above it: enhanced
-  (an enhanced vena cava beside an "aorta" read unenhanced means the aorta was not found);
+- aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native` (a bright find on the
+  vena cava's side is then oral contrast in a bowel loop: measured on synthetic CTs);
 - aorta enhanced, vena cava below half the aorta's enhancement over unenhanced blood:
   `arterial`;
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
@@ -37,10 +37,8 @@ def estimate_phase(aorta_hu, vein_hu=math.nan):
         phase, _ = estimate_phase(vein_hu)
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
-    if max(aorta_hu, vein_hu if math.isfinite(vein_hu) else -math.inf) < NATIVE_MAX_HU:
+    if aorta_hu < NATIVE_MAX_HU:     # a bright find on the vena cava's side beside it is oral contrast in bowel
         return "native", evidence
-    if aorta_hu < NATIVE_MAX_HU:      # an enhanced vena cava beside an aorta read unenhanced: a vessel mistaken
-        return estimate_phase(math.nan, vein_hu)[0], evidence + " (enhanced vena cava)"
     if not math.isfinite(vein_hu):
         return ("arterial" if aorta_hu >= DELAYED_MAX_HU else "portal_venous"), evidence + " (no vena cava found)"
     ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU)

@@ -30,7 +30,7 @@ def test_phase_from_the_vena_cava_alone():
     assert estimate_phase(math.nan, 45.0)[0] == "native"
     phase, evidence = estimate_phase(math.nan, 420.0)
     assert phase == "arterial" and "aorta not found" in evidence
-    assert estimate_phase(60.0, 420.0)[0] == "arterial"      # an enhanced vena cava: the CT is enhanced
+    assert estimate_phase(45.0, 420.0)[0] == "native"     # unenhanced aorta: the bright find is bowel contrast
 
 
 def test_header_disagreement_flagged_both_ways():
