@@ -36,6 +36,7 @@ def draw_qc_picture(ct, vertebrae, tissue, levels, path, title="", person=None, 
     from jmedseg.spine.qc import qc_figure
 
     try:
+        # without the CT's values: a level refused for its content (air, metal) is still outlined where it lay
         regions, _, _ = level_regions(vertebrae, levels, tissue, ct.spacing, allow_truncated)
     except MeasurementRefused:          # no requested level in the mask: the picture shows the CT alone
         regions = {}
