@@ -26,6 +26,9 @@ def add_arguments(parser):
                         "writes by_<by>.md/.csv side by side")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI of k")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", choices=("hu", "mgcm3"), default="hu", help="density to analyse: density_hu "
+                        "(default, the paper's) or the internally calibrated bmd_mgcm3 (comparable across scanners; "
+                        "no group statistics, whose pooled histograms are in HU)")
 
 
 def histogram_lookup(df, csv_path):
@@ -54,9 +57,12 @@ def run(args):
     from jmedseg.utils.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
+    from jmedseg.density.trend import SCALES
+
     min_age = PAPER_AGES[0] if args.min_age is None else args.min_age
     max_age = PAPER_AGES[1] if args.max_age is None else args.max_age
-    df, skipped = read_densities(args.input, sites)
+    df, skipped = read_densities(args.input, sites, args.scale)
+    units = SCALES[args.scale][1]
     df, outside = within_ages(df, min_age, max_age)
     skipped += outside
     if args.by:
@@ -64,9 +70,10 @@ def run(args):
 
         df, sites, left_out = group_by_acquisition(df, args.by, args.input)
         skipped += left_out
-    result = analyse(df, sites, histogram_lookup(df, args.input), args.resample_n, args.resample_repeats,
+    histograms = histogram_lookup(df, args.input) if args.scale == "hu" else None
+    result = analyse(df, sites, histograms, args.resample_n, args.resample_repeats,
                      args.bootstrap, args.seed, args.resample_by, skipped)
-    paths = write_trend_outputs(result, df, sites, args.out)
+    paths = write_trend_outputs(result, df, sites, args.out, units)
     if args.by:
         from jmedseg.density.trend_groups import write_side_by_side
 
@@ -78,7 +85,7 @@ def run(args):
         print(f"skipped {row['subject_id']}: {row['reason']}")
     if len(skipped) > SKIPPED_SHOWN:
         print(f"... and {len(skipped) - SKIPPED_SHOWN} more skipped (trend.md lists every one)")
-    rows = [{"group": key, "k (HU/yr)": f.k, "Z (HU)": f.Z, "R^2": f.r2, "SD": f.sd, "n": f.n}
+    rows = [{"group": key, f"k ({units}/yr)": f.k, f"Z ({units})": f.Z, "R^2": f.r2, "SD": f.sd, "n": f.n}
             for key, f in result.fits.items()]
     print(markdown_table(rows, digits=3))
     for name, value in result.ratios.items():

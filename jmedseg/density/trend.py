@@ -36,6 +36,7 @@ from jmedseg.density.study_rows import fill_from_header, first_study_per_patient
 from jmedseg.errors import InputError
 
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
+SCALES = {"hu": ("density_hu", "HU"), "mgcm3": ("bmd_mgcm3", "mg/cm3")}   # --scale: column read, units shown
 SEX_ALIASES = {"m": "M", "male": "M", "f": "F", "female": "F"}
 SEX_NAMES = {"M": "male", "F": "female"}
 DEFAULT_SITES = ("N", "S")
@@ -114,8 +115,11 @@ def _skip_reasons(df):
     return ["; ".join(r) for r in reasons]
 
 
-def read_densities(path, sites=DEFAULT_SITES):
+def read_densities(path, sites=DEFAULT_SITES, scale="hu"):
     """Validated densities table (sex normalised to M/F) and the skipped rows.
+
+    `scale` 'mgcm3' analyses the calibrated `bmd_mgcm3` instead of `density_hu` (the analysis
+    keeps calling its density column density_hu; write_trend_outputs names the units).
 
     Returns (df, skipped): rows missing age, sex, site or density (a failed
     measurement) are left out and listed in `skipped` as {"subject_id", "reason"};
@@ -126,6 +130,12 @@ def read_densities(path, sites=DEFAULT_SITES):
     if missing:
         raise TrendInputError(f"{path} lacks the column(s) {', '.join(missing)}; the age analysis needs "
                               f"{', '.join(REQUIRED_COLUMNS)} (cohort.csv gives age/sex/site to `jmedseg measure`)")
+    column = SCALES[scale][0]
+    if column not in df.columns:
+        raise TrendInputError(f"{path} has no {column} column for --scale {scale}; measure with a jmedseg that "
+                              "writes it (internal calibration, docs/calibration.md) or use --scale hu")
+    if scale != "hu":
+        df["density_hu"] = df[column]
     twice = repeated(df["subject_id"])
     if twice:
         raise TrendInputError(f"{path}: subject(s) {twice[:10]} appear more than once; keep one row per person")
