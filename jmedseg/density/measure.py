@@ -204,6 +204,16 @@ def _labels_present(vertebrae):
             if box is not None]
 
 
+def refuse_without_levels(vertebrae, levels, boxes=None):
+    """The names of `levels` absent from `vertebrae`; MeasurementRefused (naming the labels there) when all are."""
+    boxes = level_boxes(np.asarray(vertebrae), levels) if boxes is None else boxes
+    absent = [name for name in levels if name not in boxes]
+    if len(absent) == len(levels):
+        raise safety.MeasurementRefused(_missing_message(vertebrae, levels),
+                                        {f"{n.lower()}_flag": safety.MISSING for n in levels})
+    return absent
+
+
 def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow_truncated=False, hu=None,
                   flagged=None):
     """({level: Region} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
@@ -218,11 +228,8 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
 
     vertebrae = np.asarray(vertebrae)
     boxes = level_boxes(vertebrae, levels)
-    absent = [name for name in levels if name not in boxes]
+    absent = refuse_without_levels(vertebrae, levels, boxes)
     flags, notes, usable = {}, [], {}
-    if len(absent) == len(levels):
-        raise safety.MeasurementRefused(_missing_message(vertebrae, levels),
-                                        {f"{n.lower()}_flag": safety.MISSING for n in levels})
     if absent:
         notes.append(_missing_message(vertebrae, {n: levels[n] for n in absent}, fix=False)
                      + f"; measured from {'+'.join(n for n in levels if n not in absent)}")

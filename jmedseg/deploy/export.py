@@ -95,9 +95,10 @@ def _check_meta(path, meta, hint):
     wrong = [k for k, kind in REQUIRED_META.items()
              if k in meta and (not isinstance(meta[k], kind) or isinstance(meta[k], bool))]
     windows = meta.get("windows")
-    if not missing and not wrong and (len(windows) != meta["in_channels"] or not all(
+    depth = 2 * int((meta.get("input") or {}).get("context_slices") or 0) + 1   # 2.5D: each window on 2k + 1 slices
+    if not missing and not wrong and (len(windows) * depth != meta["in_channels"] or not all(
             isinstance(w, list) and len(w) == 2 and all(isinstance(v, (int, float)) for v in w) for w in windows)):
-        wrong.append("windows (one [low, high] HU pair per input channel)")
+        wrong.append("windows (one [low, high] HU pair per input channel of each slice)")
     if missing or wrong:
         problems = ([f"lacks {', '.join(missing)}"] if missing else []) + \
             ([f"has a wrong {', '.join(wrong)}"] if wrong else [])

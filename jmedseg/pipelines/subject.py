@@ -141,10 +141,12 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
         levels = level_ids(settings.label_scheme, list(levels), label_map=vertebrae)
     if model is not None:
+        from jmedseg.density.measure import refuse_without_levels
         from jmedseg.deploy.guard import check_prediction
         from jmedseg.deploy.inference import predicted_tissue
         from jmedseg.deploy.overlays import write_level_overlays
 
+        refuse_without_levels(vertebrae, levels)   # before segmenting: nothing to segment around
         tissue, seg = predicted_tissue(*model, ct, what=what, vertebrae=vertebrae, level_ids=levels,
                                        trim_surface=settings.trim_surface)
         if out_dir:
