@@ -159,10 +159,9 @@ def run_one(args, settings):
 
 def _write_pages(folder, rows, table_path=None):
     """The report's pages of `rows` (jmedseg.report); a cohort (with `table_path`) also gets index.html."""
-    from jmedseg.report import write_reports
+    from jmedseg.pipelines.pages import describe, write_pages
 
-    paths = write_reports(folder.path, rows, folder.run_info(), table_path, cohort=table_path is not None)
-    print(f"wrote {paths[-1] if table_path else paths[0]}" + (f" and {len(paths) - 1} pages" if table_path else ""))
+    print(describe(write_pages(folder.path, rows, table_path), cohort=table_path is not None))
 
 
 def _shown(settings):

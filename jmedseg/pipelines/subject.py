@@ -182,8 +182,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
 
 def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
-    """The report's QC picture (jmedseg.report.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
-    from jmedseg.report.qc_picture import draw_qc_picture
+    """The report's QC picture (jmedseg.pipelines.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
+    from jmedseg.pipelines.qc_picture import draw_qc_picture
 
     qc_path = os.path.join("figures", f"{what}_qc.png")
     draw_qc_picture(ct, vertebrae, tissue, levels, os.path.join(out_dir, qc_path), what, person,
