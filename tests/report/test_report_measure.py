@@ -61,7 +61,9 @@ def test_real_ct_page_holds_the_csv_numbers(example_out):
     for key in ("density_hu", "l1_jsu_mode_hu", "l2_jsu_mode_hu", "l1_voxels", "l2_voxels"):
         # the stored float, written by the same str() into the CSV and into data-value
         assert f'data-key="{key}" data-value="{row[key]}"' in page, key
-    assert page.count("data:image/png;base64,") == 1     # the QC picture (it holds the histogram panel too)
+    # the QC picture (it holds the histogram panel too) and the calibration tissues' picture
+    assert page.count("data:image/png;base64,") == 1 + bool(row.get("calibration_figure"))
+    assert row.get("calibration_figure") and (example_out / row["calibration_figure"]).is_file()
     assert (example_out / "figures" / "example_ct_qc.png").is_file()
 
 
