@@ -62,7 +62,7 @@ def columns_from_tissues(tissues, row, levels, kvp=None, contrast_agent=None, co
     for tissue in ("air", "fat", "muscle", "blood"):
         out[f"ref_{tissue}_hu"] = reference.get(tissue, math.nan)
     calibration = fit_calibration(reference, _number(kvp))
-    notes = [calibration.reason] if calibration.reason else []
+    notes = []   # the density's note: what changes how its HU read (contrast); the calibration's own reason has its column
     flags = [calibration.flag] if calibration.flag else []
     shift = 0.0
     if phase in ENHANCED:
@@ -77,7 +77,8 @@ def columns_from_tissues(tissues, row, levels, kvp=None, contrast_agent=None, co
     if "contrast_header_flag" in out:
         notes.append(out["contrast_header_flag"])
     out.update(calibration_slope=calibration.slope, calibration_intercept=calibration.intercept,
-               calibration_energy_kev=calibration.energy_kev, calibration_flag=",".join(flags))
+               calibration_energy_kev=calibration.energy_kev, calibration_flag=",".join(flags),
+               calibration_note=calibration.reason or "")
     if contrast_correction:
         out["contrast_correction_hu"] = -shift
         out["density_corrected_hu"] = row.get("density_hu", math.nan) - shift
