@@ -32,16 +32,25 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.spine.canal import track_canal
+
 WORK_MM = 3.0            # working pixel size in mm: the same structuring elements at every scan resolution
 WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
-BODY_HALF_WIDTH_MM = 45.0    # search band around the midline: a lumbar body is 40-50 mm wide
+BODY_HALF_WIDTH_MM = 30.0    # half the widest body (L5, 50-55 mm) plus a margin
 MIN_BODY_AREA_MM2 = 250.0    # smallest body cross-section counted (a T10 body is about 700 mm^2)
 TRACK_TOLERANCE_MM = 12.0    # a region whose centre is this close to the smoothed track is the body
 SHELL_GAP_MM = 5.0           # closing radius: bridges gaps in a thin shell seen at partial volume and the
                              # basivertebral foramen (5-8 mm) in the posterior wall
+CANAL_WALL_MM = 3.0          # the body begins this far in front of the canal's centre (canal radius 6-12 mm,
+                             # less the centroid's wobble at 3 mm pixels)
+BODY_AHEAD_MM = 12.0         # a point this far in front of the canal's centre lies in the body's posterior half
+BODY_SEARCH_MM = 10.0        # the body's core must come this close to that point
+BODY_DEPTH_MM = 60.0         # deepest body (lumbar, 35-45 mm) plus the canal's radius
+NECK_MM = 6.0                # erosion radius that parts the body from a touching aorta or rib head
+MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
 PEDICLE_OPENING_MM = 4.0     # opening radius that cuts pedicles and the arch (5-10 mm thick) off the body
 
 
@@ -146,19 +155,22 @@ def find_column(grid):
     mid = _patient_midline(hu, sp)
     opening = disk(PEDICLE_OPENING_MM, sp[:2])
     slices = [_slice_parts(filled[:, :, k], hu[:, :, k], sp[:2], opening) for k in range(nz)]
-    centre = np.full((nz, 2), np.nan)
-    for k, (_, cands) in enumerate(slices):      # first pass: the thickest region near the midline
-        near = [c for c in cands if abs(c["cx"] - mid[k]) * sp[0] <= BODY_HALF_WIDTH_MM]
-        if near:
-            best = max(near, key=lambda c: c["score"])
-            centre[k] = best["cx"], best["cy"]
+    canal = track_canal(hu, sp, mid)
+    body = np.zeros_like(bone)
+    raw = np.full((nz, 2), np.nan)
+    for k in range(canal.first, canal.last + 1):       # along the canal: the body just in front of it
+        mask = _body_in_front_of_canal(filled[:, :, k] & ~canal.pixels[:, :, k], canal.centre[k], sp)
+        if mask is not None:
+            body[:, :, k] = mask
+            raw[k] = np.argwhere(mask).mean(axis=0)
+    centre = raw.copy()
+    for direction in (-1, 1):                        # past the canal's ends: by continuity
+        _extend_by_continuity(slices, centre, direction, sp)
     seen = np.isfinite(centre[:, 0])
     _keep_consistent(centre, seen, sp)
     track = _smooth_track(centre, seen, sp)
-    body = np.zeros_like(bone)                   # second pass: the region at the smoothed track
-    raw = np.full((nz, 2), np.nan)
-    for k, (parts, cands) in enumerate(slices):
-        if not np.isfinite(track[k, 0]) or not cands:
+    for k, (parts, cands) in enumerate(slices):     # past the canal's ends: the region on the smoothed track
+        if canal.first <= k <= canal.last or not np.isfinite(track[k, 0]) or not cands:
             continue
         dist = [np.hypot((c["cx"] - track[k, 0]) * sp[0], (c["cy"] - track[k, 1]) * sp[1]) for c in cands]
         j = int(np.argmin(dist))
@@ -169,6 +181,59 @@ def find_column(grid):
     seen = np.isfinite(raw[:, 0])
     area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
     return Column(track, raw, seen, area, body, filled, bone, mid)
+
+
+def _body_in_front_of_canal(solid, canal_xy, sp):
+    """The vertebral body of one slice: the solid region just in front of the canal, or None.
+
+    The body starts at the canal's anterior wall; inside a window of a body's width
+    (`BODY_HALF_WIDTH_MM` to each side) and depth (`BODY_DEPTH_MM` in front of the canal)
+    the solid pixels are eroded by `NECK_MM`, which breaks the narrow contacts with
+    the aorta or a rib head (a touching blood pool or rib meets the body over less
+    than 12 mm), the core that lies just in front of the canal is kept and grown
+    back into the solid pixels. Nothing there (a slice through a disc): None.
+    """
+    nx, ny = solid.shape
+    dx = (np.arange(nx) - canal_xy[0]) * sp[0]
+    dy = (np.arange(ny) - canal_xy[1]) * sp[1]
+    window = (np.abs(dx)[:, None] <= BODY_HALF_WIDTH_MM) & (dy[None, :] >= CANAL_WALL_MM) & \
+        (dy[None, :] <= BODY_DEPTH_MM)
+    allowed = solid & window
+    neck = disk(NECK_MM, sp[:2])
+    core = ndimage.binary_erosion(allowed, structure=neck)
+    parts, n = ndimage.label(core)
+    if n == 0:
+        return None
+    pts = np.argwhere(parts > 0)
+    ahead = np.array([canal_xy[0], canal_xy[1] + BODY_AHEAD_MM / sp[1]])
+    d = np.hypot((pts[:, 0] - ahead[0]) * sp[0], (pts[:, 1] - ahead[1]) * sp[1])
+    if d.min() > BODY_SEARCH_MM:
+        return None
+    keep = parts == parts[tuple(pts[np.argmin(d)])]
+    mask = ndimage.binary_dilation(keep, structure=neck, mask=allowed)
+    return mask if mask.sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2 else None
+
+
+def _extend_by_continuity(slices, centre, direction, sp):
+    """From the last seeded slice outwards (`direction` -1: down, +1: up), seed each slice with the candidate nearest to the last seed (or stop)."""
+    seen = np.flatnonzero(np.isfinite(centre[:, 0]))
+    if not len(seen):
+        return
+    last = seen[0] if direction < 0 else seen[-1]
+    k = last + direction
+    while 0 <= k < len(slices):
+        gap_mm = abs(k - last) * sp[2]
+        if gap_mm > MAX_EXTENSION_GAP_MM:
+            break
+        reach = TRACK_TOLERANCE_MM + 0.6 * gap_mm
+        near = [(np.hypot((c["cx"] - centre[last, 0]) * sp[0], (c["cy"] - centre[last, 1]) * sp[1]), i)
+                for i, c in enumerate(slices[k][1])]
+        near = [(d, i) for d, i in near if d <= reach]
+        if near:
+            c = slices[k][1][min(near)[1]]
+            centre[k] = c["cx"], c["cy"]
+            last = k
+        k += direction
 
 
 def _keep_consistent(centre, seen, sp, max_jump_mm=25.0):
