@@ -37,6 +37,7 @@ from jmedseg.spine.canal import track_canal
 WORK_MM = 3.0            # working pixel size in mm: the same structuring elements at every scan resolution
 WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
+QUIET_NOISE_HU = 15.0    # ... and what it is smoothed down to (the 3 mm example CT's working grid: 11-18 HU)
 MAX_NOISE_HU = 25.0      # working-grid noise tolerated unsmoothed (routine CT at 3 mm: 10-20 HU; 40 HU low-dose: smoothed)
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
@@ -114,7 +115,7 @@ def noise_sd(hu):
 
 
 def _quieten(hu):
-    """Smooth a noisy working grid (low-dose CT, thin pixels not averaged) down to about `MAX_NOISE_HU`.
+    """Smooth a working grid noisier than `MAX_NOISE_HU` (low-dose CT) down to about `QUIET_NOISE_HU`.
 
     Thresholds at 25-150 HU (canal, bone) need the noise well below the 50-100 HU gaps
     between tissues; a Gaussian of sigma s pixels in 3D divides white noise by about
@@ -123,7 +124,7 @@ def _quieten(hu):
     sd = noise_sd(hu)
     if sd <= MAX_NOISE_HU:
         return hu
-    sigma = min(1.5, (sd / MAX_NOISE_HU) ** (2.0 / 3.0) / (2.0 * np.sqrt(np.pi)))
+    sigma = min(1.5, (sd / QUIET_NOISE_HU) ** (2.0 / 3.0) / (2.0 * np.sqrt(np.pi)))
     return ndimage.gaussian_filter(hu, max(0.5, sigma)).astype(np.float32)
 
 
