@@ -11,7 +11,7 @@ demo: setup  ## train + evaluate + measure density on built-in synthetic CT
 	$(PY) train.py experiment=demo
 
 default-model: setup  ## train the shipped model by its recipe on built-in data (~25 min on 2 quiet cores)
-	$(PY) -m jmedseg.weights.recipe
+	$(PY) -m jmedseg.pipelines.default_model
 
 test: setup  ## the test suite (what CI runs)
 	@# two processes: the zoo's 41 models grow Jittor's kernel cache and memory in the process that runs them,

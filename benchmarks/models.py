@@ -49,7 +49,7 @@ def measure(name, batch, size, repeats):
     from omegaconf import OmegaConf
 
     from jmedseg.backend import jt, nn
-    from jmedseg.training.engine import count_parameters, model_kwargs
+    from jmedseg.models.build import count_parameters, model_kwargs
     from jmedseg.models.registry import create_model
 
     jt.set_global_seed(0)

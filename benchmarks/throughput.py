@@ -66,7 +66,7 @@ def segment_rate(folder, subjects, model_name, batch):
 
 def measure_times(folder, subjects, out):
     """Seconds per person of `jmedseg measure` (files in, histogram out, no figure), one process."""
-    from jmedseg.density.cohort_run import measure_subject, settings_for
+    from jmedseg.pipelines.cohort_run import measure_subject, settings_for
     from jmedseg.density.measure import parse_levels
 
     settings = settings_for(parse_levels("L1=31,L2=30"))
@@ -178,7 +178,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from jmedseg.cli.phantom import write_cohort
-    from jmedseg.density.cohort_run import read_subjects
+    from jmedseg.pipelines.cohort_run import read_subjects
 
     stamp = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs"
     with tempfile.TemporaryDirectory() as tmp:

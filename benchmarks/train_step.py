@@ -73,7 +73,7 @@ class JittorStepper:
         self.info = {"device": device_name(), "params": sum(int(np.prod(p.shape)) for p in self.model.parameters() if not p.is_stop_grad())}
 
     def step(self):
-        from jmedseg.training.engine import train_step
+        from jmedseg.pipelines.training import train_step
 
         return train_step(self.model, self.loss_fn, self.optimizer, self.x, self.y)
 

@@ -4,4 +4,4 @@ Reproduces and extends "bone density from CT" (see README): a registry of 2D
 segmentation networks, SAS training, Johnson SU density and the age analysis.
 Importing the package does not import Jittor; `jmedseg.backend` does, once.
 """
-__version__ = "0.1.0"
+from jmedseg.version import __version__  # noqa: F401

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time, idempotent install of jmedseg on a fresh Debian machine (CPU or GPU).
-#   1. Debian's oneDNN (libdnnl-dev) and OpenMPI, when missing and we may use apt.
+#   1. Debian's oneDNN (libdnnl-dev), OpenMPI and chromium (the report tests), when missing and we may use apt.
 #   2. A virtual environment in .venv with the project and its pinned dependencies.
 #   3. oneDNN plugged into Jittor's cache folder, so Jittor neither downloads it
 #      (no internet here) nor falls back to its naive convolutions (~50x slower).
@@ -13,6 +13,8 @@ PY=${PYTHON:-python3}
 need_apt=()
 [ -e /usr/include/dnnl.hpp ] || need_apt+=(libdnnl-dev)
 command -v mpicc >/dev/null || need_apt+=(libopenmpi-dev openmpi-bin)
+# the report's tests render pages in a real headless browser (tests/report/test_report_measure.py)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "[setup] apt-get install ${need_apt[*]}"

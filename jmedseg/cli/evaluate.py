@@ -15,7 +15,7 @@ def add_arguments(parser):
 @hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
 def main(cfg):
     from jmedseg.cli._summary import print_eval_summary
-    from jmedseg.training.engine import evaluate
+    from jmedseg.pipelines.training import evaluate
 
     print_eval_summary(call_or_exit(evaluate, cfg))
 

@@ -10,8 +10,9 @@ Either with --model model.jmed: the tissue map is segmented by the model instead
 Writes densities.csv (subject_id,age,sex,site,density_hu,...,<level>_flag,...,note), each
 person's integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics) and
 a figure per person (figures/<id>.png). A cohort run stores every subject as soon as it is
-measured and, run again, measures only what is missing (jmedseg.density.results).
+measured and, run again, measures only what is missing (jmedseg.pipelines.results).
 """
+import math
 import os
 
 NAME = "measure"
@@ -38,6 +39,9 @@ def add_arguments(parser):
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for --cohort (per job with --launcher; default: 2 or the number of cores)")
     parser.add_argument("--no-figures", action="store_true", help="skip the per-person figures")
+    parser.add_argument("--report", action="store_true", help="also write a self-contained HTML page per person "
+                        "(OUT/reports/<id>.html: QC picture, per-level table, z-score, method, settings) and, for a "
+                        "cohort, OUT/index.html linking them (docs/report.md)")
     parser.add_argument("--model", help="model file (jmedseg export) or 'default' (the shipped model): segment "
                         "the CT(s) with it and measure on the predicted tissue map instead of --tissue / labels.nii.gz")
     parser.add_argument("--no-guard", action="store_true", help="with --model: report densities even when the "
@@ -49,7 +53,10 @@ def add_arguments(parser):
     parser.add_argument("--accept-uncertain-levels", action="store_true", help="without a vertebra mask: measure "
                         "levels whose name the CT alone could not confirm (flagged uncertain_level)")
     parser.add_argument("--check-levels", action="store_true", help="with --mask: also label the vertebrae "
-                        "from the CT alone and report whether the two labellings agree")
+                        "from the CT alone and compare; a measured level the two place differently is flagged "
+                        "levels_disagree and not measured")
+    parser.add_argument("--accept-level-disagreement", action="store_true", help="with --check-levels: measure "
+                        "the levels the two labellings place differently anyway (the flag stays)")
     parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
                         "measures only subjects not stored yet in --out)")
     parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
@@ -70,6 +77,10 @@ def _check_args(args):
 
     if args.cohort and not args.out:
         raise UsageError("--cohort needs --out DIR for densities.csv")
+    if args.report and not args.out:
+        raise UsageError("--report writes its pages into the output folder; give --out DIR")
+    if args.accept_level_disagreement and not args.check_levels:
+        raise UsageError("--accept-level-disagreement goes with --check-levels (and --mask); add --check-levels")
     if args.ct and (args.shard or args.launcher != "none"):
         raise UsageError("--shard and --launcher measure cohorts; give --cohort DIR")
     if args.shard and args.launcher != "none":
@@ -79,7 +90,7 @@ def _check_args(args):
 
 
 def run(args):
-    from jmedseg.density.cohort_run import settings_for
+    from jmedseg.pipelines.cohort_run import settings_for
     from jmedseg.density.measure import parse_levels
 
     _check_args(args)
@@ -89,7 +100,8 @@ def run(args):
         args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
                             args.accept_uncertain_levels, args.check_levels, args.label_scheme,
-                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer)
+                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer,
+                            accept_level_disagreement=args.accept_level_disagreement)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)
@@ -97,32 +109,54 @@ def run(args):
 
 def run_one(args, settings):
     """One CT: an error (exit 2) when no density can be given, else its row; notes are printed."""
-    from jmedseg.density.cohort_run import load_model
-    from jmedseg.density.results import ResultsFolder, table_rows
-    from jmedseg.density.subject import measure_files
+    from jmedseg.data.ids import check_id
+    from jmedseg.pipelines.cohort_run import load_model
+    from jmedseg.pipelines.results import ResultsFolder, table_rows
+    from jmedseg.pipelines.subject import measure_files
     from jmedseg.utils.report import markdown_table
 
     subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
+    if args.out:   # the id names the subject's files in --out
+        check_id(subject_id, "subject id (the CT's file name)")
     model = load_model(args.model, settings) if args.model else None
     folder = ResultsFolder(args.out) if args.out else None
     if folder:
         folder.claim(args.ct, settings, redo=args.redo)  # the same CT with the same settings: measured again
     try:
-        person = measure_files(subject_id, args.ct, args.mask, args.tissue, settings, model, out_dir=args.out,
-                               qc_figure=not args.no_figures, series_uid=args.series_uid)
+        try:
+            person = measure_files(subject_id, args.ct, args.mask, args.tissue, settings, model, out_dir=args.out,
+                                   qc_figure=not args.no_figures, series_uid=args.series_uid,
+                                   qc_always=args.report and not args.no_figures)
+        except ValueError as err:  # MeasurementRefused included: the page says why, then the error as before
+            if args.report:
+                _write_pages(folder, [{"subject_id": subject_id, **getattr(err, "row", {}),
+                                       "density_hu": math.nan, "note": str(err)}])
+            raise
         row = {"subject_id": subject_id, **person.row}
         if folder:
             stored = folder.save(0, row, settings.fingerprint(), person, not args.no_figures,
                                  f"{subject_id}: {row['levels_used']} cancellous bone")
             print(f"wrote {folder.write_table([stored], args.paper_units)}")
             row = table_rows([stored], args.paper_units)[0]
+            if args.report:
+                _write_pages(folder, [row])
     finally:
         if folder:
             folder.release()
     print(markdown_table([{c: row.get(c, "") for c in _shown(settings)}], digits=2))
+    if row.get("levels_check"):
+        print(f"levels check (mask against the CT-alone labelling): {row['levels_check']}")
     if row.get("note"):
         print(f"note: {row['note']}")
     return 0
+
+
+def _write_pages(folder, rows, table_path=None):
+    """The report's pages of `rows` (jmedseg.report); a cohort (with `table_path`) also gets index.html."""
+    from jmedseg.report import write_reports
+
+    paths = write_reports(folder.path, rows, folder.run_info(), table_path, cohort=table_path is not None)
+    print(f"wrote {paths[-1] if table_path else paths[0]}" + (f" and {len(paths) - 1} pages" if table_path else ""))
 
 
 def _shown(settings):
@@ -132,11 +166,12 @@ def _shown(settings):
 
 def run_cohort(args, settings):
     """A cohort (or one shard of it): exit 1 when any subject has no density, with how many."""
-    from jmedseg.density.cohort_run import assemble, launch, measure_cohort, parse_shard
+    from jmedseg.pipelines.cohort_run import assemble, launch, measure_cohort, parse_shard
+    from jmedseg.pipelines.results import ResultsFolder
     from jmedseg.utils.report import markdown_table
 
     common = dict(figures=not args.no_figures, redo=args.redo, retry_failed=args.retry_failed,
-                  model_path=args.model)
+                  model_path=args.model, report=args.report)
     if args.launcher != "none":
         try:
             summaries = launch(args.cohort, args.out, settings, args.launcher, args.jobs, args.workers,
@@ -160,6 +195,8 @@ def run_cohort(args, settings):
                   f"`jmedseg merge {args.out}` (or rerun without --shard)")
             return 1 if summary.failed else 0
     table = assemble(args.cohort, args.out, settings, args.paper_units)
+    if args.report:
+        _write_pages(ResultsFolder(args.out), table.rows, table.path)
     print(f"wrote {table.path}: {len(table.rows) - len(table.failed)} measured, {len(table.failed)} failed"
           + (f", {len(table.missing)} not measured yet (rerun to finish)" if table.missing else ""))
     shown = _shown(settings)

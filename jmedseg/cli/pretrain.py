@@ -15,7 +15,8 @@ def add_arguments(parser):
 @hydra.main(version_base="1.3", config_path="../conf", config_name="pretrain")
 def main(cfg):
     from jmedseg.ssl import pretrain
-    from jmedseg.training.engine import model_kwargs, resolve_run_dir
+    from jmedseg.models.build import model_kwargs
+    from jmedseg.pipelines.training import resolve_run_dir
     from jmedseg.training.trainer import is_main_process
 
     result = call_or_exit(lambda c: pretrain(c, resolve_run_dir(c), model_kwargs(c.model)), cfg)

@@ -15,7 +15,7 @@ def add_arguments(parser):
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
 def main(cfg):
     from jmedseg.cli._summary import print_train_summary
-    from jmedseg.training.engine import is_main_process, train
+    from jmedseg.pipelines.training import is_main_process, train
 
     result = call_or_exit(train, cfg)
     if not is_main_process():  # under `mpirun -np N` rank 0 reports for all

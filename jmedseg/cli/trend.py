@@ -19,6 +19,9 @@ def add_arguments(parser):
     parser.add_argument("--resample-by", choices=("group", "age-group"), default="group",
                         help="group: each sample draws --resample-n people from a sex x site group (paper "
                         "Supplementary Figure 8, default); age-group: --resample-n from every 3-year age group")
+    parser.add_argument("--by", choices=("scanner", "kvp", "phase"), help="fit the lines per sex x acquisition "
+                        "group instead of sex x site: scanner (manufacturer + model), kvp, or contrast phase; "
+                        "writes by_<by>.md/.csv side by side")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI of k")
     parser.add_argument("--seed", type=int, default=0)
 
@@ -47,9 +50,21 @@ def run(args):
     df, skipped = read_densities(args.input, sites)
     df, outside = within_ages(df, args.min_age, args.max_age)
     skipped += outside
+    if args.by:
+        from jmedseg.density.trend_groups import group_by_acquisition
+
+        df, sites, left_out = group_by_acquisition(df, args.by, args.input)
+        skipped += left_out
     result = analyse(df, sites, histogram_lookup(df, args.input), args.resample_n, args.resample_repeats,
                      args.bootstrap, args.seed, args.resample_by, skipped)
     paths = write_trend_outputs(result, df, sites, args.out)
+    if args.by:
+        from jmedseg.density.trend_groups import write_side_by_side
+
+        rows, more = write_side_by_side(result, df, args.by, args.out)
+        paths.update({os.path.basename(p): p for p in more})
+        print(f"lines per sex x {args.by}:")
+        print(markdown_table(rows, digits=3))
     for row in skipped[:SKIPPED_SHOWN]:
         print(f"skipped {row['subject_id']}: {row['reason']}")
     if len(skipped) > SKIPPED_SHOWN:

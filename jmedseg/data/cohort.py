@@ -12,10 +12,19 @@ site) may be empty, and without labels.nii.gz the tissue classes are derived
 from whole-vertebra masks (`jmedseg.data.labels.tissue_from_vertebrae`), as
 TotalSegmentator gives them. `jmedseg import` writes such folders from VerSe,
 TotalSegmentator and plain folder trees (jmedseg/data/importers).
+
+A DICOM export imported in place (`jmedseg import --format dicom`,
+jmedseg/data/dicom_export) has no ct.nii.gz: the subject's CT is the series
+listed in DIR/private/series/<subject_id>.dicom.txt (file paths can carry
+patient names, so they live with the other private files), and without
+vertebrae.nii.gz the vertebrae are labelled from the CT.
 """
 import csv
 import math
 import os
+
+from jmedseg.data.ids import check_id, repeated
+from jmedseg.errors import InputError
 
 COLUMNS = ("subject_id", "age", "sex", "site", "true_density_hu")
 FILES = {"ct": "ct.nii.gz", "labels": "labels.nii.gz", "vertebrae": "vertebrae.nii.gz"}
@@ -24,6 +33,13 @@ OPTIONAL = ("labels",)
 
 def subject_paths(root, subject_id):
     return {key: os.path.join(root, subject_id, name) for key, name in FILES.items()}
+
+
+def ct_path(root, subject_id):
+    """The subject's CT: <id>/ct.nii.gz, or the DICOM series list of an import in place when there is no NIfTI."""
+    nifti = os.path.join(root, subject_id, FILES["ct"])
+    series = os.path.join(root, "private", "series", subject_id + ".dicom.txt")
+    return series if not os.path.exists(nifti) and os.path.isfile(series) else nifti
 
 
 def _number(text, cast, where):
@@ -35,12 +51,25 @@ def _number(text, cast, where):
         raise ValueError(f"{where}: {text!r} is not a number") from None
 
 
-def check_unique_ids(path, rows):
-    """Refuse a cohort table that lists a subject id more than once (its rows would overwrite each other)."""
-    ids = [r["subject_id"] for r in rows]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
+def check_subject_ids(path, rows):
+    """Refuse a cohort table whose ids cannot name a folder (jmedseg.data.ids.check_id) or repeat.
+
+    Every cohort reader calls this where the ids enter: an id such as `../../evil` would
+    otherwise put the subject's files (its labelling, figures) outside the output folder,
+    and a repeated id would overwrite another subject's results.
+    """
+    bad = []
+    for line, row in enumerate(rows, start=2):   # line 1 is the header
+        try:
+            check_id(row["subject_id"])
+        except InputError as err:
+            bad.append(f"line {line}: {err}")
+    if bad:
+        raise InputError(f"{path}: {len(bad)} subject id(s) cannot name a folder: " + "; ".join(bad[:5])
+                         + ("; ..." if len(bad) > 5 else "") + "; rename the subject (its row and its folder)")
+    twice = repeated(r["subject_id"] for r in rows)
     if twice:
-        raise ValueError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
+        raise InputError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
 
 
 def read_cohort(root):
@@ -66,41 +95,5 @@ def read_cohort(root):
                              true_density_hu=_number(raw["true_density_hu"], float, where)))
     if not rows:
         raise ValueError(f"{path} lists no subjects")
-    check_unique_ids(path, rows)
+    check_subject_ids(path, rows)
     return rows
-
-
-def read_cohort_subjects(root, units="hu", label_scheme=None):
-    """The cohort's subjects as `SourceSubject`s (jmedseg/data/importers), read in place.
-
-    `label_scheme`: the numbering of vertebrae.nii.gz when it is not TotalSegmentator v2.
-    """
-    import numpy as np
-
-    from jmedseg.data.importers.common import LoadedSubject, SourceSubject
-    from jmedseg.data.io import load_labels, load_volume
-    from jmedseg.data.label_schemes import COHORT_SCHEME, level_ids, to_scheme
-
-    def loader(paths):
-        def load():
-            ct = load_volume(paths["ct"], units=units)
-            vertebrae = load_labels(paths["vertebrae"]).array
-            if vertebrae.shape != ct.shape:
-                raise ValueError(f"vertebrae.nii.gz shape {vertebrae.shape} differs from the CT's {ct.shape}; "
-                                 f"run `jmedseg check-data {root}`")
-            if label_scheme and label_scheme != COHORT_SCHEME:
-                level_ids(label_scheme, label_map=vertebrae)
-                vertebrae, _ = to_scheme(vertebrae, label_scheme)
-            labels = load_labels(paths["labels"]).array if os.path.isfile(paths["labels"]) else None
-            if labels is not None and labels.shape != ct.shape:
-                raise ValueError(f"labels.nii.gz shape {labels.shape} differs from the CT's {ct.shape}; "
-                                 f"run `jmedseg check-data {root}`")
-            return LoadedSubject(ct, np.asarray(vertebrae, np.int32), labels)
-        return load
-
-    out = []
-    for row in read_cohort(root):
-        meta = {k: row[k] for k in ("age", "sex", "site", "true_density_hu")}
-        out.append(SourceSubject(row["subject_id"], loader(subject_paths(root, row["subject_id"])), meta,
-                                 row["subject_id"]))
-    return out

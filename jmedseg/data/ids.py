@@ -31,3 +31,11 @@ def check_id(value, what="subject id"):
     if problem:
         raise InputError(f"{what} {text!r} cannot name a file: {problem}; use letters, digits, '-' and '_'")
     return text
+
+
+def repeated(ids):
+    """The ids that occur more than once in `ids`, sorted: a table listing a subject twice is refused."""
+    seen, twice = set(), set()
+    for i in ids:
+        (twice if i in seen else seen).add(i)
+    return sorted(twice)

@@ -119,17 +119,27 @@ def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
         vertebra = vertebrae == level_id
         if not vertebra.any():
             raise DensityFitError(_missing_message(vertebrae, {name: level_id}))
-        if tissue is not None:
-            masks[name] = vertebra & (tissue == CANCELLOUS)
-        else:
-            from jmedseg.data.labels import cancellous_region
-
-            masks[name] = cancellous_region(vertebra, spacing)
+        masks[name] = body_and_region(vertebra, None if tissue is None else tissue, spacing)[1]
     return masks
 
 
+def body_and_region(vertebra, tissue, spacing):
+    """(vertebral body, cancellous region) of one vertebra mask; with a tissue map, its cortical+cancellous part.
+
+    Raises ValueError when no cancellous region is left (jmedseg.data.labels).
+    """
+    if tissue is not None:
+        region = vertebra & (tissue == CANCELLOUS)
+        body = vertebra & ((tissue == CORTICAL) | region)
+        return (body if body.any() else vertebra), region
+    from jmedseg.data.labels import cancellous_region, vertebral_body
+
+    body = vertebral_body(vertebra, spacing)
+    return body, cancellous_region(body, spacing, whole_vertebra=False)
+
+
 def _missing_message(vertebrae, missing, fix=True):
-    found = sorted(int(v) for v in np.unique(vertebrae) if v != 0)
+    found = _labels_present(vertebrae)
     names = ", ".join(f"{name} (label {level_id})" for name, level_id in missing.items())
     message = f"vertebra {names} is not in the mask; labels present: {found[:20]}"
     return message + ("; set the mapping with --labels, e.g. L1=31,L2=30" if fix else "")
@@ -144,17 +154,62 @@ class PersonDensity:
     fit: object   # JohnsonSUFit of the pooled cancellous pixels
 
 
-def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow_truncated=False):
-    """({level: cancellous mask} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
+@dataclass
+class Region:
+    """One level's measured voxels: `mask` within `box` (slices of the CT) and the vertebral `body` around it."""
 
-    A level missing from the vertebra map or cut by the field of view (unless
-    `allow_truncated`) gets a flag and a note instead of a region; the others are measured.
+    box: tuple
+    mask: np.ndarray
+    body: np.ndarray
+
+    def values(self, hu):
+        return hu[self.box][self.mask]
+
+
+def level_boxes(vertebrae, levels, margin=1):
+    """{level: slices of the box around its voxels, `margin` voxels wider} ({} entries missing for absent levels).
+
+    One pass over the label map (ndimage.find_objects); everything per level then runs
+    inside its box. Opening, labelling and the distance transform of a vertebra give
+    the same voxels there as on the whole volume: the mask is empty outside its box and
+    the array's edge counts as outside in both (jmedseg.data.labels).
     """
-    from jmedseg.data.checks import edge_problem, missing_levels
+    from scipy import ndimage
+
+    ids = [v for v in levels.values() if v > 0]
+    found = ndimage.find_objects(np.asarray(vertebrae), max_label=max(ids)) if ids else []
+    boxes = {}
+    for name, level_id in levels.items():
+        tight = found[level_id - 1] if 0 < level_id <= len(found) else None
+        if tight is not None:
+            boxes[name] = tuple(slice(max(0, s.start - margin), min(n, s.stop + margin))
+                                for s, n in zip(tight, np.shape(vertebrae)))
+    return boxes
+
+
+def _labels_present(vertebrae):
+    from scipy import ndimage
+
+    return [i + 1 for i, box in enumerate(ndimage.find_objects(np.maximum(np.asarray(vertebrae), 0)))
+            if box is not None]
+
+
+def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow_truncated=False, hu=None,
+                  flagged=None):
+    """({level: Region} of the levels to measure, {level: flag}, [notes]); flags: jmedseg.density.safety.
+
+    A level missing from the vertebra map, whose body is cut by the field of view
+    (unless `allow_truncated`), or whose region holds air or metal or is not bone in a
+    cortical wall (jmedseg.density.region_check; when the CT `hu` is given) gets a flag and a note
+    instead of a region; the others are measured. `flagged` ({level: (flag, note,
+    measure anyway)}) holds a caller's flags (e.g. a level check that disagrees).
+    """
+    from jmedseg.density.region_check import wall_problem
 
     vertebrae = np.asarray(vertebrae)
+    boxes = level_boxes(vertebrae, levels)
+    absent = [name for name in levels if name not in boxes]
     flags, notes, usable = {}, [], {}
-    absent = missing_levels(vertebrae, levels)
     if len(absent) == len(levels):
         raise safety.MeasurementRefused(_missing_message(vertebrae, levels),
                                         {f"{n.lower()}_flag": safety.MISSING for n in levels})
@@ -165,56 +220,67 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
         if name in absent:
             flags[name] = safety.MISSING
             continue
-        edge = edge_problem(vertebrae == level_id, name)
-        if edge:
-            flags[name] = safety.INCOMPLETE
-            notes.append(edge + ("; kept (--allow-truncated)" if allow_truncated
-                                 else "; left out (--allow-truncated keeps it)"))
-            if not allow_truncated:
+        if flagged and name in flagged:
+            flags[name], note, keep = flagged[name]
+            notes.append(note)
+            if not keep:
                 continue
+        box = boxes[name]
+        vertebra = vertebrae[box] == level_id
         try:
-            usable[name] = cancellous_masks(vertebrae, {name: level_id}, tissue, spacing)[name]
+            body, region = body_and_region(vertebra, None if tissue is None else tissue[box], spacing)
         except ValueError as err:
             flags[name] = safety.UNFIT
             notes.append(f"{name}: {err}")
+            continue
+        edge, note = safety.completeness(vertebra, body, box, vertebrae.shape, name, allow_truncated)
+        if note:
+            notes.append(note)
+        if edge:
+            flags[name] = safety.INCOMPLETE
+            if not allow_truncated:
+                continue
+        what = f"the cancellous region of {name}"
+        problem = None if hu is None else (safety.region_content_problem(hu[box][region], what)
+                                           or wall_problem(hu[box], body, region, spacing, what))
+        if problem:
+            flags[name] = safety.IMPLAUSIBLE
+            notes.append(problem)
+            continue
+        usable[name] = Region(box, region, body)
     return usable, flags, notes
 
 
-def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, masks=None,
-                   allow_truncated=False):
+def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, allow_truncated=False,
+                   flagged=None):
     """The person's densities (HU) from a CT `hu` and its label maps, all of one shape.
 
-    Each level is checked first (jmedseg.density.safety): missing, cut by the field of
-    view, air or metal in its region, a density no trabecular bone has. A flagged level
+    Each level is checked first (jmedseg.density.safety, jmedseg.density.region_check):
+    missing, its body cut by the field of view, its region not bone inside a cortical
+    wall, air or metal in its region, a density no trabecular bone has. A flagged level
     gets `<level>_flag` and a note instead of numbers; the person's density is the
     Johnson SU mode of the pooled cancellous pixels of the levels that pass
     (`levels_used`). Raises MeasurementRefused (with the partial row) when none passes.
-    `masks` ({level: boolean cancellous mask}) replaces `vertebrae`/`tissue` when the
-    caller already has the cancellous regions.
+    `flagged` ({level: (flag, note, measure anyway)}): a caller's flags (jmedseg.density.subject).
     """
     hu = np.asarray(hu)
     levels = levels or DEFAULT_LEVELS
     voxel_ml = float(np.prod(spacing)) / 1000.0
-    if masks is None:
-        masks, flags, notes = level_regions(vertebrae, levels, tissue, spacing, allow_truncated)
-    else:
-        flags, notes = {}, []
+    if np.shape(vertebrae) != hu.shape:
+        raise ValueError(f"the vertebra map has shape {np.shape(vertebrae)} but the CT has {hu.shape}; "
+                         "use the label map made for this CT")
+    regions, flags, notes = level_regions(vertebrae, levels, tissue, spacing, allow_truncated, hu, flagged)
     row, modes, pooled = {}, [], []
-    for name, mask in masks.items():
-        if mask.shape != hu.shape:
-            raise ValueError(f"the {name} mask has shape {mask.shape} but the CT has {hu.shape}; "
-                             "use the label map made for this CT")
-        values = hu[mask]
+    for name, region in regions.items():
+        values = region.values(hu)
         what = f"cancellous bone of {name}"
-        problem = safety.region_content_problem(values, f"the {what}")
-        if not problem:
-            try:
-                summary = region_summary(values, voxel_ml, what)
-            except DensityFitError as err:
-                flags[name] = safety.UNFIT
-                notes.append(str(err))
-                continue
-            problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
+        try:
+            summary = region_summary(values, voxel_ml, what)
+        except DensityFitError as err:
+            flags[name] = safety.UNFIT
+            notes.append(str(err))
+            continue
+        problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
         if problem:
             flags[name] = safety.IMPLAUSIBLE
             notes.append(problem)
@@ -223,7 +289,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
             row[f"{name.lower()}_{key}" + ("_hu" if key in ESTIMATORS else "")] = value
         modes.append(summary["jsu_mode"])
         pooled.append(values)
-    used = [name for name in masks if f"{name.lower()}_voxels" in row]
+    used = [name for name in regions if f"{name.lower()}_voxels" in row]
     status = {f"{name.lower()}_flag": flags.get(name, "") for name in levels}
     if not used:
         raise _refused(notes, status)
@@ -236,7 +302,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
               "levels_used": "+".join(used)}
     for name, value in estimate_all(pixels, names=[n for n in ESTIMATORS if n != "jsu_mode"]).items():
         person[f"pooled_{name}_hu"] = value
-    person.update(_calibration_densities(hu, tissue, vertebrae, {n: levels[n] for n in used if n in levels}))
+    person.update(_calibration_densities(hu, tissue, vertebrae, {n: regions[n].box for n in used}, levels))
     person.update(row)
     person.update(status)
     person["note"] = "; ".join(notes)
@@ -248,16 +314,16 @@ def _refused(notes, status):
     return safety.MeasurementRefused(message, {**status, "levels_used": "", "note": message})
 
 
-def _calibration_densities(hu, tissue, vertebrae, levels):
-    """The Johnson SU mode of cortical bone within the chosen vertebrae, when the tissue map has it."""
+def _calibration_densities(hu, tissue, vertebrae, boxes, levels):
+    """The Johnson SU mode of cortical bone within the chosen vertebrae (`boxes`: {level: box}), when the tissue map has it."""
     out = {}
     if tissue is None:
         return out
-    in_levels = np.isin(vertebrae, list(levels.values())) if vertebrae is not None else True
     for name, tissue_id in (("cortical", CORTICAL),):
-        region = (tissue == tissue_id) & in_levels
+        values = [hu[box][(tissue[box] == tissue_id) & (vertebrae[box] == levels[level])]
+                  for level, box in boxes.items()]
         try:
-            out[f"{name}_hu"] = fit_johnson_su(hu[region], f"{name} bone").mode
+            out[f"{name}_hu"] = fit_johnson_su(np.concatenate(values), f"{name} bone").mode
         except DensityFitError:
             out[f"{name}_hu"] = math.nan      # class absent or too small here: no invented value
     return out

@@ -8,10 +8,17 @@ vertebrae that pass (or not at all).
 
 Flags (the `<level>_flag` columns of densities.csv):
 - `missing`: the level is not in the vertebra map;
-- `incomplete`: the vertebra touches the edge of the scan's field of view, so part of
-  it is cut off (`--allow-truncated` measures it anyway, the flag stays);
-- `implausible`: its region holds air or metal, or its density lies outside the
-  range trabecular bone can have;
+- `incomplete`: the vertebral body (the region measured) reaches the edge of the scan's
+  field of view or the slice next to it, so part of it may be cut off
+  (`--allow-truncated` measures it anyway, the flag stays). Posterior elements that
+  touch the edge while the body lies clear of it are only noted: the density does
+  not use them;
+- `implausible`: its region is not bone inside a cortical wall (a mask on soft
+  tissue, or one holding contrast or a vessel: jmedseg.density.region_check), holds
+  air or metal, or its density lies outside the range trabecular bone can have;
+- `levels_disagree` (with `--check-levels`): the mask and the CT-alone labelling place
+  the level differently (a level mix-up, a mirrored or flipped mask); left out unless
+  `--accept-level-disagreement`, which measures it and keeps the flag;
 - `unfit`: no Johnson SU fit (too few pixels, an empty region after erosion).
 
 Thresholds, from CT physics and published values, not from any data set here:
@@ -37,6 +44,10 @@ METAL_ABOVE_HU = 1500.0
 MAX_AIR_OR_METAL_FRACTION = 0.05
 
 MISSING, INCOMPLETE, IMPLAUSIBLE, UNFIT = "missing", "incomplete", "implausible", "unfit"
+LEVELS_DISAGREE = "levels_disagree"
+# A body ending one slice short of the scan's edge may well continue beyond it: a mask predicted near the
+# edge of a volume often stops a voxel early, so the body must keep one free slice (voxel) from every edge.
+EDGE_MARGIN_VOXELS = 1
 
 
 class MeasurementRefused(DensityFitError):
@@ -70,3 +81,44 @@ def density_problem(density_hu, what):
         return (f"the density of {what}, {density_hu:.0f} HU, is outside the range of trabecular bone "
                 f"({lo:.0f} to {hi:.0f} HU): check the mask, the CT's units and the level labels")
     return None
+
+
+def _extent(mask, box, shape):
+    """Per axis (first, last) index of `mask`'s voxels in the whole scan; `mask` lies in `box` of a `shape` scan."""
+    out = []
+    for axis, (s, n) in enumerate(zip(box, shape)):
+        hit = np.flatnonzero(np.asarray(mask).any(axis=tuple(a for a in range(3) if a != axis)))
+        start = s.start or 0
+        out.append((start + int(hit[0]), start + int(hit[-1])))
+    return out
+
+
+def _edges_reached(extent, shape, margin):
+    edges = []
+    (x0, x1), (y0, y1), (z0, z1) = extent
+    if z0 <= margin:
+        edges.append("the first slice")
+    if z1 >= shape[2] - 1 - margin:
+        edges.append("the last slice")
+    if min(x0, y0) <= margin or x1 >= shape[0] - 1 - margin or y1 >= shape[1] - 1 - margin:
+        edges.append("the in-plane edge")
+    return edges
+
+
+def completeness(vertebra, body, box, shape, name, allow_truncated=False):
+    """(cut, note): is the body of vertebra `name` cut by the field of view? Both masks lie in `box` of the scan.
+
+    Judged on the body, the region measured, with a margin of `EDGE_MARGIN_VOXELS`;
+    the note also says when only the rest of the vertebra (posterior elements) reaches an edge.
+    """
+    reached = _edges_reached(_extent(body, box, shape), shape, EDGE_MARGIN_VOXELS)
+    if reached:
+        kept = "; kept (--allow-truncated)" if allow_truncated else "; left out (--allow-truncated keeps it)"
+        return True, (f"the body of {name} reaches {' and '.join(reached)} of the scan (or the voxel next to it): "
+                      f"part of it lies outside the field of view{kept}")
+    touched = _edges_reached(_extent(vertebra, box, shape), shape, 0)
+    if touched:
+        clear = min(min(lo, n - 1 - hi) for (lo, hi), n in zip(_extent(body, box, shape), shape))
+        return False, (f"{name} touches {' and '.join(touched)} of the scan outside its body only; the body, the "
+                       f"region measured, lies {clear} voxels or more from every edge: measured")
+    return False, None

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.density.study_rows import fill_from_header, first_study_per_patient
 
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
 SEX_ALIASES = {"m": "M", "male": "M", "f": "F", "female": "F"}
@@ -116,9 +117,11 @@ def read_densities(path, sites=DEFAULT_SITES):
     if df["subject_id"].duplicated().any():
         raise TrendInputError(f"{path}: subject(s) {sorted(set(df['subject_id'][df['subject_id'].duplicated()]))} "
                               "appear more than once; keep one row per person")
+    df = fill_from_header(df)   # a DICOM import: the header's age and sex where the table has none
     reasons = _skip_reasons(df)
     skipped = [{"subject_id": sid, "reason": r} for sid, r in zip(df["subject_id"], reasons) if r]
-    df = df[[not r for r in reasons]].copy()
+    df, later_studies = first_study_per_patient(df[[not r for r in reasons]].copy())   # one usable study a person
+    skipped += later_studies
     df["age"] = _numeric(df, "age", path)
     df["density_hu"] = _numeric(df, "density_hu", path)
     sex = df["sex"].str.strip().str.lower().map(SEX_ALIASES)

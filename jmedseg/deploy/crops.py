@@ -18,6 +18,7 @@ from scipy import ndimage
 
 from jmedseg.backend import jt, nn
 from jmedseg.data.datasets import window_hu
+from jmedseg.data.geometry import crop_grid, radiological_view
 
 PAD_HU = -1024.0
 DILATE_MM = 3.0
@@ -35,14 +36,6 @@ def _disc(radius_mm, spacing_rc):
     rr, rc = (max(1, int(np.ceil(radius_mm / s))) for s in spacing_rc)
     y, x = np.ogrid[-rr:rr + 1, -rc:rc + 1]
     return (y * spacing_rc[0] / radius_mm) ** 2 + (x * spacing_rc[1] / radius_mm) ** 2 <= 1.0
-
-
-def crop_grid(centre_rc, spacing_rc, size, pixel_mm):
-    """Voxel coordinates (rows, cols) of a `size` x `size` crop of `pixel_mm` pixels centred at `centre_rc`."""
-    offs = (np.arange(size) - (size - 1) / 2) * pixel_mm
-    rows = centre_rc[0] + offs / spacing_rc[0]
-    cols = centre_rc[1] + offs / spacing_rc[1]
-    return np.meshgrid(rows, cols, indexing="ij")
 
 
 def _predict(model, batch, windows):
@@ -64,8 +57,6 @@ def fill_enclosed_marrow(labels_2d, class_names):
 def segment_vertebrae(model, meta, volume, vertebrae, level_ids, dilate_mm=DILATE_MM, batch_size=8,
                       fill_marrow=True):
     """Model classes on the CT grid for the vertebrae `level_ids` ({name: label id}) of `vertebrae` [x, y, z]."""
-    from jmedseg.deploy.inference import radiological_view
-
     size, pixel = int(meta.get("image_size") or 128), float(meta.get("pixel_mm") or 0.8)
     windows = [tuple(w) for w in meta["windows"]]
     class_names = list(meta["class_names"])

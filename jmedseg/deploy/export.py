@@ -10,10 +10,10 @@ run code.
 import numpy as np
 from omegaconf import OmegaConf
 
-import jmedseg
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
 from jmedseg.utils.archive import archive_bytes, read_archive
 from jmedseg.utils.files import atomic_write_bytes
+from jmedseg.version import __version__
 
 FORMAT = "jmedseg-model"
 VERSION = 1
@@ -34,7 +34,7 @@ def model_meta(payload, checkpoint_path):
         raise CheckpointError(f"{checkpoint_path}: data.class_names has {len(names)} names for "
                               f"{num_classes} classes; cannot label the exported model's outputs")
     return {
-        "format": FORMAT, "version": VERSION, "jmedseg_version": jmedseg.__version__,
+        "format": FORMAT, "version": VERSION, "jmedseg_version": __version__,
         "model_name": payload["model_name"], "model_kwargs": payload["model_kwargs"],
         "in_channels": len(data.windows), "num_classes": num_classes, "class_names": names,
         "windows": [[float(lo), float(hi)] for lo, hi in data.windows],
@@ -80,14 +80,14 @@ def read_model_file(path):
                              f"model file; {hint}")
     if int(meta.get("version", 0)) > VERSION:
         raise ModelFileError(f"{path} is model-file version {meta['version']}, this jmedseg "
-                             f"{jmedseg.__version__} reads up to {VERSION}: upgrade jmedseg")
+                             f"{__version__} reads up to {VERSION}: upgrade jmedseg")
     return meta, state
 
 
 def load_model_file(path):
     """The Jittor model of a `.jmed` file, in eval mode, and its metadata."""
     from jmedseg.training.checkpoint import load_weights
-    from jmedseg.training.engine import model_from_checkpoint
+    from jmedseg.models.build import model_from_checkpoint
 
     meta, state = read_model_file(path)
     payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from jmedseg.backend import jt, nn
 from jmedseg.data.datasets import window_hu
+from jmedseg.data.geometry import radiological_view
 
 PAD_HU = -1024.0            # air: what lies outside any CT field of view
 SPACING_TOLERANCE = 0.10    # relative in-plane pixel-size difference that earns a warning
@@ -95,13 +96,6 @@ def model_grid(shape, spacing, meta, size_divisor):
     least = meta.get("image_size") or 0
     padded = tuple(max(least, math.ceil(n / size_divisor) * size_divisor) for n in resampled)
     return resampled, padded
-
-
-def radiological_view(volume, inverse=False):
-    """`[x, y, z]` RAS+ volume -> `[z, rows, cols]` axial images (rows A->P, columns R->L), or back."""
-    if inverse:
-        return np.ascontiguousarray(np.transpose(volume[:, ::-1, ::-1], (2, 1, 0)))
-    return np.ascontiguousarray(np.transpose(volume, (2, 1, 0))[:, ::-1, ::-1])
 
 
 def segment_volume(model, meta, volume, batch_size=8, progress=False):

@@ -21,7 +21,7 @@ def _slices_of(mask, n):
 
 
 def _panel(ax, hu2d, tissue2d, ref2d, spacing, title):
-    from jmedseg.deploy.inference import radiological_view
+    from jmedseg.data.geometry import radiological_view
 
     view = lambda a: radiological_view(a[:, :, None])[0]  # rows anterior->posterior, columns right->left
     ax.imshow(view(hu2d), cmap="gray", vmin=WINDOW_HU[0], vmax=WINDOW_HU[1],

@@ -31,11 +31,14 @@ def spine_box(report, names, spacing, shape, margin_mm=10.0):
     return tuple(out)
 
 
-def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False):
+def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False):
     """(label map, report, row fields, box) for the levels to measure (names like 'L1'), or ValueError why not.
 
     `box` (slices) holds the measured vertebrae: measuring inside it gives the same density, faster.
+    `allow_truncated` lets levels flagged `incomplete` through (the measurement flags them again).
     """
+    accepted = {"uncertain_level"} if accept_uncertain else set()
+    accepted |= {"incomplete"} if allow_truncated else set()
     labels, report = label_vertebrae(volume)
     if out_dir:
         write_labels(volume, labels, os.path.join(out_dir, "vertebrae", f"{subject_id}.nii.gz"))
@@ -45,21 +48,28 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
     for name in levels:
         flags, note = level_flags(report, name)
         row[f"{name.lower()}_flags"] = " ".join(flags)
-        if flags and not (accept_uncertain and flags == ["uncertain_level"]):
+        if flags and not set(flags) <= accepted:
             problems.append(f"{name}: {', '.join(flags)} ({note})")
     if problems:
-        hint = "" if accept_uncertain else "; --accept-uncertain-levels measures uncertain levels anyway"
+        text = " ".join(problems)
+        hint = "".join(f"; {option} measures {what} levels anyway" for flag, option, what in (
+            ("uncertain_level", "--accept-uncertain-levels", "uncertain"), ("incomplete", "--allow-truncated", "cut"))
+            if flag in text and flag not in accepted)
         raise ValueError(f"{subject_id}: no density from the CT-alone labelling: " + "; ".join(problems) + hint)
     return labels, report, row, spine_box(report, set(levels), volume.spacing, volume.shape)
 
 
 def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3")):
-    """Row fields comparing a given vertebra map with the CT-alone labelling (level mix-ups show here)."""
+    """(row fields, {level: why it differs}) comparing a given vertebra map with the CT-alone labelling.
+
+    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`.
+    """
     labels, report = label_vertebrae(volume)
     rows = compare_labellings(labels, reference, volume.spacing, names)
     agree = [r["level"] for r in rows if r["agree"]]
-    differ = [f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None
-              else f"{r['level']} (only in {'CT labelling' if r['in_ct_labelling'] else 'mask'})"
-              for r in rows if not r["agree"]]
-    return {"levels_agree": not differ,
-            "levels_check": ("agree: " + " ".join(agree)) + ("; differ: " + ", ".join(differ) if differ else "")}
+    differ = {r["level"]: (f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None
+                           else f"{r['level']} (only in {'CT labelling' if r['in_ct_labelling'] else 'mask'})")
+              for r in rows if not r["agree"]}
+    return ({"levels_agree": not differ,
+             "levels_check": ("agree: " + " ".join(agree)) + ("; differ: " + ", ".join(differ.values())
+                                                              if differ else "")}, differ)

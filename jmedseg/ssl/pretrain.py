@@ -23,7 +23,7 @@ from jmedseg.utils.report import write_csv, write_json, write_text
 from jmedseg.ssl.distributed import barrier, rank_rows
 from jmedseg.ssl.moco import MoCo
 from jmedseg.ssl.views import ViewSpec, two_views
-from jmedseg.ssl.weights import save_encoder
+from jmedseg.models.weights import save_encoder
 from jmedseg.training.config_checks import check_pretrain_config
 from jmedseg.training.hooks import DivergenceGuard
 from jmedseg.training.trainer import FitState, fit, is_main_process, mean_over_ranks

@@ -54,8 +54,7 @@ def ct_sources(paths):
 
 def _crops_of_volume(volume, n, size, pixel_mm, rng):
     """`n` HU crops `[n, size, size]` of random bone-holding axial slices of one volume (radiological view)."""
-    from jmedseg.deploy.crops import crop_grid
-    from jmedseg.deploy.inference import radiological_view
+    from jmedseg.data.geometry import crop_grid, radiological_view
 
     planes = radiological_view(np.asarray(volume.array, np.float32))
     spacing_rc = (float(volume.spacing[1]), float(volume.spacing[0]))

@@ -6,15 +6,57 @@ the mode a plain `open(path, "w")` would give (0o666 minus the user's umask:
 `tempfile.mkstemp` alone leaves 0o600, which a colleague on a shared cluster
 cannot read) and renamed over the destination. Readers therefore see either
 the old file or the whole new one, never half of one.
+
+A write that fails for a reason the user can fix (no permission, a read-only or
+full disk, a name too long, a folder where a file should go) raises `OutputError`,
+whose message names the path and the fix, instead of a bare OSError traceback.
 """
 import contextlib
+import errno
 import logging
 import os
 import tempfile
 
+from jmedseg.errors import JmedsegError
+
 logger = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".tmp-"
+_WRITE_FIXES = {   # errno -> what the user can do (the system's own words say what happened)
+    errno.EACCES: "choose an output folder you may write to",
+    errno.EPERM: "choose an output folder you may write to",
+    errno.EROFS: "choose an output folder on a writable disk",
+    errno.ENOSPC: "free some space or choose an output folder on another disk",
+    errno.EDQUOT: "free some space or choose an output folder on another disk",
+    errno.EFBIG: "choose an output folder on another disk, or raise the file-size limit (ulimit -f)",
+    errno.ENAMETOOLONG: "use a shorter file name or subject id",
+    errno.EISDIR: "give a file name instead of a folder",
+    errno.ENOTDIR: "a part of that path is a file, not a folder; choose another output path",
+    errno.EEXIST: "a file of that name is in the way; choose another output path",
+}
+
+
+class OutputError(JmedsegError, OSError):
+    """An output file or folder that cannot be written; the message names the path and the fix."""
+
+
+@contextlib.contextmanager
+def writing(path):
+    """Turn the OSErrors a user can fix while writing `path` into OutputError naming `path` and the fix.
+
+    Other OSErrors (and every other exception) pass unchanged: they are not the user's to fix.
+    """
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as err:
+        fix = _WRITE_FIXES.get(err.errno)
+        if fix is None:
+            raise
+        out = OutputError(f"cannot write {path}: {err.strerror or err}; {fix}")
+        out.errno = err.errno
+        raise out from err
 
 
 def current_umask():
@@ -51,19 +93,22 @@ def atomic_path(path):
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix="-" + os.path.basename(path))
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb") as f:  # the writer may have closed the file without syncing it
-            os.fsync(f.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with writing(path):
+        if os.path.isdir(path):   # os.replace would fail only after the whole file was written
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix="-" + os.path.basename(path))
+        os.close(fd)
+        try:
+            yield tmp
+            with open(tmp, "rb") as f:  # the writer may have closed the file without syncing it
+                os.fsync(f.fileno())
+            os.chmod(tmp, default_file_mode())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
 
 def atomic_write_bytes(path, data):

@@ -1,6 +1,6 @@
 """Models shipped inside the package: `--model default` names `default.jmed` here.
 
-`default.jmed` is made by `make default-model` (jmedseg/weights/recipe.py): a
+`default.jmed` is made by `make default-model` (jmedseg/pipelines/default_model.py): a
 small UNet trained on the built-in realistic synthetic CT only (no patient
 data), exported with its full training config, data seed and the git commit of
 the recipe in its metadata.

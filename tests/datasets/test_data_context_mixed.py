@@ -8,7 +8,7 @@ from jmedseg.data.build import build_splits, input_channels, oversample
 from jmedseg.data.datasets import SliceDataset
 from jmedseg.data.phantom import SITES, PhantomSpec, render_subject
 from jmedseg.data.slices import axial_slices
-from jmedseg.training.engine import train
+from jmedseg.pipelines.training import train
 from tests.conftest import compose_config
 from tests.datasets.real_trees import totalseg_tree
 

@@ -15,7 +15,7 @@ from jmedseg.data.importers import read_source
 from jmedseg.data.importers.common import read_table
 from jmedseg.data.io import load_labels, load_volume
 from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
-from jmedseg.training.engine import train
+from jmedseg.pipelines.training import train
 from tests.conftest import compose_config
 from tests.datasets.real_trees import (TOTALSEG_CT, TOTALSEG_VERT, TPTBOX_CT, TPTBOX_SUBREG, TPTBOX_VERT, totalseg_tree,
                               verse_tree)

@@ -101,7 +101,7 @@ def test_both_cohort_readers_refuse_a_subject_listed_twice(tmp_path):
     # data.cohort.read_cohort (training, typed columns) and density.cohort_run.read_subjects (measurement,
     # only subject_id needed) read the same cohort.csv; a repeated id would make one row overwrite another
     from jmedseg.data.cohort import read_cohort
-    from jmedseg.density.cohort_run import read_subjects
+    from jmedseg.pipelines.cohort_run import read_subjects
 
     (tmp_path / "cohort.csv").write_text("subject_id,age,sex,site,true_density_hu\n"
                                          "a,50,F,N,150.0\nb,51,M,S,120.0\na,52,F,S,130.0\n")

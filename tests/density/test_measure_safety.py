@@ -87,7 +87,7 @@ def test_cohort_subject_with_a_moved_mask_gets_no_density(tmp_path, capsys):
 
 # -- vertebrae cut by the field of view ----------------------------------------------------------------------
 def _real_ct_cut_at(tmp_path, first_slice):
-    """The bundled CT and its label map without slices below `first_slice` (L1 spans slices 4-21)."""
+    """The bundled CT and its label map without slices below `first_slice` (L1 spans slices 4-21, its body 10-20)."""
     def crop(data, affine):
         shifted = affine.copy()
         shifted[:3, 3] += affine[:3, 2] * first_slice
@@ -96,11 +96,11 @@ def _real_ct_cut_at(tmp_path, first_slice):
 
 
 def test_vertebra_touching_the_first_slice_is_incomplete(tmp_path, capsys):
-    ct, seg = _real_ct_cut_at(tmp_path, 6)
+    ct, seg = _real_ct_cut_at(tmp_path, 10)
     args = ["measure", "--ct", ct, "--mask", seg, "--labels", "L1=31", "--no-figures"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "L1 touches the first slice of the scan" in err and "--allow-truncated" in err
+    assert "the body of L1 reaches the first slice of the scan" in err and "--allow-truncated" in err
     assert main(args + ["--allow-truncated", "--out", str(tmp_path / "kept")]) == 0
     (row,) = _read_csv(tmp_path / "kept" / "densities.csv")
     assert row["l1_flag"] == "incomplete" and "kept (--allow-truncated)" in row["note"]
@@ -109,8 +109,9 @@ def test_vertebra_touching_the_first_slice_is_incomplete(tmp_path, capsys):
 
 def test_vertebra_touching_the_in_plane_edge_is_incomplete():
     hu, vertebrae, tissue = synthetic_case((150.0, 150.0))
-    vertebrae[:5, 5:39, 2:11] = 31            # L1 now reaches x = 0
-    with pytest.raises(MeasurementRefused, match="L1 touches the in-plane edge") as refused:
+    vertebrae[:5, 5:39, 13:22] = 31            # L1's body now reaches x = 0
+    tissue[:5, 5:39, 13:22] = 1                # cortical: part of the body
+    with pytest.raises(MeasurementRefused, match="the body of L1 reaches the in-plane edge") as refused:
         measure_person(hu, vertebrae, tissue, SPACING, levels={"L1": 31})
     assert refused.value.row["l1_flag"] == "incomplete"
 
@@ -122,7 +123,7 @@ def test_real_ct_l2_cut_by_the_scan_leaves_the_density_to_l1(tmp_path):
     assert (row["l1_flag"], row["l2_flag"], row["levels_used"]) == ("", "incomplete", "L1")
     assert row["l2_jsu_mode_hu"] == "" if "l2_jsu_mode_hu" in row else True
     assert float(row["density_hu"]) == pytest.approx(float(row["l1_jsu_mode_hu"]), abs=1e-9)  # one level: same fit
-    assert "L2 touches the first slice" in row["note"]
+    assert "the body of L2 reaches the first slice" in row["note"]
 
 
 # -- values that are not HU ----------------------------------------------------------------------------------
@@ -199,8 +200,8 @@ def test_out_folder_of_another_run_or_settings_is_refused(case, tmp_path, capsys
 
 
 def test_out_folder_in_use_by_another_run_is_refused(case, tmp_path, capsys):
-    from jmedseg.density.cohort_run import settings_for
-    from jmedseg.density.results import ResultsFolder
+    from jmedseg.pipelines.cohort_run import settings_for
+    from jmedseg.pipelines.results import ResultsFolder
 
     out = ResultsFolder(tmp_path / "out")
     out.claim(str(case / "ct.nii.gz"), settings_for({"L1": 31, "L2": 30}))    # a run in progress holds it

@@ -4,9 +4,10 @@ import pytest
 
 from jmedseg.backend import jt
 from jmedseg.data.io import Volume
-from jmedseg.deploy.crops import crop_grid, fill_enclosed_marrow, segment_vertebrae
+from jmedseg.data.geometry import crop_grid
+from jmedseg.deploy.crops import fill_enclosed_marrow, segment_vertebrae
 from jmedseg.deploy.inference import trim_partial_volume_layer
-from jmedseg.training.engine import assemble_model
+from jmedseg.models.build import assemble_model
 from jmedseg.weights import SHIPPED, resolve_model
 
 

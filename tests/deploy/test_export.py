@@ -11,10 +11,11 @@ import pytest
 from jmedseg.cli import main as cli_main
 from jmedseg.data.build import build_splits
 from jmedseg.data.io import Volume, load_labels, save_like
-from jmedseg.training.engine import train
+from jmedseg.pipelines.training import train
 from jmedseg.evaluation.evaluate import predict
 from jmedseg.deploy.export import ModelFileError, load_model_file, read_model_file
-from jmedseg.deploy.inference import GeometryWarning, geometry_warnings, radiological_view, segment_volume
+from jmedseg.data.geometry import radiological_view
+from jmedseg.deploy.inference import GeometryWarning, geometry_warnings, segment_volume
 from jmedseg.evaluation.metrics import case_scores
 from tests.conftest import DATA, TINY, compose_config
 

@@ -17,7 +17,7 @@ from jmedseg.density.measure import HUHistogram
 from jmedseg.deploy.export import ModelFileError, load_model_file, read_model_file
 from jmedseg.models.registry import create_model
 from jmedseg.utils.report import write_csv, write_json
-from jmedseg.ssl import load_pretrained
+from jmedseg.models.weights import load_pretrained
 from jmedseg.utils.files import atomic_path, atomic_write_bytes, remove_stale_temp_files
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from jmedseg.deploy.export import load_model_file, read_model_file
-from jmedseg.weights.recipe import RECIPE, build_default_model
+from jmedseg.pipelines.default_model import RECIPE, build_default_model
 
 TINY = ["data.n_subjects=6", "data.slices_per_subject=2", "data.image_size=64", "data.split=[0.5,0.25,0.25]",
         "trainer.max_steps=2", "trainer.batch_size=2", "model.width=4", "model.depth=2"]

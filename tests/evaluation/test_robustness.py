@@ -7,7 +7,7 @@ import pytest
 
 from jmedseg.training.ablation import ablation_rows
 from jmedseg.training.checkpoint import load_checkpoint
-from jmedseg.training.engine import evaluate, train
+from jmedseg.pipelines.training import evaluate, train
 from jmedseg.evaluation.robustness import Distortions, _affine, distort_slice
 from tests.conftest import compose_config
 

@@ -67,7 +67,7 @@ def test_pyramid_sampling_gives_110_anchors_and_the_1x1_bin_is_the_mean():
 
 def test_parameter_counts_at_the_released_widths():
     """Counted by hand from the layer shapes (3 input channels, 2 classes, as the released code builds them)."""
-    from jmedseg.training.engine import count_parameters
+    from jmedseg.models.build import count_parameters
 
     # simple_unet, width 64: stem 2x2 conv 3->64 (+bias); stages 64->128, 128->256, 256->512 (3x3, no bias,
     # GN weight+bias); ups 2x2 transposed 512->256, 256->128, 128->64 (no bias); decoder 3x3 convs

@@ -11,7 +11,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from jmedseg.backend import jt, nn
-from jmedseg.training.engine import build_model, model_kwargs
+from jmedseg.models.build import build_model, model_kwargs
 from jmedseg.models.registry import create_model, list_models
 from tests.conftest import CONF, compose_config
 

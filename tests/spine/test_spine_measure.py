@@ -65,10 +65,12 @@ def test_measure_with_mask_can_check_the_levels(tmp_path):
     arr = shifted.array.copy()
     arr[(arr >= 29) & (arr <= 32)] += 1          # every level one too high: a level mix-up
     save_like(shifted, arr, tmp_path / "shifted.nii.gz")
-    assert main(["measure", "--ct", CT, "--mask", str(tmp_path / "shifted.nii.gz"), "--out", str(tmp_path / "o2"),
-                 "--no-figures", "--check-levels"]) == 0
+    args = ["measure", "--ct", CT, "--mask", str(tmp_path / "shifted.nii.gz"), "--no-figures", "--check-levels"]
+    assert main(args) == 2                       # L1 and L2 placed differently: flagged, no density
+    assert main(args + ["--accept-level-disagreement", "--out", str(tmp_path / "o2")]) == 0
     (row,) = _rows(tmp_path / "o2" / "densities.csv")
     assert row["levels_agree"] == "False" and "differ" in row["levels_check"]
+    assert row["l1_flag"] == row["l2_flag"] == "levels_disagree"
 
 
 def test_measure_without_mask_refuses_unnamed_levels(tmp_path):

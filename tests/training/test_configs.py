@@ -12,7 +12,7 @@ from jmedseg.data.augment import Augmenter
 from jmedseg.models.registry import create_model, list_models
 from jmedseg.models.stn import SpatialTransformer
 from jmedseg.training import schedulers, tracking
-from jmedseg.training.engine import model_kwargs
+from jmedseg.models.build import model_kwargs
 from tests.conftest import CONF, compose_config
 
 GROUPS = sorted(d for d in os.listdir(CONF) if os.path.isdir(os.path.join(CONF, d)) and d not in ("hydra", "__pycache__"))

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from jmedseg.training.checkpoint import load_checkpoint
-from jmedseg.training.engine import train
+from jmedseg.pipelines.training import train
 from jmedseg.ssl import pretrain
 from tests.conftest import ROOT, TINY, compose_config
 

@@ -8,7 +8,7 @@ import pytest
 
 from jmedseg.backend import jt
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
-from jmedseg.training.engine import build_model
+from jmedseg.models.build import build_model
 from jmedseg.models.registry import create_model
 from jmedseg.ssl import MoCo, ViewSpec, info_nce, load_pretrained, pretrain, random_view
 from tests.conftest import TINY, compose_config

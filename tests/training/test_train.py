@@ -6,7 +6,7 @@ from hydra.errors import ConfigCompositionException
 
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
 from jmedseg.cli._summary import print_eval_summary
-from jmedseg.training.engine import evaluate, train
+from jmedseg.pipelines.training import evaluate, train
 from tests.conftest import compose_config
 
 

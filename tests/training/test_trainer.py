@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from jmedseg.errors import ConfigError, TrainingDiverged
-from jmedseg.training.engine import train
+from jmedseg.pipelines.training import train
 from jmedseg.training.hooks import DivergenceGuard, Hook
 from jmedseg.training.trainer import FitState, fit
 from tests.conftest import ROOT

@@ -9,7 +9,7 @@ from jmedseg.data.importers.common import attach_table
 def read_source(fmt, root, units="hu", table=None, pattern=None, mask_pattern=None, label_scheme=None):
     """Subjects of `root` in format `fmt` (cohort, verse, totalsegmentator or folder); `table` adds age/sex/site."""
     if fmt == "cohort":
-        from jmedseg.data.cohort import read_cohort_subjects
+        from jmedseg.data.importers.cohort import read_cohort_subjects
 
         subjects = read_cohort_subjects(root, units, label_scheme)
     elif fmt == "verse":

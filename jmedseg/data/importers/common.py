@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.cohort import COLUMNS, subject_paths
+from jmedseg.data.ids import check_id, repeated
+from jmedseg.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +120,26 @@ def attach_table(subjects, table_path):
     return subjects
 
 
-def check_unique(subjects, root):
-    ids = [s.subject_id for s in subjects]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise ValueError(f"{root}: subject ids found twice: {dupes}")
+def check_subjects(subjects, root):
+    """`subjects` when every id can name a folder (jmedseg.data.ids.check_id) and none repeats; else InputError.
+
+    Every importer calls this on what it found: an id comes from a file or folder name of
+    the source tree (a pattern can make it `..`), and becomes the subject's folder.
+    """
     if not subjects:
-        raise ValueError(f"{root}: no subjects found")
+        raise InputError(f"{root}: no subjects found")
+    bad = []
+    for s in subjects:
+        try:
+            check_id(s.subject_id)
+        except InputError as err:
+            bad.append(f"{s.source}: {err}")
+    if bad:
+        raise InputError(f"{root}: {len(bad)} subject id(s) cannot name a folder: " + "; ".join(bad[:5])
+                         + ("; ..." if len(bad) > 5 else "") + "; rename those files or change --pattern")
+    dupes = repeated(s.subject_id for s in subjects)
+    if dupes:
+        raise InputError(f"{root}: subject ids found twice: {dupes}; each subject once")
     return subjects
 
 

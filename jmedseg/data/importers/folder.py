@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_unique
+from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_subjects
 from jmedseg.data.label_schemes import detect_schemes, level_ids, to_scheme
 
 DEFAULT_PATTERN = "{id}_ct.nii.gz"
@@ -74,4 +74,4 @@ def read_folder(root, pattern=DEFAULT_PATTERN, mask_pattern=DEFAULT_MASK_PATTERN
         subjects.append(SourceSubject(sid, _loader(path, mask_path, label_scheme, units), {}, rel))
     if not subjects:
         raise ValueError(f"{root}: no file matches --pattern {pattern!r}")
-    return check_unique(subjects, root)
+    return check_subjects(subjects, root)

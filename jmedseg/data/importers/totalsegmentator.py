@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from jmedseg.data.importers.common import LoadedSubject, SourceSubject, attach_table, check_unique
+from jmedseg.data.importers.common import LoadedSubject, SourceSubject, attach_table, check_subjects
 from jmedseg.data.label_schemes import TOTALSEG_V2
 
 logger = logging.getLogger(__name__)
@@ -70,4 +70,4 @@ def read_totalsegmentator(root, units="hu", table=None):
                          "<id>/segmentations/vertebrae_L1.nii.gz, ...)")
     default_table = os.path.join(root, "meta.csv")
     attach_table(subjects, table or (default_table if os.path.isfile(default_table) else None))
-    return check_unique(subjects, root)
+    return check_subjects(subjects, root)

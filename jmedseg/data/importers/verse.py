@@ -15,7 +15,6 @@ which one is the body's outer layer (cortical) and one its interior
 (cancellous). Releases have swapped which is which, so the interior is found
 from the data: the id whose voxels lie deeper inside the body.
 """
-import glob
 import json
 import logging
 import os
@@ -23,7 +22,7 @@ import os
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_unique
+from jmedseg.data.importers.common import LoadedSubject, SourceSubject, check_subjects
 from jmedseg.data.label_schemes import level_ids, to_scheme
 from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
 
@@ -110,12 +109,26 @@ def _loader(ct_path, vert_path, subreg_path, ctd_path, units):
     return load
 
 
+def _files_under(root, ending):
+    """Sorted paths of the files under `root` whose name ends with `ending`.
+
+    Symlinked folders are not entered: a link back to a parent (a loop) would make a
+    recursive glob walk forever; linked files are listed. Hidden files and folders are
+    skipped, as a glob skips them.
+    """
+    found = []
+    for folder, subfolders, names in os.walk(root):   # followlinks=False: a linked folder is listed, not entered
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        found += [os.path.join(folder, n) for n in names if n.endswith(ending) and not n.startswith(".")]
+    return sorted(found)
+
+
 def read_verse(root, units="hu", use_subregions=True):
     """Subjects of a VerSe-style tree (nested rawdata/derivatives or flat) under `root`."""
     if not os.path.isdir(root):
         raise FileNotFoundError(f"no VerSe folder at {root}")
-    files = sorted(glob.glob(os.path.join(root, "**", "*.nii.gz"), recursive=True))
-    jsons = sorted(glob.glob(os.path.join(root, "**", "*_ctd.json"), recursive=True))
+    files = _files_under(root, ".nii.gz")
+    jsons = _files_under(root, "_ctd.json")
     subjects = []
     for ct_path in files:
         ents, suffix = entities(ct_path)
@@ -133,4 +146,4 @@ def read_verse(root, units="hu", use_subregions=True):
     if not subjects:
         raise ValueError(f"{root}: no VerSe CT found (sub-<id>[...]_ct.nii.gz with a matching "
                          "sub-<id>[...]_seg-vert_msk.nii.gz)")
-    return check_unique(subjects, root)
+    return check_subjects(subjects, root)

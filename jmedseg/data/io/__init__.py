@@ -1,21 +1,15 @@
 """CT volumes and label maps in and out: NIfTI (`volume`) and DICOM series (`dicom`), both as a `Volume` in HU."""
 import os
 
-from jmedseg.data.io.dicom import load_dicom_series
+from jmedseg.data.io.dicom import SERIES_LIST_SUFFIX, load_dicom_series, looks_like_dicom
 from jmedseg.data.io.volume import (RAW_OFFSET, UNITS, Volume, check_finite, load_labels, load_nifti, save_like,
                                     spacing_from_affine, to_hu)
 
 
 def _is_dicom(path):
-    """A folder, a .dcm file, or a file with the DICOM preamble ('DICM' at byte 128; names like CT.1.2.3...)."""
+    """A folder, a series list (*.dicom.txt), a .dcm file, or a file with the DICOM preamble (names like CT.1.2.3...)."""
     path = os.fspath(path)
-    if os.path.isdir(path) or path.lower().endswith(".dcm"):
-        return True
-    try:
-        with open(path, "rb") as f:
-            return f.read(132)[128:] == b"DICM"
-    except OSError:
-        return False
+    return os.path.isdir(path) or path.endswith(SERIES_LIST_SUFFIX) or looks_like_dicom(path)
 
 
 def load_volume(path, units="hu", series_uid=None):

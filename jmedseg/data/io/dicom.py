@@ -5,21 +5,32 @@ of the row and column direction cosines in ImageOrientationPatient), not by
 file name or InstanceNumber, and each slice's RescaleSlope/RescaleIntercept is
 applied. DICOM patient coordinates are LPS; the affine is converted to RAS.
 
+The slices must form one regular grid (jmedseg.data.io.dicom_geometry): gaps,
+duplicate positions, uneven steps, mixed orientation, pixel spacing or size and
+a tilted gantry are refused with the reason; `resample=True` resamples the
+cases that are safe (a tilt, single missing slices) and says so in the volume's
+`geometry_note`. Files that look like DICOM but cannot be read (truncated,
+corrupt) are named, never dropped silently.
+
 A folder holding several series (SeriesInstanceUID) is an error that lists them
 (UID, description, number of slices, slice thickness) until one is chosen with
-`series_uid` (CLI: --series-uid). Compressed transfer syntaxes (JPEG 2000, JPEG
-lossless, ...) are decoded by pydicom's plugins: pylibjpeg with pylibjpeg-openjpeg
-(a dependency of jmedseg) covers JPEG 2000.
+`series_uid` (CLI: --series-uid). A series list file (`*.dicom.txt`, written by
+`jmedseg import --format dicom`: one path per line, `# key: value` settings)
+names the files of one series read in place. Compressed transfer syntaxes (JPEG,
+JPEG-LS, JPEG 2000, RLE) are decoded by pydicom's pylibjpeg plugins.
 """
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
+from jmedseg.data.io.dicom_geometry import check_geometry, resample_to_grid, series_geometry
 from jmedseg.data.io.volume import Volume, check_finite, spacing_from_affine, to_hu
+from jmedseg.errors import InputError
 
-POSITION_TOL_MM = 1e-3
 DECODER_HINT = "pip install pylibjpeg pylibjpeg-openjpeg pylibjpeg-libjpeg (or python-gdcm)"
+SERIES_LIST_SUFFIX = ".dicom.txt"
+OUTSIDE_HU = -1024.0    # what scanners store outside the reconstructed field: the fill of shifted (de-tilted) slices
 
 
 @dataclass
@@ -37,20 +48,74 @@ class SeriesInfo:
                 f"{self.slices} slice(s), slice thickness {thick}")
 
 
-def _read_headers(paths, pixels=True):
-    """(path, dataset) of the DICOM image files among `paths` (others are skipped, by name)."""
+@dataclass
+class HeaderScan:
+    """The image slices found among some files, and the files that were not usable, by reason."""
+
+    slices: list          # (path, pydicom dataset without pixel data)
+    not_dicom: list       # paths that hold no image (notes, DICOMDIR, dose reports): skipped
+    unreadable: list      # paths that start like DICOM but cannot be parsed (truncated, corrupt)
+
+
+def looks_like_dicom(path):
+    """'DICM' at byte 128 (the Part 10 preamble) or a .dcm name."""
+    if path.lower().endswith(".dcm"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(132)[128:] == b"DICM"
+    except OSError:
+        return False
+
+
+def read_headers(paths):
+    """HeaderScan of `paths`: image slices (datasets read without pixel data), the rest by reason."""
     import pydicom
 
-    slices, skipped = [], []
+    scan = HeaderScan([], [], [])
     for p in paths:
         try:
-            ds = pydicom.dcmread(p, stop_before_pixels=not pixels)
-        except (pydicom.errors.InvalidDicomError, OSError, EOFError):
-            skipped.append(os.path.basename(p))
+            ds = pydicom.dcmread(p, stop_before_pixels=True)
+        except pydicom.errors.InvalidDicomError:
+            (scan.unreadable if looks_like_dicom(p) else scan.not_dicom).append(p)
             continue
-        if "PixelData" in ds or (not pixels and "Rows" in ds):
-            slices.append((p, ds))
-    return slices, skipped
+        except Exception:  # pydicom raises many types on a cut-off file (EOFError, OSError, struct.error, ...)
+            scan.unreadable.append(p)
+            continue
+        if "Rows" in ds:
+            scan.slices.append((p, ds))
+        elif "SOPClassUID" in ds or "DirectoryRecordSequence" in ds:
+            scan.not_dicom.append(p)   # a DICOM file without an image: DICOMDIR, a structured report
+        else:
+            scan.unreadable.append(p)  # a Part 10 preamble and nothing after it: cut off inside the header
+    return scan
+
+
+def read_series_list(path):
+    """(file paths, settings dict) of a `*.dicom.txt` series list; relative paths are relative to the list."""
+    files, settings = [], {}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("#"):
+                key, sep, value = line[1:].partition(":")
+                if sep:
+                    settings[key.strip()] = value.strip()
+            elif line.strip():
+                files.append(os.path.join(os.path.dirname(os.path.abspath(path)), line))
+    if not files:
+        raise InputError(f"{path} lists no DICOM file; rerun `jmedseg import --format dicom`")
+    return files, settings
+
+
+def write_series_list(path, files, settings):
+    """Write a series list (see `read_series_list`) atomically."""
+    from jmedseg.utils.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        f.write("# jmedseg: one DICOM series, read in place\n")
+        f.writelines(f"# {k}: {v}\n" for k, v in settings.items())
+        f.writelines(f"{p}\n" for p in files)
 
 
 def _files(source):
@@ -68,7 +133,7 @@ def _files(source):
 def _by_series(slices):
     by_series = {}
     for p, ds in slices:
-        by_series.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append((p, ds))
+        by_series.setdefault(str(ds.get("SeriesInstanceUID", "")).strip(), []).append((p, ds))
     return by_series
 
 
@@ -86,8 +151,7 @@ def _describe(by_series):
 
 def list_series(source):
     """The image series in a DICOM folder (or list of files): UID, description, slice count, thickness."""
-    slices, _ = _read_headers(_files(source), pixels=False)
-    return _describe(_by_series(slices))
+    return _describe(_by_series(read_headers(_files(source)).slices))
 
 
 def _one_series(slices, series_uid, where):
@@ -95,66 +159,96 @@ def _one_series(slices, series_uid, where):
     listing = "\n".join(info.line() for info in _describe(by_series))
     if series_uid is not None:
         if series_uid not in by_series:
-            raise ValueError(f"{where}: no series {series_uid}; the series present are:\n{listing}")
+            raise InputError(f"{where}: no series {series_uid}; the series present are:\n{listing}")
         return by_series[series_uid]
     if len(by_series) > 1:
-        raise ValueError(f"{where} holds {len(by_series)} image series:\n{listing}\n"
+        raise InputError(f"{where} holds {len(by_series)} image series:\n{listing}\n"
                          "choose one with --series-uid UID (series_uid=... in Python)")
     return next(iter(by_series.values()))
 
 
-def _pixels(path, ds):
-    """The slice's stored values; a compressed slice without a decoder gets an error naming the fix."""
+def _blank_uid_problem(slices, where):
+    """Slices without a SeriesInstanceUID that carry different SeriesNumbers are several series, not one."""
+    numbers = {str(ds.get("SeriesNumber", "")) for _, ds in slices}
+    if not str(slices[0][1].get("SeriesInstanceUID", "")).strip() and len(numbers) > 1:
+        raise InputError(f"{where}: {len(slices)} slices have a blank SeriesInstanceUID but belong to series "
+                         f"numbers {sorted(numbers)}; they cannot be told apart safely: export each series on its "
+                         "own (or with its UID)")
+
+
+def _pixels(path):
+    """The slice's stored values; a cut-off or undecodable slice gets an error naming the fix."""
+    import pydicom
+
     try:
-        return ds.pixel_array
+        ds = pydicom.dcmread(path)
+    except Exception as err:  # cut off after the header was indexed (EOFError, OSError, struct.error, ...)
+        raise InputError(f"{path}: cannot be read ({type(err).__name__}: {err}); the file is truncated or "
+                         "corrupt: export it again") from None
+    try:
+        return ds, ds.pixel_array
     except (RuntimeError, NotImplementedError) as err:   # pydicom: no plugin can decode this transfer syntax
-        syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-        name = getattr(syntax, "name", str(syntax))
-        raise ValueError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
+        name = getattr(ds.file_meta.get("TransferSyntaxUID"), "name", "?")
+        raise InputError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
                          f"pydicom: {DECODER_HINT}") from None
+    except Exception as err:  # a short PixelData element (ValueError) in a truncated file
+        raise InputError(f"{path}: the pixel data cannot be read ({type(err).__name__}: {err}); the file is "
+                         "truncated or corrupt: export it again") from None
 
 
-def load_dicom_series(source, units="hu", series_uid=None):
-    """Read a DICOM CT series (a folder, one file, or a list of files) into a `Volume` in HU."""
+def _stored_to_hu(path):
+    ds, pixels = _pixels(path)
+    return pixels.astype(np.float32) * float(ds.get("RescaleSlope", 1.0)) + float(ds.get("RescaleIntercept", 0.0))
+
+
+def load_dicom_series(source, units="hu", series_uid=None, resample=False):
+    """Read a DICOM CT series (a folder, one file, a list of files or a `*.dicom.txt` list) into a `Volume` in HU.
+
+    `resample`: put a series with a gantry tilt or single missing slices onto a regular grid (said in the
+    volume's `geometry_note`) instead of refusing it. The volume's `acquisition` holds the header's acquisition
+    (jmedseg.data.io.acquisition).
+    """
     import nibabel as nib
 
+    from jmedseg.data.io.acquisition import dicom_acquisition
+
     where = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the given files"
-    slices, skipped = _read_headers(_files(source))
-    if not slices:
-        raise ValueError(f"{where}: no readable DICOM image found" + (f" (not DICOM: {skipped[:5]})" if skipped else ""))
-    slices = _one_series(slices, series_uid, where)
-    for p, ds in slices:
-        missing = [k for k in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing") if k not in ds]
-        if missing:
-            raise ValueError(f"{p}: missing {missing}; cannot place the slice in space")
-    iop = np.asarray(slices[0][1].ImageOrientationPatient, float)
-    row_dir, col_dir = iop[:3], iop[3:]
-    normal = np.cross(row_dir, col_dir)
-    positions = np.array([np.dot(np.asarray(ds.ImagePositionPatient, float), normal) for _, ds in slices])
-    order = np.argsort(positions, kind="stable")
-    slices, positions = [slices[i] for i in order], positions[order]
-    if len(slices) > 1 and np.min(np.diff(positions)) < POSITION_TOL_MM:
-        dup = positions[np.argmin(np.diff(positions))]
-        raise ValueError(f"{where}: two slices at the same position ({dup:.2f} mm along the normal); "
-                         "the folder mixes series or holds duplicates")
-    shape = {(int(ds.Rows), int(ds.Columns)) for _, ds in slices}
-    if len(shape) > 1:
-        raise ValueError(f"{where}: slices of different sizes {sorted(shape)}")
+    paths = _files(source)
+    if len(paths) == 1 and paths[0].endswith(SERIES_LIST_SUFFIX):
+        paths, settings = read_series_list(paths[0])
+        series_uid = settings.get("series_uid") or series_uid
+        resample = resample or settings.get("resample") == "yes"
+    scan = read_headers(paths)
+    if not scan.slices:
+        raise InputError(f"{where}: no readable DICOM image found"
+                         + (f" (not DICOM: {[os.path.basename(p) for p in scan.not_dicom[:5]]})"
+                            if scan.not_dicom else "")
+                         + (f"; {len(scan.unreadable)} file(s) look like DICOM but cannot be read: "
+                            f"{[os.path.basename(p) for p in scan.unreadable[:5]]}" if scan.unreadable else ""))
+    if scan.unreadable:
+        raise InputError(f"{where}: {len(scan.unreadable)} file(s) look like DICOM but cannot be read (truncated or "
+                         f"corrupt): {[os.path.basename(p) for p in scan.unreadable[:5]]}; export them again, or "
+                         "move them out if they are not part of the series")
+    slices = _one_series(scan.slices, series_uid, where)
+    _blank_uid_problem(slices, where)
+    geometry = series_geometry([ds for _, ds in slices])
+    check_geometry(geometry, where, resample)
+    slices = [slices[i] for i in geometry.order]
     # pixel_array is [row, column]: rows advance along the column direction, columns along the row direction
-    stack = np.stack([_pixels(p, ds).astype(np.float32) * float(ds.get("RescaleSlope", 1.0))
-                      + float(ds.get("RescaleIntercept", 0.0)) for p, ds in slices], axis=-1)
+    stack = np.stack([_stored_to_hu(p) for p, _ in slices], axis=-1)
+    note = ""
+    step_mm = geometry.step_mm if len(slices) > 1 else float(slices[0][1].get("SliceThickness", 1.0) or 1.0)
+    if geometry.problems:
+        stack, _, note = resample_to_grid(stack, geometry, OUTSIDE_HU)
     array = np.transpose(stack, (1, 0, 2))  # -> [column, row, slice]
-    ps_row, ps_col = (float(v) for v in slices[0][1].PixelSpacing)  # DICOM: (between rows, between columns)
-    origin = np.asarray(slices[0][1].ImagePositionPatient, float)
-    if len(slices) > 1:
-        step = (np.asarray(slices[-1][1].ImagePositionPatient, float) - origin) / (len(slices) - 1)
-    else:
-        step = normal * float(slices[0][1].get("SliceThickness", 1.0) or 1.0)
+    ps_row, ps_col = geometry.pixel_spacing  # DICOM: (between rows, between columns)
     lps = np.eye(4)
-    lps[:3, 0], lps[:3, 1], lps[:3, 2], lps[:3, 3] = row_dir * ps_col, col_dir * ps_row, step, origin
+    lps[:3, 0], lps[:3, 1] = geometry.row_dir * ps_col, geometry.col_dir * ps_row
+    lps[:3, 2], lps[:3, 3] = geometry.normal * step_mm, geometry.origins[0]
     ras = np.diag([-1.0, -1.0, 1.0, 1.0]) @ lps
     img = nib.as_closest_canonical(nib.Nifti1Image(array, ras))
     array = np.asarray(img.dataobj, np.float32)
     check_finite(array, where)
     array = to_hu(array, units, where)
-    return Volume(array, img.affine.astype(np.float64), spacing_from_affine(img.affine), where)
+    return Volume(array, img.affine.astype(np.float64), spacing_from_affine(img.affine), where,
+                  acquisition=dicom_acquisition(slices[0][1]), geometry_note=note)

@@ -11,7 +11,7 @@ air reads about 0 instead of -1000. Such a volume is refused with an error that
 says what was seen; `units="raw"` converts it (HU = stored - 1024).
 """
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,8 @@ class Volume:
     affine: np.ndarray
     spacing: tuple
     path: str = None
+    acquisition: dict = field(default_factory=dict)   # scanner and study facts (jmedseg.data.io.acquisition)
+    geometry_note: str = ""   # how a DICOM series was resampled onto a regular grid ("" when it was not)
 
     @property
     def shape(self):

@@ -1,4 +1,4 @@
-"""The default model's recipe: `python -m jmedseg.weights.recipe` (what `make default-model` runs).
+"""The default model's recipe: `python -m jmedseg.pipelines.default_model` (what `make default-model` runs).
 
 Trains a small UNet on `data=synthetic_ct` (random abdomens and scanners,
 rendered in memory from a fixed data seed; no patient data), with intensity
@@ -57,14 +57,14 @@ def build_default_model(out=SHIPPED["default"], run_dir=None, extra=()):
     """Train by the recipe (plus `extra` overrides) and export to `out`; returns (metadata, training result)."""
     from omegaconf import OmegaConf
 
-    from jmedseg.training.engine import train
+    from jmedseg.pipelines.training import train
     from jmedseg.deploy.export import export_model
 
     overrides = RECIPE + list(extra) + [f"run_dir={run_dir or os.path.join(ROOT, 'outputs', 'default_model')}"]
     cfg = compose(overrides)
     commit = git_commit()  # before training: the code that trains is the code recorded
     result = train(cfg)
-    recipe = {"command": "python -m jmedseg.weights.recipe " + " ".join(extra), "overrides": overrides,
+    recipe = {"command": "python -m jmedseg.pipelines.default_model " + " ".join(extra), "overrides": overrides,
               "git_commit": commit, "data_seed": int(cfg.data.seed), "seed": int(cfg.seed),
               "train_time_s": round(float(result["train_time_s"]), 1), "steps": int(result["steps"]),
               "best_val": result.get("best_val"), "config_yaml": OmegaConf.to_yaml(cfg, resolve=True),

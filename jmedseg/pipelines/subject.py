@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 
-MEASURE_VERSION = 3   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 4   # bump when a change to the measurement changes its numbers: old results no longer merge
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class MeasureSettings:
     allow_truncated: bool = False
     model_sha256: str = ""           # the --model file's content, not its name
     accept_uncertain_levels: bool = False   # no mask: measure levels the CT alone could not name for sure
-    check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns)
+    check_levels: bool = False       # with a mask: compare it with the CT-alone labelling (extra columns); a
+                                     # measured level where they differ is flagged and not measured unless:
+    accept_level_disagreement: bool = False
     label_scheme: str = ""           # numbering of the given vertebra maps (jmedseg.data.label_schemes); "": --labels
     guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
@@ -73,7 +75,7 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
         labels, report, row, box = vertebrae_for_measure(ct, what, settings.levels, out_dir,
-                                                         settings.accept_uncertain_levels)
+                                                         settings.accept_uncertain_levels, settings.allow_truncated)
         return labels, CTLabelling(report, row, box)
     if not os.path.isfile(mask_path):
         raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
@@ -126,20 +128,36 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
 
 def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
-                  series_uid=None):
+                  series_uid=None, qc_always=False):
     """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
 
     Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
     same density, faster), and with `qc_figure` and `out_dir` the QC figure
-    out_dir/figures/<what>_qc.png shows which vertebrae were measured.
+    out_dir/figures/<what>_qc.png shows which vertebrae were measured. `qc_always` (the
+    report's) draws it also with a given mask and for a refused CT (in MeasurementRefused.row).
     """
+    from jmedseg.data.io.acquisition import acquisition_row
     from jmedseg.density.measure import measure_person
+    from jmedseg.density.safety import MeasurementRefused
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
     box = labelling.box if labelling else (slice(None),) * 3
-    person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                            levels, allow_truncated=settings.allow_truncated)
+    check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
+                                                                                            settings)
+    try:
+        person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
+                                levels, allow_truncated=settings.allow_truncated, flagged=flagged)
+    except MeasurementRefused as err:
+        if qc_always and out_dir:
+            err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)
+        raise
+    person.row.update(check)
+    # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
+    # table's own values are not blanked when the row is merged with it
+    person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
+    if qc_always and out_dir and not labelling:
+        person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
         person.row.update(labelling.row)
         if qc_figure and out_dir:
@@ -148,8 +166,34 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
             person.row["qc_figure"] = os.path.join("figures", f"{what}_qc.png")
             qc_for_measure(ct, vertebrae, tissue, levels, person, labelling.report,
                            os.path.join(out_dir, person.row["qc_figure"]), what, box)
-    elif settings.check_levels:
-        from jmedseg.spine.pipeline import labelling_agreement
-
-        person.row.update(labelling_agreement(ct, vertebrae))
     return person
+
+
+def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
+    """The report's QC picture (jmedseg.report.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
+    from jmedseg.report.qc_picture import draw_qc_picture
+
+    qc_path = os.path.join("figures", f"{what}_qc.png")
+    draw_qc_picture(ct, vertebrae, tissue, levels, os.path.join(out_dir, qc_path), what, person,
+                    settings.allow_truncated)
+    return qc_path
+
+
+def _level_check(ct, vertebrae, levels, settings):
+    """(row fields, {level: (flag, note, measure anyway)}) of `--check-levels`: the mask against the CT-alone labelling.
+
+    A measured level whose place differs between the two (a level mix-up, a mirrored or
+    flipped mask) is flagged `levels_disagree` and measured only with
+    `settings.accept_level_disagreement`.
+    """
+    from jmedseg.density.safety import LEVELS_DISAGREE
+    from jmedseg.spine.pipeline import labelling_agreement
+
+    fields, differ = labelling_agreement(ct, vertebrae, tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
+    keep = settings.accept_level_disagreement
+    flagged = {name: (LEVELS_DISAGREE, f"{name}: the mask and the CT-alone labelling place it differently "
+                      f"({differ[name]}); " + ("measured anyway (--accept-level-disagreement)" if keep else
+                                              "left out: check the mask's level ids, or --accept-level-disagreement "
+                                              "measures it anyway"), keep)
+               for name in levels if name in differ}
+    return fields, flagged

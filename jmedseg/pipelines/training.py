@@ -4,7 +4,7 @@
 call them in-process on a tiny budget (lightning-hydra-template's pattern).
 Supervised training follows the paper's supplement B.3.1 (Adam, batch 4).
 Optimiser, schedule, loss, wrapper and logger are built from their config
-groups' `_target_`; the loop itself is `jmedseg.training.trainer.fit`.
+groups' `_target_` (the model by jmedseg/models/build.py); the loop itself is `jmedseg.training.trainer.fit`.
 """
 import logging
 import os
@@ -20,9 +20,8 @@ from jmedseg.errors import TrainingDiverged
 from jmedseg.evaluation.evaluate import evaluate_split_full, predict, select_checkpoint, write_evaluation
 from jmedseg.evaluation.metrics import segmentation_scores
 from jmedseg.evaluation.robustness import robustness_report
-from jmedseg.models.registry import create_model
-from jmedseg.models.stn import SpatialTransformer
-from jmedseg.ssl import load_pretrained, pretraining_stage
+from jmedseg.models.build import build_model, count_parameters, model_from_checkpoint, model_kwargs
+from jmedseg.ssl import pretraining_stage
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint, load_weights
 from jmedseg.training.config_checks import check_train_config
 from jmedseg.training.hooks import Checkpointer, DivergenceGuard, Tracking, Validation
@@ -33,9 +32,6 @@ from jmedseg.utils.report import write_json, write_text
 
 logger = logging.getLogger(__name__)
 
-RESERVED_MODEL_KEYS = ("name",)  # the registry's lookup key, not an option of the builder
-
-
 def resolve_run_dir(cfg):
     if cfg.get("run_dir"):
         return os.path.abspath(cfg.run_dir)
@@ -45,46 +41,6 @@ def resolve_run_dir(cfg):
         return HydraConfig.get().runtime.output_dir
     except ValueError:
         raise ValueError("no run directory: set run_dir=PATH or run through train.py (Hydra)") from None
-
-
-def model_kwargs(model_cfg):
-    """The builder options of a `model/` config: everything but its name and Hydra's `_target_`/`_partial_`."""
-    return {k: v for k, v in OmegaConf.to_container(model_cfg, resolve=True).items()
-            if k not in RESERVED_MODEL_KEYS and not k.startswith("_")}
-
-
-def assemble_model(name, in_channels, num_classes, kwargs, stn=False, pretrained=None):
-    """`create_model`, then the pretrained weights and the STN wrapper (as a checkpoint records them)."""
-    model = create_model(name, in_channels=in_channels, num_classes=num_classes, **kwargs)
-    if pretrained:
-        load_pretrained(model, str(pretrained), name)
-    return SpatialTransformer(model) if stn else model
-
-
-def model_from_checkpoint(payload, in_channels, num_classes):
-    """The (possibly STN-wrapped) model a checkpoint was saved from, without its weights."""
-    kwargs = dict(payload["model_kwargs"])
-    stn = bool(kwargs.pop("stn", False))
-    return assemble_model(payload["model_name"], in_channels, num_classes, kwargs, stn=stn)
-
-
-def build_model(cfg):
-    """`cfg.model` from the registry, the `cfg.pretrained` weights loaded, inside `cfg.wrapper` (if any).
-
-    Returns the model and the options a checkpoint records (the builder's, plus `stn`).
-    """
-    model = instantiate(cfg.model, _convert_="all")(in_channels=input_channels(cfg.data),
-                                                   num_classes=int(cfg.data.num_classes))
-    if cfg.get("pretrained"):
-        load_pretrained(model, str(cfg.pretrained), cfg.model.name)
-    wrapped = bool(cfg.get("wrapper") and cfg.wrapper.get("_target_"))
-    if wrapped:
-        model = instantiate(cfg.wrapper, _convert_="all")(model)
-    return model, {**model_kwargs(cfg.model), "stn": wrapped}  # evaluate rebuilds the wrapper from `stn`
-
-
-def count_parameters(model):
-    return int(sum(int(np.prod(p.shape)) for p in model.parameters()))
 
 
 def _resume_path(cfg, run_dir):

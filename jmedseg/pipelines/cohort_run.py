@@ -1,6 +1,6 @@
 """Measuring a cohort folder: resumable, in shards, on local processes or a Slurm cluster (paper section 3).
 
-Each subject is measured on its own and stored at once (jmedseg.density.results),
+Each subject is measured on its own and stored at once (jmedseg.pipelines.results),
 so a run killed at any moment loses at most the subjects in flight, and the same
 command run again measures only what is missing. `--shard I/N` measures every
 N-th subject starting at I; the shards of one cohort share one output folder (or
@@ -23,10 +23,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import check_unique_ids
-from jmedseg.density.results import OutputFolderError, ResultsFolder, atomic_write, describe_difference
+from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path
+from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
-from jmedseg.density.subject import MeasureSettings, file_sha256, measure_files
+from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
+from jmedseg.errors import JmedsegError
+from jmedseg.utils.files import OutputError, atomic_write_bytes, writing
 
 logger = logging.getLogger(__name__)
 LAUNCHERS = ("none", "local", "slurm")
@@ -42,7 +44,7 @@ def read_subjects(folder):
         rows = list(csv.DictReader(f))
     if not rows or "subject_id" not in rows[0]:
         raise ValueError(f"{path} has no subject_id column (or no rows)")
-    check_unique_ids(path, rows)
+    check_subject_ids(path, rows)
     return rows
 
 
@@ -61,11 +63,12 @@ def shard_of(subjects, shard=None):
 
 
 def settings_for(levels, units="hu", allow_truncated=False, model_path=None, accept_uncertain_levels=False,
-                 check_levels=False, label_scheme=None, guard=True, trim_surface=True):
+                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False):
     return MeasureSettings(levels=dict(levels), units=units, allow_truncated=allow_truncated,
                            model_sha256=file_sha256(model_path) if model_path else "",
                            accept_uncertain_levels=accept_uncertain_levels, check_levels=check_levels,
-                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface)
+                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface,
+                           accept_level_disagreement=accept_level_disagreement)
 
 
 def load_model(path, settings):
@@ -77,29 +80,52 @@ def load_model(path, settings):
     return load_model_file(path)
 
 
-def measure_subject(index, meta, cohort, out, settings, figures=True, model=None):
-    """Measure one cohort subject and store it; a failure is stored too, as an empty density and the reason."""
+def measure_subject(index, meta, cohort, out, settings, figures=True, model=None, report=False):
+    """Measure one cohort subject and store it; a failure is stored too, as an empty density and the reason.
+
+    Its cohort.csv values (age, sex, ...) are stored too, with their column names, so that
+    `assemble` can replace them by the values cohort.csv holds when the table is made.
+    `report`: draw the QC picture of the person's page (jmedseg.report) also with a given mask or a refusal.
+    """
     sid = meta["subject_id"]
     sub = os.path.join(cohort, sid)
     tissue = os.path.join(sub, "labels.nii.gz")
     person = None
     try:
         vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, os.path.join(sub, "ct.nii.gz"), vertebrae if os.path.isfile(vertebrae) else None,
+        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
                                tissue if model is None and os.path.isfile(tissue) else None, settings, model,
-                               out_dir=out, qc_figure=figures)
-        row = {**meta, **person.row}
+                               out_dir=out, qc_figure=figures, qc_always=figures and report)
+        measured = person.row
     except MeasurementRefused as err:
-        row = {**meta, **err.row, "density_hu": math.nan, "note": str(err)}
+        measured = {**err.row, "density_hu": math.nan, "note": str(err)}
+    except OutputError:
+        raise   # the output folder cannot be written: the run stops, this subject is not at fault
     except (ValueError, FileNotFoundError) as err:
-        row = {**meta, "density_hu": math.nan, "note": str(err)}
+        measured = {"density_hu": math.nan, "note": str(err)}
     except Exception as err:  # one odd subject must not stop (and, rerun, stop again) a cohort of thousands
         logger.exception("%s: unexpected error", sid)
-        row = {**meta, "density_hu": math.nan,
-               "note": f"unexpected error ({type(err).__name__}: {err}); please report it with this subject's files"}
+        measured = {"density_hu": math.nan, "note": f"unexpected error ({type(err).__name__}: {err}); "
+                                                    "please report it with this subject's files"}
+    row = {**meta, **measured}
     folder = ResultsFolder(out)
     return folder.save(index, row, settings.fingerprint(), person, figures,
-                       f"{sid}: {row.get('levels_used') or 'no'} cancellous bone")
+                       f"{sid}: {row.get('levels_used') or 'no'} cancellous bone",
+                       metadata=[k for k in meta if k != "subject_id" and k not in measured])
+
+
+def with_current_metadata(result, meta):
+    """`result` (a stored subject) with the cohort.csv values of `meta` (its row in cohort.csv now).
+
+    A subject is stored once, when measured; an age or sex corrected in cohort.csv since
+    must still reach the table (and `trend`'s fit), so the stored values of the cohort.csv
+    columns give way to today's. Results stored before the column names were kept: the
+    cohort.csv columns jmedseg writes (age, sex, site, true_density_hu).
+    """
+    stored_meta = result.get("metadata", [c for c in COHORT_COLUMNS if c != "subject_id"])
+    measured = {k: v for k, v in result["row"].items() if k not in stored_meta}
+    current = {k: v for k, v in meta.items() if k != "subject_id" and k not in measured}
+    return {**result, "row": {"subject_id": result["subject_id"], **current, **measured}}
 
 
 @dataclass
@@ -114,7 +140,7 @@ class ShardSummary:
 
 
 def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, retry_failed=False, figures=True,
-                   model_path=None, progress=True):
+                   model_path=None, progress=True, report=False):
     """Measure the subjects of `shard` that are not done yet; returns a ShardSummary.
 
     `redo` measures every subject again; `retry_failed` measures again those stored
@@ -133,7 +159,7 @@ def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, ret
         label = "measure" if shard is None else f"measure shard {shard[0]}/{shard[1]}"
         bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=label, unit="subject", disable=not progress,
                    smoothing=0.1)
-        work = dict(cohort=cohort, out=out, settings=settings, figures=figures)
+        work = dict(cohort=cohort, out=out, settings=settings, figures=figures, report=report)
         failed = 0
         for result in _run(todo, work, workers, model_path):
             failed += result["row"].get("density_hu") is None
@@ -165,7 +191,7 @@ def _run(todo, work, workers, model_path):
                 yield job.result()
 
 
-def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path):
+def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path, report=False):
     """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process).
 
     Jittor compiles new operator shapes with a forked process pool and ends it with
@@ -175,11 +201,11 @@ def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed
     if model_path:
         os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")   # read by Jittor at import (in load_model)
     return measure_cohort(cohort, out, MeasureSettings(**settings), shard, workers, redo, retry_failed, figures,
-                          model_path, progress=False).as_dict()
+                          model_path, progress=False, report=report).as_dict()
 
 
 def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition=None, timeout_min=240,
-           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True):
+           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True, report=False):
     """Measure `cohort` as `jobs` shards through submitit (a Slurm job array, or local processes).
 
     Returns the per-shard summaries (empty when `wait` is False: the jobs are submitted
@@ -207,7 +233,8 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
         raise ValueError(f"unknown launcher {launcher!r}; choose one of {LAUNCHERS[1:]}")
     task = functools.partial(shard_job, cohort=os.path.abspath(cohort), out=folder.path,
                              settings=settings.as_dict(), workers=workers, figures=figures, redo=redo,
-                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None)
+                             retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None,
+                             report=report)
     submitted = executor.map_array(task, [(i, jobs) for i in range(jobs)])
     logger.info("submitted %d %s jobs (%s); logs in %s", jobs, launcher, submitted[0].job_id.split("_")[0], logs)
     if not wait:
@@ -243,7 +270,7 @@ class Assembly:
 
 def assemble(cohort, out, settings, paper_units=False):
     """densities.csv of `out` for the subjects of `cohort`, from their stored results."""
-    from jmedseg.density.results import table_rows
+    from jmedseg.pipelines.results import table_rows
 
     folder = ResultsFolder(out)
     stored = {r["subject_id"]: r for r in folder.results()}
@@ -254,7 +281,7 @@ def assemble(cohort, out, settings, paper_units=False):
         if result is None or result["fingerprint"] != fingerprint:
             missing.append(meta["subject_id"])
         else:
-            results.append(result)
+            results.append(with_current_metadata(result, meta))
     path = folder.write_table(results, paper_units)
     rows = table_rows(results, paper_units)
     failed = [r["subject_id"] for r in rows if _no_density(r)]
@@ -266,12 +293,19 @@ def _no_density(row):
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def merge_folders(folders, out=None, paper_units=False):
-    """One densities.csv from the results in `folders` (shards of one cohort), written into `out`.
+class IncompleteMerge(JmedsegError):
+    """Subjects of the cohort are in none of the folders merged (a shard that has not run, or not finished)."""
+
+
+def merge_folders(folders, out=None, paper_units=False, partial=False):
+    """(densities.csv path, results, ids missing) from the results in `folders` (shards of one cohort).
 
     Refuses a subject stored in two folders and results measured with different
     settings. `out` defaults to the single folder given; results of other folders are
-    copied into it (row, histogram, figure) so the table's relative paths hold.
+    copied into it (row, histogram, figure) so the table's relative paths hold. The
+    cohort (run.json's source) must be complete: subjects in no folder raise
+    IncompleteMerge, unless `partial` (then they are returned as missing). Metadata
+    come from the cohort.csv of today (`with_current_metadata`).
     """
     if not folders:
         raise ValueError("give at least one folder written by `jmedseg measure`")
@@ -302,11 +336,16 @@ def merge_folders(folders, out=None, paper_units=False):
             raise OutputFolderError(f"{folder.path} and {first_folder.path} were measured with different settings "
                                     f"({describe_difference(first['settings'], info['settings'])}); "
                                     "merge only results of one setting")
+    results, missing = _against_cohort(first["source"], results, partial)
     target = ResultsFolder(out)
-    os.makedirs(target.path, exist_ok=True)
+    if os.path.exists(target.path) and not os.path.isdir(target.path):
+        raise OutputFolderError(f"--out {target.path} is a file, not a folder; give a folder for the merged table")
+    with writing(target.path):
+        os.makedirs(target.path, exist_ok=True)
     mine = target.run_info()
     if mine is None:
-        shutil.copyfile(os.path.join(first_folder.path, "run.json"), os.path.join(target.path, "run.json"))
+        with open(os.path.join(first_folder.path, "run.json"), "rb") as f:
+            atomic_write_bytes(os.path.join(target.path, "run.json"), f.read())
     elif mine["fingerprint"] != first["fingerprint"]:
         raise OutputFolderError(f"{target.path} holds results of other settings "
                                 f"({describe_difference(mine['settings'], first['settings'])}); merge into a new folder")
@@ -315,14 +354,44 @@ def merge_folders(folders, out=None, paper_units=False):
         if source.path != target.path:
             _copy_result(source, target, result)
     results.sort(key=lambda r: (r["index"], r["subject_id"]))
-    return target.write_table(results, paper_units), results
+    return target.write_table(results, paper_units), results, missing
+
+
+def _against_cohort(source, results, partial):
+    """(results with today's cohort.csv metadata, ids of the cohort in none of them); IncompleteMerge if any.
+
+    `source` is what the run measured (run.json): a cohort folder, or one CT (nothing to check).
+    """
+    if not os.path.isdir(source):
+        return results, []
+    if not os.path.isfile(os.path.join(source, "cohort.csv")):
+        if partial:
+            return results, []
+        raise IncompleteMerge(f"the cohort these results were measured from ({source}) has no cohort.csv any more, "
+                              "so whether every subject is here cannot be checked; pass --partial to merge anyway")
+    subjects = {meta["subject_id"]: meta for meta in read_subjects(source)}
+    merged = {r["subject_id"] for r in results}
+    missing = [sid for sid in subjects if sid not in merged]
+    if missing and not partial:
+        raise IncompleteMerge(f"{len(missing)} of the {len(subjects)} subjects of {source} are in none of these "
+                              f"folders (e.g. {', '.join(missing[:5])}): a shard has not run or not finished; run "
+                              "it (the same measure command with its --shard), or pass --partial to merge what is here")
+    return [with_current_metadata(r, subjects[r["subject_id"]]) if r["subject_id"] in subjects else r
+            for r in results], missing
 
 
 def _copy_result(source, target, result):
-    """Histogram and figure first, the row last (as when measured): a killed merge leaves no half subject."""
-    paths = [result["row"].get(k) for k in ("histogram", "figure")]
-    paths = [(os.path.join(source.path, p), os.path.join(target.path, p)) for p in paths if p]
-    paths.append((source.subject_file(result["subject_id"]), target.subject_file(result["subject_id"])))
+    """Histogram and figures first, the row last (as when measured): a killed merge leaves no half subject.
+
+    The paths are rebuilt from the subject id (results.subject_files), never read from the result.
+    """
+    sid = result["subject_id"]
+    paths = [rel for key, rel in subject_files(sid).items() if result["row"].get(key)]
+    paths = [(os.path.join(source.path, p), os.path.join(target.path, p)) for p in paths]
+    paths.append((source.subject_file(sid), target.subject_file(sid)))
     for src, dst in paths:
+        if not os.path.isfile(src):
+            raise OutputFolderError(f"{src} is missing although {source.subject_file(sid)} names it; measure "
+                                    f"{sid} again in {source.path} (delete its subjects/{sid}.json and rerun)")
         with open(src, "rb") as f:
-            atomic_write(dst, f.read())
+            atomic_write_bytes(dst, f.read())

@@ -23,7 +23,10 @@ import json
 import logging
 import math
 import os
-import tempfile
+
+from jmedseg.data.ids import check_id
+from jmedseg.errors import JmedsegError
+from jmedseg.utils.files import atomic_write_bytes, writing
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +35,11 @@ TABLE = "densities.csv"
 FIRST_COLUMNS = ["subject_id", "age", "sex", "site", "density_hu", "density_mean_of_levels_hu", "true_density_hu",
                  "levels_used"]
 LAST_COLUMNS = ["histogram", "figure", "note"]
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+RESULT_KEYS = ("subject_id", "index", "fingerprint", "row")   # what subjects/<id>.json must hold
 
 
-class OutputFolderError(ValueError):
-    """The output folder belongs to another run, or another run is writing into it."""
-
-
-def atomic_write(path, data):
-    """Write bytes `data` to `path` through a temp file + rename, with the user's umask.
-
-    A private copy until the project's shared atomic writer (jmedseg.utils.files) lands.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; a colleague must read the results
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+class OutputFolderError(JmedsegError, ValueError):
+    """The output folder belongs to another run, another run is writing into it, or its files are damaged."""
 
 
 def _strict(value):
@@ -70,11 +51,15 @@ def _strict(value):
     return value
 
 
-def safe_subject_id(subject_id):
-    if not subject_id or subject_id in (".", "..") or "/" in subject_id or "\\" in subject_id \
-            or subject_id.startswith("."):
-        raise ValueError(f"subject id {subject_id!r} cannot name a file; use ids without '/' and leading '.'")
-    return subject_id
+def subject_files(subject_id):
+    """The files of one subject inside an output folder, relative to it: {row key: path}.
+
+    The one place these names are made: a path is always rebuilt from the (checked) id,
+    never taken from a result file, so a doctored file cannot point a copy outside the folder.
+    """
+    sid = check_id(subject_id)
+    return {"histogram": os.path.join("histograms", sid + ".npz"), "figure": os.path.join("figures", sid + ".png"),
+            "qc_figure": os.path.join("figures", sid + "_qc.png")}
 
 
 class ResultsFolder:
@@ -88,7 +73,7 @@ class ResultsFolder:
         return os.path.join(self.path, *parts)
 
     def subject_file(self, subject_id):
-        return self._at("subjects", safe_subject_id(subject_id) + ".json")
+        return self._at("subjects", check_id(subject_id) + ".json")
 
     # -- claiming the folder -------------------------------------------------------------------------------
     def claim(self, source, settings, redo=False, shard=None):
@@ -98,7 +83,11 @@ class ResultsFolder:
         None takes the folder lock exclusively. `redo` accepts a folder of other settings
         (its subjects are measured again). Raises OutputFolderError naming the fix.
         """
-        os.makedirs(self.path, exist_ok=True)
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise OutputFolderError(f"--out {self.path} is a file, not a folder; give a folder for the results "
+                                    "(a new one, or one an earlier `jmedseg measure` wrote)")
+        with writing(self.path):
+            os.makedirs(self.path, exist_ok=True)
         run = {"tool": "jmedseg measure", "source": os.path.abspath(source), "settings": settings.as_dict(),
                "fingerprint": settings.fingerprint()}
         self._lock(".lock", exclusive=shard is None)
@@ -121,13 +110,14 @@ class ResultsFolder:
                                     f"({describe_difference(old['settings'], run['settings'])}); choose another "
                                     "--out folder, or pass --redo to measure every subject again with these")
         if old != run:
-            atomic_write(self._at(RUN_FILE), (json.dumps(run, indent=2, sort_keys=True) + "\n").encode())
+            atomic_write_bytes(self._at(RUN_FILE), (json.dumps(run, indent=2, sort_keys=True) + "\n").encode())
         if shard is None:
             self._remove_stale_temp_files()
         return run
 
     def _lock(self, name, exclusive):
-        handle = open(self._at(name), "a")
+        with writing(self._at(name)):
+            handle = open(self._at(name), "a")
         try:
             fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except OSError as err:
@@ -170,38 +160,64 @@ class ResultsFolder:
         return result if result["fingerprint"] == fingerprint else None
 
     def load(self, subject_id):
-        with open(self.subject_file(subject_id)) as f:
-            return json.load(f)
+        return self._read_result(self.subject_file(subject_id))
 
-    def save(self, index, row, fingerprint, person=None, figures=False, title=""):
-        """Store one subject: histogram and figure first, then its row (which marks it done)."""
+    def _read_result(self, path):
+        """A subjects/<id>.json, checked: its keys, its id (which must name this very file) and its paths.
+
+        The histogram / figure paths of its row are rebuilt from the id (`subject_files`):
+        whatever the file says, only this folder's own files are ever read or copied.
+        """
+        fix = f"delete {path} and run the same `jmedseg measure` command again to measure that subject anew"
+        try:
+            with open(path) as f:
+                result = json.load(f)
+        except ValueError as err:
+            raise OutputFolderError(f"{path} is not a readable result ({err}); {fix}") from None
+        missing = [k for k in RESULT_KEYS if not isinstance(result, dict) or k not in result]
+        if missing:
+            raise OutputFolderError(f"{path} lacks {', '.join(missing)}: not a complete subject result; {fix}")
+        sid = str(result["subject_id"])
+        if not isinstance(result["row"], dict) or sid + ".json" != os.path.basename(path):
+            raise OutputFolderError(f"{path} holds subject {sid!r}, not the subject its name says; {fix}")
+        check_id(sid, f"subject id in {path}")
+        for key, rel in subject_files(sid).items():
+            if result["row"].get(key):
+                result["row"][key] = rel
+        return result
+
+    def save(self, index, row, fingerprint, person=None, figures=False, title="", metadata=None):
+        """Store one subject: histogram and figure first, then its row (which marks it done).
+
+        `metadata`: the row's keys that came from cohort.csv (not measured), kept with it.
+        """
         from jmedseg.density.measure import plot_person
 
         sid = row["subject_id"]
+        files = subject_files(sid)
         row = dict(row)
         if person is not None:
-            row["histogram"] = os.path.join("histograms", safe_subject_id(sid) + ".npz")
-            atomic_write(self._at(row["histogram"]), person.histogram.to_npz_bytes())
+            row["histogram"] = files["histogram"]
+            atomic_write_bytes(self._at(row["histogram"]), person.histogram.to_npz_bytes())
             if figures:
-                row["figure"] = os.path.join("figures", sid + ".png")
+                row["figure"] = files["figure"]
                 plot_person(person.histogram, person.fit, self._at(row["figure"]), title)
         result = {"subject_id": sid, "index": index, "fingerprint": fingerprint,
                   "row": {k: _strict(v) for k, v in row.items()}}
-        atomic_write(self.subject_file(sid), (json.dumps(result, allow_nan=False) + "\n").encode())
+        if metadata is not None:
+            result["metadata"] = list(metadata)
+        atomic_write_bytes(self.subject_file(sid), (json.dumps(result, allow_nan=False) + "\n").encode())
         return result
 
     def results(self):
         """Every stored subject result, in cohort order."""
-        out = []
-        for path in glob.glob(self._at("subjects", "*.json")):
-            with open(path) as f:
-                out.append(json.load(f))
+        out = [self._read_result(path) for path in glob.glob(self._at("subjects", "*.json"))]
         return sorted(out, key=lambda r: (r["index"], r["subject_id"]))
 
     def write_table(self, results, paper_units=False):
         """densities.csv from stored results; returns its path."""
         path = self._at(TABLE)
-        atomic_write(path, table_text(results, paper_units).encode())
+        atomic_write_bytes(path, table_text(results, paper_units).encode())
         return path
 
 
