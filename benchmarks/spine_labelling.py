@@ -1,0 +1,178 @@
+"""CT-alone vertebra labelling on synthetic whole-trunk CTs with exact level labels (issue 20, section 4).
+
+Each CT comes from `jmedseg.data.synth.trunk` (fixed seed; fields of view and contrast
+phases taken in turn so every cell of the table gets CTs; anatomy, variants, slice 0.6-5 mm,
+pixel 0.6-1.0 mm, noise 5-40 HU and storage orientation drawn), is written as NIfTI in its
+random orientation, loaded by `jmedseg.data.io.load_volume` and labelled by
+`jmedseg.spine.label_vertebrae` (what `jmedseg vertebrae` runs). Printed per field of view x
+phase (scores: `jmedseg.data.synth.trunk.scoring`):
+
+- ident %: true vertebrae in the scan identified (right name, centroid within 20 mm; VerSe);
+- L1/L2 %: L1 and L2 identified, over the CTs holding both with two level anchors in view
+  (issue 20's target: >= 95 %);
+- conf-wrong %: confirmed (no `uncertain_level`) but wrong names, over all named levels
+  (target <= 0.5 %);
+- refused %: CTs with no confirmed level, among CTs with two anchors in view / fewer;
+- err mm: mean centroid error of identified levels; gen s, label s: seconds per CT.
+
+Synthetic (phantom-only) figures: report them next to real-CT ones (benchmarks/real_ct_spine.py).
+
+    .venv/bin/python benchmarks/spine_labelling.py                   # quick look: 16 CTs
+    .venv/bin/python benchmarks/spine_labelling.py --n 240 --workers 2
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from jmedseg.data.synth.trunk import FIELDS_OF_VIEW, PHASES  # noqa: E402
+
+PHASE_ORDER = ("native", "arterial", "portal_venous", "delayed")
+
+
+def design(i):
+    """Field of view and phase of CT number i: every (fov, phase) cell in turn."""
+    return FIELDS_OF_VIEW[i % len(FIELDS_OF_VIEW)], PHASE_ORDER[(i // len(FIELDS_OF_VIEW)) % len(PHASE_ORDER)]
+
+
+def run_one(args):
+    """Generate, store, load and label CT `i`; returns its scores and timings."""
+    i, seed, folder = args
+    import numpy as np
+
+    from jmedseg.data.io import load_volume
+    from jmedseg.data.synth.trunk import save_case, synth_trunk_case
+    from jmedseg.data.synth.trunk.scoring import score_labelling
+    from jmedseg.spine import label_vertebrae
+
+    fov, phase = design(i)
+    t0 = time.perf_counter()
+    case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov)
+    path = os.path.join(folder, f"ct_{i}.nii")
+    save_case(case, path)
+    gen_s = time.perf_counter() - t0
+    volume = load_volume(path)
+    os.remove(path)
+    t1 = time.perf_counter()
+    _, report = label_vertebrae(volume)
+    label_s = time.perf_counter() - t1
+    score = score_labelling(case, report)
+    both = {"L1", "L2"} <= {n for n, lv in case.levels.items() if lv["complete"]}
+    return {"i": i, "fov": fov, "phase": phase, "gen_s": gen_s, "label_s": label_s, "variant": case.variant,
+            "spacing": [round(s, 2) for s in case.spacing], "axcodes": "".join(case.axcodes),
+            "noise_hu": round(case.noise_hu, 1), "anchors_in_view": case.anchors_in_view,
+            "l1l2_in_view": both, "summary": report.get("summary", ""),
+            "entries": [{k: e.get(k) for k in ("name", "flags", "centroid_mm")} for e in report.get("levels", [])],
+            **score}
+
+
+def variant_name(v):
+    if v["rib_pairs"] != 12:
+        return f"{v['rib_pairs']} rib pairs"
+    if v["lumbar_count"] != 5:
+        return f"{v['lumbar_count']} lumbar"
+    return "transitional L5" if v["transitional"] else "normal"
+
+
+def summarise(rows):
+    """One table row's numbers from the per-CT results `rows`."""
+    levels = sum(len(r["levels_in_view"]) for r in rows)
+    ident = sum(len(r["identified"]) for r in rows)
+    l1l2 = [r for r in rows if r["l1l2_in_view"] and r["anchors"] >= 2]
+    l1l2_ok = sum({"L1", "L2"} <= set(r["identified"]) for r in l1l2)
+    named = sum(r["named"] for r in rows)
+    wrong = sum(len(r["confirmed_wrong"]) for r in rows)
+    two = [r for r in rows if r["anchors"] >= 2]
+    fewer = [r for r in rows if r["anchors"] < 2]
+    errors = [e for r in rows for e in r["centroid_errors_mm"]]
+
+    def pct(a, b):
+        return f"{100.0 * a / b:5.1f}" if b else "    -"
+
+    return [f"{len(rows):4d}", f"{levels:5d}", pct(ident, levels), f"{pct(l1l2_ok, len(l1l2))} ({len(l1l2)})",
+            f"{named:5d}", pct(wrong, named), f"{pct(sum(r['refused'] for r in two), len(two))} ({len(two)})",
+            f"{pct(sum(r['refused'] for r in fewer), len(fewer))} ({len(fewer)})",
+            f"{sum(errors) / len(errors):5.1f}" if errors else "    -",
+            f"{sum(r['gen_s'] for r in rows) / len(rows):5.1f}", f"{sum(r['label_s'] for r in rows) / len(rows):5.1f}"]
+
+
+HEADER = ["CTs", "levels", "ident %", "L1/L2 % (n)", "named", "conf-wrong %", "refused % 2 anchors (n)",
+          "refused % <2 (n)", "err mm", "gen s", "label s"]
+
+
+def print_table(title, groups):
+    print(f"\n{title}")
+    print("| group | " + " | ".join(HEADER) + " |")
+    print("|---" * (len(HEADER) + 1) + "|")
+    for name, rows in groups:
+        if rows:
+            print(f"| {name} | " + " | ".join(summarise(rows)) + " |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=16, help="number of CTs (>= 200 for the published table)")
+    parser.add_argument("--seed", type=int, default=2026, help="the fixed seed of the CT series")
+    parser.add_argument("--workers", type=int, default=1, help="processes (each CT is independent)")
+    parser.add_argument("--jsonl", help="also write one JSON line per CT here (scores, variant, summary)")
+    parser.add_argument("--tables-from", help="print the tables of a --jsonl file (e.g. of an interrupted run)")
+    args = parser.parse_args(argv)
+    if args.tables_from:
+        with open(args.tables_from) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        report(rows, f"{len(rows)} CTs read from {args.tables_from}")
+        return
+    t0 = time.time()
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = [(i, args.seed, folder) for i in range(args.n)]
+        rows = []
+        sink = open(args.jsonl, "w") if args.jsonl else None
+        if args.workers > 1:
+            from multiprocessing import get_context
+
+            with get_context("spawn").Pool(args.workers) as pool:
+                for row in pool.imap_unordered(run_one, jobs):
+                    rows.append(_keep(row, sink))
+        else:
+            rows = [_keep(run_one(j), sink) for j in jobs]
+        if sink:
+            sink.close()
+    report(rows, f"{args.n} synthetic whole-trunk CTs (seed {args.seed}; phantom-only figures), "
+                 f"{time.time() - t0:.0f} s wall with {args.workers} worker(s)")
+
+
+def _keep(row, sink):
+    """Write a finished CT's line at once (a long run's partial results survive an interruption)."""
+    if sink:
+        sink.write(json.dumps(row) + "\n")
+        sink.flush()
+    return row
+
+
+def report(rows, title):
+    rows = sorted(rows, key=lambda r: r["i"])
+    print(f"# spine labelling on {title}")
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["fov"], r["phase"])].append(r)
+    cells = [(f"{fov} / {phase}", by[(fov, phase)]) for fov in FIELDS_OF_VIEW for phase in PHASES]
+    print_table("per field of view x contrast phase", cells + [("all", rows)])
+    variants = defaultdict(list)
+    for r in rows:
+        variants[variant_name(r["variant"])].append(r)
+    print_table("per anatomical variant", sorted(variants.items()))
+    wrong = [(r["i"], r["fov"], r["phase"], w) for r in rows for w in r["confirmed_wrong"]]
+    if wrong:
+        print(f"\nconfirmed-but-wrong levels ({len(wrong)}; CT, fov, phase, said -> truth):")
+        for item in wrong[:30]:
+            print("  ", *item)
+
+
+if __name__ == "__main__":
+    main()
