@@ -53,6 +53,7 @@ BODY_SEARCH_MM = 10.0        # the body's core must come this close to that poin
 BODY_DEPTH_MM = 60.0         # deepest body (lumbar, 35-45 mm) plus the canal's radius
 NECK_MM = 6.0                # erosion radius that parts the body from a touching aorta or rib head
 WIDE_NECK_MM = 10.0          # the same where a wide contact let the aorta in (see _cut_wide_contacts)
+BONE_SAMPLE_MM = 20.0        # the body's middle: canal radius 6-12 mm plus half a body's depth, 12-18 mm
 POOL_MIN_HU = 150.0          # iodine-enhanced blood reads above this; unenhanced blood 30-50 HU
 POOL_ABOVE_BONE_HU = 80.0    # a blood pool brighter than the column's cancellous bone by this much
 POOL_THICKNESS_MM = 4.5      # thicker than cortex or an endplate (1-3 mm), thinner than the aorta's radius
@@ -226,8 +227,9 @@ def find_column(grid):
 def _blood_pool(hu, canal, sp):
     """Contrast-filled heart chambers and vessels: thick in 3D and brighter than the column's bone.
 
-    The reference is the median HU just in front of the canal (the bodies' cancellous
-    bone, 100-250 HU). Iodine-filled blood reads 200-500 HU in a region over 10 mm thick
+    The reference is the median HU `BONE_SAMPLE_MM` in front of the canal's centre, the
+    middle of the bodies (their cancellous bone, 100-250 HU; nearer the canal the posterior
+    cortex would raise it). Iodine-filled blood reads 200-500 HU in a region over 10 mm thick
     in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
     do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
     back by that radius plus a pixel (the pool's partial-volume rim).
@@ -235,7 +237,7 @@ def _blood_pool(hu, canal, sp):
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
         return np.zeros(hu.shape, bool)
-    ahead = np.round(canal.centre[ks] + [0.0, BODY_AHEAD_MM / sp[1]]).astype(int)
+    ahead = np.round(canal.centre[ks] + [0.0, BONE_SAMPLE_MM / sp[1]]).astype(int)
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
