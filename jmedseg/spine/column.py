@@ -173,8 +173,7 @@ def _slice_parts(filled_k, hu_k, spacing_xy, opening):
         if area < MIN_BODY_AREA_MM2:
             continue
         cx, cy = (np.array(ndimage.center_of_mass(comp)) + [sl[0].start, sl[1].start])
-        thick = ndimage.distance_transform_edt(np.pad(comp, 1), sampling=spacing_xy).max()
-        out.append(dict(label=i, area=area, cx=cx, cy=cy, score=thick * np.sqrt(area)))
+        out.append(dict(label=i, area=area, cx=cx, cy=cy))
     return parts, out
 
 
