@@ -46,6 +46,7 @@ MIN_BODY_AREA_MM2 = 250.0    # smallest body cross-section counted (a T10 body i
 TRACK_TOLERANCE_MM = 12.0    # a region whose centre is this close to the smoothed track is the body
 SHELL_GAP_MM = 5.0           # closing radius: bridges gaps in a thin shell seen at partial volume and the
                              # basivertebral foramen (5-8 mm) in the posterior wall
+CANAL_RADIUS_MM = 10.0       # canal-like pixels this close to the canal's centre are canal (radius 6-12 mm)
 CANAL_WALL_MM = 3.0          # the body begins this far in front of the canal's centre (canal radius 6-12 mm,
                              # less the centroid's wobble at 3 mm pixels)
 BODY_AHEAD_MM = 12.0         # a point this far in front of the canal's centre lies in the body's posterior half
@@ -196,7 +197,7 @@ def find_column(grid):
     body = np.zeros_like(bone)
     raw = np.full((nz, 2), np.nan)
     for k in range(canal.first, canal.last + 1):       # along the canal: the body just in front of it
-        mask = _body_in_front_of_canal(filled[:, :, k] & ~canal.pixels[:, :, k], canal.centre[k], sp, NECK_MM)
+        mask = _body_in_front_of_canal(filled[:, :, k] & ~_canal_here(canal, k, sp), canal.centre[k], sp, NECK_MM)
         if mask is not None:
             body[:, :, k] = mask
     _cut_wide_contacts(body, filled, canal, sp)
@@ -251,6 +252,24 @@ def _blood_pool(hu, canal, sp):
     return ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
 
 
+def _canal_here(canal, k, sp):
+    """The canal's own pixels in slice k: canal-like pixels within `CANAL_RADIUS_MM` of the track, and
+    the group of canal-like pixels the track passes through.
+
+    Only these are taken out of the solid region: fatty or osteoporotic marrow inside a
+    body is canal-like too (low HU, enclosed by bone) but lies further in front, and must
+    stay in the body.
+    """
+    here = canal.pixels[:, :, k]
+    nx, ny = here.shape
+    dx = (np.arange(nx) - canal.centre[k, 0]) * sp[0]
+    dy = (np.arange(ny) - canal.centre[k, 1]) * sp[1]
+    near = here & (np.hypot(dx[:, None], dy[None, :]) <= CANAL_RADIUS_MM)
+    parts, n = ndimage.label(here, structure=np.ones((3, 3), bool))
+    touched = np.unique(parts[near])
+    return near | np.isin(parts, touched[touched > 0])
+
+
 def _cut_wide_contacts(body, filled, canal, sp):
     """Redo, with a wider erosion, the slices whose body is far larger than its neighbours'.
 
@@ -266,7 +285,7 @@ def _cut_wide_contacts(body, filled, canal, sp):
     typical = ndimage.median_filter(area[ks], size=win, mode="nearest")
     for k, ref in zip(ks, typical):
         if ref > 0 and area[k] > LEAK_AREA_RATIO * ref:
-            solid = filled[:, :, k] & ~canal.pixels[:, :, k]
+            solid = filled[:, :, k] & ~_canal_here(canal, k, sp)
             mask = _body_in_front_of_canal(solid, canal.centre[k], sp, WIDE_NECK_MM)
             body[:, :, k] = mask if mask is not None else False
 

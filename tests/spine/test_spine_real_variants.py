@@ -35,7 +35,10 @@ def chest_cta():
 def test_chest_cta_column_is_the_spine_not_the_heart(chest_cta):
     """Every labelled body lies in the back of the chest: the heart and aorta lie in front of the spine."""
     ct, labels, report = chest_cta
-    assert len(report["levels"]) >= 6, report["summary"]      # neck to T12: over a dozen vertebrae in view
+    # the spine runs through the whole scan (neck to T12): the labelled bodies span most of its height
+    # (the top and bottom vertebrae are cut, discs between bodies are unlabelled)
+    zs = np.flatnonzero((labels > 0).any(axis=(0, 1)))
+    assert zs.max() - zs.min() >= 0.8 * ct.shape[2], (zs.min(), zs.max(), report["summary"])
     for entry in report["levels"]:
         vox = np.argwhere(labels == entry["id"])
         x, z0, z1 = int(vox[:, 0].mean()), vox[:, 2].min(), vox[:, 2].max() + 1
