@@ -145,13 +145,14 @@ VARIANTS = {
 
 
 # Measured 2026-12-03 (docs/spine.md): names right in every variant, but at 5 mm slices the L2 body is cut
-# short by a misplaced L2/L3 disc (density 6.2 HU off) and at 40 HU noise the L1 body is (7.5 HU off).
+# short by a misplaced L2/L3 disc (density 6.2 HU off) and at PET/CT noise the L1 body is cut short by a
+# spurious disc (11.8 HU off, centroid 15 mm).
 # Kept as strict expected failures: a fix makes them pass and the marks must then go.
 SHORT_OF_5_HU = {"5 mm slices", "noise 40 HU"}
 
 
 @pytest.mark.parametrize("variant", [
-    pytest.param(v, marks=pytest.mark.xfail(strict=True, reason="density over 5 HU from the reference (measured)"))
+    pytest.param(v, marks=pytest.mark.xfail(strict=True, reason="a misplaced disc: L1 or L2 body cut short (measured)"))
     if v in SHORT_OF_5_HU else v for v in VARIANTS])
 def test_example_variant_names_l1_l2_and_keeps_the_density(example, variant, tmp_path):
     ct, ref = VARIANTS[variant](*example, tmp_path)
