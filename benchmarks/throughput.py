@@ -16,9 +16,15 @@ On a synthetic cohort (`jmedseg phantom`, written to a temporary folder):
 - a projection, labelled as such, of 20,000 CTs on 50 Slurm nodes;
 - CT in, density out: a 512 x 512 x 300 CT (the bundled 3 mm example, resampled) from
   file to densities.csv with no mask (the vertebrae labelled from the CT alone), wall
-  and CPU seconds (`real_ct_spine.speed`).
+  and CPU seconds (`real_ct_spine.speed`);
+- with a mask (`measure --ct CT --mask MASK`): a 512 x 512 x 600 CT and a 0.5 x 0.5 x 5 mm
+  CT made from the bundled 3 mm example and its TotalSegmentator mask (each voxel
+  copied), each in a fresh process: wall seconds and the process's peak resident
+  memory (resource.getrusage ru_maxrss). Target (issue 21): under 30 s and 2 GB.
 
     .venv/bin/python benchmarks/throughput.py [--subjects 200] [--shards 4] [--segment 3] [--model unet_small]
+    .venv/bin/python benchmarks/throughput.py --only-mask      # just the two rows with a mask
+    JMEDSEG_ROOT=/path/to/other/checkout ... --only-mask        # the same rows with another checkout's code
 """
 import argparse
 import csv
@@ -165,6 +171,74 @@ def projection(seconds_per_subject, cts=20_000, nodes=50, cores=(1, 16)):
              "projected wall time (min)": round(per_node * seconds_per_subject / c / 60, 1)} for c in cores]
 
 
+def _copied(array, factors, shape, fill):
+    """`array` with each voxel copied `factors` times per axis (a factor < 1 keeps every 1/f-th slice), padded
+    or cut to `shape` with `fill`: the real scan's content on a finer (or coarser) grid."""
+    for axis, f in enumerate(factors):
+        if f >= 1:
+            array = np.repeat(array, int(f), axis=axis)
+        else:
+            keep = np.round(np.arange(0, array.shape[axis], 1 / f)).astype(int)
+            array = np.take(array, keep[keep < array.shape[axis]], axis=axis)
+    out = np.full(shape, fill, array.dtype)
+    cut = tuple(slice(0, min(a, b)) for a, b in zip(array.shape, shape))
+    out[cut] = array[cut]
+    return out
+
+
+def _write_case(work, name, factors, shape):
+    """(CT path, mask path, spacing text) of the bundled example CT and its vertebra mask, copied per voxel."""
+    import nibabel as nib
+
+    from jmedseg.data.io import load_labels, load_volume
+
+    example = os.path.join(ROOT, "tests", "data", "totalseg_example")
+    ct = load_volume(os.path.join(example, "example_ct.nii.gz"))
+    mask = load_labels(os.path.join(example, "example_ct_vertebrae.nii.gz"))
+    affine = ct.affine.copy()
+    affine[:3, :3] = ct.affine[:3, :3] @ np.diag([1.0 / f for f in factors])
+    paths = []
+    for what, volume, dtype, fill in (("ct", ct, np.int16, -1024), ("mask", mask, np.uint8, 0)):
+        path = os.path.join(work, f"{name}_{what}.nii.gz")
+        nib.save(nib.Nifti1Image(_copied(volume.array.astype(dtype), factors, shape, fill), affine), path)
+        paths.append(path)
+    spacing = "x".join(f"{s / f:g}" for s, f in zip(ct.spacing, factors))
+    return paths[0], paths[1], spacing
+
+
+def _peak_run(argv):
+    """(exit code, wall s, CPU s, peak RSS GB) of `jmedseg` with `argv` in a fresh process (imports included).
+
+    CPU seconds (user + system) next to wall seconds: on a shared, loaded machine the
+    wall time measures the queue, the CPU time what the work costs.
+    """
+    code = ("import resource, sys; from jmedseg.cli import main; rc = main(sys.argv[1:]); "
+            "u = resource.getrusage(resource.RUSAGE_SELF); "
+            "print('USAGE', u.ru_maxrss, u.ru_utime + u.ru_stime); sys.exit(rc)")
+    t0 = time.perf_counter()
+    root = os.environ.get("JMEDSEG_ROOT", ROOT)   # another checkout's jmedseg, for before/after figures
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root})
+    seconds = time.perf_counter() - t0
+    usage = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("USAGE")]
+    peak_kb, cpu = usage[0] if usage else ("nan", "nan")
+    return done.returncode, seconds, float(cpu), float(peak_kb) / 2 ** 20
+
+
+def mask_rows(work):
+    """Rows of `jmedseg measure --ct CT --mask MASK --no-figures` on large grids: wall s and peak memory."""
+    rows = []
+    for name, factors, shape in (("512x512x600", (4, 5, 5), (512, 512, 600)),
+                                 ("0.5x0.5x5mm", (6, 6, 0.6), (732, 606, 67))):
+        ct, mask, spacing = _write_case(work, name, factors, shape)
+        rc, seconds, cpu, peak = _peak_run(["measure", "--ct", ct, "--mask", mask, "--no-figures",
+                                            "--out", os.path.join(work, f"out_{name}")])
+        rows.append({"CT with --mask": f"{'x'.join(map(str, shape))} ({spacing} mm)", "exit code": rc,
+                     "wall s": round(seconds, 1), "CPU s": round(cpu, 1), "peak memory GB": round(peak, 2),
+                     "load average": round(os.getloadavg()[0], 1)})
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=200, help="cohort size (default 200)")
@@ -175,12 +249,20 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=8, help="slices per forward pass")
     parser.add_argument("--no-ct-alone", action="store_true",
                         help="skip the 512 x 512 x 300 CT measured without a mask (vertebrae labelled from the CT)")
+    parser.add_argument("--only-mask", action="store_true", help="only the two large CTs measured with a mask")
     args = parser.parse_args(argv)
+
+    stamp = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs"
+    if args.only_mask:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"`jmedseg measure --ct CT --mask MASK --no-figures` in a fresh process ({stamp}); target: "
+                  "under 30 s and 2 GB")
+            print(markdown_table(mask_rows(tmp), digits=2))
+        return 0
 
     from jmedseg.cli.phantom import write_cohort
     from jmedseg.pipelines.cohort_run import read_subjects
 
-    stamp = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs"
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "cohort")
         write_cohort(folder, args.subjects, seed=0, progress=False)
@@ -211,6 +293,8 @@ def main(argv=None):
             print("\n512 x 512 x 300 abdominal CT (the bundled 3 mm example, resampled) from file to densities.csv "
                   "with `jmedseg measure --ct CT --out DIR`, no mask: vertebrae found and named from the CT alone")
             print(markdown_table(speed(tmp), digits=2))
+        print("\n`jmedseg measure --ct CT --mask MASK --no-figures` in a fresh process; target: under 30 s and 2 GB")
+        print(markdown_table(mask_rows(tmp), digits=2))
     return 0
 
 

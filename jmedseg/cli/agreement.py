@@ -4,7 +4,6 @@ E.g. densities from `jmedseg measure --model` (predicted masks) against `jmedseg
 on reference masks: Bland-Altman bias and limits, ICC(A,1), Lin's CCC, Pearson r, and the
 age slopes from both (jmedseg/evaluation/agreement.py).
 """
-import csv
 import math
 import os
 
@@ -19,36 +18,14 @@ def add_arguments(parser):
     parser.add_argument("--out", help="folder for agreement.json, agreement.md and the two figures")
 
 
-def _read(path, column):
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path}")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or "subject_id" not in rows[0] or column not in rows[0]:
-        raise ValueError(f"{path} needs the columns subject_id and {column}; it has {list(rows[0]) if rows else 'no rows'}")
-    return {r["subject_id"]: r for r in rows}
-
-
-def _number(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return math.nan  # empty: the subject could not be measured
-
-
 def run(args):
-    from jmedseg.evaluation.evaluate import agreement
+    from jmedseg.evaluation import agreement
     from jmedseg.utils.report import markdown_table, write_json, write_text
 
-    measured, reference = _read(args.measured, args.column), _read(args.reference, args.column)
-    ids = [s for s in reference if s in measured]
-    if not ids:
-        raise ValueError(f"no subject_id is in both {args.measured} and {args.reference}")
-    x = [_number(measured[s][args.column]) for s in ids]
-    y = [_number(reference[s][args.column]) for s in ids]
-    ages = [_number(reference[s].get("age") or measured[s].get("age")) for s in ids]
+    pairs = agreement.read_pairs(args.measured, args.reference, args.column)
+    x, y, ages = pairs.measured, pairs.reference, pairs.ages
     stats = agreement.agreement(x, y, ages if any(math.isfinite(a) for a in ages) else None)
-    stats["only_in_one_file"] = len(set(measured) ^ set(reference))
+    stats["only_in_one_file"] = pairs.only_in_one
     table = markdown_table([{"statistic": k, "value": v} for k, v in stats.items()], digits=4)
     print(table)
     if args.out:

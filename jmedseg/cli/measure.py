@@ -57,6 +57,9 @@ def add_arguments(parser):
                         "levels_disagree and not measured")
     parser.add_argument("--accept-level-disagreement", action="store_true", help="with --check-levels: measure "
                         "the levels the two labellings place differently anyway (the flag stays)")
+    parser.add_argument("--contrast-correction", action="store_true", help="on a contrast-enhanced CT, subtract "
+                        "the published mean contrast shift of trabecular HU before calibrating to mg/cm3 (portal "
+                        "venous: 11 HU, Pickhardt et al. 2016; docs/calibration.md); off by default")
     parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
                         "measures only subjects not stored yet in --out)")
     parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
@@ -101,7 +104,8 @@ def run(args):
     settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
                             args.accept_uncertain_levels, args.check_levels, args.label_scheme,
                             guard=not args.no_guard, trim_surface=not args.keep_surface_layer,
-                            accept_level_disagreement=args.accept_level_disagreement)
+                            accept_level_disagreement=args.accept_level_disagreement,
+                            contrast_correction=args.contrast_correction)
     if args.cohort:
         return run_cohort(args, settings)
     return run_one(args, settings)
@@ -128,6 +132,8 @@ def run_one(args, settings):
                                    qc_figure=not args.no_figures, series_uid=args.series_uid,
                                    qc_always=args.report and not args.no_figures)
         except ValueError as err:  # MeasurementRefused included: the page says why, then the error as before
+            if folder:
+                folder.note_refusal(subject_id, err)
             if args.report:
                 _write_pages(folder, [{"subject_id": subject_id, **getattr(err, "row", {}),
                                        "density_hu": math.nan, "note": str(err)}])
@@ -153,15 +159,15 @@ def run_one(args, settings):
 
 def _write_pages(folder, rows, table_path=None):
     """The report's pages of `rows` (jmedseg.report); a cohort (with `table_path`) also gets index.html."""
-    from jmedseg.report import write_reports
+    from jmedseg.pipelines.pages import describe, write_pages
 
-    paths = write_reports(folder.path, rows, folder.run_info(), table_path, cohort=table_path is not None)
-    print(f"wrote {paths[-1] if table_path else paths[0]}" + (f" and {len(paths) - 1} pages" if table_path else ""))
+    print(describe(write_pages(folder.path, rows, table_path), cohort=table_path is not None))
 
 
 def _shown(settings):
-    return ["subject_id", "density_hu", "levels_used"] + [f"{n.lower()}_{k}" for n in settings.levels
-                                                          for k in ("jsu_mode_hu", "flag")]
+    return (["subject_id", "density_hu", "bmd_mgcm3", "levels_used"]
+            + [f"{n.lower()}_{k}" for n in settings.levels for k in ("jsu_mode_hu", "bmd_mgcm3", "flag")]
+            + ["contrast_phase", "acr_category", "l1_hu_category"])
 
 
 def run_cohort(args, settings):

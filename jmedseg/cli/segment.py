@@ -11,7 +11,8 @@ def add_arguments(parser):
                         help="model file made by `jmedseg export`, or 'default' (the model shipped with jmedseg)")
     parser.add_argument("--ct", required=True, help="CT volume (NIfTI) in HU, or a DICOM series folder")
     parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
-    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's affine)")
+    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's affine; .nii.gz is added "
+                        "to a name without .nii/.nii.gz)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="raw: the CT stores HU + 1024 (the paper's convention)")
     parser.add_argument("--batch-size", type=int, default=8, help="slices per forward pass")
@@ -19,14 +20,19 @@ def add_arguments(parser):
 
 
 def run(args):
+    from jmedseg.cli._label_map_out import label_map_out
     from jmedseg.deploy.inference import GeometryWarning, segment_file
+    from jmedseg.errors import UsageError
     from jmedseg.weights import resolve_model
 
     if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    out, note = label_map_out(args.out)
+    if note:
+        print(note)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
-        result, volume, _ = segment_file(resolve_model(args.model), args.ct, args.out, batch_size=args.batch_size,
+        result, volume, _ = segment_file(resolve_model(args.model), args.ct, out, batch_size=args.batch_size,
                                          progress=not args.no_progress, units=args.units,
                                          series_uid=args.series_uid)
     for note in result.warnings:
@@ -39,5 +45,5 @@ def run(args):
     if result.empty:
         print(f"warning: the prediction is empty (no bone found in {args.ct}); check the CT's units and "
               "field of view, or the model", file=sys.stderr)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0

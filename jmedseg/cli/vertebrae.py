@@ -7,7 +7,9 @@ HELP = "label the vertebral bodies of a CT from the image alone (TotalSegmentato
 
 def add_arguments(parser):
     parser.add_argument("--ct", required=True, help="CT volume (NIfTI or DICOM folder) in HU")
-    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's grid)")
+    parser.add_argument("--series-uid", help="with a DICOM folder of several series: the SeriesInstanceUID to use")
+    parser.add_argument("--out", required=True, help="label map to write (NIfTI, the CT's grid; .nii.gz is added "
+                        "to a name without .nii/.nii.gz)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="raw: the CT stores HU + 1024 (the paper's convention)")
     parser.add_argument("--report", help="also write the per-level report as JSON here")
@@ -15,14 +17,18 @@ def add_arguments(parser):
 
 
 def run(args):
+    from jmedseg.cli._label_map_out import label_map_out
     from jmedseg.data.io import load_volume
     from jmedseg.utils.report import write_json
     from jmedseg.spine import label_vertebrae
     from jmedseg.spine.pipeline import write_labels
 
-    volume = load_volume(args.ct, units=args.units)
+    out, note = label_map_out(args.out)
+    if note:
+        print(note)
+    volume = load_volume(args.ct, units=args.units, series_uid=args.series_uid)
     labels, report = label_vertebrae(volume)
-    write_labels(volume, labels, args.out)
+    write_labels(volume, labels, out)
     if args.report:
         write_json(args.report, report)
     if args.qc:
@@ -34,5 +40,5 @@ def run(args):
         name = entry["name"] or f"unnamed ({entry['id']})"
         flags = ", ".join(entry["flags"]) or "confirmed"
         print(f"  {name:>14}  id {entry['id']:>3}  {flags}" + (f"  [{entry['note']}]" if entry["note"] else ""))
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0 if report["levels"] else 1

@@ -166,6 +166,14 @@ class Region:
         return hu[self.box][self.mask]
 
 
+def regions_mask(regions, shape):
+    """The union of `regions` ({level: Region}) as one boolean array of the CT's `shape`."""
+    out = np.zeros(shape, bool)
+    for region in regions.values():
+        out[region.box] |= region.mask
+    return out
+
+
 def level_boxes(vertebrae, levels, margin=1):
     """{level: slices of the box around its voxels, `margin` voxels wider} ({} entries missing for absent levels).
 
@@ -315,7 +323,10 @@ def _refused(notes, status):
 
 
 def _calibration_densities(hu, tissue, vertebrae, boxes, levels):
-    """The Johnson SU mode of cortical bone within the chosen vertebrae (`boxes`: {level: box}), when the tissue map has it."""
+    """The Johnson SU mode of cortical bone within the chosen vertebrae, when the tissue map has it.
+
+    `boxes` ({level: box}): where each chosen level lies (level_boxes).
+    """
     out = {}
     if tissue is None:
         return out

@@ -31,9 +31,12 @@ import numpy as np
 import pandas as pd
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.data.ids import repeated
 from jmedseg.density.study_rows import fill_from_header, first_study_per_patient
+from jmedseg.errors import InputError
 
 REQUIRED_COLUMNS = ("subject_id", "age", "sex", "site", "density_hu")
+SCALES = {"hu": ("density_hu", "HU"), "mgcm3": ("bmd_mgcm3", "mg/cm3")}   # --scale: column read, units shown
 SEX_ALIASES = {"m": "M", "male": "M", "f": "F", "female": "F"}
 SEX_NAMES = {"M": "male", "F": "female"}
 DEFAULT_SITES = ("N", "S")
@@ -53,10 +56,12 @@ MIN_PEOPLE_FOR_OUTLIERS = 20
 MIN_ROBUST_SD_HU = 1.0              # CT values are whole HU: a residual spread below 1 HU is not resolvable
 MAX_PEOPLE_THEIL_SEN = 2000         # Theil-Sen pairs grow as n^2; larger groups estimate the line on a sample
 RESAMPLE_MODES = ("group", "age-group")
+PAPER_AGES = (39, 80)               # the ages the paper's linear law was found in (section 2: 1,018 people aged 39-80)
+POSSIBLE_AGES = (0, 130)            # an age outside this is a data error, not a person
 
 
-class TrendInputError(ValueError):
-    pass
+class TrendInputError(InputError):
+    """A densities table the age analysis cannot use; the message names the row and the fix."""
 
 
 def age_group(age):
@@ -64,9 +69,17 @@ def age_group(age):
     return int(40 + GROUP_WIDTH * round((math.floor(age) - 40) / GROUP_WIDTH))
 
 
+def _as_float(text):
+    try:
+        return float(text)       # also 'nan' and 'inf': numbers, judged by the caller
+    except (TypeError, ValueError):
+        return None
+
+
 def _numeric(df, column, path):
-    values = pd.to_numeric(df[column], errors="coerce")
-    bad = values.isna() & df[column].astype(str).str.strip().ne("") & df[column].notna()
+    parsed = [_as_float(v) for v in df[column]]
+    values = pd.Series([math.nan if v is None else v for v in parsed], index=df.index, dtype=np.float64)
+    bad = pd.Series([v is None for v in parsed], index=df.index) & ~_blank(df[column])
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         line = int(df.index[i]) + 2          # the index is the row's position in the file (header = line 1)
@@ -102,8 +115,11 @@ def _skip_reasons(df):
     return ["; ".join(r) for r in reasons]
 
 
-def read_densities(path, sites=DEFAULT_SITES):
+def read_densities(path, sites=DEFAULT_SITES, scale="hu"):
     """Validated densities table (sex normalised to M/F) and the skipped rows.
+
+    `scale` 'mgcm3' analyses the calibrated `bmd_mgcm3` instead of `density_hu` (the analysis
+    keeps calling its density column density_hu; write_trend_outputs names the units).
 
     Returns (df, skipped): rows missing age, sex, site or density (a failed
     measurement) are left out and listed in `skipped` as {"subject_id", "reason"};
@@ -114,16 +130,31 @@ def read_densities(path, sites=DEFAULT_SITES):
     if missing:
         raise TrendInputError(f"{path} lacks the column(s) {', '.join(missing)}; the age analysis needs "
                               f"{', '.join(REQUIRED_COLUMNS)} (cohort.csv gives age/sex/site to `jmedseg measure`)")
-    if df["subject_id"].duplicated().any():
-        raise TrendInputError(f"{path}: subject(s) {sorted(set(df['subject_id'][df['subject_id'].duplicated()]))} "
-                              "appear more than once; keep one row per person")
+    column = SCALES[scale][0]
+    if column not in df.columns:
+        raise TrendInputError(f"{path} has no {column} column for --scale {scale}; measure with a jmedseg that "
+                              "writes it (internal calibration, docs/calibration.md) or use --scale hu")
+    if scale != "hu":
+        df["density_hu"] = df[column]
+    twice = repeated(df["subject_id"])
+    if twice:
+        raise TrendInputError(f"{path}: subject(s) {twice[:10]} appear more than once; keep one row per person")
+    if df.empty:
+        raise TrendInputError(f"{path} has a header but no rows; it needs one row per person, as "
+                              "`jmedseg measure --cohort DIR --out DIR` writes it")
     df = fill_from_header(df)   # a DICOM import: the header's age and sex where the table has none
     reasons = _skip_reasons(df)
     skipped = [{"subject_id": sid, "reason": r} for sid, r in zip(df["subject_id"], reasons) if r]
-    df, later_studies = first_study_per_patient(df[[not r for r in reasons]].copy())   # one usable study a person
+    usable = df[np.array([not r for r in reasons], dtype=bool)].copy()
+    df, later_studies = first_study_per_patient(usable)   # one usable study a person
     skipped += later_studies
     df["age"] = _numeric(df, "age", path)
+    _check_ages(df, path)
     df["density_hu"] = _numeric(df, "density_hu", path)
+    finite = np.isfinite(df["density_hu"].to_numpy())
+    skipped += [{"subject_id": sid, "reason": f"density {d} HU is not a finite number"}
+                for sid, d in zip(df["subject_id"][~finite], df["density_hu"][~finite])]
+    df = df[finite]
     sex = df["sex"].str.strip().str.lower().map(SEX_ALIASES)
     if sex.isna().any():
         raise TrendInputError(f"{path}: unknown sex value(s) {sorted(set(df['sex'][sex.isna()]))}; use M or F")
@@ -136,6 +167,18 @@ def read_densities(path, sites=DEFAULT_SITES):
     df["age_group"] = [age_group(a) for a in df["age"]]
     df["key"] = df["sex"] + "_" + df["site"]
     return df, skipped
+
+
+def _check_ages(df, path):
+    """An age no person can have (negative, over 130, not finite) is an error naming the row."""
+    lo, hi = POSSIBLE_AGES
+    ages = df["age"].to_numpy()
+    impossible = ~((ages >= lo) & (ages <= hi))
+    if impossible.any():
+        i = int(np.flatnonzero(impossible)[0])
+        raise TrendInputError(f"{path}: {int(impossible.sum())} impossible age(s), e.g. row {int(df.index[i]) + 2} "
+                              f"(subject {df['subject_id'].iloc[i]}) has age {df['age'].iloc[i]:g}; ages lie in "
+                              f"{lo}-{hi} years: correct them in cohort.csv and measure again (or edit the table)")
 
 
 def within_ages(df, min_age=None, max_age=None):
@@ -372,12 +415,13 @@ def z_scores(df, fits):
     for _, person in df.iterrows():
         fit = fits.get(person["key"])
         expected = float(fit.predict(person["age"])) if fit else float("nan")
-        z = (person["density_hu"] - expected) / fit.sd if fit else float("nan")
+        scored = fit is not None and fit.sd > 0    # points exactly on the line leave no spread to score against
+        z = (person["density_hu"] - expected) / fit.sd if scored else float("nan")
         l1 = float(pd.to_numeric(person[l1_column], errors="coerce"))
         rows.append({
             "subject_id": person["subject_id"], "age": person["age"], "sex": person["sex"],
             "site": person["site"], "density_hu": person["density_hu"], "expected_hu": expected,
-            "z_score": z, "low_for_age": bool(z <= LOW_FOR_AGE_Z) if fit else "",
+            "z_score": z, "low_for_age": bool(z <= LOW_FOR_AGE_Z) if scored else "",
             "l1_hu": l1, "l1_hu_source": l1_column, "threshold_class": threshold_class(l1),
         })
     return rows

@@ -34,31 +34,38 @@ def _equation(f):
     return f"D = -{f.k:.2f} A + {f.Z:.2f}"
 
 
-def _fit_rows(fits, declines=None, warnings=None):
+def _fit_rows(fits, declines=None, warnings=None, units="HU"):
+    """Table rows of line fits; `units` 'HU' or 'mg/cm3' (`trend --scale`: no paper units beside mg/cm3)."""
     rows = []
     for key, f in fits.items():
-        row = {"group": key, "equation (HU)": _equation(f), "k (HU/yr)": f.k,
-               "k 95% CI": f"{f.k_ci[0]:.2f} to {f.k_ci[1]:.2f}", "Z (HU)": f.Z,
-               "Z + 1024": f.Z + 1024, "R^2": f.r2, "SD (HU)": f.sd, "n": f.n}
+        row = {"group": key, f"equation ({units})": _equation(f), f"k ({units}/yr)": f.k,
+               "k 95% CI": f"{f.k_ci[0]:.2f} to {f.k_ci[1]:.2f}", f"Z ({units})": f.Z}
+        if units == "HU":
+            row["Z + 1024"] = f.Z + 1024
+        row.update({"R^2": f.r2, f"SD ({units})": f.sd, "n": f.n})
         if declines:
             d = declines[key]
-            row.update({"%/yr (paper units)": d["pct_per_year_paper"], "% 40-79 (paper units)": d["pct_40y_paper"],
-                        "% 40-79 (HU)": d["pct_40y_hu"]})
+            if units == "HU":
+                row.update({"%/yr (paper units)": d["pct_per_year_paper"],
+                            "% 40-79 (paper units)": d["pct_40y_paper"]})
+            row[f"% 40-79 ({units})"] = d["pct_40y_hu"]   # relative to the density at 40: any linear scale
         if warnings is not None:
             row["warnings"] = ", ".join(w["flag"] for w in warnings.get(key, [])) or "none"
         rows.append(row)
     return rows
 
 
-def markdown_report(result):
+def markdown_report(result, units="HU"):
     parts = ["# Bone density against age (paper section 4)", "",
+             f"Density in {units}" + ("" if units == "HU" else " (bmd_mgcm3, internal calibration: "
+                                      "docs/calibration.md)"), "",
              "## Per-person fits D = -k A + Z (paper Equation 3, Table 2)", "",
-             markdown_table(_fit_rows(result.fits, result.declines, result.warnings), digits=3), "",
+             markdown_table(_fit_rows(result.fits, result.declines, result.warnings, units), digits=3), "",
              "(warnings: see \"Fit warnings\" below)", ""]
     for title, fits in (("Personal statistics: fits on age-group means of personal densities", result.personal_fits),
                         ("Group statistics: fits on pooled age-group histograms (Equation 2, Table 1)",
                          result.group_fits)):
-        parts += [f"## {title}", "", markdown_table(_fit_rows(fits), digits=3) if fits else
+        parts += [f"## {title}", "", markdown_table(_fit_rows(fits, units=units), digits=3) if fits else
                   "(not available: densities.csv has no histogram column)", ""]
     parts += ["## Ratios of decline rates", "",
               markdown_table([{"ratio": k, "value": v} for k, v in result.ratios.items()], digits=3), "",
@@ -107,7 +114,7 @@ def _colour(key, sites):
     return SITE_COLOURS[list(sites).index(site) % len(SITE_COLOURS)]
 
 
-def plot_people(df, fits, sites, path):
+def plot_people(df, fits, sites, path, units="HU"):
     """Per-person densities against age with the fitted lines, one panel per sex (paper Figure 4)."""
     fig, axes = pyplot().subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, (sex, name) in zip(axes, SEX_NAMES.items()):
@@ -122,12 +129,12 @@ def plot_people(df, fits, sites, path):
         ax.set_title(name)
         ax.set_xlabel("age (years)")
         ax.legend(fontsize=7)
-    axes[0].set_ylabel("density (HU)")
+    axes[0].set_ylabel(f"density ({units})")
     fig.tight_layout()
     save_figure(fig, path)
 
 
-def plot_groups(table, fits, sites, path, what):
+def plot_groups(table, fits, sites, path, what, units="HU"):
     """Age-group densities with their fitted lines, all sex x site groups together (paper Figure 1)."""
     fig, ax = pyplot().subplots(figsize=(7, 4.5))
     for key, fit in fits.items():
@@ -139,29 +146,29 @@ def plot_groups(table, fits, sites, path, what):
         ax.plot(ages, fit.predict(ages), color=colour, linestyle="-" if marker == "o" else "--",
                 label=f"{key}: {_equation(fit)}, R^2 {fit.r2:.2f}")
     ax.set_xlabel("age group centre (years)")
-    ax.set_ylabel("density (HU)")
+    ax.set_ylabel(f"density ({units})")
     ax.set_title(what)
     ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, path)
 
 
-def write_trend_outputs(result, df, sites, out_dir):
-    """Everything the trend command leaves in `out_dir`; returns the paths written."""
+def write_trend_outputs(result, df, sites, out_dir, units="HU"):
+    """Everything the trend command leaves in `out_dir` (densities in `units`); returns the paths written."""
     paths = {name: os.path.join(out_dir, name) for name in
              ("fits.json", "trend.md", "z_scores.csv", "age_groups.csv", "density_vs_age_people.png",
               "density_vs_age_groups.png")}
     write_json(paths["fits.json"], fits_document(result))
-    write_text(paths["trend.md"], markdown_report(result) + "\n")
+    write_text(paths["trend.md"], markdown_report(result, units) + "\n")
     write_csv(paths["z_scores.csv"], result.z_scores)
     groups = result.personal_means.rename(columns={"density_hu": "personal_mean_hu", "sd": "personal_sd_hu"})
     if result.groups is not None:
         groups = groups.merge(result.groups[["key", "age_group", "pixels", "density_hu"]]
                               .rename(columns={"density_hu": "group_density_hu"}), on=["key", "age_group"])
     write_csv(paths["age_groups.csv"], groups.to_dict("records"))
-    plot_people(df, result.fits, sites, paths["density_vs_age_people.png"])
+    plot_people(df, result.fits, sites, paths["density_vs_age_people.png"], units)
     table, fits, what = ((result.groups, result.group_fits, "group statistics (pooled histograms)")
                          if result.group_fits else
                          (result.personal_means, result.personal_fits, "personal statistics (group means)"))
-    plot_groups(table, fits, sites, paths["density_vs_age_groups.png"], what)
+    plot_groups(table, fits, sites, paths["density_vs_age_groups.png"], what, units)
     return paths

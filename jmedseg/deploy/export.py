@@ -10,6 +10,7 @@ run code.
 import numpy as np
 from omegaconf import OmegaConf
 
+from jmedseg.errors import InputError
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
 from jmedseg.utils.archive import archive_bytes, read_archive
 from jmedseg.utils.files import atomic_write_bytes
@@ -20,8 +21,13 @@ VERSION = 1
 STATE_PREFIX = "state/"
 
 
-class ModelFileError(ValueError):
+class ModelFileError(InputError):
     """A model file that is missing, corrupt, of another format, or of a newer version."""
+
+
+# what inference reads from meta.json, and its JSON type (a file lacking one cannot be used)
+REQUIRED_META = {"model_name": str, "model_kwargs": dict, "in_channels": int, "num_classes": int,
+                 "class_names": list, "windows": list}
 
 
 def model_meta(payload, checkpoint_path):
@@ -81,7 +87,24 @@ def read_model_file(path):
     if int(meta.get("version", 0)) > VERSION:
         raise ModelFileError(f"{path} is model-file version {meta['version']}, this jmedseg "
                              f"{__version__} reads up to {VERSION}: upgrade jmedseg")
+    _check_meta(path, meta, hint)
     return meta, state
+
+
+def _check_meta(path, meta, hint):
+    """Refuse metadata that lacks what inference reads (an edited or damaged file), naming the key."""
+    missing = [k for k in REQUIRED_META if k not in meta]
+    wrong = [k for k, kind in REQUIRED_META.items()
+             if k in meta and (not isinstance(meta[k], kind) or isinstance(meta[k], bool))]
+    windows = meta.get("windows")
+    if not missing and not wrong and (len(windows) != meta["in_channels"] or not all(
+            isinstance(w, list) and len(w) == 2 and all(isinstance(v, (int, float)) for v in w) for w in windows)):
+        wrong.append("windows (one [low, high] HU pair per input channel)")
+    if missing or wrong:
+        problems = ([f"lacks {', '.join(missing)}"] if missing else []) + \
+            ([f"has a wrong {', '.join(wrong)}"] if wrong else [])
+        raise ModelFileError(f"{path}: its metadata {' and '.join(problems)}, so it cannot be used (an edited or "
+                             f"damaged file); export the model again: {hint}")
 
 
 def load_model_file(path):
@@ -89,9 +112,16 @@ def load_model_file(path):
     from jmedseg.training.checkpoint import load_weights
     from jmedseg.models.build import model_from_checkpoint
 
+    from jmedseg.models.registry import UnknownModelError
+
     meta, state = read_model_file(path)
     payload = {"model_name": meta["model_name"], "model_kwargs": meta["model_kwargs"], "state": state}
-    model = model_from_checkpoint(payload, meta["in_channels"], meta["num_classes"])  # STN wrapper included
+    try:
+        model = model_from_checkpoint(payload, meta["in_channels"], meta["num_classes"])  # STN wrapper included
+    except UnknownModelError as err:
+        unknown = str(err).split(" Registered models")[0]   # the full list would fill the screen
+        raise ModelFileError(f"{path} holds a model this jmedseg {__version__} cannot build: {unknown} Use "
+                             "the jmedseg version that exported it, or export the model again") from None
     load_weights(model, payload)
     model.eval()
     return model, meta

@@ -9,13 +9,65 @@
 - The age slope (paper section 4): the least-squares slope of density against
   age, from the predicted and from the reference densities of the same people.
 Subjects with a NaN in either measurement are left out and counted.
+`read_pairs` reads the two densities.csv files, refusing a subject listed twice.
 """
+import csv
+import math
+import os
+from dataclasses import dataclass
 
 import numpy as np
 
+from jmedseg.data.ids import repeated
+from jmedseg.errors import InputError
 from jmedseg.utils.plotting import pyplot, save_figure
 
 LOA_Z = 1.96  # two-sided 95 % of a normal distribution
+
+
+@dataclass
+class Pairs:
+    """The subjects two tables share, in the reference's order, with both values and the age."""
+
+    ids: list
+    measured: list      # float, NaN where the subject has no value (a failed measurement)
+    reference: list
+    ages: list          # float, NaN where neither table gives one
+    only_in_one: int    # subjects in one table only
+
+
+def _read_table(path, column):
+    """{subject id: row} of a csv with `column`; a subject listed twice is refused (which row would count?)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "subject_id" not in rows[0] or column not in rows[0]:
+        raise InputError(f"{path} needs the columns subject_id and {column}; it has "
+                         f"{list(rows[0]) if rows else 'no rows'}")
+    twice = repeated(r["subject_id"] for r in rows)
+    if twice:
+        raise InputError(f"{path}: subject(s) {twice[:10]} appear more than once; keep one row per person")
+    return {r["subject_id"]: r for r in rows}
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return math.nan  # empty: the subject could not be measured
+
+
+def read_pairs(measured_path, reference_path, column="density_hu"):
+    """`Pairs` of the subjects in both csv files (InputError when they share none)."""
+    measured, reference = _read_table(measured_path, column), _read_table(reference_path, column)
+    ids = [s for s in reference if s in measured]
+    if not ids:
+        raise InputError(f"no subject_id is in both {measured_path} and {reference_path}; compare tables of "
+                         "the same subjects")
+    return Pairs(ids, [_number(measured[s][column]) for s in ids], [_number(reference[s][column]) for s in ids],
+                 [_number(reference[s].get("age") or measured[s].get("age")) for s in ids],
+                 len(set(measured) ^ set(reference)))
 
 
 def paired(measured, reference):

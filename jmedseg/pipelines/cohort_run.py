@@ -63,8 +63,10 @@ def shard_of(subjects, shard=None):
 
 
 def settings_for(levels, units="hu", allow_truncated=False, model_path=None, accept_uncertain_levels=False,
-                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False):
+                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False,
+                 contrast_correction=False):
     return MeasureSettings(levels=dict(levels), units=units, allow_truncated=allow_truncated,
+                           contrast_correction=contrast_correction,
                            model_sha256=file_sha256(model_path) if model_path else "",
                            accept_uncertain_levels=accept_uncertain_levels, check_levels=check_levels,
                            label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface,

@@ -141,6 +141,14 @@ class ResultsFolder:
         for tmp in glob.glob(self._at("**", ".tmp-*"), recursive=True):
             os.unlink(tmp)
 
+    def note_refusal(self, subject_id, error):
+        """Record in run.json why a single CT got no density, with its contrast phase (issue 22 section 2)."""
+        run = self.run_info() or {}
+        row = getattr(error, "row", {})
+        run.setdefault("refused", {})[subject_id] = {
+            "reason": str(error), **{k: row[k] for k in ("contrast_phase", "contrast_evidence") if k in row}}
+        atomic_write_bytes(self._at(RUN_FILE), (json.dumps(run, indent=2, sort_keys=True) + "\n").encode())
+
     def run_info(self):
         try:
             with open(self._at(RUN_FILE)) as f:

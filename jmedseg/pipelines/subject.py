@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
 
-MEASURE_VERSION = 4   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 5   # bump when a change to the measurement changes its numbers: old results no longer merge
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class MeasureSettings:
     guard: bool = True               # with a model: no density from a prediction that fails jmedseg.deploy.guard
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
                                      # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
+    contrast_correction: bool = False  # subtract the published contrast shift before calibrating (calibration.contrast)
     version: int = MEASURE_VERSION
 
     def as_dict(self):
@@ -101,7 +102,14 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
     ct = load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
-    vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
+    try:
+        vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
+    except ValueError as err:   # no level to measure: still say which contrast phase the CT is in
+        if isinstance(err, FileNotFoundError) or mask_path:
+            raise
+        from jmedseg.calibration.person import refusal_with_phase
+
+        raise refusal_with_phase(err, ct) from None
     levels = dict(settings.levels)
     if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
         from jmedseg.data.label_schemes import level_ids
@@ -142,6 +150,9 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid)
+    from jmedseg.calibration.person import calibrate_person, refusal_with_phase
+    from jmedseg.density.safety import MeasurementRefused
+
     box = labelling.box if labelling else (slice(None),) * 3
     check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
                                                                                             settings)
@@ -151,11 +162,12 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     except MeasurementRefused as err:
         if qc_always and out_dir:
             err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)
-        raise
+        raise refusal_with_phase(err, ct) from None
     person.row.update(check)
     # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
     # table's own values are not blanked when the row is merged with it
     person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
+    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction)
     if qc_always and out_dir and not labelling:
         person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
@@ -170,8 +182,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
 
 
 def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
-    """The report's QC picture (jmedseg.report.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
-    from jmedseg.report.qc_picture import draw_qc_picture
+    """The report's QC picture (jmedseg.pipelines.qc_picture) at out_dir/figures/<what>_qc.png; its relative path."""
+    from jmedseg.pipelines.qc_picture import draw_qc_picture
 
     qc_path = os.path.join("figures", f"{what}_qc.png")
     draw_qc_picture(ct, vertebrae, tissue, levels, os.path.join(out_dir, qc_path), what, person,

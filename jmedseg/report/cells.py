@@ -57,5 +57,14 @@ def attr(value):
 
 
 def flags_of(row):
-    """[(column, value)] of the row's non-empty `*_flag` columns, in row order."""
-    return [(key, str(value)) for key, value in row.items() if key.endswith("_flag") and present(value)]
+    """[(name, value)] of the row's non-empty flag columns, in row order.
+
+    `<level>_flag` (the measurement), `calibration_flag` and other `*_flag` columns, and
+    `<level>_flags` (what labelling the CT alone found uncertain about a level's name).
+    """
+    out = []
+    for key, value in row.items():
+        for suffix in ("_flag", "_flags"):
+            if key.endswith(suffix) and present(value):
+                out.append((key[:-len(suffix)], str(value)))
+    return out

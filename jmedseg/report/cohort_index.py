@@ -7,11 +7,11 @@ Clicking a column head sorts by it (inline script, `jmedseg.report.templates.SOR
 import html
 from urllib.parse import quote
 
-from jmedseg import __version__
 from jmedseg.report import cells
 from jmedseg.report.columns import INDEX_COLUMNS
 from jmedseg.report.subject_page import DISCLAIMER
 from jmedseg.report.templates import SORT_SCRIPT, page
+from jmedseg.version import __version__
 
 REPORTS = "reports"
 
@@ -51,7 +51,7 @@ def _row(row, age):
     tds.append(f'<td class="num" data-value="{z_value}">{z_text}</td>')
     flags = cells.flags_of(row)
     tds.append(f'<td data-value="{len(flags) or ""}">' + " ".join(
-        f'<span class="flag">{html.escape(k[:-5])}: {html.escape(v)}</span>' for k, v in flags) + "</td>")
+        f'<span class="flag">{html.escape(k)}: {html.escape(v)}</span>' for k, v in flags) + "</td>")
     tds.append(f'<td class="note" data-value="{cells.attr(row.get("note"))}">{cells.text(row.get("note"))}</td>')
     tint = ' class="no-density"' if refused else ""
     return f"<tr{tint}>" + "".join(tds) + "</tr>"

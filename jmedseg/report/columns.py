@@ -65,6 +65,9 @@ PERSON_FACTS = (
     Column("age", "age (years)"),
     Column("sex", "sex"),
     Column("site", "site"),
+    Column("header_age", "age in the DICOM header"),
+    Column("header_sex", "sex in the DICOM header"),
+    Column("levels_summary", "vertebrae named (CT alone)"),
 )
 # The cohort index: one row per subject.
 INDEX_COLUMNS = (

@@ -9,11 +9,11 @@ import datetime
 import html
 import re
 
-from jmedseg import __version__
 from jmedseg.report import cells
 from jmedseg.report.columns import ACQUISITION_COLUMNS, CALIBRATION_COLUMNS, LEVEL_TABLE, PERSON_FACTS
 from jmedseg.report.images import pictures
 from jmedseg.report.templates import page
+from jmedseg.version import __version__
 
 DISCLAIMER = ("These numbers come from automatic segmentation and statistics of "
               "one CT; they have not been reviewed by a clinician and must not be used on their own for a "
@@ -118,7 +118,7 @@ def _flags_and_note(row):
     flags = cells.flags_of(row)
     parts = []
     if flags:
-        parts.append("<p>Flags: " + " ".join(f'<span class="flag">{html.escape(k[:-5])}: {html.escape(v)}</span>'
+        parts.append("<p>Flags: " + " ".join(f'<span class="flag">{html.escape(k)}: {html.escape(v)}</span>'
                                               for k, v in flags) + "</p>")
     if cells.present(row.get("note")) and cells.number(row.get("density_hu")) is not None:
         parts.append(f'<p class="note">Note: {cells.text(row.get("note"))}</p>')
@@ -151,7 +151,7 @@ def _figures(out_dir, row):
         if uri is None:
             shown.append(f'<p class="note">{html.escape(key)}: the picture is missing from the output folder.</p>')
         else:
-            shown.append(f'<figure><img alt="{cells.attr(key)}" src="{uri}"><figcaption>{html.escape(caption)}'
+            shown.append(f'<figure><img alt="{cells.attr(caption)}" src="{uri}"><figcaption>{html.escape(caption)}'
                          "</figcaption></figure>")
     return "\n".join(shown) or ('<p class="note">No picture: this subject was measured with --no-figures, or its '
                                 "density was refused before a picture could be drawn.</p>")

@@ -59,7 +59,8 @@ figcaption { font-size: 13px; color: var(--muted); }
 .note { font-size: 13px; color: var(--muted); }
 th[data-sort] { cursor: pointer; user-select: none; }
 th[data-sort]::after { content: " \\2195"; color: #9aa5b1; }
-footer { max-width: 1080px; margin: 0 auto; padding: 0 32px 24px; font-size: 12px; color: var(--muted); }
+@media print { header { background: none; color: var(--ink); border-bottom: 2px solid var(--ink); }
+               figure, .card, tr { break-inside: avoid; } th[data-sort]::after { content: ""; } }
 """
 
 # Click a column head to sort by it (again: reverse). Cells carry their raw value in data-value; numbers

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jmedseg.data.dicom_export.writer import write_ct_series
-from jmedseg.data.io.dicom import load_dicom_series
+from jmedseg.data.io.dicom import load_dicom_series, write_series_list
 from jmedseg.data.phantom import Scanner, render_subject
 from jmedseg.errors import InputError
 
@@ -73,6 +73,12 @@ def test_a_truncated_file_is_named(tmp_path, phantom):
         f.truncate(os.path.getsize(paths[5]) // 2)   # the header survives, half the pixels do not
     with pytest.raises(InputError, match=r"IM0005: the pixel data cannot be read .* truncated or corrupt"):
         load_dicom_series(tmp_path)
+    # read through an import's series list, a file is named by its line: export paths may carry patient names
+    listed = tmp_path / "Doe_John" / "s1.dicom.txt"
+    write_series_list(str(listed), paths, {"series_uid": _header()["SeriesInstanceUID"]})
+    with pytest.raises(InputError, match=r"s1\.dicom\.txt: file 6 of the list: the pixel data cannot be read") as err:
+        load_dicom_series(listed)
+    assert "IM0005" not in str(err.value) and str(tmp_path) not in str(err.value).split("s1.dicom.txt")[1]
     with open(paths[7], "r+b") as f:
         f.truncate(200)                               # cut inside the header: pydicom cannot parse it at all
     with pytest.raises(InputError, match=r"1 file\(s\) look like DICOM but cannot be read .*'IM0007'"):

@@ -1,4 +1,4 @@
-"""Completeness is judged on the body, the region measured (one free slice to every edge); --allow-truncated without a mask.
+"""Completeness is judged on the body, the region measured (one free slice to every edge); CT-alone --allow-truncated.
 
 Cases are cut from the bundled 3 mm TotalSegmentator CTs: in example_ct_sm, L1's whole
 mask spans slices 4-21 (its spinous process slopes down) but its body only 10-20.

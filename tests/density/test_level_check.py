@@ -1,4 +1,4 @@
-"""`--check-levels`: a measured level the mask and the CT-alone labelling place differently is flagged, said on screen."""
+"""`--check-levels`: a level the mask and the CT-alone labelling place differently is flagged and said on screen."""
 import csv
 import os
 

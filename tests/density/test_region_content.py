@@ -148,3 +148,23 @@ def test_region_in_soft_tissue_is_refused(example):
     with pytest.raises(MeasurementRefused, match="L1 is not enclosed by bone") as refused:
         measure_person(ct.array, shifted, None, ct.spacing, {"L1": L1})
     assert refused.value.row["l1_flag"] == "implausible"
+
+
+def test_ct_alone_labelling_that_glues_the_aorta_to_l2_is_caught(example, tmp_path):
+    """Issue 21: no mask, --accept-uncertain-levels, the labelling takes the aorta into "L2" (232.7 HU was reported).
+
+    The aorta is painted over L2's slices only (it runs in front of the upper lumbar spine).
+    """
+    ct, mask = example
+    hu, _ = _painted_aorta(ct, mask, L2)
+    at_l2 = (mask.array == L2).any(axis=(0, 1))
+    hu[:, :, ~at_l2] = ct.array[:, :, ~at_l2]
+    ct_path = _save(hu.astype(np.int16), ct, tmp_path / "ct.nii.gz")
+    out = tmp_path / "out"
+    assert main(["measure", "--ct", ct_path, "--no-figures", "--accept-uncertain-levels", "--out", str(out)]) == 0
+    labelled = load_labels(out / "vertebrae" / "ct.nii.gz").array
+    aorta = (hu > 300) & (ct.array < 250) & at_l2[None, None, :]     # the painted blood, not the bone below it
+    assert np.count_nonzero((labelled == L2) & aorta) > 0.2 * np.count_nonzero(labelled == L2)
+    row = _read_row(out)
+    assert (row["l1_flag"], row["l2_flag"], row["levels_used"]) == ("", "implausible", "L1")
+    assert "part of the cancellous region of L2 has no bone wall" in row["note"]

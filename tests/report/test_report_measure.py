@@ -149,6 +149,18 @@ def test_cohort_z_scores_are_the_residuals_of_the_sex_site_line(cohort_out):
     assert "not in the age analysis" in (cohort_out / "reports" / "refused.html").read_text()
 
 
+def test_merge_report_writes_the_pages_into_the_merged_folder(cohort_out, tmp_path):
+    merged = tmp_path / "merged"
+    assert main(["merge", str(cohort_out), "--out", str(merged), "--report"]) == 1   # one subject has no density
+    rows = _rows(merged / "densities.csv")
+    index = (merged / "index.html").read_text()
+    assert index.count("<tr") == len(rows) + 1 == 8      # the head and one row per subject
+    for sid, row in rows.items():
+        page = (merged / "reports" / f"{sid}.html").read_text()
+        if row["density_hu"]:
+            assert f'data-key="density_hu" data-value="{row["density_hu"]}"' in page
+
+
 @needs_chromium
 def test_cohort_index_sorts_in_a_browser(cohort_out, tmp_path):
     """Click the density column head twice (the page's own script sorts); the DOM's row order follows the CSV."""

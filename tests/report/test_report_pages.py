@@ -155,12 +155,14 @@ def test_a_refused_ct_gets_a_page_that_says_why():
 
 
 def test_index_rows_flags_links_and_sorting_script():
-    rows = [measured_row("a"), measured_row("b", density_hu=math.nan, levels_used="", l1_flag="incomplete",
-                                            note="no density: L1 touches the first slice")]
+    rows = [measured_row("a", l2_flags="uncertain_level"),
+            measured_row("b", density_hu=math.nan, levels_used="", l1_flag="incomplete",
+                         note="no density: L1 touches the first slice")]
     index = cohort_index(rows)
     cells = parsed(index)
     assert cells.links == ["reports/a.html", "reports/b.html"]
     assert cells.scripts == 1 and "th[data-sort]" in index
     assert index.count('class="no-density"') == 1
     assert "l1: incomplete" in " ".join(cells.text)
+    assert "l2: uncertain_level" in " ".join(cells.text)    # the CT-alone labeller's doubt about a name
     assert "2 subjects" in " ".join(cells.text) and "1 with a density, 1 without" in " ".join(cells.text)

@@ -63,7 +63,7 @@ class SeriesRule:
                 raise InputError(f"--series-rule {item!r}: write key=value with key one of "
                                  f"max_thickness_mm, min_slices, kernel (soft|any), prefer (thin|thick)")
             try:
-                values[key] = {"float": float, "int": int}.get(known[key], str)(value)
+                values[key] = (known[key] if known[key] in (int, float) else str)(value)
             except ValueError:
                 raise InputError(f"--series-rule {item!r}: {value!r} is not a number") from None
         rule = cls(**values)

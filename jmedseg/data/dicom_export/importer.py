@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 SUBJECT_COLUMNS = list(COLUMNS) + ["patient", "age_note"] + list(ACQUISITION_COLUMNS)
 CHOICE_COLUMNS = ["subject_id", "series_key", "series_number", "description", "modality", "kernel", "kernel_class",
                   "slice_thickness_mm", "slices", "z_extent_mm", "chosen", "reason"]
+ID_COLUMNS = ("subject_id", "patient", "study_uid", "series_uid", "patient_id", "accession_number")
 SITE_SOURCES = ("institution", "folder")
 AGE_SPREAD_YEARS = 1.5     # one patient's birth dates implied by (study date - age) agree within this
 MAX_AGE_YEARS = 120
@@ -135,6 +136,15 @@ def _prepare_out(out):
     return private
 
 
+def _write_series_lists(series_dir, lists):
+    """One `<subject_id>.dicom.txt` per chosen series; lists of studies no longer chosen (a rerun) are removed."""
+    for name in os.listdir(series_dir):
+        if name.endswith(SERIES_LIST_SUFFIX) and name[:-len(SERIES_LIST_SUFFIX)] not in lists:
+            os.remove(os.path.join(series_dir, name))
+    for sid, (files, settings) in lists.items():
+        write_series_list(os.path.join(series_dir, sid + SERIES_LIST_SUFFIX), files, settings)
+
+
 def import_dicom_export(root, out, site_from=None, rule=None, override=None, keep_ids=False, workers=2,
                         progress=False):
     """Index the export at `root`, choose one CT series per study and write the cohort `out`; returns the counts."""
@@ -142,45 +152,37 @@ def import_dicom_export(root, out, site_from=None, rule=None, override=None, kee
     root, out = os.path.abspath(root), os.path.abspath(out)
     private = _prepare_out(out)
     records = index_export(root, os.path.join(private, "index.jsonl"), workers, progress)
-    status = Counter(r["status"] for r in records.values())
     studies = {}
     for r in records.values():
         if r["status"] == "image":
             studies.setdefault(study_key(r, root), []).append(r)
-    no_study = len(studies.pop("", []))
     pseudonyms = Pseudonyms(private, keep_ids)
     forced = _read_override(override, pseudonyms, studies)
     site_of = _site_reader(site_from, root)
     subjects, choices, ids, lists = [], [], [], {}
-    for study_uid in sorted(studies):
-        sid = pseudonyms.study(study_uid)
-        series = study_series(studies[study_uid])
-        chosen, reasons = choose_series(series, rule, forced.get(study_uid))
+    for key in sorted(studies):
+        sid = pseudonyms.study(key)
+        series = study_series(studies[key])
+        chosen, reasons = choose_series(series, rule, forced.get(key))
         choices += [_choice_row(sid, s, pseudonyms, reasons[s.key], s is chosen) for s in series]
         if chosen is None:
             continue
         subjects.append(_subject_row(sid, chosen, pseudonyms, site_of))
-        first = chosen.first
-        ids.append({"subject_id": sid, "patient": subjects[-1]["patient"], "study_uid": study_uid,
-                    "series_uid": chosen.uid, "patient_id": first.get("PatientID"),
-                    "accession_number": first.get("AccessionNumber")})
+        ids.append({"subject_id": sid, "patient": subjects[-1]["patient"], "study_uid": key,
+                    "series_uid": chosen.uid, "patient_id": chosen.get("PatientID"),
+                    "accession_number": chosen.get("AccessionNumber")})
         lists[sid] = (sorted(r["path"] for r in chosen.records),
                       {"series_uid": chosen.uid, "resample": "yes" if chosen.geometry.problems else "no"})
     _check_ages(subjects)
     subjects.sort(key=lambda r: (r["patient"], r["study_date"], r["subject_id"]))
-    series_dir = os.path.join(private, "series")
-    for name in os.listdir(series_dir):   # a rerun that no longer chooses a study drops its list
-        if name.endswith(SERIES_LIST_SUFFIX) and name[:-len(SERIES_LIST_SUFFIX)] not in lists:
-            os.remove(os.path.join(series_dir, name))
-    for sid, (files, settings) in lists.items():
-        write_series_list(os.path.join(series_dir, sid + SERIES_LIST_SUFFIX), files, settings)
-    write_csv(os.path.join(private, "ids.csv"), ids)
+    _write_series_lists(os.path.join(private, "series"), lists)
+    write_csv(os.path.join(private, "ids.csv"), ids, list(ID_COLUMNS))
     write_csv(os.path.join(out, "series_choice.csv"), choices, CHOICE_COLUMNS)
     write_csv(os.path.join(out, "cohort.csv"), subjects, SUBJECT_COLUMNS)
+    status = Counter(r["status"] for r in records.values())
     summary = {"files": len(records), "image_files": status["image"], "not_dicom": status["not_dicom"],
-               "without_image": status["other"], "unreadable": status["unreadable"],
-               "images_without_study_uid": no_study, "studies": len(studies), "subjects": len(subjects),
-               "studies_without_a_ct_series": len(studies) - len(subjects), "series": len(choices),
-               "rule": rule.__dict__, "ids": "original" if keep_ids else "salted hashes"}
+               "without_image": status["other"], "unreadable": status["unreadable"], "studies": len(studies),
+               "subjects": len(subjects), "studies_without_a_ct_series": len(studies) - len(subjects),
+               "series": len(choices), "rule": rule.__dict__, "ids": "original" if keep_ids else "salted hashes"}
     write_json(os.path.join(out, "import.json"), summary)
     return summary

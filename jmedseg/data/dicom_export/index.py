@@ -12,6 +12,7 @@ rerun on the same export, files already indexed with the same size and
 modification time are not read again, so a killed indexing resumes. It holds
 patient names and ids, so it lives in the cohort's private/ folder.
 """
+import functools
 import json
 import logging
 import os
@@ -46,7 +47,7 @@ def read_record(path):
     stat = os.stat(path)
     record = {"path": path, "size": stat.st_size, "mtime": stat.st_mtime_ns}
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=list(TAGS))
+        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_tag_numbers())
     except pydicom.errors.InvalidDicomError:
         return {**record, "status": "unreadable" if looks_like_dicom(path) else "not_dicom"}
     except Exception:  # a cut-off file: EOFError, OSError, struct.error, ...
@@ -55,13 +56,19 @@ def read_record(path):
         known = "SOPClassUID" in ds or "DirectoryRecordSequence" in ds
         return {**record, "status": "other" if known else "unreadable", "Modality": str(ds.get("Modality", ""))}
     record["status"] = "image"
-    for tag in TAGS:
-        if tag in ds and tag != "DirectoryRecordSequence":
-            value = ds[tag].value
-            if value not in (None, ""):
-                record[tag] = _plain(value)
+    for elem in ds:   # one pass over the few elements read (looking each keyword up costs more than the read)
+        if elem.keyword in TAGS and elem.value not in (None, ""):
+            record[elem.keyword] = _plain(elem.value)
     record["TransferSyntaxUID"] = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     return record
+
+
+@functools.lru_cache(maxsize=1)
+def _tag_numbers():
+    """TAGS as tag numbers: pydicom converts keywords on every call otherwise."""
+    from pydicom.datadict import tag_for_keyword
+
+    return [tag_for_keyword(k) for k in TAGS]
 
 
 def _read_chunk(paths):
@@ -102,6 +109,15 @@ def load_index(path):
     return records
 
 
+def _end_cut_line(path):
+    """A run killed mid-line leaves no newline: end that line, or the next record would be glued to it."""
+    if os.path.isfile(path) and os.path.getsize(path):
+        with open(path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+
+
 def index_export(root, index_path, workers=2, progress=False):
     """{path: record} of every file of the export at `root`, reading only what `index_path` does not hold yet."""
     from tqdm import tqdm
@@ -120,6 +136,7 @@ def index_export(root, index_path, workers=2, progress=False):
     logger.info("%s: %d file(s), %d already indexed", root, len(files), len(files) - len(todo))
     chunks = [todo[i:i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
     os.makedirs(os.path.dirname(index_path), exist_ok=True)
+    _end_cut_line(index_path)
     with open(index_path, "a") as out, tqdm(total=len(todo), desc="index", unit="file", disable=not progress) as bar:
         def store(records):   # appended as each chunk finishes: a killed run keeps what it read
             out.writelines(json.dumps(r) + "\n" for r in records)

@@ -105,6 +105,7 @@ def _header(spec, role, number, description, modality="CT", kernel="", image_typ
     header = {"PatientName": spec.patient_name, "PatientID": spec.patient_id,
               "PatientBirthDate": spec.birth_date.strftime("%Y%m%d"), "PatientSex": spec.sex,
               "StudyInstanceUID": spec.study_uid, "StudyDate": spec.study_date.strftime("%Y%m%d"),
+              "StudyTime": "101500", "StudyID": str(spec.index + 1),
               "AccessionNumber": f"ACC{90000 + spec.index}", "InstitutionName": spec.institution,
               "SeriesInstanceUID": spec.uids[role], "SeriesNumber": number, "SeriesDescription": description,
               "Modality": modality, "ImageType": list(image_type), "SliceThickness": thickness,

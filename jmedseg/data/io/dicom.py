@@ -176,28 +176,28 @@ def _blank_uid_problem(slices, where):
                          "own (or with its UID)")
 
 
-def _pixels(path):
-    """The slice's stored values; a cut-off or undecodable slice gets an error naming the fix."""
+def _pixels(path, shown):
+    """The slice's stored values; a cut-off or undecodable slice gets an error naming it (as `shown`) and the fix."""
     import pydicom
 
     try:
         ds = pydicom.dcmread(path)
     except Exception as err:  # cut off after the header was indexed (EOFError, OSError, struct.error, ...)
-        raise InputError(f"{path}: cannot be read ({type(err).__name__}: {err}); the file is truncated or "
+        raise InputError(f"{shown}: cannot be read ({type(err).__name__}: {err}); the file is truncated or "
                          "corrupt: export it again") from None
     try:
         return ds, ds.pixel_array
     except (RuntimeError, NotImplementedError) as err:   # pydicom: no plugin can decode this transfer syntax
         name = getattr(ds.file_meta.get("TransferSyntaxUID"), "name", "?")
-        raise InputError(f"{path}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
+        raise InputError(f"{shown}: cannot decode its pixel data ({name}): {err}. Install a decoder for "
                          f"pydicom: {DECODER_HINT}") from None
     except Exception as err:  # a short PixelData element (ValueError) in a truncated file
-        raise InputError(f"{path}: the pixel data cannot be read ({type(err).__name__}: {err}); the file is "
+        raise InputError(f"{shown}: the pixel data cannot be read ({type(err).__name__}: {err}); the file is "
                          "truncated or corrupt: export it again") from None
 
 
-def _stored_to_hu(path):
-    ds, pixels = _pixels(path)
+def _stored_to_hu(path, shown):
+    ds, pixels = _pixels(path, shown)
     return pixels.astype(np.float32) * float(ds.get("RescaleSlope", 1.0)) + float(ds.get("RescaleIntercept", 0.0))
 
 
@@ -214,20 +214,23 @@ def load_dicom_series(source, units="hu", series_uid=None, resample=False):
 
     where = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the given files"
     paths = _files(source)
+    # files are named by their base name, or, from a series list, by their line: an imported export's folder and
+    # file names may carry patient names or UIDs, and messages end up in densities.csv
+    shown = {p: os.path.basename(p) for p in paths}
     if len(paths) == 1 and paths[0].endswith(SERIES_LIST_SUFFIX):
         paths, settings = read_series_list(paths[0])
         series_uid = settings.get("series_uid") or series_uid
         resample = resample or settings.get("resample") == "yes"
+        shown = {p: f"file {i + 1} of the list" for i, p in enumerate(paths)}
     scan = read_headers(paths)
     if not scan.slices:
         raise InputError(f"{where}: no readable DICOM image found"
-                         + (f" (not DICOM: {[os.path.basename(p) for p in scan.not_dicom[:5]]})"
-                            if scan.not_dicom else "")
+                         + (f" (not DICOM: {[shown[p] for p in scan.not_dicom[:5]]})" if scan.not_dicom else "")
                          + (f"; {len(scan.unreadable)} file(s) look like DICOM but cannot be read: "
-                            f"{[os.path.basename(p) for p in scan.unreadable[:5]]}" if scan.unreadable else ""))
+                            f"{[shown[p] for p in scan.unreadable[:5]]}" if scan.unreadable else ""))
     if scan.unreadable:
         raise InputError(f"{where}: {len(scan.unreadable)} file(s) look like DICOM but cannot be read (truncated or "
-                         f"corrupt): {[os.path.basename(p) for p in scan.unreadable[:5]]}; export them again, or "
+                         f"corrupt): {[shown[p] for p in scan.unreadable[:5]]}; export them again, or "
                          "move them out if they are not part of the series")
     slices = _one_series(scan.slices, series_uid, where)
     _blank_uid_problem(slices, where)
@@ -235,7 +238,7 @@ def load_dicom_series(source, units="hu", series_uid=None, resample=False):
     check_geometry(geometry, where, resample)
     slices = [slices[i] for i in geometry.order]
     # pixel_array is [row, column]: rows advance along the column direction, columns along the row direction
-    stack = np.stack([_stored_to_hu(p) for p, _ in slices], axis=-1)
+    stack = np.stack([_stored_to_hu(p, f"{where}: {shown[p]}") for p, _ in slices], axis=-1)
     note = ""
     step_mm = geometry.step_mm if len(slices) > 1 else float(slices[0][1].get("SliceThickness", 1.0) or 1.0)
     if geometry.problems:

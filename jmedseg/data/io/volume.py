@@ -145,6 +145,8 @@ def save_like(reference, array, path):
     """
     import nibabel as nib
 
+    if not str(path).endswith((".nii", ".nii.gz")):   # nibabel would write elsewhere and leave `path` empty
+        raise ValueError(f"cannot save {path} as NIfTI: its name must end in .nii or .nii.gz")
     array = np.asarray(array)
     if array.shape != tuple(reference.array.shape):
         raise ValueError(f"cannot save {path}: array shape {array.shape} differs from the reference "

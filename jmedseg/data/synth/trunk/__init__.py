@@ -29,17 +29,21 @@ __all__ = ["FIELDS_OF_VIEW", "PHASES", "TISSUE_CODES", "L6_ID", "Acquisition", "
            "stored_image", "synth_trunk_case", "trabecular_key"]
 
 
-def synth_trunk_case(seed, phase=None, fov=None, variant=None, tissue_hu=None, coarse_mm=COARSE_MM, **acq):
+def synth_trunk_case(seed, phase=None, fov=None, variant=None, tissue_hu=None, coarse_mm=COARSE_MM,
+                     oral_contrast=None, **acq):
     """One synthetic CT from `seed` (an int or a numpy Generator).
 
     `phase` / `fov` fix the contrast phase and field of view (else drawn);
-    `variant` a `Variant` (rib pairs, lumbar count); `tissue_hu` a complete mapping,
+    `variant` a `Variant` (rib pairs, lumbar count); `oral_contrast` True/False fixes
+    whether stomach and bowel hold oral contrast (else drawn, 30 %); `tissue_hu` a complete mapping,
     or a function (rng, phase, level names) -> mapping (a scanner's HU scale), else
     `default_tissue_hu`; further keywords override acquisition fields
     (slice_mm, pixel_mm, noise_hu, axcodes).
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     subject = draw_subject(rng, variant)
+    if oral_contrast is not None:
+        subject.oral_contrast = bool(oral_contrast)
     acquisition = draw_acquisition(rng, phase, fov)
     for key, value in acq.items():
         if not hasattr(acquisition, key):

@@ -3,7 +3,10 @@
 An iliac wing is a curved bony plate (about 8 mm, cortex round marrow) on a vertical
 cylinder: from the sacroiliac joint behind the sacral ala it sweeps laterally and
 forwards to the anterior superior iliac spine, from the acetabulum up to the crest at
-about L4-L5 height. With the sacral alae it makes the pelvis 200-280 mm wide.
+about L4-L5 height. Its medial (posterior) edge lies at the sacroiliac joint, 45-50 mm
+from the midline, only below the sacral base; above it the crest's posterior end sits
+65-75 mm out (the posterior iliac crest runs up and outwards from the posterior superior
+iliac spine). With the sacral alae it makes the pelvis 200-280 mm wide.
 """
 import numpy as np
 
@@ -15,7 +18,7 @@ def iliac_wing(side, s1, scale, crest_z):
     """The wing of one side as a distance field: |r - R| - half thickness inside an angular and z range."""
     cx, cy, radius = side * 70.0 * scale, s1.centre[1] + 20.0, 62.0 * scale
     half_t = 4.5
-    a0, a1 = np.radians(250.0), np.radians(360.0 + 35.0)   # from the sacroiliac joint round to the front
+    a_joint, a_crest, a1 = np.radians(250.0), np.radians(272.0), np.radians(360.0 + 35.0)   # round to the front
 
     def angle(x, y):
         """Angle round the wing's axis in [pi/2, 5pi/2), the left side mirrored onto the right."""
@@ -25,9 +28,10 @@ def iliac_wing(side, s1, scale, crest_z):
     def fn(x, y, z):
         r = np.hypot(x - cx, y - cy)
         th = angle(x, y)
+        a0 = a_joint + (a_crest - a_joint) * np.clip((z + 10.0) / 40.0, 0.0, 1.0)   # medial edge moves out upwards
         d = np.abs(r - radius) - half_t
         d = np.maximum(d, radius * np.maximum(a0 - th, th - a1))
-        top = crest_z + 15.0 * np.sin(np.clip((th - a0) / (a1 - a0), 0, 1) * np.pi)
+        top = crest_z + 15.0 * np.sin(np.clip((th - a_joint) / (a1 - a_joint), 0, 1) * np.pi)
         return np.maximum(d, np.maximum(z - top, -95.0 * scale - z))
 
     lo = (cx - radius - 10, cy - radius - 10, -100.0 * scale)

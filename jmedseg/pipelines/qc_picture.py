@@ -9,7 +9,7 @@ which is usually why (a mask on air, a level cut by the field of view).
 """
 import numpy as np
 
-from jmedseg.density.measure import level_regions
+from jmedseg.density.measure import level_regions, regions_mask
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.spine.levels import TOTALSEG_IDS
 
@@ -36,9 +36,10 @@ def draw_qc_picture(ct, vertebrae, tissue, levels, path, title="", person=None, 
     from jmedseg.spine.qc import qc_figure
 
     try:
+        # without the CT's values: a level refused for its content (air, metal) is still outlined where it lay
         regions, _, _ = level_regions(vertebrae, levels, tissue, ct.spacing, allow_truncated)
     except MeasurementRefused:          # no requested level in the mask: the picture shows the CT alone
         regions = {}
-    measured = np.any(np.stack(list(regions.values())), axis=0) if regions else None
+    measured = regions_mask(regions, ct.array.shape) if regions else None
     qc_figure(ct.array, named_levels(vertebrae, levels), ct.spacing, path, title, measured,
               person.histogram if person else None, person.fit if person else None)

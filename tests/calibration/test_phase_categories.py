@@ -1,0 +1,66 @@
+"""Contrast phase rules, the DICOM-header cross-check, the contrast correction and the categories' cut-offs."""
+import math
+
+import pytest
+
+from jmedseg.calibration.categories import acr_category, l1_hu_category
+from jmedseg.calibration.contrast import correction_hu
+from jmedseg.calibration.phase import estimate_phase, header_disagreement
+
+
+@pytest.mark.parametrize("aorta,vein,phase", [
+    (45.0, 42.0, "native"),            # unenhanced blood 30-60 HU
+    (320.0, 60.0, "arterial"),         # bright aorta, vena cava not yet enhanced
+    (180.0, 170.0, "portal_venous"),   # both enhanced alike
+    (125.0, 120.0, "delayed"),         # both washed out to 80-150 HU
+    (300.0, math.nan, "arterial"),     # no vena cava found: a very bright aorta is arterial
+])
+def test_phase_rules(aorta, vein, phase):
+    found, evidence = estimate_phase(aorta, vein)
+    assert found == phase
+    assert f"aorta {aorta:.0f} HU" in evidence
+
+
+def test_phase_unknown_without_vessels():
+    phase, evidence = estimate_phase(math.nan, math.nan)
+    assert phase == "unknown" and "no aorta" in evidence
+
+
+def test_phase_from_the_vena_cava_alone():
+    assert estimate_phase(math.nan, 45.0)[0] == "native"
+    phase, evidence = estimate_phase(math.nan, 420.0)
+    assert phase == "arterial" and "aorta not found" in evidence
+    assert estimate_phase(45.0, 420.0)[0] == "native"     # unenhanced aorta: the bright find is bowel contrast
+
+
+def test_header_disagreement_flagged_both_ways():
+    assert "names a contrast agent" in header_disagreement("native", "OMNIPAQUE 350")
+    assert "names no contrast agent" in header_disagreement("arterial", "")
+    assert header_disagreement("portal_venous", "IOPAMIDOL") == ""
+    assert header_disagreement("native", None) == ""          # no header (NIfTI): nothing to compare
+
+
+def test_contrast_correction_only_where_published():
+    assert correction_hu("portal_venous") == 11.0            # Pickhardt et al. 2016
+    assert correction_hu("arterial") is None and correction_hu("native") is None
+
+
+@pytest.mark.parametrize("l1,l2,category", [
+    (130.0, 125.0, "normal"), (121.0, 120.0, "normal"), (120.0, 120.0, "low_bone_mass"),
+    (80.0, 80.0, "low_bone_mass"), (79.0, 80.0, "osteoporosis"), (60.0, 70.0, "osteoporosis"),
+])
+def test_acr_category_on_the_mean_of_two_levels(l1, l2, category):
+    assert acr_category([l1, l2]) == category
+
+
+def test_acr_category_needs_two_levels():
+    assert acr_category([150.0, math.nan]) == ""
+    assert acr_category([150.0, None]) == ""
+
+
+def test_l1_hu_category_pickhardt_cutoffs():
+    assert l1_hu_category(110.0).startswith("osteoporosis likely")
+    assert l1_hu_category(110.5).startswith("osteoporosis possible")
+    assert l1_hu_category(160.0).startswith("osteoporosis possible")
+    assert l1_hu_category(161.0).startswith("normal")
+    assert l1_hu_category(math.nan) == ""
