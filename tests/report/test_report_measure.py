@@ -5,7 +5,9 @@ screenshot (non-blank, of the asked size) and dumps the DOM it built, whose text
 the subject's numbers from densities.csv. Skipped, with the reason, only where chromium is
 not installed (scripts/setup.sh installs it).
 """
+import base64
 import csv
+import html
 import math
 import os
 import shutil
@@ -61,8 +63,15 @@ def test_real_ct_page_holds_the_csv_numbers(example_out):
     for key in ("density_hu", "l1_jsu_mode_hu", "l2_jsu_mode_hu", "l1_voxels", "l2_voxels"):
         # the stored float, written by the same str() into the CSV and into data-value
         assert f'data-key="{key}" data-value="{row[key]}"' in page, key
-    assert page.count("data:image/png;base64,") == 1     # the QC picture (it holds the histogram panel too)
-    assert (example_out / "figures" / "example_ct_qc.png").is_file()
+    for key in ("bmd_mgcm3", "l1_bmd_mgcm3", "l2_bmd_mgcm3", "calibration_slope", "contrast_phase"):
+        if row.get(key):                                  # the calibration's columns, when it ran
+            assert f'data-key="{key}" data-value="{html.escape(row[key], quote=True)}"' in page, key
+    qc = base64.b64encode((example_out / "figures" / "example_ct_qc.png").read_bytes()).decode()
+    assert qc in page                                     # the QC picture, byte for byte
+    # the QC picture holds the histogram panel, so the histogram figure is left out; the calibration's own
+    # picture (its reference tissues outlined) comes with it when the calibration drew one
+    assert page.count("data:image/png;base64,") == 1 + bool(row.get("calibration_figure"))
+    assert row.get("calibration_figure") and (example_out / row["calibration_figure"]).is_file()
 
 
 @needs_chromium
