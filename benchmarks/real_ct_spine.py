@@ -9,6 +9,11 @@ from the reference mask. Speed: 512 x 512 x 300 CTs made from the 3 mm example C
 then `jmedseg measure --ct CT --out DIR` with no mask (labelling, density, histogram and
 both figures; the first call also pays the imports), timed in this process.
 
+Then the bundled contrast-enhanced chest CT (no reference labels: per level its depth in
+the trunk, 0 = back, and its median HU, which tell the spine from the heart) and the
+real-derived variants of the example that tests/spine/test_spine_real_variants.py builds
+(5 mm slices, PET/CT noise, stored LPS feet first, cut to T11-L3, contrast-filled aorta).
+
     .venv/bin/python benchmarks/real_ct_spine.py [--no-speed]
 """
 import argparse
@@ -63,6 +68,62 @@ def density_rows(case, ct, ref, labels, scheme, report):
     else:
         out["CT-alone density HU"] = f"- (L1/L2 not named: {report['summary']})"
     return out
+
+
+def chest_cta_rows():
+    """Per level found on the chest CTA: name, flags, depth in the trunk (0 back, 1 front), median HU."""
+    from jmedseg.data.io import load_volume
+    from jmedseg.spine import label_vertebrae
+    from jmedseg.spine.pipeline import vertebrae_for_measure
+
+    ct = load_volume(os.path.join(DATA, "totalseg_chest_cta", "chest_cta.nii.gz"))
+    labels, report = label_vertebrae(ct)
+    rows = []
+    for entry in report["levels"]:
+        vox = np.argwhere(labels == entry["id"])
+        x, z0, z1 = int(vox[:, 0].mean()), vox[:, 2].min(), vox[:, 2].max() + 1
+        ys = np.flatnonzero((ct.array[max(0, x - 10):x + 10, :, z0:z1] > -300.0).any(axis=(0, 2)))
+        rows.append({"CT": "chest CTA", "level": entry["name"] or entry["id"], "flags": ", ".join(entry["flags"]),
+                     "depth in trunk": round((vox[:, 1].mean() - ys.min()) / (ys.max() - ys.min()), 2),
+                     "median HU": float(np.median(ct.array[labels == entry["id"]])), "ribs": ",".join(entry["ribs"])})
+    try:
+        vertebrae_for_measure(ct, "chest_cta", ("L1", "L2"))
+        refusal = "measured (unexpected)"
+    except ValueError as err:
+        refusal = str(err)
+    return report["summary"], rows, refusal
+
+
+def variant_rows(work):
+    """L1/L2 on each real-derived variant of the example: name, centroid error, density against the reference."""
+    import pathlib
+
+    from jmedseg.data.io import load_labels, load_volume
+    from jmedseg.density.measure import measure_person
+    from jmedseg.spine import label_vertebrae
+    from jmedseg.spine.evaluate import evaluate_levels
+    from tests.spine.test_spine_real_variants import L1L2, VARIANTS
+
+    ct = load_volume(os.path.join(DATA, CASES[0][1]))
+    ref = load_labels(os.path.join(DATA, CASES[0][2])).array
+    rows = []
+    for name, make in VARIANTS.items():
+        folder = pathlib.Path(work) / name.replace(" ", "_").replace(",", "")
+        folder.mkdir()
+        vct, vref = make(ct, ref, folder)
+        labels, report = label_vertebrae(vct)
+        found = {r["level"]: r for r in evaluate_levels(labels, vref, vct.spacing, L1L2)}
+        reference = measure_person(vct.array, vref, None, vct.spacing, L1L2).row["density_hu"]
+        try:
+            ours = measure_person(vct.array, labels, None, vct.spacing, L1L2).row["density_hu"]
+        except ValueError as err:
+            ours = f"- ({str(err)[:40]})"
+        rows.append({"variant": name, "summary": report["summary"],
+                     "L1 / L2 named": " / ".join(str(found[n]["found_name"]) for n in L1L2),
+                     "centroid mm": " / ".join(str(found[n]["centroid_distance_mm"]) for n in L1L2),
+                     "reference-mask HU": round(reference, 1),
+                     "CT-alone HU": round(ours, 1) if isinstance(ours, float) else ours})
+    return rows
 
 
 def _replicated_512(ct):
@@ -148,6 +209,11 @@ def main(argv=None):
         densities.append(density_rows(case, ct, ref, labels, scheme, report))
     print("\n" + markdown_table(levels, digits=3))
     print("\n" + markdown_table(densities, digits=3))
+    summary, rows, refusal = chest_cta_rows()
+    print(f"\nchest CTA (contrast, neck to T12): {summary}\n\n" + markdown_table(rows, digits=3))
+    print(f"\nasked for L1/L2: {refusal}")
+    with tempfile.TemporaryDirectory() as work:
+        print("\n" + markdown_table(variant_rows(work), digits=3))
     if not args.no_speed:
         with tempfile.TemporaryDirectory() as work:
             print("\n" + markdown_table(speed(work), digits=3))

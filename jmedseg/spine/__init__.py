@@ -24,7 +24,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.column import find_column, work_grid
-from jmedseg.spine.levels import (TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
+from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
                                   find_discs,
                                   find_ribs, measure_widths, segments_between)
 
@@ -106,6 +106,12 @@ def level_flags(report, name):
     for entry in report["levels"]:
         if entry["name"] == name:
             return entry["flags"], entry["note"]
+    named = [e["name"] for e in report["levels"] if e["name"] in LEVEL_NAMES]
+    if named and name in LEVEL_NAMES:
+        order = [LEVEL_NAMES.index(n) for n in named]      # inferior to superior
+        if not min(order) <= LEVEL_NAMES.index(name) <= max(order):
+            return ["missing"], (f"{name} is not in the scan: the field of view holds {named[0]} to {named[-1]} "
+                                 f"({report.get('summary', '')})")
     return ["missing"], f"{name} was not identified ({report.get('summary', '')})"
 
 

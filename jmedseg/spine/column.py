@@ -33,17 +33,35 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.errors import InputError
+from jmedseg.spine.canal import track_canal
 
 WORK_MM = 3.0            # working pixel size in mm: the same structuring elements at every scan resolution
 WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
+QUIET_NOISE_HU = 15.0    # ... and what it is smoothed down to (the 3 mm example CT's working grid: 11-18 HU)
+MAX_NOISE_HU = 25.0      # working-grid noise tolerated unsmoothed (routine CT at 3 mm: 10-20 HU; 40 HU low-dose: smoothed)
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
-BODY_HALF_WIDTH_MM = 45.0    # search band around the midline: a lumbar body is 40-50 mm wide
+BODY_HALF_WIDTH_MM = 30.0    # half the widest body (L5, 50-55 mm) plus a margin
 MIN_BODY_AREA_MM2 = 250.0    # smallest body cross-section counted (a T10 body is about 700 mm^2)
 TRACK_TOLERANCE_MM = 12.0    # a region whose centre is this close to the smoothed track is the body
 SHELL_GAP_MM = 5.0           # closing radius: bridges gaps in a thin shell seen at partial volume and the
                              # basivertebral foramen (5-8 mm) in the posterior wall
+CANAL_RADIUS_MM = 10.0       # canal-like pixels this close to the canal's centre are canal (radius 6-12 mm)
+CANAL_WALL_MM = 3.0          # the body begins this far in front of the canal's centre (canal radius 6-12 mm,
+                             # less the centroid's wobble at 3 mm pixels)
+BODY_AHEAD_MM = 12.0         # a point this far in front of the canal's centre lies in the body's posterior half
+BODY_SEARCH_MM = 10.0        # the body's core must come this close to that point
+BODY_DEPTH_MM = 60.0         # deepest body (lumbar, 35-45 mm) plus the canal's radius
+NECK_MM = 6.0                # erosion radius that parts the body from a touching aorta or rib head
+WIDE_NECK_MM = 10.0          # the same where a wide contact let the aorta in (see _cut_wide_contacts)
+BONE_SAMPLE_MM = 20.0        # the body's middle: canal radius 6-12 mm plus half a body's depth, 12-18 mm
+POOL_MIN_HU = 150.0          # iodine-enhanced blood reads above this; unenhanced blood 30-50 HU
+POOL_ABOVE_BONE_HU = 80.0    # a blood pool brighter than the column's cancellous bone by this much
+POOL_THICKNESS_MM = 4.5      # thicker than cortex or an endplate (1-3 mm), thinner than the aorta's radius
+LEAK_AREA_RATIO = 1.4        # a body does not grow by 40 % from one slice to the next (discs only shrink it)
+LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
+MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
 PEDICLE_OPENING_MM = 4.0     # opening radius that cuts pedicles and the arch (5-10 mm thick) off the body
 
 
@@ -82,7 +100,35 @@ def work_grid(hu, spacing, work_mm=WORK_MM, work_z_mm=WORK_Z_MM):
     core = hu[: cut[0], : cut[1], : cut[2]]
     fx, fy, fz = factors
     small = core.reshape(cut[0] // fx, fx, cut[1] // fy, fy, cut[2] // fz, fz).mean(axis=(1, 3, 5))
-    return WorkGrid(small.astype(np.float32), tuple(s * f for s, f in zip(spacing, factors)), factors, hu.shape)
+    small = _quieten(small.astype(np.float32))
+    return WorkGrid(small, tuple(s * f for s, f in zip(spacing, factors)), factors, hu.shape)
+
+
+def noise_sd(hu):
+    """Pixel noise (HU SD) of soft tissue: median absolute difference of x-neighbours, both in -100..100 HU.
+
+    The difference of two neighbours holds twice the noise variance and little anatomy inside
+    a soft-tissue organ; the median ignores the organ edges.
+    """
+    a, b = hu[:-1:2], hu[1::2]
+    soft = (np.abs(a) < 100.0) & (np.abs(b) < 100.0)
+    if soft.sum() < 1000:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(a[soft] - b[soft])) / np.sqrt(2.0))
+
+
+def _quieten(hu):
+    """Smooth a working grid noisier than `MAX_NOISE_HU` (low-dose CT) down to about `QUIET_NOISE_HU`.
+
+    Thresholds at 25-150 HU (canal, bone) need the noise well below the 50-100 HU gaps
+    between tissues; a Gaussian of sigma s pixels in 3D divides white noise by about
+    (2 s sqrt(pi))^1.5.
+    """
+    sd = noise_sd(hu)
+    if sd <= MAX_NOISE_HU:
+        return hu
+    sigma = min(1.5, (sd / QUIET_NOISE_HU) ** (2.0 / 3.0) / (2.0 * np.sqrt(np.pi)))
+    return ndimage.gaussian_filter(hu, max(0.5, sigma)).astype(np.float32)
 
 
 def disk(radius_mm, spacing_xy):
@@ -129,8 +175,7 @@ def _slice_parts(filled_k, hu_k, spacing_xy, opening):
         if area < MIN_BODY_AREA_MM2:
             continue
         cx, cy = (np.array(ndimage.center_of_mass(comp)) + [sl[0].start, sl[1].start])
-        thick = ndimage.distance_transform_edt(np.pad(comp, 1), sampling=spacing_xy).max()
-        out.append(dict(label=i, area=area, cx=cx, cy=cy, score=thick * np.sqrt(area)))
+        out.append(dict(label=i, area=area, cx=cx, cy=cy))
     return parts, out
 
 
@@ -148,19 +193,26 @@ def find_column(grid):
     mid = _patient_midline(hu, sp)
     opening = disk(PEDICLE_OPENING_MM, sp[:2])
     slices = [_slice_parts(filled[:, :, k], hu[:, :, k], sp[:2], opening) for k in range(nz)]
-    centre = np.full((nz, 2), np.nan)
-    for k, (_, cands) in enumerate(slices):      # first pass: the thickest region near the midline
-        near = [c for c in cands if abs(c["cx"] - mid[k]) * sp[0] <= BODY_HALF_WIDTH_MM]
-        if near:
-            best = max(near, key=lambda c: c["score"])
-            centre[k] = best["cx"], best["cy"]
+    canal = track_canal(hu, sp, mid)
+    filled &= ~_blood_pool(hu, canal, sp)
+    body = np.zeros_like(bone)
+    raw = np.full((nz, 2), np.nan)
+    for k in range(canal.first, canal.last + 1):       # along the canal: the body just in front of it
+        mask = _body_in_front_of_canal(filled[:, :, k] & ~_canal_here(canal, k, sp), canal.centre[k], sp, NECK_MM)
+        if mask is not None:
+            body[:, :, k] = mask
+    _cut_wide_contacts(body, filled, canal, sp)
+    for k in range(canal.first, canal.last + 1):
+        if body[:, :, k].any():
+            raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
+    centre = raw.copy()
+    for direction in (-1, 1):                        # past the canal's ends: by continuity
+        _extend_by_continuity(slices, centre, direction, sp)
     seen = np.isfinite(centre[:, 0])
     _keep_consistent(centre, seen, sp)
     track = _smooth_track(centre, seen, sp)
-    body = np.zeros_like(bone)                   # second pass: the region at the smoothed track
-    raw = np.full((nz, 2), np.nan)
-    for k, (parts, cands) in enumerate(slices):
-        if not np.isfinite(track[k, 0]) or not cands:
+    for k, (parts, cands) in enumerate(slices):     # past the canal's ends: the region on the smoothed track
+        if canal.first <= k <= canal.last or not np.isfinite(track[k, 0]) or not cands:
             continue
         dist = [np.hypot((c["cx"] - track[k, 0]) * sp[0], (c["cy"] - track[k, 1]) * sp[1]) for c in cands]
         j = int(np.argmin(dist))
@@ -171,6 +223,125 @@ def find_column(grid):
     seen = np.isfinite(raw[:, 0])
     area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
     return Column(track, raw, seen, area, body, filled, bone, mid)
+
+
+def _blood_pool(hu, canal, sp):
+    """Contrast-filled heart chambers and vessels: thick in 3D and brighter than the column's bone.
+
+    The reference is the median HU `BONE_SAMPLE_MM` in front of the canal's centre, the
+    middle of the bodies (their cancellous bone, 100-250 HU; nearer the canal the posterior
+    cortex would raise it). Iodine-filled blood reads 200-500 HU in a region over 10 mm thick
+    in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
+    do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
+    back by that radius plus a pixel (the pool's partial-volume rim).
+    """
+    ks = np.arange(canal.first, canal.last + 1)
+    if len(ks) == 0:
+        return np.zeros(hu.shape, bool)
+    ahead = np.round(canal.centre[ks] + [0.0, BONE_SAMPLE_MM / sp[1]]).astype(int)
+    ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
+    bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
+    bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
+    r = [max(1, int(round(POOL_THICKNESS_MM / s))) for s in sp]
+    ball = np.ones([2 * v + 1 for v in r], bool)
+    grid = np.ogrid[tuple(slice(-v, v + 1) for v in r)]
+    ball &= sum((g * s / POOL_THICKNESS_MM) ** 2 for g, s in zip(grid, sp)) <= 1.0
+    core = ndimage.binary_erosion(bright, structure=ball)
+    if not core.any():
+        return core
+    grown = ndimage.binary_dilation(core, structure=ball)
+    return ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
+
+
+def _canal_here(canal, k, sp):
+    """The canal's own pixels in slice k: canal-like pixels within `CANAL_RADIUS_MM` of the track, and
+    the group of canal-like pixels the track passes through.
+
+    Only these are taken out of the solid region: fatty or osteoporotic marrow inside a
+    body is canal-like too (low HU, enclosed by bone) but lies further in front, and must
+    stay in the body.
+    """
+    here = canal.pixels[:, :, k]
+    nx, ny = here.shape
+    dx = (np.arange(nx) - canal.centre[k, 0]) * sp[0]
+    dy = (np.arange(ny) - canal.centre[k, 1]) * sp[1]
+    near = here & (np.hypot(dx[:, None], dy[None, :]) <= CANAL_RADIUS_MM)
+    parts, n = ndimage.label(here, structure=np.ones((3, 3), bool))
+    touched = np.unique(parts[near])
+    return near | np.isin(parts, touched[touched > 0])
+
+
+def _cut_wide_contacts(body, filled, canal, sp):
+    """Redo, with a wider erosion, the slices whose body is far larger than its neighbours'.
+
+    A blood pool touching the body over more than 12 mm (the descending aorta lies against the
+    thoracic bodies) survives the `NECK_MM` erosion; such a slice's region is over
+    `LEAK_AREA_RATIO` times the running median of the body areas over `LEAK_WINDOW_MM`.
+    """
+    area = body.sum(axis=(0, 1)).astype(float)
+    ks = np.arange(canal.first, canal.last + 1)
+    if len(ks) < 3:
+        return
+    win = max(3, int(round(LEAK_WINDOW_MM / sp[2]))) | 1
+    typical = ndimage.median_filter(area[ks], size=win, mode="nearest")
+    for k, ref in zip(ks, typical):
+        if ref > 0 and area[k] > LEAK_AREA_RATIO * ref:
+            solid = filled[:, :, k] & ~_canal_here(canal, k, sp)
+            mask = _body_in_front_of_canal(solid, canal.centre[k], sp, WIDE_NECK_MM)
+            body[:, :, k] = mask if mask is not None else False
+
+
+def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm):
+    """The vertebral body of one slice: the solid region just in front of the canal, or None.
+
+    The body starts at the canal's anterior wall; inside a window of a body's width
+    (`BODY_HALF_WIDTH_MM` to each side) and depth (`BODY_DEPTH_MM` in front of the canal)
+    the solid pixels are eroded by `NECK_MM`, which breaks the narrow contacts with
+    the aorta or a rib head (a touching blood pool or rib meets the body over less
+    than 12 mm), the core that lies just in front of the canal is kept and grown
+    back into the solid pixels. Nothing there (a slice through a disc): None.
+    """
+    nx, ny = solid.shape
+    dx = (np.arange(nx) - canal_xy[0]) * sp[0]
+    dy = (np.arange(ny) - canal_xy[1]) * sp[1]
+    window = (np.abs(dx)[:, None] <= BODY_HALF_WIDTH_MM) & (dy[None, :] >= CANAL_WALL_MM) & \
+        (dy[None, :] <= BODY_DEPTH_MM)
+    allowed = solid & window
+    neck = disk(neck_mm, sp[:2])
+    core = ndimage.binary_erosion(allowed, structure=neck)
+    parts, n = ndimage.label(core)
+    if n == 0:
+        return None
+    pts = np.argwhere(parts > 0)
+    ahead = np.array([canal_xy[0], canal_xy[1] + BODY_AHEAD_MM / sp[1]])
+    d = np.hypot((pts[:, 0] - ahead[0]) * sp[0], (pts[:, 1] - ahead[1]) * sp[1])
+    if d.min() > BODY_SEARCH_MM:
+        return None
+    keep = parts == parts[tuple(pts[np.argmin(d)])]
+    mask = ndimage.binary_dilation(keep, structure=neck, mask=allowed)
+    return mask if mask.sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2 else None
+
+
+def _extend_by_continuity(slices, centre, direction, sp):
+    """From the last seeded slice outwards (`direction` -1: down, +1: up), seed each slice with the candidate nearest to the last seed (or stop)."""
+    seen = np.flatnonzero(np.isfinite(centre[:, 0]))
+    if not len(seen):
+        return
+    last = seen[0] if direction < 0 else seen[-1]
+    k = last + direction
+    while 0 <= k < len(slices):
+        gap_mm = abs(k - last) * sp[2]
+        if gap_mm > MAX_EXTENSION_GAP_MM:
+            break
+        reach = TRACK_TOLERANCE_MM + 0.6 * gap_mm
+        near = [(np.hypot((c["cx"] - centre[last, 0]) * sp[0], (c["cy"] - centre[last, 1]) * sp[1]), i)
+                for i, c in enumerate(slices[k][1])]
+        near = [(d, i) for d, i in near if d <= reach]
+        if near:
+            c = slices[k][1][min(near)[1]]
+            centre[k] = c["cx"], c["cy"]
+            last = k
+        k += direction
 
 
 def _keep_consistent(centre, seen, sp, max_jump_mm=25.0):

@@ -214,6 +214,12 @@ def assign_names(segments):
             for s in segments:
                 s.flags.append("uncertain_level")
                 s.notes.append(reason)
+        if agree:
+            # the two anchors confirm the count between them; above the lowest rib-bearing vertebra the
+            # levels are counted by discs from one anchor only (a missed or spurious thoracic disc shifts them)
+            for s in segments[t12 + 1:]:
+                s.flags.append("uncertain_level")
+                s.notes.append("above T12: counted by discs from the lowest rib pair alone")
         info["summary"] = "confirmed by sacrum and ribs" if agree else "sacrum and ribs disagree"
     elif from_sacrum or from_ribs:
         names = from_sacrum or from_ribs

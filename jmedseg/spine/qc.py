@@ -1,6 +1,9 @@
 """The quality-control picture of one CT: which vertebra was measured, where, and what its pixels gave.
 
-Left: a curved sagittal and a curved coronal reformat through the labelled bodies
+Top: a plain mid-sagittal and mid-coronal slice of the whole scan (not following the
+track), with every labelled body's outline projected onto it and named, so a reader
+sees in one glance whether the spine or something else (the heart, the aorta) was
+followed. Bottom left: a curved sagittal and a curved coronal reformat through the labelled bodies
 (each z row is taken through that height's body centre, so a lordotic column stays
 in the picture), each level outlined and named, the measured cancellous regions
 outlined in green. Right: the pooled L1+L2 cancellous histogram with its Johnson SU
@@ -38,7 +41,7 @@ def _reformats(array, cx, cy):
     return sagittal, coronal
 
 
-def _draw(ax, image, lab, regions, extent, title, levels_report):
+def _draw(ax, image, lab, regions, extent, title, levels_report, fontsize=8):
     ax.imshow(image, origin="lower", cmap="gray", vmin=-250, vmax=1000, extent=extent, aspect="equal")
     for value in np.unique(lab):
         if value == 0:
@@ -52,13 +55,23 @@ def _draw(ax, image, lab, regions, extent, title, levels_report):
         x0, x1, y0, y1 = extent
         px = x0 + (cols.max() + 1.5) * (x1 - x0) / mask.shape[1]
         py = y0 + (rows.mean() + 0.5) * (y1 - y0) / mask.shape[0]
-        ax.text(px, py, text, color="yellow", fontsize=8, va="center")
+        ax.text(px, py, text, color="yellow", fontsize=fontsize, va="center", fontweight="bold")
     if regions is not None and regions.any():
         ax.contour(regions.astype(float), levels=[0.5], colors="lime", linewidths=0.8, origin="lower",
                    extent=extent)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _plain_views(hu, labels):
+    """A plain sagittal slice through the scan's middle and a plain coronal slice through the found column's
+    median depth (the scan's middle when nothing was found), with the label map projected onto each."""
+    nx, ny, _ = hu.shape
+    ys = np.flatnonzero(labels[::4, :, ::4].any(axis=(0, 2)))
+    y = int(np.median(ys)) if len(ys) else ny // 2
+    sagittal, coronal = hu[nx // 2].T, hu[:, y].T                       # [z, y], [z, x]
+    return sagittal, coronal, labels.max(axis=0).T, labels.max(axis=1).T
 
 
 def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None, fit=None, report=None):
@@ -70,13 +83,23 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
     sag_lab, cor_lab = _reformats(labels, cx, cy)
     sag_reg, cor_reg = _reformats(regions, cx, cy) if regions is not None else (None, None)
     nx, ny, nz = hu.shape
+    sag_extent, cor_extent = (0, ny * spacing[1], 0, nz * spacing[2]), (0, nx * spacing[0], 0, nz * spacing[2])
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1, 1, 1.3]})
-    _draw(axes[0], sag_hu, sag_lab, sag_reg, (0, ny * spacing[1], 0, nz * spacing[2]),
-          "sagittal (anterior to the right)", flags)
-    _draw(axes[1], cor_hu, cor_lab, cor_reg, (0, nx * spacing[0], 0, nz * spacing[2]),
-          "coronal (patient's right to the right)", flags)
-    ax = axes[2]
+    fig = plt.figure(figsize=(14, 13))
+    grid = fig.add_gridspec(2, 3, height_ratios=[1.25, 1], width_ratios=[1, 1, 1.3])
+    plain_sag, plain_cor, proj_sag, proj_cor = _plain_views(hu, labels)
+    _draw(fig.add_subplot(grid[0, 0:1]), plain_sag, proj_sag, None, sag_extent,
+          "whole scan, mid-sagittal slice (anterior to the right);\noutlines: labelled bodies seen from the side",
+          flags, fontsize=11)
+    _draw(fig.add_subplot(grid[0, 1:3]), plain_cor, proj_cor, None, cor_extent,
+          "whole scan, coronal slice at the found column's depth (patient's right to the right);\n"
+          "outlines: labelled bodies seen from the front",
+          flags, fontsize=11)
+    _draw(fig.add_subplot(grid[1, 0]), sag_hu, sag_lab, sag_reg, sag_extent, "curved sagittal through the bodies",
+          flags)
+    _draw(fig.add_subplot(grid[1, 1]), cor_hu, cor_lab, cor_reg, cor_extent, "curved coronal through the bodies",
+          flags)
+    ax = fig.add_subplot(grid[1, 2])
     if histogram is not None and fit is not None and histogram.n:
         draw_histogram_fit(ax, histogram, fit, pixels="L1+L2 cancellous pixels")
     else:
@@ -84,7 +107,7 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
                 transform=ax.transAxes)
         ax.set_axis_off()
     summary = (report or {}).get("summary", "")
-    fig.suptitle(f"{title}  levels: {summary}" if summary else title, fontsize=10)
+    fig.suptitle(f"{title}  levels: {summary}" if summary else title, fontsize=12)
     fig.tight_layout()
     save_figure(fig, path)
 

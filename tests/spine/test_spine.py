@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from jmedseg.data.io import Volume, load_labels, load_volume
+from jmedseg.data.labels import vertebral_body
 from jmedseg.data.phantom import LEVEL_IDS, SITES, render_subject
 from jmedseg.spine import TOTALSEG_IDS, compare_labellings, label_vertebrae
 from jmedseg.spine.evaluate import VERSE_IDS, evaluate_levels
@@ -69,8 +70,12 @@ def test_comparison_of_labellings_catches_a_level_shift(totalseg):
 
 
 def test_phantom_without_ribs_or_sacrum_finds_bodies_but_names_none():
-    """The built-in phantom holds T12-L3 only: no anchor, so no level may be named (no silent guess)."""
-    p = render_subject(120.0, SITES["S"], np.random.default_rng(0))
+    """The built-in phantom holds T12-L3 only: no anchor, so no level may be named (no silent guess).
+
+    Site N (3 mm slices): at site S's 5 mm the phantom's T12/L1 disc is thinner than a slice and
+    is not seen (docs/spine.md, what does not work yet).
+    """
+    p = render_subject(120.0, SITES["N"], np.random.default_rng(0))
     labels, report = label_vertebrae(Volume(p.ct, p.affine, p.spacing))
     assert report["summary"].startswith("no anchor")
     assert len(report["levels"]) == 4
@@ -78,12 +83,14 @@ def test_phantom_without_ribs_or_sacrum_finds_bodies_but_names_none():
     assert not set(np.unique(labels).tolist()) & set(TOTALSEG_IDS.values())
     # each phantom level is found as its own body: most of it carries one label, and distinct labels,
     # numbered from the top (101 = highest)
+    # the labels mark bodies (no posterior elements): compare with the phantom vertebra's body
     majority = {}
     for name, level_id in LEVEL_IDS.items():
-        ids, counts = np.unique(labels[p.vertebrae == level_id], return_counts=True)
+        body = vertebral_body(p.vertebrae == level_id, p.spacing)
+        ids, counts = np.unique(labels[body], return_counts=True)
         keep = ids != 0
         majority[name] = int(ids[keep][np.argmax(counts[keep])])
-        assert counts[keep].max() >= 0.7 * (p.vertebrae == level_id).sum(), (name, ids, counts)
+        assert counts[keep].max() >= 0.7 * body.sum(), (name, ids, counts)
     assert [majority[n] for n in ("T12", "L1", "L2", "L3")] == [UNIDENTIFIED_BASE + k for k in (1, 2, 3, 4)]
 
 
