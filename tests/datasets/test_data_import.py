@@ -92,7 +92,9 @@ def test_measure_uses_the_imported_cohorts(verse_cohort, totalseg_cohort, capsys
                 "--workers", "1", "--no-figures"]) == 0
     row = _rows(tmp / "m" / "densities.csv")[0]
     # the NOTICE's reading of these bodies: about 50-70 HU (a low, plausibly osteoporotic density)
-    assert 40.0 < float(row["density_hu"]) < 80.0 and row["note"] == ""
+    assert 40.0 < float(row["density_hu"]) < 80.0
+    # its aorta reads about 200 HU (native blood: 30-50): an enhanced CT, so the only note is the contrast flag's
+    assert row["contrast_phase"] != "native" and row["note"].startswith("contrast-enhanced CT")
     tmp, out = totalseg_cohort
     assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--workers", "1", "--no-figures"]) == 0
     row = _rows(tmp / "m" / "densities.csv")[0]
