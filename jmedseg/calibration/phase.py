@@ -7,8 +7,9 @@ venous phase (60-80 s) aorta and veins are enhanced alike; in the delayed phase 
 both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
 - neither vessel found: `unknown`; only one found: that one decides, read as the aorta;
-- aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native` (a bright find on the
-  vena cava's side is then oral contrast in a bowel loop: measured on synthetic CTs);
+- aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`, unless the vena cava's
+  side reads iodine-bright (over DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop,
+  or a missed enhanced aorta; never a silent `native`);
 - aorta enhanced, vena cava below half the aorta's enhancement over unenhanced blood:
   `arterial`;
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
@@ -37,7 +38,12 @@ def estimate_phase(aorta_hu, vein_hu=math.nan):
         phase, _ = estimate_phase(vein_hu)
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
-    if aorta_hu < NATIVE_MAX_HU:     # a bright find on the vena cava's side beside it is oral contrast in bowel
+    if aorta_hu < NATIVE_MAX_HU:
+        if math.isfinite(vein_hu) and vein_hu >= DELAYED_MAX_HU:
+            # an unenhanced "aorta" beside iodine-bright blood on the vena cava's side: oral contrast in a bowel
+            # loop, or the aorta search missed the real, enhanced aorta (seen on the bundled chest CTA once the
+            # column was found correctly). Saying native could leave a contrast CT's densities unflagged.
+            return "unknown", evidence + ": the two vessels disagree (oral contrast, or the aorta was missed)"
         return "native", evidence
     if not math.isfinite(vein_hu):
         return ("arterial" if aorta_hu >= DELAYED_MAX_HU else "portal_venous"), evidence + " (no vena cava found)"

@@ -30,7 +30,10 @@ def test_phase_from_the_vena_cava_alone():
     assert estimate_phase(math.nan, 45.0)[0] == "native"
     phase, evidence = estimate_phase(math.nan, 420.0)
     assert phase == "arterial" and "aorta not found" in evidence
-    assert estimate_phase(45.0, 420.0)[0] == "native"     # unenhanced aorta: the bright find is bowel contrast
+    # an unenhanced aorta beside a bright find (bowel contrast, or a missed enhanced aorta): unknown, never native
+    phase, evidence = estimate_phase(45.0, 420.0)
+    assert phase == "unknown" and "disagree" in evidence
+    assert estimate_phase(45.0, 120.0)[0] == "native"     # under DELAYED_MAX_HU: not iodine-bright
 
 
 def test_header_disagreement_flagged_both_ways():
