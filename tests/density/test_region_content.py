@@ -150,10 +150,12 @@ def test_region_in_soft_tissue_is_refused(example):
     assert refused.value.row["l1_flag"] == "implausible"
 
 
-def test_ct_alone_labelling_that_glues_the_aorta_to_l2_is_caught(example, tmp_path):
-    """Issue 21: no mask, --accept-uncertain-levels, the labelling takes the aorta into "L2" (232.7 HU was reported).
+def test_ct_alone_labelling_keeps_a_painted_aorta_out_of_l2(example, tmp_path):
+    """Issue 21: no mask, --accept-uncertain-levels; the labelling took the aorta into "L2" (232.7 HU was reported).
 
-    The aorta is painted over L2's slices only (it runs in front of the upper lumbar spine).
+    The aorta is painted over L2's slices only (it runs in front of the upper lumbar spine). The
+    canal-based labeller (issue 20) removes iodine-bright blood pools before it grows a body, so
+    the aorta no longer enters L2; were it to, the region check (the mask test above) flags it.
     """
     ct, mask = example
     hu, _ = _painted_aorta(ct, mask, L2)
@@ -164,7 +166,7 @@ def test_ct_alone_labelling_that_glues_the_aorta_to_l2_is_caught(example, tmp_pa
     assert main(["measure", "--ct", ct_path, "--no-figures", "--accept-uncertain-levels", "--out", str(out)]) == 0
     labelled = load_labels(out / "vertebrae" / "ct.nii.gz").array
     aorta = (hu > 300) & (ct.array < 250) & at_l2[None, None, :]     # the painted blood, not the bone below it
-    assert np.count_nonzero((labelled == L2) & aorta) > 0.2 * np.count_nonzero(labelled == L2)
+    assert np.count_nonzero((labelled == L2) & aorta) < 0.05 * np.count_nonzero(labelled == L2)
     row = _read_row(out)
-    assert (row["l1_flag"], row["l2_flag"], row["levels_used"]) == ("", "implausible", "L1")
-    assert "part of the cancellous region of L2 has no bone wall" in row["note"]
+    # trabecular bone, not the 300-400 HU blood: within issue 20's 5 HU of the unpainted CT's 105.7 HU
+    assert row["levels_used"] == "L1+L2" and abs(float(row["density_hu"]) - 105.7) < 5.0
