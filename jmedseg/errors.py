@@ -26,3 +26,7 @@ class InputError(JmedsegError, ValueError):
 
 class UsageError(JmedsegError):
     """A problem with the user's command-line input: printed as one line, exit code 2."""
+
+
+class OutputError(JmedsegError, OSError):
+    """An output file or folder that cannot be written; the message names the path and the fix."""

@@ -12,8 +12,9 @@ person's integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group 
 a figure per person (figures/<id>.png). A cohort run stores every subject as soon as it is
 measured and, run again, measures only what is missing (jmedseg.pipelines.results).
 """
-import math
 import os
+
+from jmedseg.data.importers import FORMATS   # the reader registry names the formats
 
 NAME = "measure"
 HELP = "measure bone density (Johnson SU mode of L1+L2 cancellous bone) of a CT or a cohort folder"
@@ -30,6 +31,15 @@ def add_arguments(parser):
     parser.add_argument("--labels", default="L1=31,L2=30", help="vertebra names and label ids (default L1=31,L2=30)")
     parser.add_argument("--units", choices=("hu", "raw"), default="hu",
                         help="CT values in HU, or 'raw' = stored HU + 1024 (converted)")
+    parser.add_argument("--estimator", help="the density reported as density_hu: jsu_mode (default, the paper's "
+                        "Johnson SU mode) or another estimator registered in jmedseg/density/estimators.py (mean, "
+                        "median, ...; a name it does not know is refused with the list); every one is in the table")
+    parser.add_argument("--labeller", help="without a vertebra mask: label the CT with this function "
+                        "(module:function, returning labels and a report like jmedseg.spine.label_vertebrae) "
+                        "instead of jmedseg's own CT-alone labeller")
+    parser.add_argument("--format", default="cohort", choices=FORMATS, help="with --cohort: the layout of DIR, "
+                        "read in place: cohort (default, cohort.csv + <id>/ct.nii.gz), or a data set as "
+                        "`jmedseg import` reads it")
     parser.add_argument("--label-scheme", help="numbering of the vertebra map: totalseg_v2, totalseg_v1, verse or "
                         "L1=20,L2=21; the ids of --labels' levels come from it, and a map that does not fit is an error")
     parser.add_argument("--allow-truncated", action="store_true",
@@ -92,64 +102,42 @@ def _check_args(args):
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
 
 
+def _options(args):
+    """The measurement's settings from the arguments (jmedseg.api's keywords)."""
+    return dict(levels=args.labels, estimator=args.estimator or None, labeller=args.labeller, units=args.units,
+                allow_truncated=args.allow_truncated, accept_uncertain_levels=args.accept_uncertain_levels,
+                check_levels=args.check_levels, label_scheme=args.label_scheme, guard=not args.no_guard,
+                trim_surface=not args.keep_surface_layer, accept_level_disagreement=args.accept_level_disagreement,
+                contrast_correction=args.contrast_correction)
+
+
 def run(args):
-    from jmedseg.pipelines.cohort_run import settings_for
-    from jmedseg.density.measure import parse_levels
-
     _check_args(args)
-    if args.model:
-        from jmedseg.weights import resolve_model
-
-        args.model = resolve_model(args.model)  # 'default': the model shipped inside the package
-    settings = settings_for(parse_levels(args.labels), args.units, args.allow_truncated, args.model,
-                            args.accept_uncertain_levels, args.check_levels, args.label_scheme,
-                            guard=not args.no_guard, trim_surface=not args.keep_surface_layer,
-                            accept_level_disagreement=args.accept_level_disagreement,
-                            contrast_correction=args.contrast_correction)
     if args.cohort:
-        return run_cohort(args, settings)
-    return run_one(args, settings)
+        return run_cohort(args)
+    return run_one(args)
 
 
-def run_one(args, settings):
-    """One CT: an error (exit 2) when no density can be given, else its row; notes are printed."""
-    from jmedseg.data.ids import check_id
-    from jmedseg.pipelines.cohort_run import load_model
-    from jmedseg.pipelines.results import ResultsFolder, table_rows
-    from jmedseg.pipelines.subject import measure_files
+def run_one(args):
+    """One CT (jmedseg.api.measure_ct): an error (exit 2) when no density can be given, else its row; notes printed."""
+    from jmedseg.api import measure_ct
+    from jmedseg.pipelines.pages import describe
     from jmedseg.utils.report import markdown_table
 
-    subject_id = os.path.basename(os.path.normpath(args.ct)).split(".")[0]
-    if args.out:   # the id names the subject's files in --out
-        check_id(subject_id, "subject id (the CT's file name)")
-    model = load_model(args.model, settings) if args.model else None
-    folder = ResultsFolder(args.out) if args.out else None
-    if folder:
-        folder.claim(args.ct, settings, redo=args.redo)  # the same CT with the same settings: measured again
     try:
-        try:
-            person = measure_files(subject_id, args.ct, args.mask, args.tissue, settings, model, out_dir=args.out,
-                                   qc_figure=not args.no_figures, series_uid=args.series_uid,
-                                   qc_always=args.report and not args.no_figures)
-        except ValueError as err:  # MeasurementRefused included: the page says why, then the error as before
-            if folder:
-                folder.note_refusal(subject_id, err)
-            if args.report:
-                _write_pages(folder, [{"subject_id": subject_id, **getattr(err, "row", {}),
-                                       "density_hu": math.nan, "note": str(err)}])
-            raise
-        row = {"subject_id": subject_id, **person.row}
-        if folder:
-            stored = folder.save(0, row, settings.fingerprint(), person, not args.no_figures,
-                                 f"{subject_id}: {row['levels_used']} cancellous bone")
-            print(f"wrote {folder.write_table([stored], args.paper_units)}")
-            row = table_rows([stored], args.paper_units)[0]
-            if args.report:
-                _write_pages(folder, [row])
-    finally:
-        if folder:
-            folder.release()
-    print(markdown_table([{c: row.get(c, "") for c in _shown(settings)}], digits=2))
+        measured = measure_ct(args.ct, args.mask, args.model, args.tissue, out_dir=args.out,
+                              figures=not args.no_figures, report=args.report, redo=args.redo,
+                              paper_units=args.paper_units, series_uid=args.series_uid, **_options(args))
+    except ValueError as err:   # a refused CT's page says why; then the error (exit 2)
+        if getattr(err, "pages", None):
+            print(describe(err.pages, cohort=False))
+        raise
+    row = measured.row
+    if measured.table_path:
+        print(f"wrote {measured.table_path}")
+    if measured.pages:
+        print(describe(measured.pages, cohort=False))
+    print(markdown_table([{c: row.get(c, "") for c in _shown(args)}], digits=2))
     if row.get("levels_check"):
         print(f"levels check (mask against the CT-alone labelling): {row['levels_check']}")
     if row.get("note"):
@@ -157,60 +145,54 @@ def run_one(args, settings):
     return 0
 
 
-def _write_pages(folder, rows, table_path=None):
-    """The report's pages of `rows` (jmedseg.report); a cohort (with `table_path`) also gets index.html."""
-    from jmedseg.pipelines.pages import describe, write_pages
+def _shown(args):
+    """The columns printed: the person's densities and, per level of --labels, its own."""
+    from jmedseg.density.measure import parse_levels
 
-    print(describe(write_pages(folder.path, rows, table_path), cohort=table_path is not None))
-
-
-def _shown(settings):
     return (["subject_id", "density_hu", "bmd_mgcm3", "levels_used"]
-            + [f"{n.lower()}_{k}" for n in settings.levels for k in ("jsu_mode_hu", "bmd_mgcm3", "flag")]
+            + [f"{n.lower()}_{k}" for n in parse_levels(args.labels) for k in ("jsu_mode_hu", "bmd_mgcm3", "flag")]
             + ["contrast_phase", "acr_category", "l1_hu_category"])
 
 
-def run_cohort(args, settings):
-    """A cohort (or one shard of it): exit 1 when any subject has no density, with how many."""
-    from jmedseg.pipelines.cohort_run import assemble, launch, measure_cohort, parse_shard
-    from jmedseg.pipelines.results import ResultsFolder
+def run_cohort(args):
+    """A cohort (or one shard of it; jmedseg.api.measure_cohort): exit 1 when any subject has no density, with how many."""
+    from jmedseg.api import measure_cohort
+    from jmedseg.pipelines.pages import describe
     from jmedseg.utils.report import markdown_table
 
-    common = dict(figures=not args.no_figures, redo=args.redo, retry_failed=args.retry_failed,
-                  model_path=args.model, report=args.report)
+    try:
+        done = measure_cohort(args.cohort, args.out, model=args.model, shard=args.shard, workers=args.workers,
+                              launcher=args.launcher, jobs=args.jobs, partition=args.partition,
+                              timeout_min=args.timeout_min, wait=not args.no_wait, figures=not args.no_figures,
+                              report=args.report, redo=args.redo, retry_failed=args.retry_failed,
+                              paper_units=args.paper_units, progress=True, source_format=args.format,
+                              **_options(args))
+    except RuntimeError as err:  # a job died: what it stored stays, a rerun measures the rest
+        print(f"jmedseg measure: {err}; rerun the same command to measure what is missing")
+        return 1
+    if args.launcher != "none" and args.no_wait:
+        print(f"submitted {args.jobs} {args.launcher} jobs writing into {args.out}; when they are done, "
+              f"assemble densities.csv with `jmedseg merge {args.out}`")
+        return 0
     if args.launcher != "none":
-        try:
-            summaries = launch(args.cohort, args.out, settings, args.launcher, args.jobs, args.workers,
-                               args.partition, args.timeout_min, wait=not args.no_wait, **common)
-        except RuntimeError as err:  # a job died: what it stored stays, a rerun measures the rest
-            print(f"jmedseg measure: {err}; rerun the same command to measure what is missing")
-            return 1
-        if args.no_wait:
-            print(f"submitted {args.jobs} {args.launcher} jobs writing into {args.out}; when they are done, "
-                  f"assemble densities.csv with `jmedseg merge {args.out}`")
-            return 0
-        print(f"{args.jobs} jobs: {sum(s['measured'] for s in summaries)} subjects measured, "
-              f"{sum(s['skipped'] for s in summaries)} already done")
+        print(f"{args.jobs} jobs: {done.measured} subjects measured, {done.skipped} already done")
     else:
-        shard = parse_shard(args.shard) if args.shard else None
-        summary = measure_cohort(args.cohort, args.out, settings, shard, args.workers, **common)
-        print(f"{summary.measured} subjects measured, {summary.skipped} already done"
-              + (f" (shard {args.shard})" if shard else ""))
-        if shard:
-            print(f"shard {args.shard} done; when every shard is, assemble densities.csv with "
-                  f"`jmedseg merge {args.out}` (or rerun without --shard)")
-            return 1 if summary.failed else 0
-    table = assemble(args.cohort, args.out, settings, args.paper_units)
-    if args.report:
-        _write_pages(ResultsFolder(args.out), table.rows, table.path)
-    print(f"wrote {table.path}: {len(table.rows) - len(table.failed)} measured, {len(table.failed)} failed"
-          + (f", {len(table.missing)} not measured yet (rerun to finish)" if table.missing else ""))
-    shown = _shown(settings)
-    print(markdown_table([{c: r.get(c, "") for c in shown} for r in table.rows], shown, digits=2))
-    for r in table.rows:
+        print(f"{done.measured} subjects measured, {done.skipped} already done"
+              + (f" (shard {args.shard})" if args.shard else ""))
+    if not done.assembled:
+        print(f"shard {args.shard} done; when every shard is, assemble densities.csv with "
+              f"`jmedseg merge {args.out}` (or rerun without --shard)")
+        return 1 if done.without_density else 0
+    if done.pages:
+        print(describe(done.pages, cohort=True))
+    print(f"wrote {done.path}: {len(done.rows) - len(done.failed)} measured, {len(done.failed)} failed"
+          + (f", {len(done.missing)} not measured yet (rerun to finish)" if done.missing else ""))
+    shown = _shown(args)
+    print(markdown_table([{c: r.get(c, "") for c in shown} for r in done.rows], shown, digits=2))
+    for r in done.rows:
         if r.get("note"):
             print(f"{r['subject_id']}: {r['note']}")
-    if table.failed or table.missing:
-        print(f"{len(table.failed)} of {len(table.rows) + len(table.missing)} subjects have no density")
+    if done.failed or done.missing:
+        print(f"{len(done.failed)} of {len(done.rows) + len(done.missing)} subjects have no density")
         return 1
     return 0

@@ -1,4 +1,4 @@
-"""`jmedseg segment --model model.jmed --ct CT.nii.gz --out mask.nii.gz`: label a CT slice by slice."""
+"""`jmedseg segment --model model.jmed --ct CT.nii.gz --out mask.nii.gz`: label a CT slice by slice (jmedseg.api.segment_ct)."""
 import sys
 import warnings
 
@@ -22,10 +22,11 @@ def add_arguments(parser):
 
 
 def run(args):
+    from jmedseg.api import segment_ct
     from jmedseg.cli._label_map_out import label_map_out
-    from jmedseg.deploy.inference import GeometryWarning, segment_file
+    from jmedseg.data.io import load_volume
+    from jmedseg.deploy.inference import GeometryWarning
     from jmedseg.errors import UsageError
-    from jmedseg.weights import resolve_model
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -34,9 +35,8 @@ def run(args):
         print(note)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
-        result, volume, _ = segment_file(resolve_model(args.model), args.ct, out, batch_size=args.batch_size,
-                                         progress=not args.no_progress, units=args.units,
-                                         series_uid=args.series_uid)
+        volume = load_volume(args.ct, units=args.units, series_uid=args.series_uid)
+        result = segment_ct(volume, args.model, out, batch_size=args.batch_size, progress=not args.no_progress)
     for note in result.warnings:
         print(f"warning: {note}", file=sys.stderr)
     shape = "x".join(str(n) for n in volume.shape)

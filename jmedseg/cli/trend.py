@@ -31,56 +31,17 @@ def add_arguments(parser):
                         "no group statistics, whose pooled histograms are in HU)")
 
 
-def histogram_lookup(df, csv_path):
-    """subject_id -> HUHistogram when the csv has a histogram for everyone, else None.
-
-    The file is the subject's histograms/<id>.npz beside the csv (as `measure` and `merge` lay
-    them out), rebuilt from the id: a path written in the csv is never opened.
-    """
-    from jmedseg.density.measure import HUHistogram
-    from jmedseg.pipelines.results import subject_files
-
-    if "histogram" not in df.columns or not df["histogram"].astype(str).str.strip().ne("").all():
-        return None
-    base = os.path.dirname(os.path.abspath(csv_path))
-    paths = {s: os.path.join(base, subject_files(s)["histogram"]) for s in df["subject_id"]}
-    absent = [p for p in paths.values() if not os.path.isfile(p)]
-    if absent:
-        raise FileNotFoundError(f"{len(absent)} histogram file(s) named in {csv_path} are missing, e.g. "
-                                f"{absent[0]}; re-run `jmedseg measure` or drop the histogram column")
-    return lambda subject_id: HUHistogram.load(paths[subject_id])
-
-
 def run(args):
-    from jmedseg.density.trend import PAPER_AGES, analyse, read_densities, within_ages
-    from jmedseg.density.trend_report import write_trend_outputs
+    from jmedseg.api import fit_trend
     from jmedseg.utils.report import markdown_table
 
     sites = tuple(s.strip() for s in args.sites.split(",") if s.strip())
-    from jmedseg.density.trend import SCALES
-
-    min_age = PAPER_AGES[0] if args.min_age is None else args.min_age
-    max_age = PAPER_AGES[1] if args.max_age is None else args.max_age
-    df, skipped = read_densities(args.input, sites, args.scale)
-    units = SCALES[args.scale][1]
-    df, outside = within_ages(df, min_age, max_age)
-    skipped += outside
+    run = fit_trend(args.input, args.out, sites, args.min_age, args.max_age, args.by, args.scale, args.resample_n,
+                    args.resample_repeats, args.resample_by, args.bootstrap, args.seed)
+    result, units, skipped = run.result, run.units, run.skipped
     if args.by:
-        from jmedseg.density.trend_groups import group_by_acquisition
-
-        df, sites, left_out = group_by_acquisition(df, args.by, args.input)
-        skipped += left_out
-    histograms = histogram_lookup(df, args.input) if args.scale == "hu" else None
-    result = analyse(df, sites, histograms, args.resample_n, args.resample_repeats,
-                     args.bootstrap, args.seed, args.resample_by, skipped)
-    paths = write_trend_outputs(result, df, sites, args.out, units)
-    if args.by:
-        from jmedseg.density.trend_groups import write_side_by_side
-
-        rows, more = write_side_by_side(result, df, args.by, args.out)
-        paths.update({os.path.basename(p): p for p in more})
         print(f"lines per sex x {args.by}:")
-        print(markdown_table(rows, digits=3))
+        print(markdown_table(run.by_rows, digits=3))
     for row in skipped[:SKIPPED_SHOWN]:
         print(f"skipped {row['subject_id']}: {row['reason']}")
     if len(skipped) > SKIPPED_SHOWN:
@@ -94,10 +55,10 @@ def run(args):
         for w in flags:
             subjects = f" ({', '.join(w['subjects'])})" if w["subjects"] else ""
             print(f"warning: {key} {w['flag']}: {w['detail']}{subjects}")
-    if outside:
-        print(f"{len(outside)} subject(s) outside the ages {min_age:g}-{max_age:g} left out "
+    if run.outside:
+        print(f"{len(run.outside)} subject(s) outside the ages {run.ages[0]:g}-{run.ages[1]:g} left out "
               "(set the range with --min-age / --max-age)")
     if skipped:
         print(f"{len(skipped)} subject(s) skipped; trend.md lists them with the reason")
-    print(f"wrote {', '.join(sorted(os.path.basename(p) for p in paths.values()))} to {args.out}")
+    print(f"wrote {', '.join(sorted(os.path.basename(p) for p in run.paths.values()))} to {args.out}")
     return 0

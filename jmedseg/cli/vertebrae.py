@@ -1,5 +1,4 @@
-"""`jmedseg vertebrae --ct CT --out vertebrae.nii.gz`: find and label the vertebrae from the CT alone."""
-import os
+"""`jmedseg vertebrae --ct CT --out vertebrae.nii.gz`: find and label the vertebrae from the CT alone (jmedseg.api)."""
 
 NAME = "vertebrae"
 HELP = "label the vertebral bodies of a CT from the image alone (TotalSegmentator v2 ids, no trained weights)"
@@ -17,24 +16,16 @@ def add_arguments(parser):
 
 
 def run(args):
+    from jmedseg.api import label_vertebrae
     from jmedseg.cli._label_map_out import label_map_out
-    from jmedseg.data.io import load_volume
     from jmedseg.utils.report import write_json
-    from jmedseg.spine import label_vertebrae
-    from jmedseg.spine.pipeline import write_labels
 
     out, note = label_map_out(args.out)
     if note:
         print(note)
-    volume = load_volume(args.ct, units=args.units, series_uid=args.series_uid)
-    labels, report = label_vertebrae(volume)
-    write_labels(volume, labels, out)
+    report = label_vertebrae(args.ct, args.units, out, args.series_uid, args.qc).report
     if args.report:
         write_json(args.report, report)
-    if args.qc:
-        from jmedseg.spine.qc import qc_figure
-
-        qc_figure(volume.array, labels, volume.spacing, args.qc, os.path.basename(args.ct), report=report)
     print(f"{report['summary']} ({report.get('seconds', 0):.1f} s)")
     for entry in report["levels"]:
         name = entry["name"] or f"unnamed ({entry['id']})"

@@ -11,7 +11,17 @@ on the pixels themselves:
 - trimmed_mean: mean of the middle 80 % (scipy.stats.trim_mean(values, 0.1)).
 - hist_peak: centre of the tallest histogram bin, Freedman-Diaconis width (Freedman &
   Diaconis 1981), at least 1 HU: the naive mode that the Johnson SU mode replaces.
+
+`ESTIMATORS` is the registry: `jmedseg measure --estimator NAME` (and the API's
+`estimator=`) makes one of them the reported density (`density_hu`); `jsu_mode`, the
+paper's, is the default. `register_estimator` adds one; its code's hash
+(`estimator_version`) enters the results' fingerprint, so a changed estimator never
+merges with results of the old one.
 """
+import hashlib
+import inspect
+import sys
+
 import numpy as np
 
 from jmedseg.density.johnson_su import check_counts, check_values, fit_johnson_su_counts, value_counts
@@ -83,15 +93,54 @@ ESTIMATORS = {
 }
 
 
+DEFAULT_ESTIMATOR = "jsu_mode"
+
+
+def register_estimator(name, function):
+    """Add `function(x, w) -> float` (sorted distinct values, their counts) to the registry as `name`.
+
+    It must be a function of an importable module (cohort runs measure in other processes, which
+    import it by name); a name already taken is refused, so the paper's estimator cannot be replaced.
+    """
+    if name in ESTIMATORS:
+        raise InputError(f"an estimator called {name!r} is registered already; choose another name")
+    if not callable(function):
+        raise InputError(f"estimator {name!r} must be a function (values, counts) -> density, got {function!r}")
+    ESTIMATORS[name] = function
+
+
+def check_estimator(name):
+    """`name` when it is registered, else an InputError listing the registered ones."""
+    if name not in ESTIMATORS:
+        raise InputError(f"unknown density estimator {name!r}; choose one of {', '.join(ESTIMATORS)} "
+                         "(or register yours: jmedseg.density.estimators.register_estimator)")
+    return name
+
+
+def estimator_version(name):
+    """A short hash of the source of the module defining estimator `name`: it changes when its code does.
+
+    The whole module counts (the helpers an estimator calls live beside it), so a comment edit
+    changes it too: safe, not minimal. The Johnson SU fit lives in its own module, added for jsu_mode.
+    """
+    function = ESTIMATORS[check_estimator(name)]
+    modules = {sys.modules[function.__module__]}
+    if name == DEFAULT_ESTIMATOR:
+        modules.add(sys.modules[fit_johnson_su_counts.__module__])
+    digest = hashlib.sha256()
+    for module in sorted(modules, key=lambda m: m.__name__):
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:12]
+
+
 def estimate(name, values=None, counts=None, what="region"):
     """Density of a region by estimator `name`, from pixel `values` or from a histogram (`values`, `counts`)."""
-    if name not in ESTIMATORS:
-        raise InputError(f"unknown density estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
-    return estimate_all(values, counts, what, names=(name,))[name]
+    return estimate_all(values, counts, what, names=(check_estimator(name),))[name]
 
 
-def estimate_all(values, counts=None, what="region", names=tuple(ESTIMATORS)):
-    """{estimator name: density} for pixel values, or for a histogram when `counts` is given."""
+def estimate_all(values, counts=None, what="region", names=None):
+    """{estimator name: density} (default: every registered one) for pixel values, or a histogram with `counts`."""
+    names = tuple(ESTIMATORS) if names is None else names
     if counts is None:
         x, w = value_counts(check_values(values, what))
     else:

@@ -29,7 +29,7 @@ from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density import safety
 from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_write_bytes
-from jmedseg.density.estimators import ESTIMATORS, estimate_all
+from jmedseg.density.estimators import DEFAULT_ESTIMATOR, ESTIMATORS, check_estimator, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson_su_logpdf,
                                         weighted_quantiles)
@@ -269,7 +269,7 @@ def level_regions(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0), allow
 
 
 def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=None, allow_truncated=False,
-                   flagged=None):
+                   flagged=None, estimator=DEFAULT_ESTIMATOR):
     """The person's densities (HU) from a CT `hu` and its label maps, all of one shape.
 
     Each level is checked first (jmedseg.density.safety, jmedseg.density.region_check):
@@ -277,11 +277,14 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     wall, air or metal in its region, a density no trabecular bone has. A flagged level
     gets `<level>_flag` and a note instead of numbers; the person's density is the
     Johnson SU mode of the pooled cancellous pixels of the levels that pass
-    (`levels_used`). Raises MeasurementRefused (with the partial row) when none passes.
+    (`levels_used`), or the registered `estimator` named (jmedseg.density.estimators,
+    said in `density_estimator`; its value is the one checked for plausibility).
+    Raises MeasurementRefused (with the partial row) when none passes.
     `flagged` ({level: (flag, note, measure anyway)}): a caller's flags (jmedseg.pipelines.subject).
     """
     hu = np.asarray(hu)
     levels = levels or DEFAULT_LEVELS
+    check_estimator(estimator)
     voxel_ml = float(np.prod(spacing)) / 1000.0
     if np.shape(vertebrae) != hu.shape:
         raise InputError(f"the vertebra map has shape {np.shape(vertebrae)} but the CT has {hu.shape}; "
@@ -297,27 +300,29 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
             flags[name] = safety.UNFIT
             notes.append(str(err))
             continue
-        problem = safety.density_problem(summary["jsu_mode"], f"the {what}")
+        problem = safety.density_problem(summary[estimator], f"the {what}")
         if problem:
             flags[name] = safety.IMPLAUSIBLE
             notes.append(problem)
             continue
         for key, value in summary.items():
             row[f"{name.lower()}_{key}" + ("_hu" if key in ESTIMATORS else "")] = value
-        modes.append(summary["jsu_mode"])
+        modes.append(summary[estimator])
         pooled.append(values)
     used = [name for name in regions if f"{name.lower()}_voxels" in row]
     status = {f"{name.lower()}_flag": flags.get(name, "") for name in levels}
     if not used:
         raise _refused(notes, status)
     pixels = np.concatenate(pooled)
-    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used))
-    problem = safety.density_problem(fit.mode, "pooled cancellous bone of " + "+".join(used))
+    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used))   # the figure draws it
+    pooled_values = estimate_all(pixels, names=[n for n in ESTIMATORS if n != DEFAULT_ESTIMATOR])
+    density = fit.mode if estimator == DEFAULT_ESTIMATOR else pooled_values[estimator]
+    problem = safety.density_problem(density, "pooled cancellous bone of " + "+".join(used))
     if problem:
         raise _refused(notes + [problem], status)
-    person = {"density_hu": fit.mode, "density_mean_of_levels_hu": float(np.mean(modes)),
-              "levels_used": "+".join(used)}
-    for name, value in estimate_all(pixels, names=[n for n in ESTIMATORS if n != "jsu_mode"]).items():
+    person = {"density_hu": density, "density_mean_of_levels_hu": float(np.mean(modes)),
+              "density_estimator": estimator, "levels_used": "+".join(used)}
+    for name, value in pooled_values.items():
         person[f"pooled_{name}_hu"] = value
     person.update(_calibration_densities(hu, tissue, vertebrae, {n: regions[n].box for n in used}, levels))
     person.update(row)

@@ -128,19 +128,6 @@ def segment_volume(model, meta, volume, batch_size=8, progress=False):
     return Segmentation(labels, names, counts, notes, time.time() - t0)
 
 
-def segment_file(model_path, ct_path, out_path=None, batch_size=8, progress=False, units="hu", series_uid=None):
-    """Load a model file and a CT, segment it, write the label map with the CT's affine (if `out_path`)."""
-    from jmedseg.data.io import load_volume, save_like
-    from jmedseg.deploy.export import load_model_file
-
-    model, meta = load_model_file(model_path)
-    volume = load_volume(ct_path, units=units, series_uid=series_uid)
-    result = segment_volume(model, meta, volume, batch_size=batch_size, progress=progress)
-    if out_path:
-        save_like(volume, result.labels, out_path)
-    return result, volume, meta
-
-
 def _segment_crops(model, meta, volume, vertebrae, level_ids):
     from jmedseg.deploy.crops import segment_vertebrae
 

@@ -28,15 +28,25 @@ from jmedseg.errors import InputError
 from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
-from jmedseg.errors import JmedsegError
-from jmedseg.utils.files import OutputError, atomic_write_bytes, writing
+from jmedseg.errors import JmedsegError, OutputError
+from jmedseg.utils.files import atomic_write_bytes, writing
 
 logger = logging.getLogger(__name__)
 LAUNCHERS = ("none", "local", "slurm")
 
 
-def read_subjects(folder):
-    """Rows of `folder`/cohort.csv as written (strings), each with a subject_id."""
+def read_subjects(folder, source_format="cohort", units="hu", label_scheme=""):
+    """Rows of `folder`/cohort.csv as written (strings), each with a subject_id.
+
+    Another `source_format` (a data set read in place, jmedseg.data.importers): its subjects'
+    rows, the unknown values empty.
+    """
+    if source_format != "cohort":
+        subjects = _source_subjects(source_format, folder, units, label_scheme)
+        rows = [{k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for k, v in s.row.items()}
+                for s in subjects.values()]
+        check_subject_ids(f"{folder} ({source_format})", rows)
+        return rows
     path = os.path.join(folder, "cohort.csv")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no cohort.csv in {folder}; make a cohort with `jmedseg phantom --out {folder}` "
@@ -47,6 +57,17 @@ def read_subjects(folder):
         raise InputError(f"{path} has no subject_id column (or no rows)")
     check_subject_ids(path, rows)
     return rows
+
+
+@functools.lru_cache(maxsize=4)
+def _source_subjects(source_format, folder, units, label_scheme):
+    """{id: SourceSubject} of a data set read in place; read once per process (cohort workers each read it once)."""
+    from jmedseg.data.importers import read_source
+
+    subjects = read_source(source_format, folder, units=units, label_scheme=label_scheme or None)
+    if not subjects:
+        raise InputError(f"no subject found in {folder} as format {source_format}; check --format and the folder")
+    return {s.subject_id: s for s in subjects}
 
 
 def parse_shard(text):
@@ -64,14 +85,12 @@ def shard_of(subjects, shard=None):
 
 
 def settings_for(levels, units="hu", allow_truncated=False, model_path=None, accept_uncertain_levels=False,
-                 check_levels=False, label_scheme=None, guard=True, trim_surface=True, accept_level_disagreement=False,
-                 contrast_correction=False):
+                 check_levels=False, label_scheme=None, **options):
+    """MeasureSettings of a run; `options`: its other fields (guard, trim_surface, estimator, labeller, ...)."""
     return MeasureSettings(levels=dict(levels), units=units, allow_truncated=allow_truncated,
-                           contrast_correction=contrast_correction,
                            model_sha256=file_sha256(model_path) if model_path else "",
                            accept_uncertain_levels=accept_uncertain_levels, check_levels=check_levels,
-                           label_scheme=label_scheme or "", guard=guard, trim_surface=trim_surface,
-                           accept_level_disagreement=accept_level_disagreement)
+                           label_scheme=label_scheme or "", **options)
 
 
 def load_model(path, settings):
@@ -83,7 +102,7 @@ def load_model(path, settings):
     return load_model_file(path)
 
 
-def measure_subject(index, meta, cohort, out, settings, figures=True, model=None, report=False):
+def measure_subject(index, meta, cohort, out, settings, figures=True, model=None, report=False, source_format="cohort"):
     """Measure one cohort subject and store it; a failure is stored too, as an empty density and the reason.
 
     Its cohort.csv values (age, sex, ...) are stored too, with their column names, so that
@@ -95,10 +114,15 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
     tissue = os.path.join(sub, "labels.nii.gz")
     person = None
     try:
-        vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
-        person = measure_files(sid, ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
-                               tissue if model is None and os.path.isfile(tissue) else None, settings, model,
-                               out_dir=out, qc_figure=figures, qc_always=figures and report)
+        if source_format == "cohort":
+            vertebrae = os.path.join(sub, "vertebrae.nii.gz")   # without it: labelled from the CT alone
+            inputs = (ct_path(cohort, sid), vertebrae if os.path.isfile(vertebrae) else None,
+                      tissue if model is None and os.path.isfile(tissue) else None)
+        else:   # read in place: the CT and its vertebrae (TotalSegmentator v2 ids) as arrays
+            loaded = _source_subjects(source_format, cohort, settings.units, settings.label_scheme)[sid].load()
+            inputs = (loaded.ct, loaded.vertebrae, loaded.labels if model is None else None)
+        person = measure_files(sid, *inputs, settings, model, out_dir=out, qc_figure=figures,
+                               qc_always=figures and report)
         measured = person.row
     except MeasurementRefused as err:
         measured = {**err.row, "density_hu": math.nan, "note": str(err)}
@@ -143,7 +167,7 @@ class ShardSummary:
 
 
 def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, retry_failed=False, figures=True,
-                   model_path=None, progress=True, report=False):
+                   model_path=None, progress=True, report=False, source_format="cohort"):
     """Measure the subjects of `shard` that are not done yet; returns a ShardSummary.
 
     `redo` measures every subject again; `retry_failed` measures again those stored
@@ -153,7 +177,7 @@ def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, ret
     """
     from tqdm import tqdm
 
-    subjects = read_subjects(cohort)
+    subjects = read_subjects(cohort, source_format, settings.units, settings.label_scheme)
     folder = ResultsFolder(out)
     folder.claim(cohort, settings, redo=redo, shard=shard)
     try:
@@ -162,7 +186,8 @@ def measure_cohort(cohort, out, settings, shard=None, workers=1, redo=False, ret
         label = "measure" if shard is None else f"measure shard {shard[0]}/{shard[1]}"
         bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=label, unit="subject", disable=not progress,
                    smoothing=0.1)
-        work = dict(cohort=cohort, out=out, settings=settings, figures=figures, report=report)
+        work = dict(cohort=cohort, out=out, settings=settings, figures=figures, report=report,
+                    source_format=source_format)
         failed = 0
         for result in _run(todo, work, workers, model_path):
             failed += result["row"].get("density_hu") is None
@@ -194,7 +219,8 @@ def _run(todo, work, workers, model_path):
                 yield job.result()
 
 
-def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path, report=False):
+def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed, model_path, report=False,
+              source_format="cohort"):
     """One job-array task: measure shard (I, N) into `out` (runs on a cluster node or a local process).
 
     Jittor compiles new operator shapes with a forked process pool and ends it with
@@ -204,11 +230,12 @@ def shard_job(shard, cohort, out, settings, workers, figures, redo, retry_failed
     if model_path:
         os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")   # read by Jittor at import (in load_model)
     return measure_cohort(cohort, out, MeasureSettings(**settings), shard, workers, redo, retry_failed, figures,
-                          model_path, progress=False, report=report).as_dict()
+                          model_path, progress=False, report=report, source_format=source_format).as_dict()
 
 
 def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition=None, timeout_min=240,
-           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True, report=False):
+           figures=True, redo=False, retry_failed=False, model_path=None, wait=True, progress=True, report=False,
+           source_format="cohort"):
     """Measure `cohort` as `jobs` shards through submitit (a Slurm job array, or local processes).
 
     Returns the per-shard summaries (empty when `wait` is False: the jobs are submitted
@@ -217,7 +244,7 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
     import submitit
     from tqdm import tqdm
 
-    subjects = read_subjects(cohort)
+    subjects = read_subjects(cohort, source_format, settings.units, settings.label_scheme)
     folder = ResultsFolder(out)
     folder.claim(cohort, settings, redo=redo)  # refuse a wrong folder before anything is queued
     folder.release()
@@ -237,7 +264,7 @@ def launch(cohort, out, settings, launcher="local", jobs=2, workers=1, partition
     task = functools.partial(shard_job, cohort=os.path.abspath(cohort), out=folder.path,
                              settings=settings.as_dict(), workers=workers, figures=figures, redo=redo,
                              retry_failed=retry_failed, model_path=os.path.abspath(model_path) if model_path else None,
-                             report=report)
+                             report=report, source_format=source_format)
     submitted = executor.map_array(task, [(i, jobs) for i in range(jobs)])
     logger.info("submitted %d %s jobs (%s); logs in %s", jobs, launcher, submitted[0].job_id.split("_")[0], logs)
     if not wait:
@@ -271,15 +298,15 @@ class Assembly:
     failed: list       # subjects stored without a density
 
 
-def assemble(cohort, out, settings, paper_units=False):
-    """densities.csv of `out` for the subjects of `cohort`, from their stored results."""
+def assemble(cohort, out, settings, paper_units=False, source_format="cohort"):
+    """densities.csv of `out` for the subjects of `cohort` (in `source_format`), from their stored results."""
     from jmedseg.pipelines.results import table_rows
 
     folder = ResultsFolder(out)
     stored = {r["subject_id"]: r for r in folder.results()}
     fingerprint = settings.fingerprint()
     results, missing = [], []
-    for meta in read_subjects(cohort):
+    for meta in read_subjects(cohort, source_format, settings.units, settings.label_scheme):
         result = stored.get(meta["subject_id"])
         if result is None or result["fingerprint"] != fingerprint:
             missing.append(meta["subject_id"])

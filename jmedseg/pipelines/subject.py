@@ -11,15 +11,15 @@ import hashlib
 import importlib.util
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from jmedseg.data.checks import grid_problem, hu_scale_problem
+from jmedseg.density.estimators import DEFAULT_ESTIMATOR, check_estimator, estimator_version
 from jmedseg.errors import InputError
+from jmedseg.pipelines.vertebra_source import DEFAULT_LABELLER, custom_labelling, labeller_modules
 
 MEASURE_VERSION = 5   # bump when a change to the measurement changes its numbers: old results no longer merge
-LABELLER = ("jmedseg.spine",)   # the vertebra source used without a mask
-ESTIMATOR = ("jmedseg.density.johnson_su", "jmedseg.density.estimators", "jmedseg.density.measure",
-             "jmedseg.density.safety")   # the reported density and its flags
+ESTIMATOR = ("jmedseg.density.measure", "jmedseg.density.safety")   # the flags; + the named estimator's own code
 
 
 def source_version(*modules):
@@ -57,9 +57,19 @@ class MeasureSettings:
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
                                      # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
     contrast_correction: bool = False  # subtract the published contrast shift before calibrating (calibration.contrast)
+    estimator: str = DEFAULT_ESTIMATOR   # the registered estimator reported as density_hu (jmedseg.density.estimators)
+    labeller: str = DEFAULT_LABELLER     # 'module:function' labelling CTs without a mask; "": jmedseg.spine
     version: int = MEASURE_VERSION
-    labeller_version: str = field(default_factory=lambda: source_version(*LABELLER))
-    estimator_version: str = field(default_factory=lambda: source_version(*ESTIMATOR))
+    labeller_version: str = ""       # computed from the labeller's / estimator's source when not given
+    estimator_version: str = ""
+
+    def __post_init__(self):
+        check_estimator(self.estimator)
+        if not self.labeller_version:
+            object.__setattr__(self, "labeller_version", source_version(*labeller_modules(self.labeller)))
+        if not self.estimator_version:
+            object.__setattr__(self, "estimator_version",
+                               source_version(*ESTIMATOR) + estimator_version(self.estimator))
 
     def as_dict(self):
         return asdict(self)
@@ -97,6 +107,11 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
     """
     from jmedseg.data.io import load_labels
 
+    if hasattr(mask_path, "shape"):   # read and renumbered already (a data set read in place, jmedseg.data.importers)
+        _refuse(_shape_problem(ct, mask_path, "vertebra mask"))
+        return mask_path, None
+    if not mask_path and settings.labeller:
+        return _custom_labelling(ct, what, settings, out_dir)
     if not mask_path:
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
@@ -109,6 +124,27 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
     vertebrae = load_labels(mask_path)
     _refuse(grid_problem(ct, vertebrae, "vertebra mask"))
     return vertebrae.array, None
+
+
+def _custom_labelling(ct, what, settings, out_dir):
+    """vertebra_map with the user's labeller (jmedseg.pipelines.vertebra_source), written and refused as the default's."""
+    from jmedseg.spine.pipeline import spine_box, write_labels
+
+    accepted = {"uncertain_level"} if settings.accept_uncertain_levels else set()
+    accepted |= {"incomplete"} if settings.allow_truncated else set()
+    labels, report, row, problems = custom_labelling(ct, settings.labeller, settings.levels, accepted)
+    if out_dir:
+        write_labels(ct, labels, os.path.join(out_dir, "vertebrae", f"{what}.nii.gz"))
+    if problems:
+        raise InputError(f"{what}: no density from the labelling by {settings.labeller}: " + "; ".join(problems))
+    return labels, CTLabelling(report, row, spine_box(report, set(settings.levels), ct.spacing, ct.shape))
+
+
+def _shape_problem(ct, array, name):
+    """grid_problem of a map read with the CT by a data-set reader (same affine by construction): the shape alone."""
+    if array.shape != ct.shape:
+        return f"the {name} has shape {array.shape} but the CT has {ct.shape}; use the {name} made for this CT"
+    return None
 
 
 def _refuse(problem):
@@ -125,7 +161,7 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
     """
     from jmedseg.data.io import load_labels, load_volume
 
-    ct = load_volume(ct_path, units=settings.units, series_uid=series_uid)
+    ct = ct_path if hasattr(ct_path, "spacing") else load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
     try:
         vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
@@ -136,7 +172,7 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
         raise refusal_with_phase(err, ct) from None
     levels = dict(settings.levels)
-    if settings.label_scheme and labelling is None:  # the CT-alone labelling writes TotalSegmentator v2 ids
+    if settings.label_scheme and labelling is None and not hasattr(mask_path, "shape"):  # those are v2 ids
         from jmedseg.data.label_schemes import level_ids
 
         levels = level_ids(settings.label_scheme, list(levels), label_map=vertebrae)
@@ -153,6 +189,9 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
             write_level_overlays(out_dir, what, ct.array, tissue, vertebrae, ct.spacing, levels)
         if settings.guard:
             check_prediction(tissue, vertebrae, ct.array, ct.spacing, levels, seg.confidence, what=what)
+    elif hasattr(tissue_path, "shape"):
+        _refuse(_shape_problem(ct, tissue_path, "tissue map"))
+        tissue = tissue_path
     elif tissue_path:
         labels = load_labels(tissue_path)
         _refuse(grid_problem(ct, labels, "tissue map"))
@@ -185,7 +224,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
                                                                                             settings)
     try:
         person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
-                                levels, allow_truncated=settings.allow_truncated, flagged=flagged)
+                                levels, allow_truncated=settings.allow_truncated, flagged=flagged,
+                                estimator=settings.estimator)
     except MeasurementRefused as err:
         if qc_always and out_dir:
             err.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, None)

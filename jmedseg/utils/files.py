@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 
-from jmedseg.errors import JmedsegError
+from jmedseg.errors import OutputError
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ _WRITE_FIXES = {   # errno -> what the user can do (the system's own words say w
     errno.ENOTDIR: "a part of that path is a file, not a folder; choose another output path",
     errno.EEXIST: "a file of that name is in the way; choose another output path",
 }
-
-
-class OutputError(JmedsegError, OSError):
-    """An output file or folder that cannot be written; the message names the path and the fix."""
 
 
 @contextlib.contextmanager

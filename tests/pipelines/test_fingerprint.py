@@ -1,11 +1,13 @@
 """A measurement's fingerprint follows the labeller's and the estimator's code, with no version bumped by hand."""
-from jmedseg.pipelines.subject import ESTIMATOR, LABELLER, MeasureSettings, source_version
+from jmedseg.density.estimators import estimator_version
+from jmedseg.pipelines.subject import ESTIMATOR, MeasureSettings, source_version
+from jmedseg.pipelines.vertebra_source import DEFAULT_LABELLER_MODULES
 
 
 def test_settings_carry_the_code_versions_of_labeller_and_estimator():
     settings = MeasureSettings(levels={"L1": 31})
-    assert settings.labeller_version == source_version(*LABELLER)
-    assert settings.estimator_version == source_version(*ESTIMATOR)
+    assert settings.labeller_version == source_version(*DEFAULT_LABELLER_MODULES)
+    assert settings.estimator_version == source_version(*ESTIMATOR) + estimator_version("jsu_mode")
     assert settings.labeller_version != settings.estimator_version
     assert MeasureSettings(levels={"L1": 31}).fingerprint() == settings.fingerprint()   # same code, same print
     other = MeasureSettings(levels={"L1": 31}, estimator_version="another estimator")
@@ -22,3 +24,13 @@ def test_the_source_version_changes_with_the_code(tmp_path, monkeypatch):
     assert source_version("toy_labeller") == before
     (package / "levels.py").write_text("THRESHOLD = 0.8\n")
     assert source_version("toy_labeller") != before
+
+
+def test_another_estimator_or_labeller_is_another_fingerprint():
+    paper = MeasureSettings(levels={"L1": 31})
+    by_median = MeasureSettings(levels={"L1": 31}, estimator="median")
+    assert by_median.fingerprint() != paper.fingerprint()
+    # the median's code is this module's only; the paper's adds the Johnson SU fit's module
+    assert estimator_version("median") != estimator_version("jsu_mode")
+    mine = MeasureSettings(levels={"L1": 31}, labeller="tests.pipelines.toy_labeller:label_one_level")
+    assert mine.labeller_version == source_version("tests.pipelines.toy_labeller") != paper.labeller_version
