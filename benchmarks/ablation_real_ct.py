@@ -30,8 +30,9 @@ from jmedseg.utils.report import markdown_table  # noqa: E402
 
 
 def arm_models(sweep_dir):
-    """`{arm (job): (model, meta)}` of every finished job, its best checkpoint exported beside it."""
-    from jmedseg.deploy.export import export_model, load_model_file
+    """`{arm (job): LoadedModel}` of every finished job, its best checkpoint exported beside it."""
+    from jmedseg.api import load_model
+    from jmedseg.deploy.export import export_model
 
     out, jobs = {}, {}
     for job in collect_sweep(sweep_dir):
@@ -43,7 +44,7 @@ def arm_models(sweep_dir):
         label = f"{_override(job['overrides'], 'experiment', '(none)')} (job {job['job']})"
         path = os.path.join(job_dir, "model.jmed")
         export_model(ckpt, path)
-        out[label], jobs[label] = load_model_file(path), job
+        out[label], jobs[label] = load_model(path), job
     return out, jobs
 
 

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from jmedseg.cli.phantom import write_cohort
+from jmedseg.data.synthetic import write_phantom_cohort as write_cohort
 from jmedseg.data.slices import axial_slices
 from jmedseg.data.synthetic import draw_cohort, render_cohort
 from jmedseg.utils.report import markdown_table

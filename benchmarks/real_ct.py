@@ -11,9 +11,11 @@ levels: body Dice >= 0.85, |density difference| <= 10 HU.
 
     .venv/bin/python benchmarks/real_ct.py --model old=demo.jmed --model new=default [--modes crop,full]
 
-Modes: `crop` (model-sized crops around each vertebra, predictions outside the
-dilated vertebra discarded; what `measure --mask --model` does) or `full`
-(whole slices, as `segment` does).
+Modes: `crop` (the tissue map `measure --mask --model` measures on, through the Python
+API's `predict_tissue` with the vertebra map: a crop-trained model sees model-sized
+crops around each vertebra, predictions outside the dilated vertebra discarded) or
+`full` (whole slices, as `segment` does). Both trim the cancellous region's
+partial-volume layer as measure does, unless --no-trim.
 """
 import argparse
 import json
@@ -99,32 +101,22 @@ def complete(mask):
     return not any(np.take(mask, i, axis=ax).any() for ax in range(3) for i in (0, -1))
 
 
-FILL_MARROW = True  # --no-fill: crop mode without jmedseg.deploy.crops.fill_enclosed_marrow
 TRIM_SURFACE = True  # --no-trim: measure the whole predicted region (no partial-volume layer removed)
 
 
-def predict(model, meta, ct, vertebrae, levels, mode):
+def predict(model, ct, vertebrae, levels, mode):
     """Tissue ids (1 cortical, 2 cancellous) on the CT grid and per-level confidence; an empty prediction is kept."""
-    from jmedseg.data.phantom import CLASS_NAMES
-    from jmedseg.deploy.crops import segment_vertebrae
-    from jmedseg.deploy.inference import segment_volume
+    from jmedseg.api import predict_tissue
+    from jmedseg.deploy.inference import EmptyPredictionError
 
+    crop = mode == "crop"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if mode == "crop":
-            seg = segment_vertebrae(model, meta, ct, vertebrae, levels, fill_marrow=FILL_MARROW)
-            labels, names, conf = seg.labels, seg.class_names, seg.confidence
-        else:
-            seg = segment_volume(model, meta, ct)
-            labels, names, conf = seg.labels, seg.class_names, {}
-    tissue = np.zeros(labels.shape, np.uint8)
-    for c, name in enumerate(names):
-        tissue[labels == c] = CLASS_NAMES.index(name)
-    if TRIM_SURFACE:
-        from jmedseg.deploy.inference import trim_partial_volume_layer
-
-        trim_partial_volume_layer(tissue)
-    return tissue, conf
+        try:
+            found = predict_tissue(ct, model, vertebrae if crop else None, levels if crop else None, TRIM_SURFACE)
+        except EmptyPredictionError:
+            return np.zeros(ct.shape, np.uint8), {}
+    return found.tissue, found.segmentation.confidence
 
 
 def score_case(name, ct_path, mask_path, ids, subreg_path, models, modes, overlay_dir=None):
@@ -143,9 +135,9 @@ def score_case(name, ct_path, mask_path, ids, subreg_path, models, modes, overla
     levels = {k: v for k, v in ids.items() if (vertebrae == v).any()}
     refs = {lv: references(vertebrae == lid, subreg, ct.spacing) for lv, lid in levels.items()}
     rows = []
-    for label, (model, meta) in models.items():
+    for label, model in models.items():
         for mode in modes:
-            tissue, conf = predict(model, meta, ct, vertebrae, levels, mode)
+            tissue, conf = predict(model, ct, vertebrae, levels, mode)
             for lv, lid in levels.items():
                 vert = vertebrae == lid
                 body, canc = refs[lv]
@@ -189,19 +181,17 @@ def main(argv=None):
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
     parser.add_argument("--data", default=None, help="folder holding the real-CT folders (default tests/data)")
-    parser.add_argument("--no-fill", action="store_true", help="crop mode: leave enclosed background as predicted")
     parser.add_argument("--no-trim", action="store_true", help="keep the cancellous region's outer voxel layer")
     args = parser.parse_args(argv)
-    global DATA, FILL_MARROW, TRIM_SURFACE
+    global DATA, TRIM_SURFACE
     DATA = args.data or DATA
-    FILL_MARROW, TRIM_SURFACE = not args.no_fill, not args.no_trim
-    from jmedseg.deploy.export import load_model_file
-    from jmedseg.weights import resolve_model
+    TRIM_SURFACE = not args.no_trim
+    from jmedseg.api import load_model
 
     models = {}
     for spec in args.model:
         label, _, path = spec.partition("=")
-        models[label] = load_model_file(resolve_model(path or label))
+        models[label] = load_model(path or label)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     rows = score_all(models, modes, args.out)
     print(markdown_table(rows, digits=3))

@@ -260,7 +260,7 @@ def main(argv=None):
             print(markdown_table(mask_rows(tmp), digits=2))
         return 0
 
-    from jmedseg.cli.phantom import write_cohort
+    from jmedseg.data.synthetic import write_phantom_cohort as write_cohort
     from jmedseg.pipelines.cohort_run import read_subjects
 
     with tempfile.TemporaryDirectory() as tmp:

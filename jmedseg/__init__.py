@@ -10,8 +10,8 @@ package imports neither Jittor nor the pipelines; `jmedseg.backend` imports Jitt
 """
 from jmedseg.version import __version__  # noqa: F401
 
-API = ("measure_ct", "label_vertebrae", "segment_ct", "load_model", "measure_cohort", "fit_trend",
-       "Measurement", "Labelling", "LoadedModel")
+API = ("measure_ct", "label_vertebrae", "segment_ct", "predict_tissue", "load_model", "measure_cohort", "fit_trend",
+       "Measurement", "Labelling", "LoadedModel", "TissueMap", "CohortResult")
 __all__ = ["__version__", *API]
 
 

@@ -158,6 +158,32 @@ def segment_ct(ct, model="default", out=None, units="hu", series_uid=None, batch
     return result
 
 
+@dataclass(frozen=True)
+class TissueMap:
+    """The tissue map a measurement with a model uses (1 cortical, 2 cancellous; jmedseg.constants) and its segmentation."""
+
+    tissue: object        # numpy uint8 [x, y, z] on the CT's grid
+    segmentation: object  # jmedseg.deploy.inference.Segmentation: classes, confidence per level, warnings
+
+
+def predict_tissue(ct, model="default", vertebrae=None, levels=None, trim_surface=True, units="hu"):
+    """The tissue map `measure_ct(..., model=...)` measures on: a `TissueMap`.
+
+    With a vertebra map (an array on the CT's grid) and `levels` ({name: id}), a model trained on
+    vertebra crops sees crops around those vertebrae (jmedseg.deploy.crops), else whole slices;
+    `trim_surface` counts the cancellous region's outer voxel layer as cortical (partial volume).
+    Raises EmptyPredictionError when no voxel is predicted cancellous.
+    """
+    from jmedseg.data.io import Volume, load_volume
+    from jmedseg.deploy.inference import predicted_tissue
+
+    loaded = _model(model)
+    volume = ct if isinstance(ct, Volume) else load_volume(str(ct), units=units)
+    tissue, seg = predicted_tissue(loaded.model, loaded.meta, volume, vertebrae=vertebrae, level_ids=levels,
+                                   trim_surface=trim_surface)
+    return TissueMap(tissue, seg)
+
+
 def measure_cohort(cohort, out, levels=None, model=None, estimator=DEFAULT_ESTIMATOR, labeller=None, shard=None,
                    workers=1, launcher="none", jobs=2, partition=None, timeout_min=240, wait=True, figures=True,
                    report=False, redo=False, retry_failed=False, paper_units=False, progress=False,

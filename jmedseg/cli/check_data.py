@@ -15,7 +15,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.data.checks import check_cohort
+    from jmedseg.pipelines.data_check import check_cohort
     from jmedseg.utils.report import markdown_table
 
     rows, problems = check_cohort(args.root, tuple(args.levels), args.min_cancellous, args.units,

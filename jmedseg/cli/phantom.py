@@ -5,7 +5,7 @@ jmedseg.data.synthetic.write_phantom_cohort: atomically, and the same seed gives
 """
 import os
 
-from jmedseg.data.synthetic import write_phantom_cohort as write_cohort  # noqa: F401  (tests and benchmarks)
+from jmedseg.data.synthetic import write_phantom_cohort
 
 NAME = "phantom"
 HELP = "write a synthetic lumbar CT cohort (NIfTI volumes, tissue and vertebra labels, cohort.csv)"
@@ -28,7 +28,7 @@ def run(args):
         raise UsageError(f"--subjects must be at least 1, got {args.subjects}")
     if os.path.exists(args.out) and not args.force:
         raise UsageError(f"{args.out} already exists; pass --force to replace it or choose another --out")
-    rows = write_cohort(args.out, args.subjects, seed=args.seed, noise_sd=args.noise_sd,
+    rows = write_phantom_cohort(args.out, args.subjects, seed=args.seed, noise_sd=args.noise_sd,
                         progress=not args.quiet)
     print(f"wrote {len(rows)} subjects to {os.path.abspath(args.out)} (cohort.csv, <subject>/ct.nii.gz, "
           "labels.nii.gz, vertebrae.nii.gz)")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from jmedseg.cli import main as cli
-from jmedseg.cli.phantom import write_cohort
-from jmedseg.data.checks import check_cohort
+from jmedseg.data.synthetic import write_phantom_cohort as write_cohort
+from jmedseg.pipelines.data_check import check_cohort
 from jmedseg.data.phantom import PhantomSpec
 from tests.conftest import DATA
 
@@ -97,4 +97,4 @@ def test_real_ct_with_a_full_totalsegmentator_map_and_no_tissue_labels(tmp_path,
     assert 500 < rows[0]["cancellous_L1"] < (seg == 31).sum()
     assert cli(["check-data", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "1 problem(s)" in out and "L2 touches the first slice" in out and "--allow-truncated" in out
+    assert "1 problem(s)" in out and "the body of L2 reaches the first slice" in out and "--allow-truncated" in out

@@ -7,7 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 from PIL import Image
 
-from jmedseg.cli.phantom import write_cohort
+from jmedseg.data.synthetic import write_phantom_cohort as write_cohort
 from jmedseg.data.augment import Augmenter, build_augment
 from jmedseg.data.build import build_splits
 from jmedseg.data.phantom import CANCELLOUS, LEVEL_IDS, OTHER_BONE, SITES, PhantomSpec, render_subject

@@ -10,7 +10,7 @@ from jmedseg.backend import jt, nn
 from jmedseg.training.checkpoint import (CheckpointError, convert_pickle_checkpoint, load_checkpoint, load_weights,
                                 save_checkpoint)
 from jmedseg.cli import main as cli_main
-from jmedseg.cli.phantom import write_cohort
+from jmedseg.data.synthetic import write_phantom_cohort as write_cohort
 from jmedseg.data.io import Volume, save_like
 from jmedseg.utils.plotting import pyplot, save_figure
 from jmedseg.density.measure import HUHistogram

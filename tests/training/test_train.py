@@ -5,7 +5,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 
 from jmedseg.training.checkpoint import CheckpointError, load_checkpoint
-from jmedseg.cli._summary import print_eval_summary
+from jmedseg.cli import main as cli_main
 from jmedseg.pipelines.training import evaluate, train
 from tests.conftest import compose_config
 
@@ -70,7 +70,8 @@ def test_evaluate_a_checkpoint_and_reject_another_model(tiny_cfg, tmp_path, caps
     ckpt = str(tmp_path / "checkpoints" / "best.ckpt")
     out = evaluate(compose_config("evaluate", [f"ckpt={ckpt}", f"run_dir={tmp_path}/eval"]))
     assert out["model"] == "unet_small" and out["test"]["summary"]["n_subjects"] >= 1
-    print_eval_summary(out)
+    capsys.readouterr()
+    assert cli_main(["evaluate", f"ckpt={ckpt}", f"run_dir={tmp_path}/eval_cli"]) == 0   # what the command prints
     printed = capsys.readouterr().out
     assert "foreground Dice" in printed and "jsu_mode" in printed
     with pytest.raises(CheckpointError, match="holds model 'unet_small', not 'unet'"):
