@@ -268,7 +268,8 @@ def _level_check(ct, vertebrae, levels, settings):
     from jmedseg.density.safety import LEVELS_DISAGREE
     from jmedseg.spine.pipeline import labelling_agreement
 
-    fields, differ = labelling_agreement(ct, vertebrae, tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
+    fields, differ = labelling_agreement(ct, _in_cohort_ids(vertebrae, levels, settings),
+                                         tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
     keep = settings.accept_level_disagreement
     flagged = {name: (LEVELS_DISAGREE, f"{name}: the mask and the CT-alone labelling place it differently "
                       f"({differ[name]}); " + ("measured anyway (--accept-level-disagreement)" if keep else
@@ -276,3 +277,17 @@ def _level_check(ct, vertebrae, levels, settings):
                                               "measures it anyway"), keep)
                for name in levels if name in differ}
     return fields, flagged
+
+
+def _in_cohort_ids(vertebrae, levels, settings):
+    """The given mask renumbered to TotalSegmentator v2 ids, those of the CT-alone labelling it is compared with.
+
+    Its numbering is the user's: `--label-scheme` (e.g. verse), or the ids of `--labels` when
+    they are not v2's; a level compared is then found under its own name in both maps.
+    """
+    from jmedseg.data.label_schemes import COHORT_SCHEME, TOTALSEG_V2, to_scheme
+
+    scheme = settings.label_scheme or (None if all(TOTALSEG_V2.get(n) == i for n, i in levels.items()) else levels)
+    if scheme is None or scheme == COHORT_SCHEME:
+        return vertebrae
+    return to_scheme(vertebrae, scheme)[0]

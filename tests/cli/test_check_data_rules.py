@@ -57,3 +57,18 @@ def test_posterior_elements_cut_by_the_scan_are_no_problem_as_measure_measures_t
     with open(out / "densities.csv", newline="") as f:
         (row,) = csv.DictReader(f)
     assert row["levels_used"] == "L1" and row["l1_flag"] == "" and "outside its body only" in row["note"]
+
+
+def test_check_levels_compares_a_verse_mask_under_its_own_names(tmp_path, capsys):
+    """A VerSe-numbered copy of the example's correct mask agrees with the CT-alone labelling, as the v2 mask does."""
+    from jmedseg.data.io import save_like
+    from jmedseg.data.label_schemes import to_scheme
+
+    mask = load_labels(MASK)
+    verse = save_like(mask, to_scheme(mask.array, "totalseg_v2", "verse")[0], tmp_path / "verse.nii.gz")
+    assert main(["measure", "--ct", CT, "--mask", str(verse), "--label-scheme", "verse", "--check-levels",
+                 "--no-figures", "--out", str(tmp_path / "out")]) == 0
+    assert "levels check (mask against the CT-alone labelling): agree: T12 L1 L2 L3" in capsys.readouterr().out
+    with open(tmp_path / "out" / "densities.csv", newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert (row["l1_flag"], row["l2_flag"], row["levels_agree"]) == ("", "", "True")
