@@ -180,3 +180,19 @@ def test_the_checks_catch_an_upward_arrow_and_a_circle(tmp_path):
     edges = import_edges(package_modules(pkg))
     assert wrong_arrows(edges, layers) == ["toy.low.a (layer 0) -> toy.high.b (layer 1) up, line 2"]
     assert circles(edges) == [["toy.high.b", "toy.high.c"]]
+
+
+def layer_sizes():
+    """{layer: (files, lines)} of the package: the counts of the layer table in docs/layout.md."""
+    layers = declared_layers(LAYOUT.read_text())
+    sizes = {}
+    for module, (path, _) in package_modules(PACKAGE).items():
+        layer = layer_of(module, layers)[0]
+        files, lines = sizes.get(layer, (0, 0))
+        sizes[layer] = (files + 1, lines + len(path.read_text().splitlines()))
+    return dict(sorted(sizes.items(), key=lambda item: (item[0] is None, item[0])))
+
+
+if __name__ == "__main__":   # .venv/bin/python tests/test_layers.py: the counts for docs/layout.md
+    for layer, (files, lines) in layer_sizes().items():
+        print(f"layer {layer}: {files} files, {lines:,} lines")
