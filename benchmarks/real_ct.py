@@ -176,8 +176,9 @@ def score_all(models, modes, out=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", required=True,
-                        help="LABEL=PATH (PATH may be 'default'); repeat for a side-by-side table")
+    parser.add_argument("--model", action="append",
+                        help="LABEL=PATH (PATH may be 'default'); repeat for a side-by-side table (default: "
+                        "default=default, the shipped model, so that `make bench` runs it)")
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
     parser.add_argument("--data", default=None, help="folder holding the real-CT folders (default tests/data)")
@@ -189,7 +190,7 @@ def main(argv=None):
     from jmedseg.api import load_model
 
     models = {}
-    for spec in args.model:
+    for spec in args.model or ["default=default"]:
         label, _, path = spec.partition("=")
         models[label] = load_model(path or label)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]

@@ -91,6 +91,12 @@ def _model(model):
     return model if isinstance(model, LoadedModel) or model is None else load_model(model)
 
 
+def _model_path(model):
+    from jmedseg.weights import resolve_model
+
+    return model.path if isinstance(model, LoadedModel) else resolve_model(str(model)) if model else None
+
+
 def load_model(model="default"):
     """A `.jmed` file (or `default`, the model shipped in the package) loaded for inference."""
     from jmedseg.deploy.export import load_model_file
@@ -200,7 +206,7 @@ def measure_cohort(cohort, out, levels=None, model=None, estimator=DEFAULT_ESTIM
     from jmedseg.pipelines.cohort_run import launch, parse_shard
     from jmedseg.pipelines.cohort_run import measure_cohort as run
 
-    model_path = _model(model).path if model else None
+    model_path = _model_path(model)   # each process loads it (jmedseg.pipelines.cohort_run), refusing a changed file
     settings = _settings(levels, model_path, estimator, labeller, options)
     common = dict(figures=figures, redo=redo, retry_failed=retry_failed, model_path=model_path, report=report,
                   source_format=source_format)

@@ -6,7 +6,7 @@ and dicom (a PACS export: one CT series chosen per study and read in place,
 ids hashed; jmedseg/data/dicom_export, docs/dicom.md). `check-data` runs on
 the result of the others.
 """
-from jmedseg.data.importers import IMPORT_FORMATS   # the reader registry names the formats
+from jmedseg.data.importers import DICOM_EXPORT, IMPORT_FORMATS   # the reader registry names the formats
 
 NAME = "import"
 HELP = "import a VerSe, TotalSegmentator, plain folder data set or DICOM export as a cohort folder"
@@ -14,7 +14,7 @@ HELP = "import a VerSe, TotalSegmentator, plain folder data set or DICOM export 
 
 def add_arguments(parser):
     parser.add_argument("src", metavar="SRC", help="the data set's folder")
-    parser.add_argument("--format", required=True, choices=(*IMPORT_FORMATS, "dicom"),
+    parser.add_argument("--format", required=True, choices=IMPORT_FORMATS,
                         help="layout of SRC")
     parser.add_argument("--out", required=True, help="cohort folder to create (must not exist)")
     parser.add_argument("--pattern", help="folder: CT path template with {id} (default {id}_ct.nii.gz)")
@@ -49,7 +49,7 @@ def run(args):
     from jmedseg.data.importers import read_source
     from jmedseg.data.importers.common import write_cohort_folder
 
-    if args.format == "dicom":
+    if args.format == DICOM_EXPORT:
         return _run_dicom(args)
     subjects = read_source(args.format, args.src, units=args.units, table=args.table, pattern=args.pattern,
                            mask_pattern=args.mask_pattern, label_scheme=args.label_scheme)

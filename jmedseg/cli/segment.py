@@ -22,7 +22,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from jmedseg.api import segment_ct
+    from jmedseg.api import load_model, segment_ct
     from jmedseg.cli._label_map_out import label_map_out
     from jmedseg.data.io import load_volume
     from jmedseg.deploy.inference import GeometryWarning
@@ -35,8 +35,9 @@ def run(args):
         print(note)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryWarning)  # printed below as one line each
+        model = load_model(args.model)   # a bad model file is named before the CT is read
         volume = load_volume(args.ct, units=args.units, series_uid=args.series_uid)
-        result = segment_ct(volume, args.model, out, batch_size=args.batch_size, progress=not args.no_progress)
+        result = segment_ct(volume, model, out, batch_size=args.batch_size, progress=not args.no_progress)
     for note in result.warnings:
         print(f"warning: {note}", file=sys.stderr)
     shape = "x".join(str(n) for n in volume.shape)

@@ -36,7 +36,10 @@ def _folder(root, units, table, pattern, mask_pattern, label_scheme):
 # `measure --cohort` all come from here; a new format is one reader added to it.
 READERS = {"cohort": _cohort, "verse": _verse, "totalsegmentator": _totalsegmentator, "folder": _folder}
 FORMATS = tuple(READERS)
-IMPORT_FORMATS = tuple(f for f in FORMATS if f != "cohort")   # what `jmedseg import` turns into a cohort folder
+# A PACS export is not read as subjects: `jmedseg import` indexes it and chooses a series per study
+# (jmedseg.data.dicom_export), writing a cohort folder that then reads as format `cohort`.
+DICOM_EXPORT = "dicom"
+IMPORT_FORMATS = (*(f for f in FORMATS if f != "cohort"), DICOM_EXPORT)   # what `jmedseg import` takes
 
 
 def read_source(fmt, root, units="hu", table=None, pattern=None, mask_pattern=None, label_scheme=None):
