@@ -96,6 +96,10 @@ def _check_args(args):
         raise UsageError("--accept-level-disagreement goes with --check-levels (and --mask); add --check-levels")
     if args.ct and (args.shard or args.launcher != "none"):
         raise UsageError("--shard and --launcher measure cohorts; give --cohort DIR")
+    if args.ct and args.format != "cohort":
+        raise UsageError("--format names the layout of a --cohort folder; with --ct give the CT itself")
+    if args.ct and args.mask and args.labeller:
+        raise UsageError("--labeller labels a CT without a mask; drop --mask or --labeller")
     if args.shard and args.launcher != "none":
         raise UsageError("--launcher makes its own shards (--jobs N); drop --shard")
     if args.launcher != "none" and args.jobs < 1:

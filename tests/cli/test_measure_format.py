@@ -36,3 +36,11 @@ def test_an_unknown_format_or_estimator_is_one_line(tmp_path, capsys):
     assert main(["measure", "--ct", str(SAMPLE / "example_ct_sm.nii.gz"), "--mask", str(SAMPLE / "example_seg.nii.gz"),
                  "--estimator", "mode"]) == 2
     assert "unknown density estimator 'mode'; choose one of jsu_mode, mean" in capsys.readouterr().err
+
+
+def test_format_and_labeller_that_cannot_apply_are_refused(capsys):
+    ct, seg = str(SAMPLE / "example_ct_sm.nii.gz"), str(SAMPLE / "example_seg.nii.gz")
+    assert main(["measure", "--ct", ct, "--format", "verse"]) == 2
+    assert "--format names the layout of a --cohort folder" in capsys.readouterr().err
+    assert main(["measure", "--ct", ct, "--mask", seg, "--labeller", "tests.pipelines.toy_labeller:label_one_level"]) == 2
+    assert "drop --mask or --labeller" in capsys.readouterr().err
