@@ -102,6 +102,7 @@ def complete(mask):
 
 
 TRIM_SURFACE = True  # --no-trim: measure the whole predicted region (no partial-volume layer removed)
+FILL_MARROW = True   # --no-fill: the ablation arm without jmedseg.deploy.crops.fill_enclosed_marrow
 
 
 def predict(model, ct, vertebrae, levels, mode):
@@ -110,6 +111,8 @@ def predict(model, ct, vertebrae, levels, mode):
     from jmedseg.deploy.inference import EmptyPredictionError
 
     crop = mode == "crop"
+    if crop and not FILL_MARROW:
+        return _without_marrow_fill(model, ct, vertebrae, levels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -117,6 +120,23 @@ def predict(model, ct, vertebrae, levels, mode):
         except EmptyPredictionError:
             return np.zeros(ct.shape, np.uint8), {}
     return found.tissue, found.segmentation.confidence
+
+
+def _without_marrow_fill(model, ct, vertebrae, levels):
+    """predict's crop mode without the enclosed-marrow fill, which measure always applies (so the API has no switch)."""
+    from jmedseg.constants import CLASS_NAMES
+    from jmedseg.deploy.crops import segment_vertebrae
+    from jmedseg.deploy.inference import trim_partial_volume_layer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = segment_vertebrae(model.model, model.meta, ct, vertebrae, levels, fill_marrow=False)
+    tissue = np.zeros(seg.labels.shape, np.uint8)
+    for c, name in enumerate(seg.class_names):
+        tissue[seg.labels == c] = CLASS_NAMES.index(name)
+    if TRIM_SURFACE:
+        trim_partial_volume_layer(tissue)
+    return tissue, seg.confidence
 
 
 def score_case(name, ct_path, mask_path, ids, subreg_path, models, modes, overlay_dir=None):
@@ -182,11 +202,12 @@ def main(argv=None):
     parser.add_argument("--modes", default="crop", help="comma-separated: crop, full")
     parser.add_argument("--out", help="write the rows as JSON here (and overlays next to it)")
     parser.add_argument("--data", default=None, help="folder holding the real-CT folders (default tests/data)")
+    parser.add_argument("--no-fill", action="store_true", help="crop mode: leave enclosed background as predicted")
     parser.add_argument("--no-trim", action="store_true", help="keep the cancellous region's outer voxel layer")
     args = parser.parse_args(argv)
-    global DATA, TRIM_SURFACE
+    global DATA, FILL_MARROW, TRIM_SURFACE
     DATA = args.data or DATA
-    TRIM_SURFACE = not args.no_trim
+    FILL_MARROW, TRIM_SURFACE = not args.no_fill, not args.no_trim
     from jmedseg.api import load_model
 
     models = {}

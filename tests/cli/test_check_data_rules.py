@@ -5,7 +5,6 @@ region-content (cortical wall) check that measure refuses it for, and a scan cut
 posterior elements only is no problem, as measure measures it (the old whole-vertebra edge rule
 reported it).
 """
-import csv
 import os
 
 import nibabel as nib
@@ -15,6 +14,7 @@ from jmedseg.cli import main
 from jmedseg.data.io import load_labels, load_volume
 from jmedseg.data.labels import vertebral_body
 from tests.conftest import DATA
+from tests.csv_rows import read_rows
 
 EXAMPLE = os.path.join(DATA, "totalseg_example")
 CT, MASK = os.path.join(EXAMPLE, "example_ct.nii.gz"), os.path.join(EXAMPLE, "example_ct_vertebrae.nii.gz")
@@ -54,8 +54,7 @@ def test_posterior_elements_cut_by_the_scan_are_no_problem_as_measure_measures_t
     assert "no problems" in capsys.readouterr().out
     out = tmp_path / "out"
     assert main(["measure", "--cohort", root, "--out", str(out), "--labels", "L1=31", "--no-figures"]) == 0
-    with open(out / "densities.csv", newline="") as f:
-        (row,) = csv.DictReader(f)
+    (row,) = read_rows(out / "densities.csv")
     assert row["levels_used"] == "L1" and row["l1_flag"] == "" and "outside its body only" in row["note"]
 
 
@@ -69,6 +68,5 @@ def test_check_levels_compares_a_verse_mask_under_its_own_names(tmp_path, capsys
     assert main(["measure", "--ct", CT, "--mask", str(verse), "--label-scheme", "verse", "--check-levels",
                  "--no-figures", "--out", str(tmp_path / "out")]) == 0
     assert "levels check (mask against the CT-alone labelling): agree: T12 L1 L2 L3" in capsys.readouterr().out
-    with open(tmp_path / "out" / "densities.csv", newline="") as f:
-        (row,) = csv.DictReader(f)
+    (row,) = read_rows(tmp_path / "out" / "densities.csv")
     assert (row["l1_flag"], row["l2_flag"], row["levels_agree"]) == ("", "", "True")

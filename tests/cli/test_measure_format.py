@@ -1,5 +1,4 @@
 """`jmedseg measure --cohort DIR --format F`: a data set read in place through the reader registry."""
-import csv
 import shutil
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 import jmedseg
 from jmedseg.cli import main
 from tests.conftest import DATA
+from tests.csv_rows import read_rows
 
 SAMPLE = Path(DATA) / "totalseg_example"
 
@@ -20,8 +20,7 @@ def test_a_plain_folder_is_measured_in_place_as_its_mask_gives(tmp_path, capsys)
     out = tmp_path / "out"
     assert main(["measure", "--cohort", str(src), "--format", "folder", "--out", str(out), "--labels", "L1=31",
                  "--allow-truncated", "--no-figures", "--estimator", "median"]) == 0
-    with open(out / "densities.csv", newline="") as f:
-        (row,) = list(csv.DictReader(f))
+    (row,) = read_rows(out / "densities.csv")
     given = jmedseg.measure_ct(SAMPLE / "example_ct_sm.nii.gz", mask=SAMPLE / "example_seg.nii.gz",
                                levels={"L1": 31}, allow_truncated=True, estimator="median")
     # the median of integer HU is exact, and the csv writes it in full: equal
