@@ -91,3 +91,26 @@ def test_a_cohort_subject_without_vertebrae_is_labelled_from_its_ct(tmp_path):
     assert row["levels_used"] == alone.levels_used == "L1+L2" and row["age"] == "50"
     assert row["density_hu"] == pytest.approx(alone.density_hu, abs=1e-9)
     assert (tmp_path / "out" / "vertebrae" / "ex.nii.gz").is_file()
+
+
+def lowest_quartile(x, w):
+    """A toy estimator for the registry test: the value below which a quarter of the pixels lie."""
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, 0.25 * cum[-1])])
+
+
+def test_a_registered_estimator_is_measured_by_name_and_versioned():
+    from jmedseg.density.estimators import ESTIMATORS, estimator_version, register_estimator
+
+    register_estimator("lowest_quartile", lowest_quartile)
+    try:
+        m = jmedseg.measure_ct(CT, mask=SEG, levels={"L1": L1}, allow_truncated=True, estimator="lowest_quartile")
+        values = np.sort(_l1_pixels())
+        # integer HU: the 25th percentile of the pixels by the lower rank, exactly
+        assert m.density_hu == m.l1_lowest_quartile_hu == float(values[int(np.ceil(0.25 * values.size)) - 1])
+        assert estimator_version("lowest_quartile") != estimator_version("median")   # this file's code, not theirs
+        with pytest.raises(InputError, match="registered already"):
+            register_estimator("jsu_mode", lowest_quartile)
+    finally:
+        ESTIMATORS.pop("lowest_quartile", None)
