@@ -24,7 +24,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import real_ct  # noqa: E402  (benchmarks/real_ct.py: the cases and their scoring)
-from jmedseg.training.ablation import _override  # noqa: E402
+from jmedseg.training.ablation import override_value  # noqa: E402
 from jmedseg.training.sweep import collect_sweep  # noqa: E402
 from jmedseg.utils.report import markdown_table  # noqa: E402
 
@@ -41,7 +41,7 @@ def arm_models(sweep_dir):
         if not os.path.isfile(ckpt):
             print(f"skipped job {job['job']}: no checkpoints/best.ckpt")
             continue
-        label = f"{_override(job['overrides'], 'experiment', '(none)')} (job {job['job']})"
+        label = f"{override_value(job['overrides'], 'experiment', '(none)')} (job {job['job']})"
         path = os.path.join(job_dir, "model.jmed")
         export_model(ckpt, path)
         out[label], jobs[label] = load_model(path), job

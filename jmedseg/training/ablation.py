@@ -15,7 +15,8 @@ from jmedseg.training.sweep import collect_sweep
 SCORES = ("best_val", "test_fg_dice", "test_fg_dice_distorted")
 
 
-def _override(overrides, key, default):
+def override_value(overrides, key, default):
+    """The value of `key=...` in a sweep job's override string, or `default` when the job does not set it."""
     for item in overrides.split():
         if item.startswith(f"{key}="):
             return item.split("=", 1)[1]
@@ -27,10 +28,10 @@ def ablation_rows(jobs):
     arms = {}
     # job folders are numbered in launch order; glob order would put 10 before 2
     for job in sorted(jobs, key=lambda j: int(j["job"]) if str(j["job"]).isdigit() else j["job"]):
-        arms.setdefault(_override(job["overrides"], "experiment", "(none)"), []).append(job)
+        arms.setdefault(override_value(job["overrides"], "experiment", "(none)"), []).append(job)
     rows = []
     for arm, members in arms.items():
-        row = {"arm": arm, "seeds": " ".join(_override(j["overrides"], "seed", "0") for j in members)}
+        row = {"arm": arm, "seeds": " ".join(override_value(j["overrides"], "seed", "0") for j in members)}
         for key in SCORES:
             vals = np.array([np.nan if j.get(key) is None else float(j[key]) for j in members])
             row[f"{key}_mean"] = float(np.nanmean(vals))
