@@ -72,30 +72,41 @@ def check_subject_ids(path, rows):
         raise InputError(f"{path} lists subject ids twice: {twice[:10]}; each subject once")
 
 
-def read_cohort(root):
-    """Rows of `root/cohort.csv` as dicts with typed values; clear errors for a bad table."""
+def read_cohort_rows(root, required=("subject_id",)):
+    """Rows of `root/cohort.csv` as written (every column, values as strings), ids checked; clear errors.
+
+    The one reader of the table: `read_cohort` types the standard columns, and `jmedseg measure`
+    keeps every column as written (a table may carry more than the standard ones).
+    """
     path = os.path.join(root, "cohort.csv")
     if not os.path.isdir(root):
         raise FileNotFoundError(f"no cohort folder at {root}; make one with `jmedseg phantom --out {root}`")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{root} has no cohort.csv (columns {','.join(COLUMNS)}); "
-                                "make the folder with `jmedseg phantom` or add the table")
+        raise FileNotFoundError(f"{root} has no cohort.csv (columns {','.join(COLUMNS)}); make the folder with "
+                                "`jmedseg phantom` or `jmedseg import`, or add the table")
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"{path}: missing column(s) {missing}; expected {','.join(COLUMNS)}")
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            where = f"{path} line {line}"
-            if not raw["subject_id"]:
-                raise InputError(f"{where}: empty subject_id")
-            rows.append(dict(subject_id=raw["subject_id"], age=_number(raw["age"], int, where),
-                             sex=raw["sex"], site=raw["site"],
-                             true_density_hu=_number(raw["true_density_hu"], float, where)))
+        rows = list(reader)
+    for line, row in enumerate(rows, start=2):
+        if not row["subject_id"]:
+            raise InputError(f"{path} line {line}: empty subject_id")
     if not rows:
         raise InputError(f"{path} lists no subjects")
     check_subject_ids(path, rows)
+    return rows
+
+
+def read_cohort(root):
+    """Rows of `root/cohort.csv` as dicts with typed values (the standard columns); clear errors for a bad table."""
+    path = os.path.join(root, "cohort.csv")
+    rows = []
+    for line, raw in enumerate(read_cohort_rows(root, COLUMNS), start=2):
+        where = f"{path} line {line}"
+        rows.append(dict(subject_id=raw["subject_id"], age=_number(raw["age"], int, where), sex=raw["sex"],
+                         site=raw["site"], true_density_hu=_number(raw["true_density_hu"], float, where)))
     return rows
 
 

@@ -12,7 +12,6 @@ code path, used by the tests).
 Cohort folder: jmedseg.data.cohort (cohort.csv + <id>/ct.nii.gz, vertebrae.nii.gz and
 optionally labels.nii.gz).
 """
-import csv
 import functools
 import glob
 import logging
@@ -23,7 +22,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path
+from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path, read_cohort_rows
 from jmedseg.errors import InputError
 from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
 from jmedseg.density.safety import MeasurementRefused
@@ -36,7 +35,7 @@ LAUNCHERS = ("none", "local", "slurm")
 
 
 def read_subjects(folder, source_format="cohort", units="hu", label_scheme=""):
-    """Rows of `folder`/cohort.csv as written (strings), each with a subject_id.
+    """Rows of `folder`/cohort.csv as written (strings), each with a subject_id (jmedseg.data.cohort).
 
     Another `source_format` (a data set read in place, jmedseg.data.importers): its subjects'
     rows, the unknown values empty.
@@ -47,16 +46,7 @@ def read_subjects(folder, source_format="cohort", units="hu", label_scheme=""):
                 for s in subjects.values()]
         check_subject_ids(f"{folder} ({source_format})", rows)
         return rows
-    path = os.path.join(folder, "cohort.csv")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no cohort.csv in {folder}; make a cohort with `jmedseg phantom --out {folder}` "
-                                "or lay one out the same way (cohort.csv + <subject_id>/ct.nii.gz)")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or "subject_id" not in rows[0]:
-        raise InputError(f"{path} has no subject_id column (or no rows)")
-    check_subject_ids(path, rows)
-    return rows
+    return read_cohort_rows(folder)
 
 
 @functools.lru_cache(maxsize=4)
