@@ -182,6 +182,21 @@ def test_the_checks_catch_an_upward_arrow_and_a_circle(tmp_path):
     assert circles(edges) == [["toy.high.b", "toy.high.c"]]
 
 
+API_COMMANDS = ("jmedseg.cli.measure", "jmedseg.cli.vertebrae", "jmedseg.cli.segment", "jmedseg.cli.trend")
+API_TASKS = ("jmedseg.pipelines.subject", "jmedseg.pipelines.single", "jmedseg.pipelines.cohort_run",
+             "jmedseg.pipelines.trend_run", "jmedseg.spine", "jmedseg.density.trend", "jmedseg.deploy.export")
+
+
+def test_the_commands_that_measure_call_the_api():
+    """One code path: measure, vertebrae, segment and trend reach the tasks only through jmedseg.api."""
+    edges = import_edges(package_modules(PACKAGE))
+    used = {(source, target) for source, target, _ in edges if source in API_COMMANDS}
+    assert {source for source, target in used if target == "jmedseg.api"} == set(API_COMMANDS)
+    around = [f"{source} -> {target}" for source, target in used
+              if any(target == task or target.startswith(task + ".") for task in API_TASKS)]
+    assert not around, "commands that bypass jmedseg.api: " + ", ".join(sorted(around))
+
+
 def layer_sizes():
     """{layer: (files, lines)} of the package: the counts of the layer table in docs/layout.md."""
     layers = declared_layers(LAYOUT.read_text())
