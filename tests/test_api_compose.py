@@ -114,3 +114,17 @@ def test_a_registered_estimator_is_measured_by_name_and_versioned():
             register_estimator("jsu_mode", lowest_quartile)
     finally:
         ESTIMATORS.pop("lowest_quartile", None)
+
+
+def test_fit_trend_reads_a_table_and_its_fields_read_through(tmp_path):
+    """People on exact lines D = Z - k A (no noise): least squares gives k and Z back to float rounding."""
+    lines = {("F", "N"): (2.0, 250.0), ("M", "N"): (1.5, 220.0), ("F", "S"): (1.8, 240.0), ("M", "S"): (1.2, 210.0)}
+    rows = ["subject_id,age,sex,site,density_hu"]
+    for (sex, site), (k, z) in lines.items():
+        rows += [f"{sex}{site}{age},{age},{sex},{site},{z - k * age}" for age in range(40, 80, 3)]
+    (tmp_path / "densities.csv").write_text("\n".join(rows) + "\n")
+    run = jmedseg.fit_trend(tmp_path / "densities.csv", tmp_path / "trend", resample_n=0, bootstrap=20)
+    for (sex, site), (k, z) in lines.items():
+        fit = run.fits[f"{sex}_{site}"]            # the TrendResult's field, read through the run
+        assert fit.k == pytest.approx(k, abs=1e-9) and fit.Z == pytest.approx(z, abs=1e-6) and fit.n == 14
+    assert run.ages == (39, 80) and run.outside == [] and (tmp_path / "trend" / "fits.json").is_file()
