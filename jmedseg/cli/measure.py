@@ -5,7 +5,10 @@ One CT:   jmedseg measure --ct CT [--mask MASK] [--tissue TISSUE] [--labels L1=3
 Cohort:   jmedseg measure --cohort DIR --out DIR    (DIR/cohort.csv, DIR/<id>/ct.nii.gz, optionally
           vertebrae.nii.gz (else labelled from the CT) and labels.nii.gz, as written by `jmedseg phantom`)
           [--shard I/N] [--launcher local|slurm --jobs 50 [--partition P]] [--redo]
-Either with --model model.jmed: the tissue map is segmented by the model instead of read.
+Either with --model model.jmed: the tissue map is segmented by the model instead of read;
+--estimator NAME reports another registered estimator as density_hu, --labeller module:function
+labels CTs without a mask, and --cohort DIR --format F reads a data set in place.
+The arguments become the keywords of jmedseg.api.measure_ct / measure_cohort (one code path).
 
 Writes densities.csv (subject_id,age,sex,site,density_hu,...,<level>_flag,...,note), each
 person's integer-HU histogram (histograms/<id>.npz, for `jmedseg trend`'s group statistics) and
