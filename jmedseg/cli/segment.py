@@ -2,8 +2,6 @@
 import sys
 import warnings
 
-from jmedseg.errors import InputError
-
 NAME = "segment"
 HELP = "segment a CT volume with an exported model; writes a label map on the CT's grid"
 
