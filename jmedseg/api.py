@@ -109,7 +109,7 @@ def load_model(model="default"):
 
 def measure_ct(ct, mask=None, model=None, tissue=None, levels=None, estimator=DEFAULT_ESTIMATOR, labeller=None,
                out_dir=None, figures=True, report=False, redo=False, paper_units=False, series_uid=None, **options):
-    """The densities of one CT (a NIfTI file or DICOM folder): `measure_ct("ct.nii.gz", mask="vertebrae.nii.gz").l1_jsu_mode_hu`.
+    """The densities of one CT (a NIfTI file or DICOM folder), e.g. `measure_ct(ct, mask=vertebrae).l1_jsu_mode_hu`.
 
     Vertebrae from `mask` (a label map), else from `labeller` (a function volume -> (labels,
     report) of a module, or 'module:function'), else labelled from the CT alone (jmedseg.spine).
@@ -166,7 +166,7 @@ def segment_ct(ct, model="default", out=None, units="hu", series_uid=None, batch
 
 @dataclass(frozen=True)
 class TissueMap:
-    """The tissue map a measurement with a model uses (1 cortical, 2 cancellous; jmedseg.constants) and its segmentation."""
+    """The tissue map a measurement with a model uses (1 cortical, 2 cancellous) and its segmentation."""
 
     tissue: object        # numpy uint8 [x, y, z] on the CT's grid
     segmentation: object  # jmedseg.deploy.inference.Segmentation: classes, confidence per level, warnings
@@ -230,7 +230,8 @@ def _assembled(done, cohort, out, settings, paper_units, report, source_format):
         from jmedseg.pipelines.pages import write_pages
 
         pages = write_pages(str(out), table.rows, table.path)
-    return CohortResult(done.measured, done.skipped, done.without_density, True, table.path, table.rows, table.missing, table.failed, pages)
+    return CohortResult(done.measured, done.skipped, done.without_density, True, table.path, table.rows,
+                        table.missing, table.failed, pages)
 
 
 def fit_trend(densities_csv, out=None, sites=None, min_age=None, max_age=None, by=None, scale="hu", resample_n=10,

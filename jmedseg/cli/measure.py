@@ -162,7 +162,7 @@ def _shown(args):
 
 
 def run_cohort(args):
-    """A cohort (or one shard of it; jmedseg.api.measure_cohort): exit 1 when any subject has no density, with how many."""
+    """A cohort or one shard of it (jmedseg.api.measure_cohort): exit 1, saying how many, when any has no density."""
     from jmedseg.api import measure_cohort
     from jmedseg.pipelines.pages import describe
     from jmedseg.utils.report import markdown_table

@@ -1,4 +1,4 @@
-"""`jmedseg segment --model model.jmed --ct CT.nii.gz --out mask.nii.gz`: label a CT slice by slice (jmedseg.api.segment_ct)."""
+"""`jmedseg segment --model model.jmed --ct CT.nii.gz --out mask.nii.gz`: label a CT slice by slice (api.segment_ct)."""
 import sys
 import warnings
 

@@ -127,7 +127,7 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
 
 
 def _custom_labelling(ct, what, settings, out_dir):
-    """vertebra_map with the user's labeller (jmedseg.pipelines.vertebra_source), written and refused as the default's."""
+    """vertebra_map by the user's labeller (jmedseg.pipelines.vertebra_source), written and refused as the default's."""
     from jmedseg.spine.pipeline import spine_box, write_labels
 
     accepted = {"uncertain_level"} if settings.accept_uncertain_levels else set()

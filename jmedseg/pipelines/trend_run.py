@@ -1,4 +1,4 @@
-"""Density against age of a densities.csv (paper section 4): read, leave out, fit, write; for `fit_trend` and `jmedseg trend`.
+"""Density against age of a densities.csv (paper section 4): read, leave out, fit, write (`fit_trend`, `jmedseg trend`).
 
 The people outside the age range of the paper's law (39-80, or the caller's) are left
 out and counted; with `by` the lines are fitted per sex x acquisition group
@@ -14,7 +14,7 @@ from jmedseg.pipelines.results import subject_files
 
 @dataclass
 class TrendRun:
-    """The fit (`result`, a jmedseg.density.trend.TrendResult, whose fields read through: `run.fits`) and its context."""
+    """The fit (`result`, a jmedseg.density.trend.TrendResult; its fields read through: `run.fits`) and its context."""
 
     result: object
     people: object                 # the DataFrame fitted

@@ -9,7 +9,6 @@ there; the hash of its module's source is part of the results' fingerprint, so n
 version is bumped by hand when a labeller changes.
 """
 import importlib
-import inspect
 
 from jmedseg.errors import InputError
 
@@ -64,8 +63,9 @@ def custom_labelling(volume, name, levels, accepted):
     labels, report = resolve_labeller(name)(volume)
     if getattr(labels, "shape", None) != volume.shape or "levels" not in report:
         raise InputError(f"labeller {name} returned {type(labels).__name__} of shape {getattr(labels, 'shape', '?')} "
-                         f"and a report without 'levels'; it must return (labels on the CT's grid {volume.shape}, "
-                         f"{{'levels': [...]}}) like jmedseg.spine.label_vertebrae ({inspect.getsourcefile(resolve_labeller(name))})")
+                         f"and a report {'with' if 'levels' in report else 'without'} 'levels'; it must return "
+                         f"(labels on the CT's grid {volume.shape}, {{'levels': [...]}}) like "
+                         "jmedseg.spine.label_vertebrae")
     row = {"levels_found": " ".join(str(e["name"] or e["id"]) for e in report["levels"]),
            "levels_summary": report.get("summary", name)}
     problems = []

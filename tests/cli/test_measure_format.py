@@ -41,5 +41,6 @@ def test_format_and_labeller_that_cannot_apply_are_refused(capsys):
     ct, seg = str(SAMPLE / "example_ct_sm.nii.gz"), str(SAMPLE / "example_seg.nii.gz")
     assert main(["measure", "--ct", ct, "--format", "verse"]) == 2
     assert "--format names the layout of a --cohort folder" in capsys.readouterr().err
-    assert main(["measure", "--ct", ct, "--mask", seg, "--labeller", "tests.pipelines.toy_labeller:label_one_level"]) == 2
+    labeller = "tests.pipelines.toy_labeller:label_one_level"
+    assert main(["measure", "--ct", ct, "--mask", seg, "--labeller", labeller]) == 2
     assert "drop --mask or --labeller" in capsys.readouterr().err
