@@ -56,6 +56,8 @@ def test_any_labeller_of_the_same_type_is_a_vertebra_source(tmp_path):
     assert np.count_nonzero(written == L1) == np.count_nonzero(load_labels(SEG).array == L1)
     with pytest.raises(InputError, match="not an importable function"):
         jmedseg.measure_ct(CT, labeller="tests.pipelines.toy_labeller:no_such_function")
+    with pytest.raises(JmedsegError, match=r"returned ndarray of shape \(2, 2, 2\).*on the CT's grid"):
+        jmedseg.measure_ct(CT, labeller="tests.pipelines.toy_labeller:label_on_another_grid")
     with pytest.raises(InputError, match="top level of a module"):
         jmedseg.measure_ct(CT, labeller=lambda volume: label_one_level(volume))
 

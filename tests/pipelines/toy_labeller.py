@@ -19,3 +19,8 @@ def label_one_level(volume):
     only_l1 = np.where(labels == L1, L1, 0).astype(np.int32)
     return only_l1, {"summary": "L1 from the example's mask", "levels": [
         {"name": "L1", "id": L1, "flags": [], "note": ""}]}
+
+
+def label_on_another_grid(volume):
+    """A labeller that breaks the contract: labels not on the CT's grid."""
+    return np.zeros((2, 2, 2), np.int32), {"levels": []}
