@@ -1,0 +1,182 @@
+"""The aorta and the inferior vena cava beside the spinal column, enhanced or not (for the contrast phase).
+
+Anatomy used (not HU cut-offs fitted to a scan):
+- the aorta is a round tube 15-30 mm across that runs straight along the column: in front of
+  the lumbar bodies, slightly to the patient's left, and beside the thoracic ones on the left;
+- the inferior vena cava is a round or flat tube on the body's right, at the aorta's depth and
+  about 25 mm to its right (VENA_CAVA_FROM_AORTA_MM);
+- blood with iodine is the lumen: where a bright (iodine) round region and a 0-100 HU one are the
+  same vessel (their tracks within SAME_VESSEL_MM), the 0-100 HU one is its wall, a mural thrombus
+  or the sac of a stented aneurysm (the bundled chest CTA), so the bright one is the blood.
+
+Per searched slice and HU window (enhanced: iodine; native: unenhanced blood), every round
+component of the window inside the vessel's box is a candidate. Per window, each slice's
+candidate nearest where the vessel lies is kept, and only the finds on one track along z (within
+VESSEL_TRACK_MM of their median position beside the column) count: a bowel loop with oral contrast
+or a kidney taken in a few slices lies elsewhere. A window's track counts when it covers at least
+MIN_TRACK_SHARE of the searched slices (the aorta runs through all of them); of two counting
+tracks the bright one wins when they are the same vessel, otherwise the one nearer the vessel's
+expected place (the psoas, round and 0-100 HU, lies behind the body's front edge beside it).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from jmedseg.spine.column import disk
+
+NATIVE_BLOOD_HU = (0.0, 100.0)
+ENHANCED_HU = (100.0, 800.0)        # blood with any iodine (delayed phase at 140 kVp: about 90-130 HU)
+WINDOWS = {"enhanced": ENHANCED_HU, "native": NATIVE_BLOOD_HU}
+VESSEL_AREA_MM2 = (80.0, 1500.0)     # after the opening: a 12-45 mm vessel (aorta 15-25 mm, a flat vena cava)
+BOX_FRONT_MM = (-35.0, 45.0)         # from the body's anterior edge (y); the thoracic aorta lies beside the body
+BOX_SIDE_MM = 55.0
+AORTA_X_MM = (-BOX_SIDE_MM, 10.0)    # RAS+: the patient's left is -x
+VENA_CAVA_X_MM = (5.0, BOX_SIDE_MM)
+AORTA_AHEAD_MM = 15.0                # expected centre: this far in front of the body's anterior edge
+VENA_CAVA_FROM_AORTA_MM = 25.0       # the vena cava's centre lies about this far right of the aorta's
+OPENING_MM = 4.0                     # detaches a vessel from thin contacts (a crus, a bowel wall)
+SPLIT_OPENING_MM = 7.0               # splits an enhanced aorta from an enhanced vena cava it touches
+VERTEBRA_MARGIN_MM = 2.0             # the body's cortex, at least one working pixel: its partial-volume rim
+# (200-400 HU outside a vertebra label) would join an aorta lying against the body and make it non-round
+VESSEL_STEP_MM = 8.0                 # a vessel's centre moves at most this much between neighbouring searched slices
+VESSEL_SLOPE = 0.3                   # ... plus this per mm of z between them (the aorta runs within ~15 deg of z)
+MAX_SKIPPED = 1                      # searched slices a track may skip (a slice where the vessel touches bowel)
+MIN_TRACK_SHARE = 1.0 / 3.0          # a track counts when it covers this share of the searched slices
+LUNG_HU = -400.0
+LUNG_SHARE = 0.10                    # bowel gas or a stomach bubble: a few % of the abdomen's cross-section
+SAME_VESSEL_MM = 15.0                # two tracks this close are one vessel (its radius: 8-15 mm)
+
+
+@dataclass
+class Find:
+    k: int
+    offset_mm: np.ndarray    # centre minus the column's centre, mm (x, y)
+    mask: np.ndarray
+
+
+def _round_components(candidates, sp, opening_mm=OPENING_MM):
+    """[(mask, centre pixel)] of the round components of `candidates` within the vessel size."""
+    opened = ndimage.binary_opening(candidates, structure=disk(opening_mm, sp[:2]))
+    parts, n = ndimage.label(opened)
+    out = []
+    for i in range(1, n + 1):
+        comp = parts == i
+        area = comp.sum() * sp[0] * sp[1]
+        if not VESSEL_AREA_MM2[0] <= area <= VESSEL_AREA_MM2[1]:
+            continue
+        extent = np.ptp(np.argwhere(comp) * sp[:2], axis=0).max() + sp[0]
+        if area < 0.5 * np.pi * (extent / 2) ** 2:      # elongated (a crus, a bowel wall): not a vessel
+            continue
+        out.append((comp, np.array(ndimage.center_of_mass(comp))))
+    return out
+
+
+def _thoracic(s, body):
+    """A slice through the chest: the lungs (air inside the body outline) fill over LUNG_SHARE of it."""
+    return np.mean(s[body] < LUNG_HU) > LUNG_SHARE if body.any() else False
+
+
+class VesselSearch:
+    """Collects per slice the round candidates of both vessels in both windows, then picks each vessel's track."""
+
+    def __init__(self, n_slices, slice_mm, step_mm):
+        self.n_slices = n_slices
+        self.slice_mm = slice_mm       # working-grid slice thickness, mm
+        self.step_mm = step_mm         # largest z gap between neighbouring searched slices, mm
+        self.candidates = {(name, w): [] for name in ("aorta", "ivc") for w in WINDOWS}   # (k, [Find])
+        self.thoracic = []     # slices through the chest
+        self.front = {}        # k -> y of the body's anterior edge from the column centre (mm)
+
+    def position(self, k):
+        return k * self.slice_mm
+
+    def add_slice(self, s, body, column, k, sp):
+        cx, cy = column.centre[k]
+        front = np.flatnonzero(column.body[:, :, k].any(axis=0))
+        y_front = (front.max() - cy) * sp[1] if front.size else 20.0
+        self.front[k] = y_front
+        margin = disk(max(VERTEBRA_MARGIN_MM, max(sp[:2])), sp[:2])
+        vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=margin)
+        dx = (np.arange(s.shape[0]) - cx)[:, None] * sp[0]
+        dy = (np.arange(s.shape[1]) - cy)[None, :] * sp[1]
+        in_y = (dy >= y_front + BOX_FRONT_MM[0]) & (dy <= y_front + BOX_FRONT_MM[1])
+        if _thoracic(s, body):
+            self.thoracic.append(k)
+        for name, (x_lo, x_hi) in (("aorta", AORTA_X_MM), ("ivc", VENA_CAVA_X_MM)):
+            region = (dx >= x_lo) & (dx <= x_hi) & in_y & body & ~vertebra
+            for window, (lo, hi) in WINDOWS.items():
+                inside = region & (s >= lo) & (s <= hi)
+                comps = _round_components(inside, sp)
+                if not comps and window == "enhanced":     # an enhanced aorta touching an enhanced vena cava
+                    comps = _round_components(inside, sp, SPLIT_OPENING_MM)
+                finds = [Find(k, (c - (cx, cy)) * sp[:2], m) for m, c in comps]
+                if finds:
+                    self.candidates[(name, window)].append((k, finds))
+
+    def _track(self, name, window, target_of):
+        """The longest chain of finds, one per slice, each within a step of the previous one (at most one searched
+        slice skipped): the vessel runs continuously along z and drifts only slowly beside the column (the
+        descending aorta by a few mm per cm; the arch leaves it). Of equally long chains, the nearer to
+        `target_of(k)`."""
+        slices = self.candidates[(name, window)]
+        best = []            # per slice, per find: (length, -summed miss, previous (i, j) or None)
+        for i, (k, finds) in enumerate(slices):
+            row = []
+            for f in finds:
+                miss = float(np.hypot(*(f.offset_mm - target_of(k))))
+                score, prev = (1, -miss), None
+                for i0 in range(max(0, i - 1 - MAX_SKIPPED), i):
+                    k0, finds0 = slices[i0]
+                    if self.position(k) - self.position(k0) > (MAX_SKIPPED + 1) * self.step_mm + 1e-6:
+                        continue
+                    allowed = VESSEL_STEP_MM + VESSEL_SLOPE * (self.position(k) - self.position(k0))
+                    for j0, f0 in enumerate(finds0):
+                        if np.hypot(*(f.offset_mm - f0.offset_mm)) <= allowed:
+                            cand = (best[i0][j0][0][0] + 1, best[i0][j0][0][1] - miss)
+                            if cand > score:
+                                score, prev = cand, (i0, j0)
+                row.append((score, prev))
+            best.append(row)
+        ends = [(row[j][0], i, j) for i, row in enumerate(best) for j in range(len(row))]
+        if not ends:
+            return []
+        _, i, j = max(ends)
+        chain, at = [], (i, j)
+        while at is not None:
+            chain.append(slices[at[0]][1][at[1]])
+            at = best[at[0]][at[1]][1]
+        return chain[::-1]
+
+    def _choose(self, name, target_of):
+        tracks = {w: self._track(name, w, target_of) for w in WINDOWS}
+        enough = max(2, MIN_TRACK_SHARE * self.n_slices)
+        counting = [w for w, t in tracks.items() if len(t) >= enough]
+        if len(counting) == 2:
+            native = {f.k: f.offset_mm for f in tracks["native"]}
+            apart = [np.hypot(*(f.offset_mm - native[f.k])) for f in tracks["enhanced"] if f.k in native]
+            if apart and np.median(apart) <= SAME_VESSEL_MM:
+                return tracks["enhanced"]     # one vessel: the iodine is in its lumen
+            miss = {w: np.median([np.hypot(*(f.offset_mm - target_of(f.k))) for f in tracks[w]]) for w in WINDOWS}
+            return tracks[min(WINDOWS, key=lambda w: miss[w])]
+        return tracks[counting[0]] if counting else []   # a few scattered finds are not a vessel along the spine
+
+    def aorta_and_vena_cava(self):
+        """{name: [Find]} of the chosen tracks; the vena cava is looked for relative to the aorta found."""
+        def aorta_target(k):
+            return np.array([np.mean(AORTA_X_MM), self.front[k] + AORTA_AHEAD_MM])
+
+        aorta = self._choose("aorta", aorta_target)
+        if aorta:
+            def ivc_target(k):
+                nearest = min(aorta, key=lambda f: abs(f.k - k))
+                return nearest.offset_mm + (VENA_CAVA_FROM_AORTA_MM, 0.0)
+        else:
+            def ivc_target(k):
+                return np.array([np.mean(VENA_CAVA_X_MM), self.front[k] + AORTA_AHEAD_MM])
+        if self.thoracic:   # the vena cava is the abdominal one, below every chest slice: in the chest and neck
+            # the vessels on the body's right (right atrium, superior vena cava, the veins the contrast is injected
+            # into) fill with undiluted contrast first and read like the vena cava in no phase
+            for key in [("ivc", w) for w in WINDOWS]:
+                self.candidates[key] = [(k, f) for k, f in self.candidates[key] if k < min(self.thoracic)]
+        return {"aorta": aorta, "ivc": self._choose("ivc", ivc_target)}
