@@ -32,7 +32,8 @@ def _z_range(vertebrae, level_ids, spacing):
 
 def phase_columns(tissues, contrast_agent=None):
     """contrast_phase and its evidence (and a header disagreement) from found ReferenceTissues."""
-    phase, evidence = estimate_phase(tissues.value("aorta"), tissues.value("ivc"))
+    phase, evidence = estimate_phase(tissues.value("aorta"), tissues.value("ivc"), tissues.value("kidney_cortex"),
+                                     tissues.value("kidney_medulla"))
     out = {"contrast_phase": phase, "contrast_evidence": evidence}
     disagreement = header_disagreement(phase, contrast_agent)
     if disagreement:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.calibration.kidneys import KidneySearch
 from jmedseg.calibration.vessels import VesselSearch
 from jmedseg.spine.column import disk, find_column, work_grid
 
@@ -139,8 +140,10 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
         column.body = work_grid((np.asarray(vertebrae) > 0).astype(np.float32), spacing).hu >= 0.5
     found = _Collector(g.shape)
     vessels = VesselSearch(len(ks), sp[2], float(np.diff(ks).max() * sp[2]) if len(ks) > 1 else sp[2])
+    kidneys = KidneySearch()
     for k in ks:
         _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k], vessels)
+        kidneys.add_slice(g[:, :, k], _body_outline(g[:, :, k]), column, k, sp)
     one = np.ones((3, 3), bool)
     for name, track in vessels.aorta_and_vena_cava().items():
         for find in track:
@@ -148,6 +151,7 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     values = {name: (_vessel_median if name in VESSELS else _median)(_original_values(hu, grid, mask, ks))
               for name, mask in found.masks.items()}
     values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})
+    values["kidney_cortex"], values["kidney_medulla"] = kidneys.cortex_medulla_hu(min(vessels.thoracic, default=None))
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
 
