@@ -10,8 +10,11 @@ Where: the kidneys lie behind and beside the upper lumbar column (T12-L3), 30-12
 side of the vertebral body's centre, their hilum facing forward and inward. An enhanced kidney
 is the largest iodine-bright (ENHANCED_HU) region there, of a kidney's cross-section (KIDNEY_AREA_MM2),
 its outline filled (a dark medulla inside a bright cortex is still the kidney): the cortex is its
-outer CORTEX_MM, the medulla the rest above 0 HU (the renal sinus is fat). Unenhanced kidneys are
-not looked for (they read like muscle): the kidneys only refine an enhanced CT's phase.
+outer CORTEX_MM, the medulla the rest above 0 HU (the renal sinus is fat). A region too thin for a
+kidney is left out (the iliac wings read 100-300 HU at 3 mm but are plates 10-20 mm thick). The
+posterior iliac bone and sacral ala with the muscle they enclose can still pass for a kidney when the
+pelvis is searched (no vertebra labels). Unenhanced kidneys are not looked for (they read like
+muscle). So the kidneys only refine an enhanced CT's phase (jmedseg.calibration.phase).
 """
 import numpy as np
 from scipy import ndimage
@@ -24,7 +27,14 @@ DEPTH_MM = (-70.0, 40.0)          # y from the column centre (RAS+: anterior pos
 KIDNEY_AREA_MM2 = (500.0, 6000.0)
 CORTEX_MM = 6.0                   # renal cortex 5-8 mm thick
 MIN_PIXELS = 10
+MIN_RADIUS_MM = 12.0
 MIN_SLICES = 2                    # per kidney: one slice may be a bowel loop or the spleen
+
+
+def _thick_enough(region, sp):
+    """A kidney is a bean 40-60 mm across (its largest inscribed disc at least MIN_RADIUS_MM); the iliac wing's
+    marrow, which reads 100-300 HU with its cortex at 3 mm, is a curved plate 10-20 mm thick."""
+    return float(ndimage.distance_transform_edt(region, sampling=sp[:2]).max()) >= MIN_RADIUS_MM
 
 
 class KidneySearch:
@@ -56,7 +66,8 @@ class KidneySearch:
         filled = ndimage.binary_fill_holes(closed)
         parts, n = ndimage.label(filled)
         areas = ndimage.sum(filled, parts, index=np.arange(1, n + 1)) * sp[0] * sp[1]
-        sized = [i for i in range(n) if KIDNEY_AREA_MM2[0] <= areas[i] <= KIDNEY_AREA_MM2[1]]
+        sized = [i for i in range(n) if KIDNEY_AREA_MM2[0] <= areas[i] <= KIDNEY_AREA_MM2[1]
+                 and _thick_enough(parts == i + 1, sp)]
         # the largest of a kidney's size: an enhanced liver or spleen joined to it is larger and is left out
         return parts == max(sized, key=lambda i: areas[i]) + 1 if sized else None
 

@@ -18,8 +18,8 @@ both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 The kidneys (jmedseg.calibration.kidneys, found only when enhanced) refine this: their cortex
 bright and medulla dark (the medulla has gained under CORTICOMEDULLARY_RATIO of the cortex's
 enhancement) means the arterial, corticomedullary phase; evenly enhanced parenchyma the portal
-venous (nephrographic) or delayed phase; enhanced kidneys beside an aorta that reads unenhanced
-mean the aorta search went wrong, and the kidneys decide. A DICOM Contrast/Bolus Agent (0018,0010)
+venous (nephrographic) or delayed phase. They only split an enhanced CT's phase: they never
+overrule an aorta that reads unenhanced (iliac marrow can pass for enhanced kidneys). A DICOM Contrast/Bolus Agent (0018,0010)
 is recorded beside the estimate and a disagreement is flagged.
 """
 import math
@@ -49,24 +49,21 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
     kidneys = _kidney_phase(cortex_hu, medulla_hu)
     kidney_text = f"kidney cortex {cortex_hu:.0f} HU, medulla {medulla_hu:.0f} HU" if kidneys else ""
     if not math.isfinite(aorta_hu) and not math.isfinite(vein_hu):
-        if kidneys:
-            return kidneys, kidney_text + " (no aorta or vena cava found)"
         return "unknown", "no aorta or vena cava found beside the vertebral column"
     if not math.isfinite(aorta_hu):   # the vena cava alone: read like the aorta (any iodine means enhanced)
         phase, _ = estimate_phase(vein_hu, math.nan, cortex_hu, medulla_hu)
-        return phase, ", ".join(filter(None, [f"vena cava {vein_hu:.0f} HU (aorta not found)", kidney_text]))
-    evidence = ", ".join(filter(None, [f"aorta {aorta_hu:.0f} HU",
-                                       f"vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "",
-                                       kidney_text]))
+        return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
+    evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
     if aorta_hu < NATIVE_MAX_HU:
-        if kidneys:   # iodine-enhanced kidneys: there is contrast in the blood, the aorta search went wrong
-            return kidneys, evidence + ": enhanced kidneys, so the aorta find was not the contrast-filled aorta"
+        # the kidneys do not overrule an unenhanced aorta: searched without vertebra labels, the iliac wings'
+        # marrow (100-300 HU at 3 mm) can pass for enhanced kidneys (the bundled native example, pelvis included)
         if math.isfinite(vein_hu) and vein_hu >= DELAYED_MAX_HU:
             # an unenhanced "aorta" beside iodine-bright blood on the vena cava's side: oral contrast in a bowel
             # loop, or the aorta search missed the real, enhanced aorta. Saying native could leave a contrast
             # CT's densities unflagged.
             return "unknown", evidence + ": the two vessels disagree (oral contrast, or the aorta was missed)"
         return "native", evidence
+    evidence = ", ".join(filter(None, [evidence, kidney_text]))
     if kidneys == "arterial":
         return "arterial", evidence + " (corticomedullary kidneys)"
     ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU) if math.isfinite(vein_hu) else math.nan

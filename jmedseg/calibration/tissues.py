@@ -144,10 +144,9 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     for k in ks:
         _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k], vessels)
         kidneys.add_slice(g[:, :, k], _body_outline(g[:, :, k]), column, k, sp)
-    one = np.ones((3, 3), bool)
     for name, track in vessels.aorta_and_vena_cava().items():
         for find in track:
-            found.add(name, find.k, ndimage.binary_erosion(find.mask, structure=one))
+            found.add(name, find.k, find.mask)   # a vessel's core: its rim already left out
     values = {name: (_vessel_median if name in VESSELS else _median)(_original_values(hu, grid, mask, ks))
               for name, mask in found.masks.items()}
     values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})

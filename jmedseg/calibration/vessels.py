@@ -15,8 +15,10 @@ candidate nearest where the vessel lies is kept, and only the finds on one track
 VESSEL_TRACK_MM of their median position beside the column) count: a bowel loop with oral contrast
 or a kidney taken in a few slices lies elsewhere. A window's track counts when it covers at least
 MIN_TRACK_SHARE of the searched slices (the aorta runs through all of them); of two counting
-tracks the bright one wins when they are the same vessel, otherwise the one nearer the vessel's
-expected place (the psoas, round and 0-100 HU, lies behind the body's front edge beside it).
+tracks the bright one wins when they are the same vessel, otherwise the longer one (a bowel loop
+with oral contrast runs along the column for a few centimetres, the aorta through the whole slab),
+or of two about as long the one nearer the vessel's expected place (the psoas, round and 0-100 HU,
+lies behind the body's front edge beside it).
 """
 from dataclasses import dataclass
 
@@ -28,8 +30,11 @@ from jmedseg.spine.column import disk
 NATIVE_BLOOD_HU = (0.0, 100.0)
 ENHANCED_HU = (100.0, 800.0)        # blood with any iodine (delayed phase at 140 kVp: about 90-130 HU)
 WINDOWS = {"enhanced": ENHANCED_HU, "native": NATIVE_BLOOD_HU}
-VESSEL_AREA_MM2 = (80.0, 1500.0)     # after the opening: a 12-45 mm vessel (aorta 15-25 mm, a flat vena cava)
+VESSEL_RADIUS_MM = (4.0, 22.0)       # the lumen's inscribed disc (less half a pixel): a flat vena cava 10 mm
+# thick to an aneurysmal aorta 45 mm across
+MAX_CORES = 4                        # vessel-sized discs taken from one merged component at most
 BOX_FRONT_MM = (-35.0, 45.0)         # from the body's anterior edge (y); the thoracic aorta lies beside the body
+ABDOMINAL_FRONT_MM = -10.0           # below the chest a vessel's centre lies in front of this (anterior edge - 10)
 BOX_SIDE_MM = 55.0
 AORTA_X_MM = (-BOX_SIDE_MM, 10.0)    # RAS+: the patient's left is -x
 VENA_CAVA_X_MM = (5.0, BOX_SIDE_MM)
@@ -45,7 +50,8 @@ MAX_SKIPPED = 1                      # searched slices a track may skip (a slice
 MIN_TRACK_SHARE = 1.0 / 3.0          # a track counts when it covers this share of the searched slices
 LUNG_HU = -400.0
 LUNG_SHARE = 0.10                    # bowel gas or a stomach bubble: a few % of the abdomen's cross-section
-SAME_VESSEL_MM = 15.0                # two tracks this close are one vessel (its radius: 8-15 mm)
+SAME_VESSEL_MM = 15.0
+COMPARABLE_LENGTH = 0.8              # two tracks this close in length: the one nearer the vessel's place wins                # two tracks this close are one vessel (its radius: 8-15 mm)
 
 
 @dataclass
@@ -56,19 +62,30 @@ class Find:
 
 
 def _round_components(candidates, sp, opening_mm=OPENING_MM):
-    """[(mask, centre pixel)] of the round components of `candidates` within the vessel size."""
+    """[(core mask, centre pixel)] of the components of `candidates` thick enough to hold a vessel.
+
+    A vessel's lumen is the largest disc that fits in its component (its distance-transform peak):
+    a round vessel is all disc, and a bowel loop, the pancreas or a mesenteric vessel that touches it
+    only adds a side lobe, which the disc leaves out. The core is that disc less half a pixel, so the
+    partial-volume rim is left out too. Thin structures (a crus, a bowel wall) hold no such disc.
+    """
     opened = ndimage.binary_opening(candidates, structure=disk(opening_mm, sp[:2]))
     parts, n = ndimage.label(opened)
     out = []
     for i in range(1, n + 1):
         comp = parts == i
-        area = comp.sum() * sp[0] * sp[1]
-        if not VESSEL_AREA_MM2[0] <= area <= VESSEL_AREA_MM2[1]:
-            continue
-        extent = np.ptp(np.argwhere(comp) * sp[:2], axis=0).max() + sp[0]
-        if area < 0.5 * np.pi * (extent / 2) ** 2:      # elongated (a crus, a bowel wall): not a vessel
-            continue
-        out.append((comp, np.array(ndimage.center_of_mass(comp))))
+        for _ in range(MAX_CORES):      # unenhanced, the aorta can merge with the psoas or bowel: one disc each
+            depth = ndimage.distance_transform_edt(comp, sampling=sp[:2])
+            peak = np.unravel_index(int(np.argmax(depth)), comp.shape)
+            radius = float(depth[peak]) - 0.5 * min(sp[:2])
+            if radius < VESSEL_RADIUS_MM[0]:
+                break
+            dx = (np.arange(comp.shape[0]) - peak[0])[:, None] * sp[0]
+            dy = (np.arange(comp.shape[1]) - peak[1])[None, :] * sp[1]
+            distance = np.hypot(dx, dy)
+            if radius <= VESSEL_RADIUS_MM[1]:
+                out.append((comp & (distance <= radius), np.array(peak, float)))
+            comp = comp & (distance > radius + max(sp[:2]))
     return out
 
 
@@ -101,8 +118,12 @@ class VesselSearch:
         dx = (np.arange(s.shape[0]) - cx)[:, None] * sp[0]
         dy = (np.arange(s.shape[1]) - cy)[None, :] * sp[1]
         in_y = (dy >= y_front + BOX_FRONT_MM[0]) & (dy <= y_front + BOX_FRONT_MM[1])
-        if _thoracic(s, body):
+        chest = _thoracic(s, body)
+        if chest:
             self.thoracic.append(k)
+        # below the diaphragm the aorta and vena cava lie in front of the bodies; the psoas (round, 0-100 HU)
+        # beside and behind their anterior edge. In the chest the descending aorta runs beside the body.
+        y_min = y_front + (BOX_FRONT_MM[0] if chest else ABDOMINAL_FRONT_MM)
         for name, (x_lo, x_hi) in (("aorta", AORTA_X_MM), ("ivc", VENA_CAVA_X_MM)):
             region = (dx >= x_lo) & (dx <= x_hi) & in_y & body & ~vertebra
             for window, (lo, hi) in WINDOWS.items():
@@ -111,6 +132,7 @@ class VesselSearch:
                 if not comps and window == "enhanced":     # an enhanced aorta touching an enhanced vena cava
                     comps = _round_components(inside, sp, SPLIT_OPENING_MM)
                 finds = [Find(k, (c - (cx, cy)) * sp[:2], m) for m, c in comps]
+                finds = [f for f in finds if f.offset_mm[1] >= y_min]
                 if finds:
                     self.candidates[(name, window)].append((k, finds))
 
@@ -157,6 +179,9 @@ class VesselSearch:
             apart = [np.hypot(*(f.offset_mm - native[f.k])) for f in tracks["enhanced"] if f.k in native]
             if apart and np.median(apart) <= SAME_VESSEL_MM:
                 return tracks["enhanced"]     # one vessel: the iodine is in its lumen
+            lengths = sorted(len(t) for t in tracks.values())
+            if lengths[0] < COMPARABLE_LENGTH * lengths[1]:     # the aorta runs through the whole slab
+                return max(tracks.values(), key=len)
             miss = {w: np.median([np.hypot(*(f.offset_mm - target_of(f.k))) for f in tracks[w]]) for w in WINDOWS}
             return tracks[min(WINDOWS, key=lambda w: miss[w])]
         return tracks[counting[0]] if counting else []   # a few scattered finds are not a vessel along the spine
