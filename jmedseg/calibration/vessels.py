@@ -9,16 +9,17 @@ Anatomy used (not HU cut-offs fitted to a scan):
   same vessel (their tracks within SAME_VESSEL_MM), the 0-100 HU one is its wall, a mural thrombus
   or the sac of a stented aneurysm (the bundled chest CTA), so the bright one is the blood.
 
-Per searched slice and HU window (enhanced: iodine; native: unenhanced blood), every round
-component of the window inside the vessel's box is a candidate. Per window, each slice's
-candidate nearest where the vessel lies is kept, and only the finds on one track along z (within
-VESSEL_TRACK_MM of their median position beside the column) count: a bowel loop with oral contrast
-or a kidney taken in a few slices lies elsewhere. A window's track counts when it covers at least
-MIN_TRACK_SHARE of the searched slices (the aorta runs through all of them); of two counting
-tracks the bright one wins when they are the same vessel, otherwise the longer one (a bowel loop
-with oral contrast runs along the column for a few centimetres, the aorta through the whole slab),
-or of two about as long the one nearer the vessel's expected place (the psoas, round and 0-100 HU,
-lies behind the body's front edge beside it).
+Per searched slice and HU window (enhanced: iodine; native: unenhanced blood), each component of
+the window inside the vessel's box gives its largest inscribed discs (_round_components): the
+candidates. Per window, a vessel is the longest chain of candidates, one per slice, each within
+VESSEL_STEP_MM + VESSEL_SLOPE x the z gap of the previous one (it runs continuously along the column
+and drifts slowly; of equal chains the nearer to where the vessel lies). A chain counts when it
+covers MIN_TRACK_SHARE of the searched slices (the aorta runs through all of them); of two counting
+chains the bright one wins when they are the same vessel, otherwise the longer one (a bowel loop with
+oral contrast runs along the column for a few centimetres, the aorta through the whole slab), or of
+two about as long the one nearer the vessel's expected place. Below the chest a vessel's centre lies
+in front of the body's anterior edge less ABDOMINAL_FRONT_MM, which leaves out the psoas (round,
+0-100 HU, beside the body behind its anterior edge).
 """
 from dataclasses import dataclass
 
