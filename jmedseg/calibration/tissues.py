@@ -15,7 +15,8 @@ the HU windows below):
   either side of it (the spinal canal and spinous process lie inside 15 mm), reading
   -20..100 HU, eroded by one pixel;
 - blood: the aorta, and the inferior vena cava for the phase, enhanced or not
-  (jmedseg.calibration.vessels: round tubes on one track along the column, where anatomy puts them).
+  (jmedseg.calibration.vessels: round tubes on one track along the column, where anatomy puts them);
+- kidneys, for the phase only: cortex and medulla when enhanced (jmedseg.calibration.kidneys).
 
 Each tissue's value is the median of the CT's own voxels in its working-grid mask over the
 searched slices (the mask is kept for the QC outlines).
