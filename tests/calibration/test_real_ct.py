@@ -102,3 +102,19 @@ def test_refused_single_ct_records_the_phase_in_run_json(tmp_path):
     assert code != 0
     refused = json.loads((out / "run.json").read_text())["refused"]["example_ct"]
     assert refused["contrast_phase"] == "native" and "contrast phase: native" in refused["reason"]
+
+
+@pytest.mark.skipif(not os.path.isfile(CHEST_CTA), reason="tests/data/totalseg_chest_cta not in this checkout")
+def test_refused_chest_cta_records_arterial_in_run_json(tmp_path):
+    """L1 and L2 are not in the chest CTA: refused, and the refusal still says it is an arterial CT (about 8 s of
+    CPU: the CT-alone labelling of the only real contrast CT bundled; the one end-to-end check of a refused
+    contrast CT's run.json)."""
+    import json
+
+    from jmedseg.cli import main
+
+    out = tmp_path / "out"
+    assert main(["measure", "--ct", CHEST_CTA, "--out", str(out)]) != 0
+    refused = json.loads((out / "run.json").read_text())["refused"]["chest_cta"]
+    assert refused["contrast_phase"] == "arterial"
+    assert "not in the scan" in refused["reason"] and "contrast phase: arterial" in refused["reason"]
