@@ -6,7 +6,8 @@ aorta is bright and the infrarenal inferior vena cava still unenhanced; in the p
 venous phase (60-80 s) aorta and veins are enhanced alike; in the delayed phase (3+ min)
 both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
-- neither vessel found: `unknown`; only one found: that one decides, read as the aorta;
+- neither vessel found: `unknown`; only one found: that one decides, read as the aorta, except that
+  the vena cava alone reading unenhanced gives `unknown` (a delayed aorta near 100 HU can be missed);
 - aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`, unless the vena cava's
   side reads iodine-bright (over DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop,
   or a missed enhanced aorta; never a silent `native`);
@@ -52,6 +53,11 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
         return "unknown", "no aorta or vena cava found beside the vertebral column"
     if not math.isfinite(aorta_hu):   # the vena cava alone: read like the aorta (any iodine means enhanced)
         phase, _ = estimate_phase(vein_hu, math.nan, cortex_hu, medulla_hu)
+        if phase == "native":
+            # an unenhanced-looking find alone is no proof: a washed-out delayed aorta at 140 kVp (80-110 HU)
+            # straddles the two HU windows and is missed, and the vena cava's side then shows 50-80 HU
+            return "unknown", (f"vena cava {vein_hu:.0f} HU (aorta not found): an unenhanced vena cava alone does "
+                               "not rule out a washed-out (delayed) contrast CT")
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
     if aorta_hu < NATIVE_MAX_HU:
