@@ -51,8 +51,8 @@ MAX_SKIPPED = 1                      # searched slices a track may skip (a slice
 MIN_TRACK_SHARE = 1.0 / 3.0          # a track counts when it covers this share of the searched slices
 LUNG_HU = -400.0
 LUNG_SHARE = 0.10                    # bowel gas or a stomach bubble: a few % of the abdomen's cross-section
-SAME_VESSEL_MM = 15.0
-COMPARABLE_LENGTH = 0.8              # two tracks this close in length: the one nearer the vessel's place wins                # two tracks this close are one vessel (its radius: 8-15 mm)
+SAME_VESSEL_MM = 15.0                # two tracks this close are one vessel (its radius: 8-15 mm)
+COMPARABLE_LENGTH = 0.8              # two tracks this close in length: the one nearer the vessel's place wins
 
 
 @dataclass
