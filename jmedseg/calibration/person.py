@@ -110,7 +110,7 @@ def calibrate_person(person, ct, vertebrae, levels, out_dir=None, what="", contr
         row["note"] = "; ".join(filter(None, [row.get("note", ""), note]))
     if out_dir:
         from jmedseg.calibration.figure import calibration_figure
-        from jmedseg.pipelines.results import subject_files
+        from jmedseg.data.result_files import subject_files
 
         row["calibration_figure"] = subject_files(what)["calibration_figure"]
         calibration_figure(tissues, os.path.join(out_dir, row["calibration_figure"]), what)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from jmedseg.data.cohort import COLUMNS as COHORT_COLUMNS, check_subject_ids, ct_path, read_cohort_rows
 from jmedseg.errors import InputError
-from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference, subject_files
+from jmedseg.data.result_files import subject_files
+from jmedseg.pipelines.results import OutputFolderError, ResultsFolder, describe_difference
 from jmedseg.density.safety import MeasurementRefused
 from jmedseg.pipelines.subject import MeasureSettings, file_sha256, measure_files
 from jmedseg.errors import JmedsegError, OutputError

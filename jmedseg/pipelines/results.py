@@ -25,6 +25,7 @@ import math
 import os
 
 from jmedseg.data.ids import check_id
+from jmedseg.data.result_files import subject_files
 from jmedseg.errors import JmedsegError
 from jmedseg.utils.files import atomic_write_bytes, writing
 
@@ -51,18 +52,6 @@ def _strict(value):
     if hasattr(value, "item"):  # numpy scalars
         return _strict(value.item())
     return value
-
-
-def subject_files(subject_id):
-    """The files of one subject inside an output folder, relative to it: {row key: path}.
-
-    The one place these names are made: a path is always rebuilt from the (checked) id,
-    never taken from a result file, so a doctored file cannot point a copy outside the folder.
-    """
-    sid = check_id(subject_id)
-    return {"histogram": os.path.join("histograms", sid + ".npz"), "figure": os.path.join("figures", sid + ".png"),
-            "qc_figure": os.path.join("figures", sid + "_qc.png"),
-            "calibration_figure": os.path.join("figures", sid + "_calibration.png")}
 
 
 class ResultsFolder:

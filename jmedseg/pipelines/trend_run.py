@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from jmedseg.density.trend import DEFAULT_SITES, PAPER_AGES, SCALES, analyse, read_densities, within_ages
-from jmedseg.pipelines.results import subject_files
+from jmedseg.data.result_files import subject_files
 
 
 @dataclass
