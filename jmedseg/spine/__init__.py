@@ -6,8 +6,9 @@ adult anatomy, none fitted to a particular scan):
    body (bone-containing voxels above 120 HU and what they enclose, the canal
    removed, pedicles cut by an opening), track its centre along z;
 2. `levels`: discs as dips of the body cross-section along the column, the
-   vertebrae between them, the sacrum (wide sacral alae) and the lowest
-   rib-bearing vertebra (T12) as independent anchors for the level names;
+   vertebrae between them, the sacrum (`sacrum`: sacral base with alae, iliac wings
+   beside it) and the lowest rib-bearing vertebra (T12) as independent anchors for
+   the level names;
 3. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
 
 `label_vertebrae(volume)` returns a label map on the CT's grid with
@@ -24,6 +25,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.column import find_column, work_grid
+from jmedseg.spine.sacrum import extend_to_sacral_base, find_sacrum, rib_floor
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
                                   find_discs,
                                   find_ribs, measure_widths, segments_between)
@@ -42,6 +44,7 @@ def label_vertebrae(volume):
     grid = work_grid(volume.array, volume.spacing)
     sp = grid.spacing
     column = find_column(grid)
+    extend_to_sacral_base(column, sp)
     report = {"levels": [], "anchors": {}, "summary": "", "work_spacing_mm": list(sp)}
     span = column_range(column, sp)
     if span is None or (span[1] - span[0]) * sp[2] < 20.0:
@@ -55,9 +58,14 @@ def label_vertebrae(volume):
     # the vertebrae between discs, in slices: a disc at arc s lies at slice k(s) on the centre line
     discs = [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
     segments = segments_between(discs, lo, hi, sp[2])
+    sacrum = find_sacrum(column, segments, sp, lo, hi)
+    if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base
+        discs = sorted(discs + [sacrum.split_at])
+        disc_arcs = sorted(disc_arcs + [float(arc[sacrum.split_at])])
+        segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
-    ribs = find_ribs(column, segments, sp, lo, hi)
-    info = assign_names(segments)
+    ribs = find_ribs(column, segments, sp, rib_floor(segments, sacrum, lo), hi)
+    info = assign_names(segments, sacrum)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

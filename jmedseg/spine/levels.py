@@ -8,10 +8,8 @@ the body area is a train of plateaus (bodies, 20-35 mm tall) separated by dips
 `MIN_PITCH_MM` apart (the shortest body plus disc of T10-S1 in a small adult).
 
 Anchors (counted independently, then compared):
-- sacrum: the lowest segment of the column is S1 when its bone spreads into the
-  sacral alae: a cross-section wider than `SACRUM_WIDTH_MM` (the sacral base is
-  100-120 mm wide, a lumbar body 40-55 mm, up to 80-90 mm across its transverse processes where
-  their bases are thick enough to survive the opening that cuts the pedicles);
+- sacrum: the lowest segment of the column is S1 when it holds the sacral base (alae over
+  `SACRUM_WIDTH_MM` wide) with the iliac wings beside it: `jmedseg.spine.sacrum`;
 - ribs: a rib is a long bone (reaching more than `RIB_REACH_MM` from the column's
   midline, further than any lumbar transverse process, whose tips lie within
   about 50 mm) whose medial end comes within `RIB_HEAD_MM` of the midline; the
@@ -28,6 +26,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
+from jmedseg.spine.sacrum import SACRUM_WIDTH_MM
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8")
@@ -38,7 +37,6 @@ DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbourin
 MIN_PITCH_MM = 20.0
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
-SACRUM_WIDTH_MM = 100.0
 RIB_REACH_MM = 75.0
 RIB_HEAD_MM = 50.0
 
@@ -187,13 +185,15 @@ def find_ribs(column, segments, spacing, lo, hi):
     return found
 
 
-def assign_names(segments):
+def assign_names(segments, sacrum_finding=None):
     """Name segments from the sacrum and the lowest rib-bearing vertebra; flag what cannot be confirmed.
 
-    Returns a dict with the anchors found and a one-line summary.
+    `sacrum_finding`: a `jmedseg.spine.sacrum.SacrumFinding` (where S1 is; a transitional
+    vertebra above it makes the count from the sacrum unconfirmed). Returns a dict with the
+    anchors found and a one-line summary.
     """
     n = len(segments)          # segments are ordered inferior to superior
-    sacrum = 0 if n and segments[0].width_mm >= SACRUM_WIDTH_MM and not segments[0].lower_disc else None
+    sacrum = sacrum_finding.segment if sacrum_finding is not None and n else None
     rib_idx = [i for i, s in enumerate(segments) if s.ribs]
     t12 = rib_idx[0] if rib_idx else None
     from_sacrum = {i: LEVEL_NAMES[i] for i in range(n) if i < len(LEVEL_NAMES)} if sacrum is not None else None
@@ -237,6 +237,12 @@ def assign_names(segments):
             s.notes.append("no sacrum and no rib-bearing vertebra in the field of view: the level cannot be "
                            "counted; give a vertebra label map with --mask")
         info["summary"] = "no anchor: levels not identified"
+    if sacrum is not None and sacrum_finding.transitional:
+        for s in segments:
+            s.flags.append("uncertain_level")
+            s.notes.extend(sacrum_finding.notes)
+        info["agree"] = False if info["agree"] else info["agree"]
+        info["summary"] += "; a lumbosacral transitional vertebra is possible"
     for i, s in enumerate(segments):
         s.name = names.get(i)
     return info
