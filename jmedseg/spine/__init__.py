@@ -24,11 +24,14 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.column import find_column, work_grid
-from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
-                                  find_discs,
-                                  find_ribs, measure_widths, segments_between)
+from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
+                                 merge_discs)
+from jmedseg.spine.levels import (LEVEL_NAMES, SACRUM_WIDTH_MM, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names,
+                                  column_range, measure_widths, segments_between)
+from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
 
 logger = logging.getLogger(__name__)
+T12_HALF_BODY_MM = 10.0
 __all__ = ["label_vertebrae", "compare_labellings", "TOTALSEG_IDS"]
 
 
@@ -49,14 +52,10 @@ def label_vertebrae(volume):
                              "midline); is this a CT of the trunk in HU?")
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
-    profile, bin_mm, arc = arc_profile(column, sp, lo, hi)
-    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
-    disc_arcs = [b * bin_mm for b in find_discs(profile, b_lo, b_hi, bin_mm)]
-    # the vertebrae between discs, in slices: a disc at arc s lies at slice k(s) on the centre line
-    discs = [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
+    discs, disc_arcs, heads, arc = _discs_and_ribs(grid, column, lo, hi)
     segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
-    ribs = find_ribs(column, segments, sp, lo, hi)
+    mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
     info = assign_names(segments)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
@@ -93,12 +92,47 @@ def label_vertebrae(volume):
         report["levels"].append(entry)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
-                         "agree": info["agree"], "rib_heads": len(ribs)}
+                         "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],
+                         "rib_heads": len(heads)}
     report["summary"] = info["summary"]
     report["seconds"] = round(time.perf_counter() - t0, 3)
     logger.info("vertebrae: %s (%s) in %.2f s", ", ".join(str(l["name"] or l["id"]) for l in report["levels"]),
                 info["summary"], report["seconds"])
     return labels, report
+
+
+def _discs_and_ribs(grid, column, lo, hi):
+    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm) along the column between slices lo and hi.
+
+    Thick discs (body-area dips) first; the ribs are looked for above a sacrum-like lowest
+    segment (the iliac crests are long lateral bones too); above the lowest rib head the
+    column is thoracic and its thin discs are found by their endplate bands
+    (`jmedseg.spine.discs`).
+    """
+    sp = grid.spacing
+    area, bin_mm, arc = arc_profile(column, sp, lo, hi)
+    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
+    area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
+    rib_lo = lo
+    first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
+    if first:
+        measure_widths(first[:1], column, sp)
+        if first[0].width_mm >= SACRUM_WIDTH_MM:
+            rib_lo = max(lo, first[0].hi + 1)
+    heads = find_rib_heads(column, sp, rib_lo, hi)
+    disc_arcs = area_arcs
+    if heads:
+        # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
+        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip
+        thoracic_from = float(np.interp(heads[0][0], np.arange(len(arc)), arc)) - T12_HALF_BODY_MM
+        s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
+        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), thoracic_from)
+    return _slices(disc_arcs, arc), disc_arcs, heads, arc
+
+
+def _slices(disc_arcs, arc):
+    """The working-grid slice of each disc: a disc at arc s lies at slice k(s) on the centre line."""
+    return [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
 
 
 def level_flags(report, name):
