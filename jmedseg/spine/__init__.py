@@ -56,7 +56,7 @@ def label_vertebrae(volume):
     segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
     mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
-    info = assign_names(segments)
+    info = assign_names(segments, sp[2])
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

@@ -7,10 +7,10 @@ Discs come from `jmedseg.spine.discs`, ribs from `jmedseg.spine.ribs`. Anchors
   100-120 mm wide, a lumbar body 40-55 mm, up to 80-90 mm across its transverse processes where
   their bases are thick enough to survive the opening that cuts the pedicles);
 - lowest rib: the lowest rib-bearing vertebra is T12 (12 rib pairs in most adults), when a
-  complete vertebra without ribs lies below it in the scan;
-- first rib pair: the highest vertebra with a rib on both sides is T1, when a complete
-  vertebra without a rib pair lies above it in the scan (else the first ribs may be
-  above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
+  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`);
+- first rib pair: the highest vertebra with a rib on both sides is T1, when a vertebra
+  without a rib pair lies above it in the scan (complete, or its lower `NEIGHBOUR_SEEN_MM`;
+  else the first ribs may be above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
   (a cervical rib, a transverse process touching the clavicle) is not the first pair.
 Two or more anchors that agree on the count between them confirm the levels between
 them; levels outside that range are counted by discs from one anchor and flagged
@@ -33,6 +33,7 @@ UNIDENTIFIED_BASE = 100          # an unnamed vertebra k (1 = highest in the sca
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
 SACRUM_WIDTH_MM = 100.0
+NEIGHBOUR_SEEN_MM = 15.0         # most of a C7, T1 or L1 body (14-17, 24-27 mm tall): its rib head would show
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
                    "T1": "no sacrum and no rib-free vertebra below the lowest rib"}
 ANCHOR_WORDS = {"S1": "sacrum", "T12": "ribs", "T1": "first rib pair"}     # in the summary line
@@ -99,23 +100,29 @@ def measure_widths(segments, column, spacing):
         seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
 
 
-def find_anchors(segments):
-    """{anchor level: segment index} of the anchors in view (segments ordered inferior to superior)."""
+def find_anchors(segments, dz=0.0):
+    """{anchor level: segment index} of the anchors in view (segments ordered inferior to superior).
+
+    A rib anchor needs its rib-free neighbour in view: a vertebra without ribs below the lowest
+    rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
+    (else the scan may cut T1 off), complete or with at least `NEIGHBOUR_SEEN_MM` of it in view
+    on the anchor's side (a rib head sits on the upper half of its body or the disc above it).
+    """
     n = len(segments)
     anchors = {}
     if n and segments[0].width_mm >= SACRUM_WIDTH_MM and not segments[0].lower_disc:
         anchors["S1"] = 0
+
+    def seen(s, disc_towards_anchor):
+        return disc_towards_anchor and (s.lower_disc and s.upper_disc or (s.hi - s.lo + 1) * dz >= NEIGHBOUR_SEEN_MM)
+
     rib_idx = [i for i, s in enumerate(segments) if s.ribs]
-    # a complete vertebra without ribs below the lowest rib-bearing one: the last rib is in view (at a cut
-    # lower edge the lowest vertebra's rib head may lie outside the scan)
-    if rib_idx and any((s.lower_disc or i == anchors.get("S1")) and s.upper_disc for i, s in enumerate(segments[:rib_idx[0]])):
+    if rib_idx and any(seen(s, s.upper_disc) or i == anchors.get("S1") for i, s in enumerate(segments[:rib_idx[0]])):
         anchors["T12"] = rib_idx[0]
     pairs = [i for i, s in enumerate(segments) if len(s.ribs) == 2]
     if pairs:
         top = pairs[-1]
-        above = segments[top + 1:]
-        # a complete vertebra without a rib pair above: the first pair is in view, not cut off by the scan
-        if any(s.upper_disc and s.lower_disc and len(s.ribs) < 2 for s in above) and top != anchors.get("T12"):
+        if top != anchors.get("T12") and any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:]):
             anchors["T1"] = top
     return anchors
 
@@ -125,12 +132,12 @@ def _offset(level, index):
     return LEVEL_NAMES.index(level) - index
 
 
-def assign_names(segments):
+def assign_names(segments, dz=0.0):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
     Returns a dict with the anchors found (segment indices), whether they agree, and a one-line summary.
     """
-    anchors = find_anchors(segments)
+    anchors = find_anchors(segments, dz)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
             "t1_segment": anchors.get("T1"), "agree": None}
     if not anchors:

@@ -116,3 +116,13 @@ def test_a_rib_bearing_vertebra_at_the_cut_lower_edge_is_not_the_t12_anchor():
     assert info["t12_segment"] is None and info["t1_segment"] == 11
     assert info["summary"] == "one anchor only (the first rib pair (T1))"
     assert segs[0].name == "T12" and all("uncertain_level" in s.flags for s in segs)
+
+
+def test_the_vertebra_above_the_first_pair_counts_when_enough_of_it_is_in_view():
+    """A cut top vertebra without ribs validates the first pair when 15 mm of it show (its rib head would),
+    not when a 10 mm sliver does (T1 could be cut there, its pair above the scan)."""
+    pair = ("left", "right")
+    for top_mm, expected in ((16.0, 12), (10.0, None)):
+        segs = _segments(14, {i: pair for i in range(1, 13)})
+        segs[-1].hi = segs[-1].lo + int(top_mm / 2.0) - 1                 # 2 mm slices
+        assert assign_names(segs, dz=2.0)["t1_segment"] == expected, top_mm
