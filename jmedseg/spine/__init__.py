@@ -6,9 +6,8 @@ adult anatomy, none fitted to a particular scan):
    body (bone-containing voxels above 120 HU and what they enclose, the canal
    removed, pedicles cut by an opening), track its centre along z;
 2. `levels`: discs as dips of the body cross-section along the column, the
-   vertebrae between them, the sacrum (`sacrum`: sacral base with alae, iliac wings
-   beside it) and the lowest rib-bearing vertebra (T12) as independent anchors for
-   the level names;
+   vertebrae between them, the sacrum (`sacrum`: sacral base with alae, iliac wings) and the lowest
+   rib-bearing vertebra (T12) as independent anchors for the level names;
 3. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
 
 `label_vertebrae(volume)` returns a label map on the CT's grid with
@@ -25,12 +24,15 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.column import find_column, work_grid
+from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
+                                 merge_discs)
+from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
+                                  measure_widths, segments_between)
+from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
 from jmedseg.spine.sacrum import extend_to_sacral_base, find_sacrum, rib_floor
-from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
-                                  find_discs,
-                                  find_ribs, measure_widths, segments_between)
 
 logger = logging.getLogger(__name__)
+T12_HALF_BODY_MM = 10.0
 __all__ = ["label_vertebrae", "compare_labellings", "TOTALSEG_IDS"]
 
 
@@ -52,20 +54,11 @@ def label_vertebrae(volume):
                              "midline); is this a CT of the trunk in HU?")
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
-    profile, bin_mm, arc = arc_profile(column, sp, lo, hi)
-    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
-    disc_arcs = [b * bin_mm for b in find_discs(profile, b_lo, b_hi, bin_mm)]
-    # the vertebrae between discs, in slices: a disc at arc s lies at slice k(s) on the centre line
-    discs = [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
+    discs, disc_arcs, heads, arc = _discs_and_ribs(grid, column, lo, hi)
     segments = segments_between(discs, lo, hi, sp[2])
-    sacrum = find_sacrum(column, segments, sp, lo, hi)
-    if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base
-        discs = sorted(discs + [sacrum.split_at])
-        disc_arcs = sorted(disc_arcs + [float(arc[sacrum.split_at])])
-        segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
-    ribs = find_ribs(column, segments, sp, rib_floor(segments, sacrum, lo), hi)
-    info = assign_names(segments, sacrum)
+    mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
+    info = assign_names(segments, sp[2], find_sacrum(column, segments, sp, lo, hi))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):
@@ -101,12 +94,47 @@ def label_vertebrae(volume):
         report["levels"].append(entry)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
-                         "agree": info["agree"], "rib_heads": len(ribs)}
+                         "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],
+                         "rib_heads": len(heads)}
     report["summary"] = info["summary"]
     report["seconds"] = round(time.perf_counter() - t0, 3)
     logger.info("vertebrae: %s (%s) in %.2f s", ", ".join(str(l["name"] or l["id"]) for l in report["levels"]),
                 info["summary"], report["seconds"])
     return labels, report
+
+
+def _discs_and_ribs(grid, column, lo, hi):
+    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm) along the column between slices lo and hi.
+
+    Thick discs (body-area dips) first, with the L5/S1 disc at the top of the sacral base
+    (`jmedseg.spine.sacrum`); the ribs are looked for above L4 when the sacrum is found (the
+    iliac crests are long lateral bones too); above the lowest rib head the
+    column is thoracic and its thin discs are found by their endplate bands
+    (`jmedseg.spine.discs`).
+    """
+    sp = grid.spacing
+    area, bin_mm, arc = arc_profile(column, sp, lo, hi)
+    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
+    area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
+    first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
+    sacrum = find_sacrum(column, first, sp, lo, hi)
+    if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base
+        area_arcs = sorted(area_arcs + [float(arc[sacrum.split_at])])
+        first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
+    heads = find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi)
+    disc_arcs = area_arcs
+    if heads:
+        # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
+        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip
+        thoracic_from = float(np.interp(heads[0][0], np.arange(len(arc)), arc)) - T12_HALF_BODY_MM
+        s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
+        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), thoracic_from)
+    return _slices(disc_arcs, arc), disc_arcs, heads, arc
+
+
+def _slices(disc_arcs, arc):
+    """The working-grid slice of each disc: a disc at arc s lies at slice k(s) on the centre line."""
+    return [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
 
 
 def level_flags(report, name):
