@@ -8,8 +8,8 @@ S1 is the one vertebra that is wider than any lumbar body and joined to the pelv
   processes of L5 (80-90 mm tip to tip) arise behind the body, at the pedicles, and a rib
   head meets a thoracic body at its back corner, both outside the band;
 - **iliac wings beside it**: lateral to the sacral base (`ILIAC_NEAR_MM`..`ILIAC_FAR_MM`
-  from the column's midline) each side holds a bony plate (the ilium at the sacroiliac
-  joint; 6-10 mm thick, 60-150 mm long in an axial cut) of more than `ILIAC_AREA_MM2`; the
+  from the column's midline, beyond the alae) each side holds a bony plate (the ilium from
+  the sacroiliac joint out; 6-10 mm thick, 60-150 mm long in an axial cut) of more than `ILIAC_AREA_MM2`; the
   lowest ribs, the only other lateral bone at the bottom of a chest CT, cut an axial slice
   in 100-300 mm^2 each;
 - **the S1 body below the L5/S1 disc**: the wide run begins at the bottom of the column
@@ -35,7 +35,7 @@ WIDE_RUN_MM = 8.0           # the wide run spans the alae's height (20-30 mm); a
 SACRAL_SEARCH_MM = 25.0     # below the lowest body: the L5/S1 disc (10-15 mm) and the promontory's slant
 SACRAL_BACK_MM = 35.0       # the S1 body lies up to this far behind L5's centre (sacral slope)
 BODY_HALF_WIDTH_MM = 30.0   # half the widest body: S1's body part of the sacral base
-ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midline ...
+ILIAC_NEAR_MM = 70.0        # beyond the alae (which end 50-65 mm from the midline; the sacroiliac joint) ...
 ILIAC_FAR_MM = 150.0        # ... and the wing sweeps out to the iliac crest, 125-150 mm from it
 ILIAC_AREA_MM2 = 450.0      # bone per side and slice: an iliac plate 60-150 mm x 6-10 mm, a low rib 100-300 mm^2
 ILIAC_SLICE_FRACTION = 0.5  # of the sacral base's slices, at least this many show both wings
