@@ -54,11 +54,11 @@ def label_vertebrae(volume):
                              "midline); is this a CT of the trunk in HU?")
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
-    discs, disc_arcs, heads, arc = _discs_and_ribs(grid, column, lo, hi)
+    discs, disc_arcs, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
     segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
     mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
-    info = assign_names(segments, sp[2], find_sacrum(column, segments, sp, lo, hi))
+    info = assign_names(segments, sp[2], sacrum)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):
@@ -104,7 +104,8 @@ def label_vertebrae(volume):
 
 
 def _discs_and_ribs(grid, column, lo, hi):
-    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm) along the column between slices lo and hi.
+    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm, sacrum finding) along the
+    column between slices lo and hi.
 
     Thick discs (body-area dips) first, with the L5/S1 disc at the top of the sacral base
     (`jmedseg.spine.sacrum`); the ribs are looked for above L4 when the sacrum is found (the
@@ -129,7 +130,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         thoracic_from = float(np.interp(heads[0][0], np.arange(len(arc)), arc)) - T12_HALF_BODY_MM
         s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
         disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), thoracic_from)
-    return _slices(disc_arcs, arc), disc_arcs, heads, arc
+    return _slices(disc_arcs, arc), disc_arcs, heads, arc, sacrum
 
 
 def _slices(disc_arcs, arc):

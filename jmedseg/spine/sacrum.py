@@ -3,15 +3,16 @@
 S1 is the one vertebra that is wider than any lumbar body and joined to the pelvis:
 - **sacral base with alae**: in an axial slice through S1 the bone joined to the body
   spreads sideways into the alae, 100-120 mm across (`SACRUM_WIDTH_MM`); a lumbar body is
-  40-55 mm wide. Measured per slice as the left-right extent of the filled bone region that
-  holds the body, within `BAND_MM` in front of and behind the body's centre: the transverse
+  40-55 mm wide. Measured per slice as the left-right extent of the bone (above 200 HU) in the
+  filled region that holds the body, within `BAND_MM` in front of and behind the body's centre: the transverse
   processes of L5 (80-90 mm tip to tip) arise behind the body, at the pedicles, and a rib
   head meets a thoracic body at its back corner, both outside the band;
 - **iliac wings beside it**: lateral to the sacral base (`ILIAC_NEAR_MM`..`ILIAC_FAR_MM`
-  from the column's midline, beyond the alae) each side holds a bony plate (the ilium from
-  the sacroiliac joint out; 6-10 mm thick, 60-150 mm long in an axial cut) of more than `ILIAC_AREA_MM2`; the
-  lowest ribs, the only other lateral bone at the bottom of a chest CT, cut an axial slice
-  in 100-300 mm^2 each;
+  from the column's midline) each side holds more than `ILIAC_AREA_MM2` of bone (the ilium
+  from the sacroiliac joint out, 6-10 mm thick, 60-150 mm long in an axial cut). A weak test
+  on its own (the lower ribs beside L1 can hold as much): what tells the pelvis from the
+  lower thorax is the width, measured on bone above 200 HU, which the portal-phase kidneys
+  and liver beside T12-L2 (150-220 HU) do not reach, and no run of wide vertebrae above;
 - **the S1 body below the L5/S1 disc**: the wide run begins at the bottom of the column
   and its top is the sacral base; where the disc finder left the L5/S1 disc out (the
   oblique lumbosacral disc seen in 5 mm slices together with the promontory), the
@@ -28,14 +29,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.spine.column import WIDE_SHELL_GAP_MM, disk
+
 SACRUM_WIDTH_MM = 100.0     # sacral base with alae 100-120 mm; a lumbar body 40-55 mm
 BAND_MM = 20.0              # alae lie beside the body (the S1 body is 30-40 mm deep); L5's transverse processes
                             # and the rib heads lie behind this band
 WIDE_RUN_MM = 8.0           # the wide run spans the alae's height (20-30 mm); a stray slice is not a sacrum
+RUN_GAP_MM = 6.0            # narrower slices inside the run (the alae's thin shell open at partial volume),
+                            # at least two slices
 SACRAL_SEARCH_MM = 25.0     # below the lowest body: the L5/S1 disc (10-15 mm) and the promontory's slant
 SACRAL_BACK_MM = 35.0       # the S1 body lies up to this far behind L5's centre (sacral slope)
 BODY_HALF_WIDTH_MM = 30.0   # half the widest body: S1's body part of the sacral base
-ILIAC_NEAR_MM = 70.0        # beyond the alae (which end 50-65 mm from the midline; the sacroiliac joint) ...
+ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midline ...
 ILIAC_FAR_MM = 150.0        # ... and the wing sweeps out to the iliac crest, 125-150 mm from it
 ILIAC_AREA_MM2 = 450.0      # bone per side and slice: an iliac plate 60-150 mm x 6-10 mm, a low rib 100-300 mm^2
 ILIAC_SLICE_FRACTION = 0.5  # of the sacral base's slices, at least this many show both wings
@@ -53,26 +58,29 @@ class SacrumFinding:
 
 
 def base_widths(column, spacing, lo, hi):
-    """Per slice lo..hi: left-right extent (mm) of the filled bone region holding the body, within `BAND_MM`
-    of the body's centre front to back (0 where no body centre is known)."""
-    widths = np.zeros(column.filled.shape[2])
+    """Per slice lo..hi: left-right extent (mm) of the bone (above 200 HU) in the filled region holding the body,
+    within `BAND_MM` of the body's centre front to back (0 where no body centre is known).
+
+    The filled region (120 HU, shells closed) keeps the alae whole where their thin cortex is open (noise,
+    partial volume); its bone pixels keep out what is dense but not bone: the kidneys (150-220 HU) and the
+    liver in the portal phase, which touch the lowest thoracic bodies' region."""
+    widths = np.zeros(column.bone.shape[2])
     band = max(1, int(round(BAND_MM / spacing[1])))
     for k in range(lo, hi + 1):
         cx, cy = column.centre[k]
         if not np.isfinite(cx):
             continue
         y0, y1 = max(0, int(round(cy)) - band), int(round(cy)) + band + 1
-        strip = column.filled[:, y0:y1, k]
-        parts, _ = ndimage.label(strip)
-        here = parts[int(round(cx)), min(int(round(cy)) - y0, strip.shape[1] - 1)]
+        parts, _ = ndimage.label(column.filled[:, y0:y1, k])
+        here = parts[int(round(cx)), min(int(round(cy)) - y0, parts.shape[1] - 1)]
         if here == 0:
-            body = column.body[:, y0:y1, k]
-            hits = np.unique(parts[body & (parts > 0)])
+            hits = np.unique(parts[column.body[:, y0:y1, k] & (parts > 0)])
             if not len(hits):
                 continue
             here = hits
-        xs = np.flatnonzero(np.isin(parts, here).any(axis=1))
-        widths[k] = (xs.max() - xs.min() + 1) * spacing[0]
+        xs = np.flatnonzero((np.isin(parts, here) & column.bone[:, y0:y1, k]).any(axis=1))
+        if len(xs):
+            widths[k] = (xs.max() - xs.min() + 1) * spacing[0]
     return widths
 
 
@@ -82,7 +90,7 @@ def extend_to_sacral_base(column, spacing):
     The sacrum tilts backwards (sacral slope 30-50 degrees): the S1 body's centre lies 10-25 mm
     behind L5's, beyond the track's tolerance, and the sacral canal under the alae is often
     open, so the column can end at L5. Below the lowest body (within `SACRAL_SEARCH_MM`: a
-    disc and the promontory) each slice's filled bone regions are searched for one that lies
+    disc and the promontory) each slice's bone regions (shells filled) are searched for one that lies
     on the column's left-right centre, at most `SACRAL_BACK_MM` behind and `BAND_MM` in front
     of the lowest body's centre, is wider than `SACRUM_WIDTH_MM` (the alae) and has the iliac
     wings beside it. Its central part (the width of a body) becomes the column's body there,
@@ -123,7 +131,7 @@ def extend_to_sacral_base(column, spacing):
 
 def _sacral_region(column, spacing, k, cx, cy):
     """The filled region of slice k that is a sacral base on the column's line (see above), or None."""
-    parts, n = ndimage.label(column.filled[:, :, k])
+    parts, n = ndimage.label(_bone_filled(column.bone[:, :, k], spacing))
     if n == 0:
         return None
     xs = (np.arange(parts.shape[0]) - cx) * spacing[0]
@@ -139,9 +147,16 @@ def _sacral_region(column, spacing, k, cx, cy):
     return None
 
 
+def _bone_filled(bone_k, spacing):
+    """Bone (above 200 HU) of one slice and what its shells enclose. Not the column's 120 HU fill: kidneys
+    (150-220 HU) and liver in the portal phase are that dense and lie beside the lowest thoracic bodies."""
+    closed = ndimage.binary_closing(bone_k, structure=disk(WIDE_SHELL_GAP_MM, spacing[:2])) | bone_k
+    return ndimage.binary_fill_holes(closed)
+
+
 def iliac_wings_beside(column, spacing, k):
     """True when both sides of slice k hold more than `ILIAC_AREA_MM2` of bone `ILIAC_NEAR_MM`..`ILIAC_FAR_MM`
-    from the column's centre (an iliac wing each side)."""
+    from the column's centre (an iliac wing each side; at 3 mm a real ilium shows as several pieces)."""
     cx = column.centre[k, 0]
     dx = (np.arange(column.bone.shape[0]) - cx) * spacing[0]
     per_row = column.bone[:, :, k].sum(axis=1) * spacing[0] * spacing[1]
@@ -155,9 +170,12 @@ def _wide_run_at_bottom(widths, lo, hi, dz):
     start = next((k for k in range(lo, min(hi, lo + int(round(30.0 / dz))) + 1) if wide[k]), None)
     if start is None:
         return None
-    end = start
-    while end + 1 <= hi and wide[end + 1]:
-        end += 1
+    end, k = start, start + 1
+    gap = max(2, int(round(RUN_GAP_MM / dz)))      # slices where the alae's shell is open (two at 5 mm)
+    while k <= hi and k - end - 1 <= gap:
+        if wide[k]:
+            end = k
+        k += 1
     if (end - start + 1) * dz < WIDE_RUN_MM:
         return None
     return start, end
@@ -186,8 +204,15 @@ def find_sacrum(column, segments, spacing, lo, hi):
     if top < lowest.hi and (lowest.hi - top) * dz >= _min_body_mm():
         finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
     finding.segment = 0
-    above = segments[1] if len(segments) > 1 and finding.split_at is None else None
-    if above is not None and _segment_is_wide(widths, above, dz):
+    above = segments[1:3] if finding.split_at is None else segments[1:2]
+    if finding.split_at is not None and above and _segment_is_wide(widths, above[0], dz) or \
+            len(above) == 2 and all(_segment_is_wide(widths, seg, dz) for seg in above):
+        # wide, narrow, wide (a split body under a wide one), or three wide vertebrae: the rib necks and the
+        # lowest ribs of the lower thorax, not the alae (a transitional vertebra makes one more wide, not two)
+        finding.segment = finding.split_at = None
+        finding.notes.append("the vertebrae above the wide lowest one are wide too: ribs, not a sacral base")
+        return finding
+    if above and _segment_is_wide(widths, above[0], dz):
         finding.transitional = True
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")

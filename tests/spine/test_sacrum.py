@@ -27,14 +27,14 @@ SP = (3.0, 3.0, 3.0)          # working-grid spacing of the constructed columns 
 def _column(base_slices, base_half_mm, wings=True, body_gap=()):
     """A straight column on a 100 x 60 x 40 grid of 3 mm voxels: a 45 mm wide, 30 mm deep body in every slice
     (none in `body_gap`), widened to +-`base_half_mm` (the alae) in `base_slices`, with 8 mm thick, 75 mm long
-    iliac plates 60-135 mm either side there when `wings`."""
+    iliac plates 60-135 mm either side, 40 mm behind the body's centre, there when `wings`."""
     nx, ny, nz = 100, 60, 40
     cx, cy = 50, 30
     x = (np.arange(nx) - cx) * SP[0]
     y = (np.arange(ny) - cy) * SP[1]
     body2d = (np.abs(x)[:, None] <= 22.5) & (np.abs(y)[None, :] <= 15.0)
     ala2d = (np.abs(x)[:, None] <= base_half_mm) & (np.abs(y)[None, :] <= 12.0)
-    plate2d = (np.abs(x)[:, None] >= 60.0) & (np.abs(x)[:, None] <= 135.0) & (np.abs(y + 20.0)[None, :] <= 4.0)
+    plate2d = (np.abs(x)[:, None] >= 60.0) & (np.abs(x)[:, None] <= 135.0) & (np.abs(y + 40.0)[None, :] <= 4.0)
     body = np.zeros((nx, ny, nz), bool)
     filled = np.zeros_like(body)
     bone = np.zeros_like(body)
@@ -67,8 +67,8 @@ def test_a_wide_base_with_iliac_wings_is_s1():
 
 
 def test_a_wide_base_without_iliac_wings_is_not_the_sacrum():
-    """The bottom of a chest CT: ribs beside the lowest body are not iliac plates."""
-    finding = find_sacrum(_column(range(0, 8), 60.0, wings=False), _segments(EDGES), SP, 0, 39)
+    """Alae 105 mm across (to 51 mm out) but no plates beyond them."""
+    finding = find_sacrum(_column(range(0, 8), 51.0, wings=False), _segments(EDGES), SP, 0, 39)
     assert finding.segment is None and "without iliac wings" in finding.notes[0]
 
 
@@ -84,6 +84,14 @@ def test_a_missed_l5_s1_disc_is_added_at_the_top_of_the_sacral_base():
     assert finding.segment == 0 and finding.split_at == 8
 
 
+def test_a_run_of_wide_vertebrae_is_the_lower_thorax_not_a_sacrum():
+    """Rib necks widen every thoracic vertebra: the lowest wide one with two wide ones above is no sacrum."""
+    finding = find_sacrum(_column(range(0, 27), 60.0), _segments(EDGES), SP, 0, 39)
+    assert finding.segment is None and "ribs, not a sacral base" in finding.notes[0]
+    split = find_sacrum(_column(list(range(0, 8)) + list(range(19, 27)), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39)
+    assert split.segment is None and split.split_at is None            # wide, narrow (8-17), wide (L4)
+
+
 def test_a_wide_vertebra_on_the_sacrum_is_a_possible_transitional_vertebra():
     """L5 with winged transverse processes against the sacrum (Castellvi II-III) is as wide as the base."""
     finding = find_sacrum(_column(range(0, 18), 60.0), _segments(EDGES), SP, 0, 39)
@@ -95,7 +103,7 @@ def test_ribs_are_looked_for_above_l4_when_the_sacrum_is_found():
     segments = _segments(EDGES)
     finding = find_sacrum(_column(range(0, 8), 60.0), segments, SP, 0, 39)
     assert rib_floor(segments, finding, 0) == 27               # above L4 (slices 19-26)
-    none = find_sacrum(_column(range(0, 8), 60.0, wings=False), segments, SP, 0, 39)
+    none = find_sacrum(_column(range(0, 8), 51.0, wings=False), segments, SP, 0, 39)
     assert rib_floor(segments, none, 0) == 0
 
 
