@@ -5,13 +5,16 @@ adult anatomy, none fitted to a particular scan):
 1. `column`: block-average to about 1.5 mm voxels, find each slice's vertebral
    body (bone-containing voxels above 120 HU and what they enclose, the canal
    removed, pedicles cut by an opening), track its centre along z;
-2. `levels`: discs as dips of the body cross-section along the column, the
-   vertebrae between them, the sacrum (`sacrum`: sacral base with alae, iliac wings) and the lowest
-   rib-bearing vertebra (T12) as independent anchors for the level names;
-3. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
+2. `discs`: thick discs as dips of the body cross-section along the column, thin
+   (thoracic) discs as bright endplate bands of the body's core HU above the lowest rib;
+3. `ribs`: rib heads beside the column, and which vertebra bears each;
+4. `levels`: the vertebrae between the discs, named from the anchors in view (the
+   sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
+   rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
+5. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
 
 `label_vertebrae(volume)` returns a label map on the CT's grid with
-TotalSegmentator v2 ids (27 L5 ... 31 L1, 32 T12, 33 T11; 26 S1; unnamed
+TotalSegmentator v2 ids (26 S1, 27 L5 ... 31 L1, 32 T12 ... 43 T1, 44 C7; unnamed
 vertebrae 101, 102, ... from the top) and a report with one entry per vertebra:
 its name, id, centroid, size, flags (`incomplete`, `uncertain_level`) and notes.
 The label marks the vertebral body only (no posterior elements): the region the

@@ -5,11 +5,11 @@ costovertebral joint, beside the body) and runs around the trunk. On the working
 bone above `BONE_HU` in a band beside the column (`CUT_MM` to `BAND_MM` from the body's
 centre, behind its centre by `BEHIND_MM`) is split into connected parts; a rib is a part that
 - reaches more than `RIB_REACH_MM` from the midline (further than any lumbar transverse
-  process), so across most of the band;
+  process), so across most of the band,
 - has its medial end within `RIB_HEAD_MM` of the midline (the costovertebral joint): a
   kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
-- spans less than `MAX_RIB_HEIGHT_MM` of z (ribs fused through the scapula by the threshold,
-  or an iliac wing, are taller than one rib's slope across the band).
+- reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
+  enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
 The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
 the contrast-filled aorta in front of the body's centre.
 The vertebra at the height of its medial end bears it. In most adults the first rib
@@ -29,7 +29,8 @@ CUT_MM = 25.0                    # bone this far to the side of the body's centr
 RIB_HEAD_MM = 35.0               # a rib's neck crosses the cut within 10 mm of it (head against the body's
                                  # side, neck to the transverse process); the sacroiliac joints and the
                                  # posterior iliac crests lie 40-60 mm from the midline
-MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the lowest ones the most)
+MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the lowest ones the most): its
+                                 # reach is judged within half of this above and below its head
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
@@ -56,11 +57,14 @@ def find_rib_heads(column, spacing, lo, hi):
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
-        if d.max() < RIB_REACH_MM or d.min() > RIB_HEAD_MM:
-            continue
-        if np.ptp(vox[:, 2]) * spacing[2] > MAX_RIB_HEIGHT_MM:
+        if d.min() > RIB_HEAD_MM:
             continue
         head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
+        # may be joined to it further down or up, and reach out as far)
+        near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
+        if d[near].max() < RIB_REACH_MM:
+            continue
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         heads.append((float(np.mean(head[:, 2])), side))
     return sorted(heads)
