@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.column import WIDE_SHELL_GAP_MM, disk
+from jmedseg.spine.column import BODY_HALF_WIDTH_MM, WIDE_SHELL_GAP_MM, disk
+from jmedseg.spine.levels import MIN_SEGMENT_MM
 
 SACRUM_WIDTH_MM = 100.0     # sacral base with alae 100-120 mm; a lumbar body 40-55 mm
 BAND_MM = 20.0              # alae lie beside the body (the S1 body is 30-40 mm deep); L5's transverse processes
@@ -39,7 +40,6 @@ RUN_GAP_MM = 6.0            # narrower slices inside the run (the alae's thin sh
                             # at least two slices
 SACRAL_SEARCH_MM = 25.0     # below the lowest body: the L5/S1 disc (10-15 mm) and the promontory's slant
 SACRAL_BACK_MM = 35.0       # the S1 body lies up to this far behind L5's centre (sacral slope)
-BODY_HALF_WIDTH_MM = 30.0   # half the widest body: S1's body part of the sacral base
 ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midline ...
 ILIAC_FAR_MM = 150.0        # ... and the wing sweeps out to the iliac crest, 125-150 mm from it
 ILIAC_AREA_MM2 = 450.0      # bone per side and slice: an iliac plate 60-150 mm x 6-10 mm, a low rib 100-300 mm^2
@@ -201,7 +201,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
         return finding
     top = run[1]
-    if top < lowest.hi and (lowest.hi - top) * dz >= _min_body_mm():
+    if top < lowest.hi and (lowest.hi - top) * dz >= MIN_SEGMENT_MM:
         finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
     finding.segment = 0
     above = segments[1:3] if finding.split_at is None else segments[1:2]
@@ -234,9 +234,3 @@ def rib_floor(segments, finding, lo):
 def _segment_is_wide(widths, seg, dz):
     wide = widths[seg.lo:seg.hi + 1] >= SACRUM_WIDTH_MM
     return wide.sum() * dz >= WIDE_RUN_MM
-
-
-def _min_body_mm():
-    from jmedseg.spine.levels import MIN_SEGMENT_MM
-
-    return MIN_SEGMENT_MM
