@@ -30,7 +30,6 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM, WIDE_SHELL_GAP_MM, disk
-from jmedseg.spine.levels import MIN_SEGMENT_MM
 
 SACRUM_WIDTH_MM = 100.0     # sacral base with alae 100-120 mm; a lumbar body 40-55 mm
 BAND_MM = 20.0              # alae lie beside the body (the S1 body is 30-40 mm deep); L5's transverse processes
@@ -38,6 +37,9 @@ BAND_MM = 20.0              # alae lie beside the body (the S1 body is 30-40 mm 
 WIDE_RUN_MM = 8.0           # the wide run spans the alae's height (20-30 mm); a stray slice is not a sacrum
 RUN_GAP_MM = 6.0            # narrower slices inside the run (the alae's thin shell open at partial volume),
                             # at least two slices
+SPLIT_BODY_MM = 21.0        # above the wide run, a whole L5 body (22-27 mm tall; at 5 mm slices 25 mm show)
+                            # before the L5/S1 disc is added there: a thinner part is the sacrum's own top
+                            # (or half an L5 whose other half a spurious dip has cut off)
 SACRAL_SEARCH_MM = 25.0     # below the lowest body: the L5/S1 disc (10-15 mm) and the promontory's slant
 SACRAL_BACK_MM = 35.0       # the S1 body lies up to this far behind L5's centre (sacral slope)
 ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midline ...
@@ -201,7 +203,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
         return finding
     top = run[1]
-    if top < lowest.hi and (lowest.hi - top) * dz >= MIN_SEGMENT_MM:
+    if top < lowest.hi and (lowest.hi - top) * dz >= SPLIT_BODY_MM:
         finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
     finding.segment = 0
     above = segments[1:3] if finding.split_at is None else segments[1:2]
