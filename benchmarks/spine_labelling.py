@@ -191,6 +191,10 @@ def _keep(row, sink, seed, max_mvoxels):
 def report(rows, title):
     rows = sorted(rows, key=lambda r: r["i"])
     print(f"# spine labelling on {title}")
+    slices = defaultdict(int)
+    for r in rows:
+        slices[r["spacing"][2]] += 1
+    print("slice thickness mm (CTs): " + ", ".join(f"{t:g} ({n})" for t, n in sorted(slices.items())))
     by = defaultdict(list)
     for r in rows:
         by[(r["fov"], r["phase"])].append(r)
