@@ -16,12 +16,19 @@ Printed:
    in calibrated mg/cm^3; and their ratio (target >= 3);
 3. the phase estimate's accuracy (native vs enhanced, target >= 95 %, and the 4-way confusion);
 4. a model-only check without images (--model-cases people x scanners x phases): the fit on
-   the painted tissue values plus 1 HU of ROI noise.
+   the painted tissue values plus 1 HU of ROI noise; and the bound on the energy (energy_limit)
+   that the tissues' between-person spread sets for any phantomless method without the kVp.
 
-    .venv/bin/python benchmarks/calibration.py [--n 240] [--workers 2] [--seed 0]
+    .venv/bin/python benchmarks/calibration.py [--n 240] [--workers 2] [--seed 0] [--cases FILE.jsonl]
+
+With --cases, each measured CT is appended to FILE as one JSON line as soon as it is done, and
+a rerun with the same file and seed measures only the CTs not yet in it (a long run on a shared
+machine can be stopped and resumed; delete the file after changing the code).
 """
 import argparse
+import json
 import math
+import os
 import time
 from multiprocessing import Pool
 
@@ -85,6 +92,7 @@ def measure_case(args):
     out["hu"] = {n: row.get(f"{n.lower()}_jsu_mode_hu", math.nan) for n in LEVELS}
     out["painted_hu"] = {n: case.tissue_hu[f"trabecular_bone_{n}"] for n in LEVELS}
     out["estimated_phase"] = columns["contrast_phase"]
+    out["phase_evidence"] = columns["contrast_evidence"]
     out["seconds"] = time.perf_counter() - start
     return out
 
@@ -125,12 +133,15 @@ def spread_table(results):
 
 def phase_table(results):
     done = [r for r in results if "estimated_phase" in r]
-    enhanced_right = [(r["phase"] in ENHANCED) == (r["estimated_phase"] in ENHANCED) for r in done]
+    called = [r for r in done if r["estimated_phase"] != "unknown"]
+    enhanced_right = [(r["phase"] in ENHANCED) == (r["estimated_phase"] in ENHANCED) for r in called]
     exact = [r["phase"] == r["estimated_phase"] for r in done]
     confusion = {}
     for r in done:
         confusion[(r["phase"], r["estimated_phase"])] = confusion.get((r["phase"], r["estimated_phase"]), 0) + 1
-    return ([{"CTs": len(done), "native vs enhanced": float(np.mean(enhanced_right)) if done else math.nan,
+    return ([{"CTs": len(done), "unknown (refused)": len(done) - len(called),
+              "native vs enhanced, of those called": float(np.mean(enhanced_right)) if called else math.nan,
+              "native vs enhanced, unknown = wrong": float(np.sum(enhanced_right) / len(done)) if done else math.nan,
               "exact phase": float(np.mean(exact)) if done else math.nan}],
             [{"true": t, "estimated": e, "CTs": n} for (t, e), n in sorted(confusion.items())])
 
@@ -151,22 +162,81 @@ def model_only(cases, seed):
              "p90 |error|": float(np.nanpercentile(np.abs(e), 90))} for label, e in errors.items()]
 
 
+def _load_cases(path, seed):
+    done = {}
+    if path and os.path.isfile(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    case = json.loads(line)
+                    if case.get("seed") == seed:
+                        done[case["i"]] = case
+    return done
+
+
+def run_cases(n, seed, workers, path=None):
+    """All n cases' results, measuring only those not already in the JSON-lines file `path` (appended to)."""
+    done = _load_cases(path, seed)
+    jobs = [(i, seed) for i in range(n) if i not in done]
+    out = open(path, "a") if path else None
+    try:
+        pool = Pool(workers) if workers > 1 else None
+        for result in (pool.imap_unordered(measure_case, jobs) if pool else map(measure_case, jobs)):
+            result["seed"] = seed
+            done[result["i"]] = result
+            if out:
+                out.write(json.dumps(result, default=float) + "\n")
+                out.flush()
+        if pool:
+            pool.close()
+    finally:
+        if out:
+            out.close()
+    return [done[i] for i in range(n)]
+
+
+def energy_limit(energies=(58.0, 65.0, 72.0, 79.0), bmd=REFERENCE_BMD):
+    """What the reference tissues can tell about the beam's energy, for any phantomless method.
+
+    With the offset free, the energy is known only through how the tissues' HU move apart with it;
+    each tissue's between-person spread (its PERSON_SD_G_CM3 in HU) bounds that (Fisher information,
+    the offset profiled out; air reads -1000 HU at every energy once water and air fix the gain).
+    The energy's SD then moves bone mineral's HU per mg/cm^3: sigma(bmd) at `bmd` mg/cm^3, and its
+    median |error| (0.674 sigma for a normal error).
+    """
+    from jmedseg.calibration.attenuation import DENSITY, tissue_hu
+    from jmedseg.data.synth.scanner_scale import PERSON_SD_G_CM3
+
+    rows, h = [], 0.5
+    for e in energies:
+        slope = {t: (tissue_hu(t, e + h) - tissue_hu(t, e - h)) / (2 * h) for t in ("fat", "muscle", "blood")}
+        spread = {t: tissue_hu(t, e, DENSITY[t] + sd) - tissue_hu(t, e) for t, sd in PERSON_SD_G_CM3.items()}
+        w = np.array([1 / spread[t] ** 2 for t in slope])
+        g = np.array(list(slope.values()))
+        sigma_e = 1 / math.sqrt(float((w * (g - (w * g).sum() / w.sum()) ** 2).sum()))
+        k = k2hpo4_hu_per_mg(e)
+        relative = abs(k2hpo4_hu_per_mg(e + h) - k2hpo4_hu_per_mg(e - h)) / (2 * h) / k
+        rows.append({"E (keV)": e, "fat HU/keV": slope["fat"], "muscle HU/keV": slope["muscle"],
+                     "blood HU/keV": slope["blood"], "bone %/keV": 100 * relative, "sigma E (keV)": sigma_e,
+                     f"sigma at {bmd:.0f} mg/cm^3": bmd * relative * sigma_e,
+                     "median |error|": 0.674 * bmd * relative * sigma_e})
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=24, help="synthetic CTs (>= 200 for the issue's table)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cases", help="JSON-lines file of measured CTs: appended to, and resumed from")
     parser.add_argument("--model-cases", type=int, default=2000, help="people in the image-free check")
     args = parser.parse_args()
     print("## Model only (no image): fit on the painted tissue HU, native\n")
     print(markdown_table(model_only(args.model_cases, args.seed), digits=2))
+    print("\n## What the tissues tell about the energy without a kVp (any phantomless method, this model)\n")
+    print(markdown_table(energy_limit(), digits=2))
     start = time.perf_counter()
-    jobs = [(i, args.seed) for i in range(args.n)]
-    if args.workers > 1:
-        with Pool(args.workers) as pool:
-            results = pool.map(measure_case, jobs)
-    else:
-        results = [measure_case(j) for j in jobs]
+    results = run_cases(args.n, args.seed, args.workers, args.cases)
     failed = [r for r in results if "error" in r]
     print(f"\n## {args.n} synthetic CTs ({len(SCANNERS)} scanners x {len(PHASES)} phases), "
           f"{time.perf_counter() - start:.0f} s, {len(failed)} not measured\n")

@@ -32,7 +32,8 @@ def _z_range(vertebrae, level_ids, spacing):
 
 def phase_columns(tissues, contrast_agent=None):
     """contrast_phase and its evidence (and a header disagreement) from found ReferenceTissues."""
-    phase, evidence = estimate_phase(tissues.value("aorta"), tissues.value("ivc"))
+    phase, evidence = estimate_phase(tissues.value("aorta"), tissues.value("ivc"), tissues.value("kidney_cortex"),
+                                     tissues.value("kidney_medulla"))
     out = {"contrast_phase": phase, "contrast_evidence": evidence}
     disagreement = header_disagreement(phase, contrast_agent)
     if disagreement:
@@ -109,8 +110,9 @@ def calibrate_person(person, ct, vertebrae, levels, out_dir=None, what="", contr
         row["note"] = "; ".join(filter(None, [row.get("note", ""), note]))
     if out_dir:
         from jmedseg.calibration.figure import calibration_figure
+        from jmedseg.pipelines.results import subject_files
 
-        row["calibration_figure"] = os.path.join("figures", f"{what}_calibration.png")
+        row["calibration_figure"] = subject_files(what)["calibration_figure"]
         calibration_figure(tissues, os.path.join(out_dir, row["calibration_figure"]), what)
     return person
 

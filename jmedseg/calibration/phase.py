@@ -6,7 +6,8 @@ aorta is bright and the infrarenal inferior vena cava still unenhanced; in the p
 venous phase (60-80 s) aorta and veins are enhanced alike; in the delayed phase (3+ min)
 both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
-- neither vessel found: `unknown`; only one found: that one decides, read as the aorta;
+- neither vessel found: `unknown`; only one found: that one decides, read as the aorta, except that
+  the vena cava alone reading unenhanced gives `unknown` (a delayed aorta near 100 HU can be missed);
 - aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`, unless the vena cava's
   side reads iodine-bright (over DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop,
   or a missed enhanced aorta; never a silent `native`);
@@ -15,8 +16,11 @@ both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
 - otherwise `portal_venous`.
 
-The kidneys' cortex-medulla contrast (arterial: cortex bright, medulla dark; nephrographic:
-uniform) is not used yet (docs/calibration.md). A DICOM Contrast/Bolus Agent (0018,0010)
+The kidneys (jmedseg.calibration.kidneys, found only when enhanced) refine this: their cortex
+bright and medulla dark (the medulla has gained under CORTICOMEDULLARY_RATIO of the cortex's
+enhancement) means the arterial, corticomedullary phase; evenly enhanced parenchyma the portal
+venous (nephrographic) or delayed phase. They only split an enhanced CT's phase: they never
+overrule an aorta that reads unenhanced (iliac marrow can pass for enhanced kidneys). A DICOM Contrast/Bolus Agent (0018,0010)
 is recorded beside the estimate and a disagreement is flagged.
 """
 import math
@@ -26,33 +30,57 @@ UNENHANCED_BLOOD_HU = 40.0
 ARTERIAL_VEIN_RATIO = 0.5   # vena cava enhancement / aortic enhancement below this: arterial
 DELAYED_MAX_HU = 150.0
 DELAYED_VEIN_RATIO = 0.8
+UNENHANCED_KIDNEY_HU = 30.0       # renal parenchyma without iodine, cortex and medulla alike
+CORTICOMEDULLARY_RATIO = 0.65     # the medulla has gained under about two thirds of the cortex's enhancement
 PHASES = ("native", "arterial", "portal_venous", "delayed", "unknown")
 ENHANCED = ("arterial", "portal_venous", "delayed")
 
 
-def estimate_phase(aorta_hu, vein_hu=math.nan):
-    """(phase, evidence text) from the aorta's and the inferior vena cava's median HU (NaN when not found)."""
+def _kidney_phase(cortex_hu, medulla_hu):
+    """'arterial' (corticomedullary), 'portal_venous' (nephrographic) or '' (kidneys not found enhanced)."""
+    if not (math.isfinite(cortex_hu) and math.isfinite(medulla_hu)) or cortex_hu < NATIVE_MAX_HU:
+        return ""
+    ratio = (medulla_hu - UNENHANCED_KIDNEY_HU) / (cortex_hu - UNENHANCED_KIDNEY_HU)
+    return "arterial" if ratio < CORTICOMEDULLARY_RATIO else "portal_venous"
+
+
+def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=math.nan):
+    """(phase, evidence text) from the aorta's, the inferior vena cava's and the kidneys' cortex and medulla
+    median HU (NaN when not found; the kidneys are found only when enhanced)."""
+    kidneys = _kidney_phase(cortex_hu, medulla_hu)
+    kidney_text = f"kidney cortex {cortex_hu:.0f} HU, medulla {medulla_hu:.0f} HU" if kidneys else ""
     if not math.isfinite(aorta_hu) and not math.isfinite(vein_hu):
         return "unknown", "no aorta or vena cava found beside the vertebral column"
     if not math.isfinite(aorta_hu):   # the vena cava alone: read like the aorta (any iodine means enhanced)
-        phase, _ = estimate_phase(vein_hu)
+        phase, _ = estimate_phase(vein_hu, math.nan, cortex_hu, medulla_hu)
+        if phase == "native":
+            # an unenhanced-looking find alone is no proof: a washed-out delayed aorta at 140 kVp (80-110 HU)
+            # straddles the two HU windows and is missed, and the vena cava's side then shows 50-80 HU
+            return "unknown", (f"vena cava {vein_hu:.0f} HU (aorta not found): an unenhanced vena cava alone does "
+                               "not rule out a washed-out (delayed) contrast CT")
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
     if aorta_hu < NATIVE_MAX_HU:
+        # the kidneys do not overrule an unenhanced aorta: searched without vertebra labels, the iliac wings'
+        # marrow (100-300 HU at 3 mm) can pass for enhanced kidneys (the bundled native example, pelvis included)
         if math.isfinite(vein_hu) and vein_hu >= DELAYED_MAX_HU:
             # an unenhanced "aorta" beside iodine-bright blood on the vena cava's side: oral contrast in a bowel
-            # loop, or the aorta search missed the real, enhanced aorta (seen on the bundled chest CTA once the
-            # column was found correctly). Saying native could leave a contrast CT's densities unflagged.
+            # loop, or the aorta search missed the real, enhanced aorta. Saying native could leave a contrast
+            # CT's densities unflagged.
             return "unknown", evidence + ": the two vessels disagree (oral contrast, or the aorta was missed)"
         return "native", evidence
-    if not math.isfinite(vein_hu):
-        return ("arterial" if aorta_hu >= DELAYED_MAX_HU else "portal_venous"), evidence + " (no vena cava found)"
-    ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU)
-    if ratio < ARTERIAL_VEIN_RATIO:
-        return "arterial", evidence
-    if aorta_hu < DELAYED_MAX_HU and ratio >= DELAYED_VEIN_RATIO:
+    evidence = ", ".join(filter(None, [evidence, kidney_text]))
+    if kidneys == "arterial":
+        return "arterial", evidence + " (corticomedullary kidneys)"
+    ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU) if math.isfinite(vein_hu) else math.nan
+    if not kidneys:
+        if not math.isfinite(vein_hu):
+            return ("arterial" if aorta_hu >= DELAYED_MAX_HU else "portal_venous"), evidence + " (no vena cava found)"
+        if ratio < ARTERIAL_VEIN_RATIO:
+            return "arterial", evidence
+    if aorta_hu < DELAYED_MAX_HU and math.isfinite(ratio) and ratio >= DELAYED_VEIN_RATIO:
         return "delayed", evidence
-    return "portal_venous", evidence
+    return "portal_venous", evidence + (" (evenly enhanced kidneys)" if kidneys else "")
 
 
 def header_disagreement(phase, contrast_agent):

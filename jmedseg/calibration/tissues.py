@@ -14,14 +14,9 @@ the HU windows below):
 - muscle: the erector spinae, 25-90 mm behind the vertebral body's centre and 18-65 mm to
   either side of it (the spinal canal and spinous process lie inside 15 mm), reading
   -20..100 HU, eroded by one pixel;
-- blood: the abdominal or descending thoracic aorta, the round vessel within 35 mm behind to
-  45 mm in front of the vertebral body's anterior edge, on its left (it lies in front of the
-  lumbar bodies and beside the thoracic ones), 200-1500 mm^2 in cross-section, bright
-  (ENHANCED_HU, contrast) or not (0..100 HU, bounded by fat): per slice and window the round
-  region nearest where the aorta lies; per window only the finds on one track along z; the
-  window with the longer track is the vessel (oral contrast in a bowel loop next to an
-  unenhanced aorta is round and bright too, but bowel does not run straight along the spine). The inferior
-  vena cava is the same search on the body's right (for the phase).
+- blood: the aorta, and the inferior vena cava for the phase, enhanced or not
+  (jmedseg.calibration.vessels: round tubes on one track along the column, where anatomy puts them);
+- kidneys, for the phase only: cortex and medulla when enhanced (jmedseg.calibration.kidneys).
 
 Each tissue's value is the median of the CT's own voxels in its working-grid mask over the
 searched slices (the mask is kept for the QC outlines).
@@ -31,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.calibration.kidneys import KidneySearch
+from jmedseg.calibration.vessels import VesselSearch
 from jmedseg.spine.column import disk, find_column, work_grid
 
 BODY_HU = -400.0
@@ -39,18 +36,8 @@ AIR_MARGIN_MM = 10.0
 FAT_HU = (-200.0, -30.0)
 MUSCLE_HU = (-20.0, 100.0)
 MUSCLE_BOX_MM = {"behind": (25.0, 90.0), "beside": (18.0, 65.0)}
-NATIVE_BLOOD_HU = (0.0, 100.0)
-ENHANCED_HU = (100.0, 800.0)        # blood with any iodine (delayed phase at 140 kVp: about 90-130 HU)
-VESSEL_AREA_MM2 = (80.0, 1500.0)     # after the opening: a 12-45 mm vessel (aorta 15-25 mm, a flat vena cava)
-VESSEL_BOX_MM = {"front": (-35.0, 45.0), "side": 55.0}   # from the body's anterior edge; the
-# descending thoracic aorta lies beside the body, the abdominal aorta in front of it
 MAX_SLICES = 24                      # working-grid slices searched at most (speed; see find_reference_tissues)
 VESSELS = ("aorta", "ivc")
-VESSEL_WINDOWS = {"enhanced": ENHANCED_HU, "native": NATIVE_BLOOD_HU}
-OPENING_MM = 4.0                     # detaches a vessel from thin contacts (a crus, a bowel wall)
-VERTEBRA_MARGIN_MM = 2.0             # the body's own cortex is left out; the aorta may lie against it
-SPLIT_OPENING_MM = 7.0               # splits an enhanced aorta from an enhanced vena cava it touches
-VESSEL_TRACK_MM = 8.0               # a vessel's finds further than this from their median position are dropped
 MIN_VOXELS = 20                      # working-grid voxels a tissue needs (about 0.5 ml)
 
 
@@ -116,27 +103,6 @@ def _in_box(shape, sp, cx, cy, x_mm, y_mm):
     return (dx >= x_mm[0]) & (dx <= x_mm[1]) & (dy >= y_mm[0]) & (dy <= y_mm[1])
 
 
-def _vessel(candidates, sp, target, opening_mm=OPENING_MM):
-    """(mask, centre pixel, distance mm) of the round component of `candidates` nearest `target` (x, y pixels)
-    within the vessel size, or None."""
-    opened = ndimage.binary_opening(candidates, structure=disk(opening_mm, sp[:2]))
-    parts, n = ndimage.label(opened)
-    best, best_d = None, np.inf
-    for i in range(1, n + 1):
-        comp = parts == i
-        area = comp.sum() * sp[0] * sp[1]
-        if not VESSEL_AREA_MM2[0] <= area <= VESSEL_AREA_MM2[1]:
-            continue
-        c = np.array(ndimage.center_of_mass(comp))
-        extent = np.ptp(np.argwhere(comp) * sp[:2], axis=0).max() + sp[0]
-        if area < 0.5 * np.pi * (extent / 2) ** 2:      # elongated (a crus, a bowel wall): not a vessel
-            continue
-        d = np.hypot(*((c - target) * sp[:2]))
-        if d < best_d:
-            best, best_d = (comp, c, d), d
-    return best
-
-
 class _Collector:
     def __init__(self, shape):
         self.masks = {}
@@ -174,34 +140,20 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     if vertebrae is not None:
         column.body = work_grid((np.asarray(vertebrae) > 0).astype(np.float32), spacing).hu >= 0.5
     found = _Collector(g.shape)
-    vessels = {(name, window): [] for name in VESSELS for window in VESSEL_WINDOWS}
+    vessels = VesselSearch(len(ks), sp[2], float(np.diff(ks).max() * sp[2]) if len(ks) > 1 else sp[2])
+    kidneys = KidneySearch()
     for k in ks:
         _slice_tissues(g[:, :, k], column, k, sp, found, None if padded is None else padded[:, :, k], vessels)
-    for name in VESSELS:
-        for k, mask in _chosen_track(vessels, name):
-            found.add(name, k, mask)
+        kidneys.add_slice(g[:, :, k], _body_outline(g[:, :, k]), column, k, sp)
+    for name, track in vessels.aorta_and_vena_cava().items():
+        for find in track:
+            found.add(name, find.k, find.mask)   # a vessel's core: its rim already left out
     values = {name: (_vessel_median if name in VESSELS else _median)(_original_values(hu, grid, mask, ks))
               for name, mask in found.masks.items()}
     values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})
+    values["kidney_cortex"], values["kidney_medulla"] = kidneys.cortex_medulla_hu(min(vessels.thoracic, default=None))
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
-
-
-def _chosen_track(vessels, name):
-    """Bright or not: the window whose finds form the longer track along z (enhanced on a tie); a bowel loop
-    with oral contrast beside an unenhanced aorta does not run along the spine as far as the aorta does."""
-    tracks = [_along_one_track(vessels[(name, window)]) for window in VESSEL_WINDOWS]
-    return max(tracks, key=len)
-
-
-def _along_one_track(seen):
-    """The (slice, mask) of a vessel's per-slice finds that lie on one track: within VESSEL_TRACK_MM of their
-    median position beside the column (a bowel loop or a kidney taken in a few slices lies elsewhere)."""
-    if not seen:
-        return []
-    where = np.array([offset for _, offset, _ in seen])
-    centre = np.median(where, axis=0)
-    return [(k, mask) for k, offset, mask in seen if np.hypot(*(offset - centre)) <= VESSEL_TRACK_MM]
 
 
 def _slice_tissues(s, column, k, sp, found, padded, vessels):
@@ -219,20 +171,4 @@ def _slice_tissues(s, column, k, sp, found, padded, vessels):
     box = _in_box(s.shape, sp, cx, cy, (-hi, -lo), behind) | _in_box(s.shape, sp, cx, cy, (lo, hi), behind)
     muscle = box & body & (s >= MUSCLE_HU[0]) & (s <= MUSCLE_HU[1])
     found.add("muscle", k, ndimage.binary_erosion(muscle, structure=one))
-    front = np.flatnonzero(column.body[:, :, k].any(axis=0))
-    y_front = (front.max() - cy) * sp[1] if front.size else 20.0
-    y_box = (y_front + VESSEL_BOX_MM["front"][0], y_front + VESSEL_BOX_MM["front"][1])
-    w = VESSEL_BOX_MM["side"]
-    vertebra = ndimage.binary_dilation(column.body[:, :, k], structure=disk(VERTEBRA_MARGIN_MM, sp[:2]))
-    for name, x_box in (("aorta", (-w, 10.0)), ("ivc", (5.0, w))):   # RAS+: the patient's left is -x
-        region = _in_box(s.shape, sp, cx, cy, x_box, y_box) & body & ~vertebra
-        target = np.array([cx + np.mean(x_box) / sp[0], cy + (y_front + 15.0) / sp[1]])
-        for window, (lo, hi) in VESSEL_WINDOWS.items():   # the round vessel nearest where it lies
-            find = _vessel(region & (s >= lo) & (s <= hi), sp, target)
-            if find is None and window == "enhanced":     # an enhanced aorta touching an enhanced vena cava
-                find = _vessel(region & (s >= lo) & (s <= hi), sp, target, SPLIT_OPENING_MM)
-            if find is None:
-                continue
-            comp, centre, _ = find
-            vessels[(name, window)].append((k, (centre - (cx, cy)) * sp[:2],
-                                            ndimage.binary_erosion(comp, structure=one)))
+    vessels.add_slice(s, body, column, k, sp)

@@ -153,6 +153,18 @@ def plot_groups(table, fits, sites, path, what, units="HU"):
     save_figure(fig, path)
 
 
+# the analysis calls its density column density_hu whatever the scale (trend --scale); the files name it by its
+# scale, so a z_scores.csv of mg/cm3 densities has no column that says HU (the L1 HU class stays HU: it is HU)
+SCALED_COLUMNS = {"density_hu": "bmd_mgcm3", "expected_hu": "expected_mgcm3", "personal_mean_hu": "personal_mean_mgcm3",
+                  "personal_sd_hu": "personal_sd_mgcm3", "group_density_hu": "group_density_mgcm3"}
+
+
+def _named_by_scale(rows, units):
+    if units == "HU":
+        return rows
+    return [{SCALED_COLUMNS.get(k, k): v for k, v in row.items()} for row in rows]
+
+
 def write_trend_outputs(result, df, sites, out_dir, units="HU"):
     """Everything the trend command leaves in `out_dir` (densities in `units`); returns the paths written."""
     paths = {name: os.path.join(out_dir, name) for name in
@@ -160,12 +172,12 @@ def write_trend_outputs(result, df, sites, out_dir, units="HU"):
               "density_vs_age_groups.png")}
     write_json(paths["fits.json"], fits_document(result))
     write_text(paths["trend.md"], markdown_report(result, units) + "\n")
-    write_csv(paths["z_scores.csv"], result.z_scores)
+    write_csv(paths["z_scores.csv"], _named_by_scale(result.z_scores, units))
     groups = result.personal_means.rename(columns={"density_hu": "personal_mean_hu", "sd": "personal_sd_hu"})
     if result.groups is not None:
         groups = groups.merge(result.groups[["key", "age_group", "pixels", "density_hu"]]
                               .rename(columns={"density_hu": "group_density_hu"}), on=["key", "age_group"])
-    write_csv(paths["age_groups.csv"], groups.to_dict("records"))
+    write_csv(paths["age_groups.csv"], _named_by_scale(groups.to_dict("records"), units))
     plot_people(df, result.fits, sites, paths["density_vs_age_people.png"], units)
     table, fits, what = ((result.groups, result.group_fits, "group statistics (pooled histograms)")
                          if result.group_fits else

@@ -61,7 +61,8 @@ def subject_files(subject_id):
     """
     sid = check_id(subject_id)
     return {"histogram": os.path.join("histograms", sid + ".npz"), "figure": os.path.join("figures", sid + ".png"),
-            "qc_figure": os.path.join("figures", sid + "_qc.png")}
+            "qc_figure": os.path.join("figures", sid + "_qc.png"),
+            "calibration_figure": os.path.join("figures", sid + "_calibration.png")}
 
 
 class ResultsFolder:

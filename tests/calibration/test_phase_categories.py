@@ -21,13 +21,29 @@ def test_phase_rules(aorta, vein, phase):
     assert f"aorta {aorta:.0f} HU" in evidence
 
 
+@pytest.mark.parametrize("aorta,vein,cortex,medulla,phase", [
+    (300.0, 200.0, 200.0, 70.0, "arterial"),          # corticomedullary kidneys overrule a bright vena cava find
+    (200.0, 60.0, 180.0, 175.0, "portal_venous"),     # evenly enhanced kidneys overrule an unenhanced vena cava find
+    (130.0, 125.0, 150.0, 150.0, "delayed"),          # even kidneys, both vessels washed out alike
+    (45.0, 40.0, 200.0, 70.0, "native"),              # kidneys never overrule an unenhanced aorta (iliac marrow)
+    (300.0, 60.0, 80.0, 60.0, "arterial"),            # cortex under 100 HU: not enhanced kidneys, the vessels decide
+])
+def test_phase_with_kidneys(aorta, vein, cortex, medulla, phase):
+    found, evidence = estimate_phase(aorta, vein, cortex, medulla)
+    assert found == phase, evidence
+    # (medulla - 30) / (cortex - 30) = 40/170 = 0.24 (arterial) and 145/150 = 0.97 (even): far from the 0.65 line
+    assert ("kidney cortex" in evidence) == (aorta >= 100.0 and cortex >= 100.0)
+
+
 def test_phase_unknown_without_vessels():
     phase, evidence = estimate_phase(math.nan, math.nan)
     assert phase == "unknown" and "no aorta" in evidence
 
 
 def test_phase_from_the_vena_cava_alone():
-    assert estimate_phase(math.nan, 45.0)[0] == "native"
+    # an unenhanced vena cava alone never says native: a washed-out delayed aorta (80-110 HU at 140 kVp) is missed
+    phase, evidence = estimate_phase(math.nan, 45.0)
+    assert phase == "unknown" and "delayed" in evidence
     phase, evidence = estimate_phase(math.nan, 420.0)
     assert phase == "arterial" and "aorta not found" in evidence
     # an unenhanced aorta beside a bright find (bowel contrast, or a missed enhanced aorta): unknown, never native

@@ -46,6 +46,10 @@ def _slopes(tmp_path, scale):
     return {key: fit["k"] for key, fit in fits.items()}, (out / "trend.md").read_text()
 
 
+def _header(path):
+    return path.read_text().splitlines()[0].split(",")
+
+
 def test_sites_differing_only_in_scanner_agree_in_mgcm3(tmp_path):
     _cohort_csv(tmp_path / "densities.csv")
     hu, _ = _slopes(tmp_path, "hu")
@@ -55,6 +59,11 @@ def test_sites_differing_only_in_scanner_agree_in_mgcm3(tmp_path):
         assert mg[f"{sex}_N"] == pytest.approx(mg[f"{sex}_S"], abs=0.2)
         assert mg[f"{sex}_N"] == pytest.approx(TRUE_SLOPE, abs=0.3)
     assert "mg/cm3/yr" in report and "k (HU/yr)" not in report
+    # the per-person and per-group files name the density by its scale; the L1 HU class stays in HU
+    z_mg, z_hu = _header(tmp_path / "mgcm3" / "z_scores.csv"), _header(tmp_path / "hu" / "z_scores.csv")
+    assert {"bmd_mgcm3", "expected_mgcm3", "l1_hu"} <= set(z_mg) and not {"density_hu", "expected_hu"} & set(z_mg)
+    assert {"density_hu", "expected_hu"} <= set(z_hu)
+    assert "personal_mean_mgcm3" in _header(tmp_path / "mgcm3" / "age_groups.csv")
 
 
 def test_scale_mgcm3_needs_the_column(tmp_path):

@@ -1,6 +1,5 @@
 """`jmedseg import` of VerSe, TotalSegmentator and plain folder trees made from the bundled real samples,
 and the resulting cohorts used by `measure` and by training (`data=cohort`), also read in place."""
-import csv
 import math
 import os
 import shutil
@@ -19,6 +18,7 @@ from jmedseg.pipelines.training import train
 from tests.conftest import compose_config
 from tests.datasets.real_trees import (TOTALSEG_CT, TOTALSEG_VERT, TPTBOX_CT, TPTBOX_SUBREG, TPTBOX_VERT, totalseg_tree,
                               verse_tree)
+from tests.csv_rows import read_rows
 
 # VerSe ids of the TPTBox sample and their TotalSegmentator v2 counterparts
 VERSE_TO_V2 = {21: 30, 22: 29, 23: 28}   # L2, L3, L4
@@ -44,14 +44,9 @@ def totalseg_cohort(tmp_path_factory):
     return tmp, out
 
 
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def test_verse_import_keeps_the_voxels_and_renumbers_the_vertebrae(verse_cohort):
     _, out = verse_cohort
-    assert _rows(out / "cohort.csv") == [{"subject_id": "sub-ct_label-22", "age": "", "sex": "", "site": "",
+    assert read_rows(out / "cohort.csv") == [{"subject_id": "sub-ct_label-22", "age": "", "sex": "", "site": "",
                                           "true_density_hu": ""}]
     sub = out / "sub-ct_label-22"
     ct, original = load_volume(str(sub / "ct.nii.gz")), load_volume(TPTBOX_CT)
@@ -77,7 +72,7 @@ def test_verse_subregions_become_tissue_labels(verse_cohort):
 
 def test_totalsegmentator_import_merges_the_structure_files(totalseg_cohort):
     _, out = totalseg_cohort
-    assert _rows(out / "cohort.csv") == [{"subject_id": "s0001", "age": "55", "sex": "M", "site": "A",
+    assert read_rows(out / "cohort.csv") == [{"subject_id": "s0001", "age": "55", "sex": "M", "site": "A",
                                           "true_density_hu": ""}]
     vert = load_labels(str(out / "s0001" / "vertebrae.nii.gz")).array
     assert np.array_equal(vert, load_labels(TOTALSEG_VERT).array)  # v2 files -> v2 ids: the same map
@@ -90,14 +85,14 @@ def test_measure_uses_the_imported_cohorts(verse_cohort, totalseg_cohort, capsys
     # L3 only: the sample's L2 is cut by the field of view, which measure flags and leaves out
     assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--labels", "L3=29",
                 "--workers", "1", "--no-figures"]) == 0
-    row = _rows(tmp / "m" / "densities.csv")[0]
+    row = read_rows(tmp / "m" / "densities.csv")[0]
     # the NOTICE's reading of these bodies: about 50-70 HU (a low, plausibly osteoporotic density)
     assert 40.0 < float(row["density_hu"]) < 80.0
     # its aorta reads about 200 HU (native blood: 30-50): an enhanced CT, so the only note is the contrast flag's
     assert row["contrast_phase"] != "native" and row["note"].startswith("contrast-enhanced CT")
     tmp, out = totalseg_cohort
     assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--workers", "1", "--no-figures"]) == 0
-    row = _rows(tmp / "m" / "densities.csv")[0]
+    row = read_rows(tmp / "m" / "densities.csv")[0]
     # TotalSegmentator's own report gives whole-vertebra medians of 110 (L1) and 122 HU (L2) for this patient;
     # cancellous bone without the shell reads lower than the whole vertebra, but the same order of magnitude
     assert 60.0 < float(row["density_hu"]) < 130.0 and row["age"] == "55"

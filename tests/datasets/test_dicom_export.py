@@ -5,7 +5,6 @@ a thin soft-kernel CT (the one to choose), the same in a bone kernel, a 5 mm sof
 one study misses a slice, one has a gantry tilt, one patient has two studies whose ages contradict their dates;
 nested and flat folders; uncompressed, RLE and JPEG 2000. The truth is what the generator wrote.
 """
-import csv
 import os
 import shutil
 
@@ -17,14 +16,10 @@ from jmedseg.data.cohort import ct_path
 from jmedseg.data.dicom_export.synthetic import phantom_volumes, write_export
 from jmedseg.data.io import load_volume
 from tests.conftest import DATA
+from tests.csv_rows import read_rows
 
 REAL = os.path.join(DATA, "totalseg_dicom_example")
 N_STUDIES = 21
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +40,8 @@ def _import(export, out, *extra):
     root, _ = export
     assert main(["import", "--format", "dicom", str(root / "export"), "--out", str(out), "--site-from",
                  str(root / "sites.csv"), "--quiet", *extra]) == 0
-    ids = {r["study_uid"]: r for r in _rows(out / "private" / "ids.csv")}
-    return ids, {r["subject_id"]: r for r in _rows(out / "cohort.csv")}, _rows(out / "series_choice.csv")
+    ids = {r["study_uid"]: r for r in read_rows(out / "private" / "ids.csv")}
+    return ids, {r["subject_id"]: r for r in read_rows(out / "cohort.csv")}, read_rows(out / "series_choice.csv")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ CT-alone labelling), written as DICOM series in a synthetic PACS tree, plus the 
 (T11-T12 only: no lumbar level, so measure must say why it has no density). About a minute on 2 cores: three
 CT-alone labellings are the cheapest real run that `trend` can fit (a line needs 3 people at 2+ ages).
 """
-import csv
 import datetime
 import json
 import os
@@ -19,14 +18,10 @@ from jmedseg.data.io import load_volume
 from jmedseg.data.io.acquisition import ACQUISITION_COLUMNS
 from jmedseg.data.io.volume import spacing_from_affine
 from tests.conftest import DATA
+from tests.csv_rows import read_rows
 
 REAL_CT = os.path.join(DATA, "totalseg_example", "example_ct.nii.gz")
 REAL_SERIES = os.path.join(DATA, "totalseg_dicom_example")
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +51,8 @@ def run(tmp_path_factory):
 
 def test_the_measured_rows_carry_ages_and_the_acquisition(run):
     root, specs, ct = run
-    ids = {r["study_uid"]: r["subject_id"] for r in _rows(root / "cohort" / "private" / "ids.csv")}
-    rows = {r["subject_id"]: r for r in _rows(root / "out" / "densities.csv")}
+    ids = {r["study_uid"]: r["subject_id"] for r in read_rows(root / "cohort" / "private" / "ids.csv")}
+    rows = {r["subject_id"]: r for r in read_rows(root / "out" / "densities.csv")}
     assert len(rows) == 4
     reference = None
     for spec in specs:
