@@ -88,7 +88,8 @@ def test_a_run_of_wide_vertebrae_is_the_lower_thorax_not_a_sacrum():
     """Rib necks widen every thoracic vertebra: the lowest wide one with two wide ones above is no sacrum."""
     finding = find_sacrum(_column(range(0, 27), 60.0), _segments(EDGES), SP, 0, 39)
     assert finding.segment is None and "ribs, not a sacral base" in finding.notes[0]
-    split = find_sacrum(_column(list(range(0, 8)) + list(range(19, 27)), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39)
+    split = find_sacrum(_column(list(range(0, 8)) + list(range(19, 27)), 60.0), _segments([(0, 17)] + EDGES[2:]),
+                        SP, 0, 39)
     assert split.segment is None and split.split_at is None            # wide, narrow (8-17), wide (L4)
 
 
