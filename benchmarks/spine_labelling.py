@@ -18,7 +18,7 @@ phase (scores: `jmedseg.data.synth.trunk.scoring`):
 Synthetic (phantom-only) figures: report them next to real-CT ones (benchmarks/real_ct_spine.py).
 
     .venv/bin/python benchmarks/spine_labelling.py                   # quick look: 16 CTs
-    .venv/bin/python benchmarks/spine_labelling.py --n 240 --workers 2
+    nice -n 10 .venv/bin/python benchmarks/spine_labelling.py --n 200 --jsonl runs.jsonl   # resumable
 """
 import argparse
 import json
@@ -43,7 +43,7 @@ def design(i):
 
 def run_one(args):
     """Generate, store, load and label CT `i`; returns its scores and timings."""
-    i, seed, folder = args
+    i, seed, folder, max_voxels = args
     import numpy as np
 
     from jmedseg.data.io import load_volume
@@ -53,7 +53,7 @@ def run_one(args):
 
     fov, phase = design(i)
     t0 = time.perf_counter()
-    case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov)
+    case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=max_voxels)
     path = os.path.join(folder, f"ct_{i}.nii")
     save_case(case, path)
     gen_s = time.perf_counter() - t0
@@ -120,35 +120,68 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=16, help="number of CTs (>= 200 for the published table)")
     parser.add_argument("--seed", type=int, default=2026, help="the fixed seed of the CT series")
     parser.add_argument("--workers", type=int, default=1, help="processes (each CT is independent)")
-    parser.add_argument("--jsonl", help="also write one JSON line per CT here (scores, variant, summary)")
+    parser.add_argument("--jsonl", help="append one JSON line per CT here (scores, variant, summary); CTs already "
+                        "in the file are not redone, so a killed run continues where it stopped")
+    parser.add_argument("--max-mvoxels", type=float, default=20.0,
+                        help="largest series in million voxels; a longer thin series is made at the next thicker "
+                             "slice (the labeller works on 3 mm pixels; this bounds the cost per CT)")
     parser.add_argument("--tables-from", help="print the tables of a --jsonl file (e.g. of an interrupted run)")
     args = parser.parse_args(argv)
     if args.tables_from:
-        with open(args.tables_from) as f:
-            rows = [json.loads(line) for line in f if line.strip()]
+        rows = _read_rows(args.tables_from)
         report(rows, f"{len(rows)} CTs read from {args.tables_from}")
         return
     t0 = time.time()
+    done = _done_rows(args.jsonl, args.seed, args.max_mvoxels)
     with tempfile.TemporaryDirectory() as folder:
-        jobs = [(i, args.seed, folder) for i in range(args.n)]
-        rows = []
-        sink = open(args.jsonl, "w") if args.jsonl else None
+        jobs = [(i, args.seed, folder, int(args.max_mvoxels * 1e6)) for i in range(args.n) if i not in done]
+        rows = [r for i, r in done.items() if i < args.n]
+        sink = _open_for_append(args.jsonl) if args.jsonl else None
         if args.workers > 1:
             from multiprocessing import get_context
 
             with get_context("spawn").Pool(args.workers) as pool:
                 for row in pool.imap_unordered(run_one, jobs):
-                    rows.append(_keep(row, sink))
+                    rows.append(_keep(row, sink, args.seed, args.max_mvoxels))
         else:
-            rows = [_keep(run_one(j), sink) for j in jobs]
+            rows += [_keep(run_one(j), sink, args.seed, args.max_mvoxels) for j in jobs]
         if sink:
             sink.close()
     report(rows, f"{args.n} synthetic whole-trunk CTs (seed {args.seed}; phantom-only figures), "
                  f"{time.time() - t0:.0f} s wall with {args.workers} worker(s)")
 
 
-def _keep(row, sink):
+def _read_rows(path):
+    """The whole lines of a JSONL file (a line cut by a kill is dropped)."""
+    rows = []
+    with open(path) as f:
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+    return rows
+
+
+def _done_rows(path, seed, max_mvoxels):
+    """{i: row} of the CTs already in the JSONL `path` from the same series (seed, size cap): not redone."""
+    if not path or not os.path.exists(path):
+        return {}
+    return {r["i"]: r for r in _read_rows(path) if r.get("seed") == seed and r.get("max_mvoxels") == max_mvoxels}
+
+
+def _open_for_append(path):
+    """Open the JSONL for appending; a last line cut by a kill is ended first, so the next line stays whole."""
+    cut = os.path.exists(path) and os.path.getsize(path) > 0 and open(path, "rb").read()[-1:] != b"\n"
+    sink = open(path, "a")
+    if cut:
+        sink.write("\n")
+    return sink
+
+
+def _keep(row, sink, seed, max_mvoxels):
     """Write a finished CT's line at once (a long run's partial results survive an interruption)."""
+    row.update(seed=seed, max_mvoxels=max_mvoxels)
     if sink:
         sink.write(json.dumps(row) + "\n")
         sink.flush()
@@ -158,6 +191,10 @@ def _keep(row, sink):
 def report(rows, title):
     rows = sorted(rows, key=lambda r: r["i"])
     print(f"# spine labelling on {title}")
+    slices = defaultdict(int)
+    for r in rows:
+        slices[r["spacing"][2]] += 1
+    print("slice thickness mm (CTs): " + ", ".join(f"{t:g} ({n})" for t, n in sorted(slices.items())))
     by = defaultdict(list)
     for r in rows:
         by[(r["fov"], r["phase"])].append(r)

@@ -5,13 +5,16 @@ adult anatomy, none fitted to a particular scan):
 1. `column`: block-average to about 1.5 mm voxels, find each slice's vertebral
    body (bone-containing voxels above 120 HU and what they enclose, the canal
    removed, pedicles cut by an opening), track its centre along z;
-2. `levels`: discs as dips of the body cross-section along the column, the
-   vertebrae between them, the sacrum (wide sacral alae) and the lowest
-   rib-bearing vertebra (T12) as independent anchors for the level names;
-3. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
+2. `discs`: thick discs as dips of the body cross-section along the column, thin
+   (thoracic) discs as bright endplate bands of the body's core HU above the lowest rib;
+3. `ribs`: rib heads beside the column, and which vertebra bears each;
+4. `levels`: the vertebrae between the discs, named from the anchors in view (the
+   sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
+   rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
+5. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
 
 `label_vertebrae(volume)` returns a label map on the CT's grid with
-TotalSegmentator v2 ids (27 L5 ... 31 L1, 32 T12, 33 T11; 26 S1; unnamed
+TotalSegmentator v2 ids (26 S1, 27 L5 ... 31 L1, 32 T12 ... 43 T1, 44 C7; unnamed
 vertebrae 101, 102, ... from the top) and a report with one entry per vertebra:
 its name, id, centroid, size, flags (`incomplete`, `uncertain_level`) and notes.
 The label marks the vertebral body only (no posterior elements): the region the
@@ -24,11 +27,15 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.column import find_column, work_grid
-from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, arc_profile, assign_names, column_range,
-                                  find_discs,
-                                  find_ribs, measure_widths, segments_between)
+from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
+                                 merge_discs)
+from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
+                                  measure_widths, segments_between)
+from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
+from jmedseg.spine.sacrum import extend_to_sacral_base, find_sacrum, rib_floor
 
 logger = logging.getLogger(__name__)
+T12_HALF_BODY_MM = 10.0
 __all__ = ["label_vertebrae", "compare_labellings", "TOTALSEG_IDS"]
 
 
@@ -42,6 +49,7 @@ def label_vertebrae(volume):
     grid = work_grid(volume.array, volume.spacing)
     sp = grid.spacing
     column = find_column(grid)
+    extend_to_sacral_base(column, sp)
     report = {"levels": [], "anchors": {}, "summary": "", "work_spacing_mm": list(sp)}
     span = column_range(column, sp)
     if span is None or (span[1] - span[0]) * sp[2] < 20.0:
@@ -49,15 +57,11 @@ def label_vertebrae(volume):
                              "midline); is this a CT of the trunk in HU?")
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
-    profile, bin_mm, arc = arc_profile(column, sp, lo, hi)
-    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
-    disc_arcs = [b * bin_mm for b in find_discs(profile, b_lo, b_hi, bin_mm)]
-    # the vertebrae between discs, in slices: a disc at arc s lies at slice k(s) on the centre line
-    discs = [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
+    discs, disc_arcs, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
     segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
-    ribs = find_ribs(column, segments, sp, lo, hi)
-    info = assign_names(segments)
+    mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
+    info = assign_names(segments, sp[2], sacrum)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):
@@ -93,12 +97,48 @@ def label_vertebrae(volume):
         report["levels"].append(entry)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
-                         "agree": info["agree"], "rib_heads": len(ribs)}
+                         "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],
+                         "rib_heads": len(heads)}
     report["summary"] = info["summary"]
     report["seconds"] = round(time.perf_counter() - t0, 3)
     logger.info("vertebrae: %s (%s) in %.2f s", ", ".join(str(l["name"] or l["id"]) for l in report["levels"]),
                 info["summary"], report["seconds"])
     return labels, report
+
+
+def _discs_and_ribs(grid, column, lo, hi):
+    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm, sacrum finding) along the
+    column between slices lo and hi.
+
+    Thick discs (body-area dips) first, with the L5/S1 disc at the top of the sacral base
+    (`jmedseg.spine.sacrum`); the ribs are looked for above L4 when the sacrum is found (the
+    iliac crests are long lateral bones too); above the lowest rib head the
+    column is thoracic and its thin discs are found by their endplate bands
+    (`jmedseg.spine.discs`).
+    """
+    sp = grid.spacing
+    area, bin_mm, arc = arc_profile(column, sp, lo, hi)
+    b_lo, b_hi = int(round(arc[lo] / bin_mm)), int(round(arc[hi] / bin_mm))
+    area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
+    first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
+    sacrum = find_sacrum(column, first, sp, lo, hi)
+    if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base
+        area_arcs = sorted(area_arcs + [float(arc[sacrum.split_at])])
+        first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
+    heads = find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi)
+    disc_arcs = area_arcs
+    if heads:
+        # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
+        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip
+        thoracic_from = float(np.interp(heads[0][0], np.arange(len(arc)), arc)) - T12_HALF_BODY_MM
+        s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
+        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), thoracic_from)
+    return _slices(disc_arcs, arc), disc_arcs, heads, arc, sacrum
+
+
+def _slices(disc_arcs, arc):
+    """The working-grid slice of each disc: a disc at arc s lies at slice k(s) on the centre line."""
+    return [int(round(np.interp(s, arc, np.arange(len(arc))))) for s in disc_arcs]
 
 
 def level_flags(report, name):

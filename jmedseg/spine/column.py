@@ -47,6 +47,8 @@ MIN_BODY_AREA_MM2 = 250.0    # smallest body cross-section counted (a T10 body i
 TRACK_TOLERANCE_MM = 12.0    # a region whose centre is this close to the smoothed track is the body
 SHELL_GAP_MM = 5.0           # closing radius: bridges gaps in a thin shell seen at partial volume and the
                              # basivertebral foramen (5-8 mm) in the posterior wall
+WIDE_SHELL_GAP_MM = 8.0      # tried past the canal's ends where no body lies on the track: a shell broken over
+                             # 6-12 mm (40 HU noise round an osteopenic body whose interior reads below 120 HU)
 CANAL_RADIUS_MM = 10.0       # canal-like pixels this close to the canal's centre are canal (radius 6-12 mm)
 CANAL_WALL_MM = 3.0          # the body begins this far in front of the canal's centre (canal radius 6-12 mm,
                              # less the centroid's wobble at 3 mm pixels)
@@ -152,6 +154,12 @@ class Column:
     midline_x: np.ndarray     # [nz] left-right centre of the patient's body outline (voxels)
 
 
+def _filled_slice(dense_k, gap_mm, sp):
+    """Dense pixels of one slice and what they enclose once gaps up to about 2 `gap_mm` are closed."""
+    closed = ndimage.binary_closing(dense_k, structure=disk(gap_mm, sp[:2])) | dense_k
+    return ndimage.binary_fill_holes(closed)
+
+
 def _patient_midline(hu, spacing):
     """Per slice, the x centre of the patient's outline (tissue above -300 HU), median-smoothed."""
     tissue = hu > -300.0
@@ -185,20 +193,20 @@ def find_column(grid):
     nx, ny, nz = hu.shape
     bone = hu > BONE_HU
     dense = hu > SOFT_TISSUE_MAX_HU
-    closing = disk(SHELL_GAP_MM, sp[:2])
     filled = np.zeros_like(bone)
     for k in range(nz):
-        closed = ndimage.binary_closing(dense[:, :, k], structure=closing) | dense[:, :, k]
-        filled[:, :, k] = ndimage.binary_fill_holes(closed)
+        filled[:, :, k] = _filled_slice(dense[:, :, k], SHELL_GAP_MM, sp)
     mid = _patient_midline(hu, sp)
     opening = disk(PEDICLE_OPENING_MM, sp[:2])
     slices = [_slice_parts(filled[:, :, k], hu[:, :, k], sp[:2], opening) for k in range(nz)]
     canal = track_canal(hu, sp, mid)
-    filled &= ~_blood_pool(hu, canal, sp)
+    pool = _blood_pool(hu, canal, sp)
+    filled &= ~pool
     body = np.zeros_like(bone)
     raw = np.full((nz, 2), np.nan)
     for k in range(canal.first, canal.last + 1):       # along the canal: the body just in front of it
-        mask = _body_in_front_of_canal(filled[:, :, k] & ~_canal_here(canal, k, sp), canal.centre[k], sp, NECK_MM)
+        not_canal = ~(_canal_here(canal, k, sp) | _csf_near(hu[:, :, k], canal.centre[k], sp))
+        mask = _body_in_front_of_canal(filled[:, :, k] & not_canal, canal.centre[k], sp, NECK_MM)
         if mask is not None:
             body[:, :, k] = mask
     _cut_wide_contacts(body, filled, canal, sp)
@@ -212,17 +220,30 @@ def find_column(grid):
     _keep_consistent(centre, seen, sp)
     track = _smooth_track(centre, seen, sp)
     for k, (parts, cands) in enumerate(slices):     # past the canal's ends: the region on the smoothed track
-        if canal.first <= k <= canal.last or not np.isfinite(track[k, 0]) or not cands:
+        if canal.first <= k <= canal.last or not np.isfinite(track[k, 0]):
             continue
-        dist = [np.hypot((c["cx"] - track[k, 0]) * sp[0], (c["cy"] - track[k, 1]) * sp[1]) for c in cands]
-        j = int(np.argmin(dist))
-        inside = parts[int(round(track[k, 0])), int(round(track[k, 1]))] == cands[j]["label"]
-        if inside or dist[j] <= TRACK_TOLERANCE_MM:
-            body[:, :, k] = parts == cands[j]["label"]
-            raw[k] = cands[j]["cx"], cands[j]["cy"]
+        label = _region_on_track(parts, cands, track[k], sp)
+        if label is None:                           # a broken shell left the body unfilled: close wider
+            wide = _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp) & ~pool[:, :, k]
+            parts, cands = _slice_parts(wide, hu[:, :, k], sp[:2], opening)
+            label = _region_on_track(parts, cands, track[k], sp)
+        if label is not None:
+            body[:, :, k] = parts == label
+            raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
     seen = np.isfinite(raw[:, 0])
     area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
     return Column(track, raw, seen, area, body, filled, bone, mid)
+
+
+def _region_on_track(parts, cands, track_k, sp):
+    """Label of the candidate region on the smoothed track (holding it, or centred within
+    `TRACK_TOLERANCE_MM`), or None."""
+    if not cands:
+        return None
+    dist = [np.hypot((c["cx"] - track_k[0]) * sp[0], (c["cy"] - track_k[1]) * sp[1]) for c in cands]
+    j = int(np.argmin(dist))
+    inside = parts[int(round(track_k[0])), int(round(track_k[1]))] == cands[j]["label"]
+    return cands[j]["label"] if inside or dist[j] <= TRACK_TOLERANCE_MM else None
 
 
 def _blood_pool(hu, canal, sp):
@@ -269,6 +290,19 @@ def _canal_here(canal, k, sp):
     parts, n = ndimage.label(here, structure=np.ones((3, 3), bool))
     touched = np.unique(parts[near])
     return near | np.isin(parts, touched[touched > 0])
+
+
+def _csf_near(hu_k, canal_xy, sp):
+    """Pixels below `CANAL_MAX_HU` within `CANAL_RADIUS_MM` plus a pixel of the canal's centre: its CSF and fat.
+
+    Where the canal's own pixels were not recognised (its bony ring open in this slice: 5 mm
+    slices, noise), the closing can still shut it into the body in front; fatty marrow below
+    25 HU lies further in front, in the body's middle, and stays.
+    """
+    nx, ny = hu_k.shape
+    dx = (np.arange(nx) - canal_xy[0]) * sp[0]
+    dy = (np.arange(ny) - canal_xy[1]) * sp[1]
+    return (hu_k < CANAL_MAX_HU) & (np.hypot(dx[:, None], dy[None, :]) <= CANAL_RADIUS_MM + sp[0])
 
 
 def _cut_wide_contacts(body, filled, canal, sp):

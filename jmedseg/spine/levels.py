@@ -1,46 +1,42 @@
-"""Intervertebral discs along the column, and the level names from anatomical anchors.
+"""The vertebrae between the discs, and their level names from anatomical anchors.
 
-Discs: an intervertebral disc (70-100 HU) holds no bone, so the vertebral-body
-cross-section found by `jmedseg.spine.column` shrinks or vanishes there. Along z
-the body area is a train of plateaus (bodies, 20-35 mm tall) separated by dips
-(discs, 5-12 mm). A dip counts as a disc when the area falls below
-`DISC_DEPTH` of the smaller of its neighbouring plateaus; two discs are at least
-`MIN_PITCH_MM` apart (the shortest body plus disc of T10-S1 in a small adult).
-
-Anchors (counted independently, then compared):
-- sacrum: the lowest segment of the column is S1 when its bone spreads into the
-  sacral alae: a cross-section wider than `SACRUM_WIDTH_MM` (the sacral base is
-  100-120 mm wide, a lumbar body 40-55 mm, up to 80-90 mm across its transverse processes where
-  their bases are thick enough to survive the opening that cuts the pedicles);
-- ribs: a rib is a long bone (reaching more than `RIB_REACH_MM` from the column's
-  midline, further than any lumbar transverse process, whose tips lie within
-  about 50 mm) whose medial end comes within `RIB_HEAD_MM` of the midline; the
-  segment at the height of that medial end bears it. The lowest rib-bearing
-  segment is T12.
-Both anchors present and consistent: the level names are confirmed. One anchor
-only (the other outside the field of view), or anchors that disagree (11 or 13
-rib pairs, a lumbosacral transitional vertebra): every level is flagged
-`uncertain_level` with the reason. No anchor: no names at all.
+Discs come from `jmedseg.spine.discs`, ribs from `jmedseg.spine.ribs`. Anchors
+(counted independently along the column, then compared):
+- sacrum: the lowest segment of the column is S1 when it holds the sacral base (alae over
+  100 mm wide) with the iliac wings beside it: `jmedseg.spine.sacrum`; a
+  lumbosacral transitional vertebra found there flags every level `uncertain_level`;
+- lowest rib: the lowest rib-bearing vertebra is T12 (12 rib pairs in most adults), when a
+  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`);
+- first rib pair: the highest vertebra with a rib on both sides is T1, when a vertebra
+  without a rib pair lies above it in the scan (complete, or its lower `NEIGHBOUR_SEEN_MM`;
+  else the first ribs may be above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
+  (a cervical rib, a transverse process touching the clavicle) is not the first pair.
+Two or more anchors that agree on the count between them confirm the levels between
+them; levels outside that range are counted by discs from one anchor and flagged
+`uncertain_level`. Anchors that disagree (11 or 13 rib pairs, a lumbosacral
+transitional vertebra, a missed disc): every level is flagged `uncertain_level`, with
+the counts in the note. One anchor only: names from it, all flagged. No anchor: no names.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
 
 # Inferior to superior; TotalSegmentator v2 ids.
-LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8")
+LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
+               "T3", "T2", "T1", "C7")
 TOTALSEG_IDS = {name: TOTALSEG_V2[name] for name in LEVEL_NAMES}
 UNIDENTIFIED_BASE = 100          # an unnamed vertebra k (1 = highest in the scan) gets id 100 + k
 
-DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus
-MIN_PITCH_MM = 20.0
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
-SACRUM_WIDTH_MM = 100.0
-RIB_REACH_MM = 75.0
-RIB_HEAD_MM = 50.0
+NEIGHBOUR_SEEN_MM = 15.0         # most of a C7, T1 or L1 body (14-17, 24-27 mm tall): its rib head would show
+MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
+                   "T1": "no sacrum and no rib-free vertebra below the lowest rib"}
+ANCHOR_WORDS = {"S1": "sacrum", "T12": "ribs", "T1": "first rib pair"}     # in the summary line
+ANCHOR_LABELS = {"S1": "the sacrum", "T12": "the lowest rib-bearing vertebra (T12)",
+                 "T1": "the first rib pair (T1)"}
 
 
 @dataclass
@@ -70,52 +66,6 @@ def column_range(column, spacing, max_gap_mm=25.0):
             start = i
     runs.append((ks[start], ks[-1]))
     return max(runs, key=lambda r: r[1] - r[0])
-
-
-def arc_profile(column, spacing, lo, hi):
-    """Body cross-section (mm^2) along the centre line, perpendicular to it, and each slice's arc position.
-
-    Every body voxel is projected onto the local tangent of the centre line, so an
-    oblique disc (L5/S1 in lordosis) still shows as a dip. Returns
-    (area per arc bin, bin width mm, arc position of each slice k in mm).
-    """
-    sp = np.asarray(spacing, float)
-    c = column.centre * sp[:2]
-    z = np.arange(len(c)) * sp[2]
-    pts = np.column_stack([c, z])
-    tangent = np.gradient(pts, axis=0)
-    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
-    width = sp[2]
-    nbins = int(np.ceil(arc[hi] / width)) + 2
-    area = np.zeros(nbins)
-    for k in range(lo, hi + 1):
-        vox = np.argwhere(column.body[:, :, k])
-        if len(vox) == 0:
-            continue
-        xyz = np.column_stack([vox * sp[:2], np.full(len(vox), z[k])])
-        s_pos = arc[k] + (xyz - pts[k]) @ tangent[k]
-        np.add.at(area, np.clip(np.round(s_pos / width).astype(int), 0, nbins - 1), sp[0] * sp[1] * sp[2] / width)
-    return area, width, arc
-
-
-def find_discs(area, lo, hi, dz):
-    """Bins of disc centres between lo and hi, from the dips of the body-area profile."""
-    a = ndimage.gaussian_filter1d(area[lo:hi + 1].astype(float), max(0.5, 1.5 / dz), mode="nearest")
-    reach = max(2, int(round(20.0 / dz)))
-    cands = []
-    for i in range(1, len(a) - 1):
-        if a[i] > a[i - 1] or a[i] > a[i + 1]:
-            continue
-        left, right = a[max(0, i - reach):i].max(), a[i + 1:i + 1 + reach].max()
-        plateau = min(left, right)
-        if plateau > 0 and a[i] < DISC_DEPTH * plateau:
-            cands.append((1.0 - a[i] / plateau, i))
-    chosen = []
-    for depth, i in sorted(cands, reverse=True):
-        if all(abs(i - j) * dz >= MIN_PITCH_MM for j in chosen):
-            chosen.append(i)
-    return sorted(lo + i for i in chosen)
 
 
 def segments_between(discs, lo, hi, dz):
@@ -148,95 +98,110 @@ def measure_widths(segments, column, spacing):
         seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
 
 
-def find_ribs(column, segments, spacing, lo, hi):
-    """Mark each segment with the sides of the ribs whose heads lie at its height.
+def find_anchors(segments, dz=0.0, sacrum=None):
+    """{anchor level: segment index} of the anchors in view (segments ordered inferior to superior).
 
-    Only above a sacrum-like lowest segment (wide alae): the iliac crests there are long lateral bones too.
+    `sacrum`: a `jmedseg.spine.sacrum.SacrumFinding` (its `segment` is S1, or None).
+
+    A rib anchor needs its rib-free neighbour in view: a vertebra without ribs below the lowest
+    rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
+    (else the scan may cut T1 off), complete or with at least `NEIGHBOUR_SEEN_MM` of it in view
+    on the anchor's side (a rib head sits on the upper half of its body or the disc above it).
     """
-    if segments and segments[0].width_mm >= SACRUM_WIDTH_MM:
-        lo = max(lo, segments[0].hi + 1)
-    bone = column.bone
-    nx, ny, nz = bone.shape
-    cx = column.centre[:, 0]
-    dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
-    lateral = np.abs(dx_mm) > 0.5 * RIB_HEAD_MM
-    cand = bone & lateral[:, None, :]
-    cand[:, :, :lo] = False
-    cand[:, :, hi + 1:] = False
-    parts, n = ndimage.label(cand)
-    if n == 0:
-        return []
-    found = []
-    for i, sl in enumerate(ndimage.find_objects(parts), start=1):
-        comp = parts[sl] == i
-        vox = np.argwhere(comp) + [s.start for s in sl]
-        d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
-        if d.max() < RIB_REACH_MM or d.min() > RIB_HEAD_MM:
-            continue
-        z_extent = np.ptp(vox[:, 2]) * spacing[2]
-        if z_extent > 150.0:          # an iliac wing or a rib cage fused by the threshold, not one rib
-            continue
-        head = vox[d <= d.min() + 6.0]
-        z_head = float(np.mean(head[:, 2]))
-        side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        found.append((z_head, side))
-        for seg in segments:
-            if seg.lo - 0.5 <= z_head <= seg.hi + 0.5 + 0.5 * MIN_PITCH_MM / spacing[2]:
-                seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
-                break
-    return found
+    n = len(segments)
+    anchors = {}
+    if n and sacrum is not None and sacrum.segment is not None:
+        anchors["S1"] = sacrum.segment
 
+    def seen(s, disc_towards_anchor):
+        return disc_towards_anchor and (s.lower_disc and s.upper_disc or (s.hi - s.lo + 1) * dz >= NEIGHBOUR_SEEN_MM)
 
-def assign_names(segments):
-    """Name segments from the sacrum and the lowest rib-bearing vertebra; flag what cannot be confirmed.
-
-    Returns a dict with the anchors found and a one-line summary.
-    """
-    n = len(segments)          # segments are ordered inferior to superior
-    sacrum = 0 if n and segments[0].width_mm >= SACRUM_WIDTH_MM and not segments[0].lower_disc else None
     rib_idx = [i for i, s in enumerate(segments) if s.ribs]
-    t12 = rib_idx[0] if rib_idx else None
-    from_sacrum = {i: LEVEL_NAMES[i] for i in range(n) if i < len(LEVEL_NAMES)} if sacrum is not None else None
-    from_ribs = None
-    if t12 is not None:
-        base = LEVEL_NAMES.index("T12")
-        from_ribs = {i: LEVEL_NAMES[base + i - t12] for i in range(n) if 0 <= base + i - t12 < len(LEVEL_NAMES)}
-    info = {"sacrum_segment": sacrum, "t12_segment": t12, "agree": None}
-    if from_sacrum and from_ribs:
-        agree = from_sacrum == from_ribs
-        info["agree"] = agree
-        names = from_sacrum
-        if not agree:
-            lumbar = t12 - 1 if t12 else 0
-            reason = (f"the sacrum and the lowest rib pair disagree: {lumbar} vertebrae between the rib-bearing "
-                      "one and S1 instead of 5 (11 or 13 rib pairs, or a lumbosacral transitional vertebra); "
-                      "names counted up from the sacrum")
-            for s in segments:
-                s.flags.append("uncertain_level")
-                s.notes.append(reason)
-        if agree:
-            # the two anchors confirm the count between them; above the lowest rib-bearing vertebra the
-            # levels are counted by discs from one anchor only (a missed or spurious thoracic disc shifts them)
-            for s in segments[t12 + 1:]:
-                s.flags.append("uncertain_level")
-                s.notes.append("above T12: counted by discs from the lowest rib pair alone")
-        info["summary"] = "confirmed by sacrum and ribs" if agree else "sacrum and ribs disagree"
-    elif from_sacrum or from_ribs:
-        names = from_sacrum or from_ribs
-        which = "the sacrum" if from_sacrum else "the lowest rib-bearing vertebra (T12)"
-        other = "no rib-bearing vertebra" if from_sacrum else "no sacrum"
-        reason = f"named from {which} alone: {other} in the field of view to confirm the count"
+    if rib_idx and any(seen(s, s.upper_disc) or i == anchors.get("S1") for i, s in enumerate(segments[:rib_idx[0]])):
+        anchors["T12"] = rib_idx[0]
+    pairs = [i for i, s in enumerate(segments) if len(s.ribs) == 2]
+    if pairs:
+        top = pairs[-1]
+        if top != anchors.get("T12") and any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:]):
+            anchors["T1"] = top
+    return anchors
+
+
+def _offset(level, index):
+    """Index into LEVEL_NAMES of segment 0 when segment `index` is `level`."""
+    return LEVEL_NAMES.index(level) - index
+
+
+def assign_names(segments, dz=0.0, sacrum=None):
+    """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
+
+    `sacrum`: the `jmedseg.spine.sacrum.SacrumFinding` (S1, and whether a transitional
+    vertebra sits on it). Returns a dict with the anchors found (segment indices), whether
+    they agree, and a one-line summary.
+    """
+    info = _assign_names(segments, dz, sacrum)
+    if info["sacrum_segment"] is not None and sacrum.transitional:
+        # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:
             s.flags.append("uncertain_level")
-            s.notes.append(reason)
-        info["summary"] = f"one anchor only ({which})"
-    else:
-        names = {}
+            s.notes.extend(sacrum.notes)
+        info["agree"] = False if info["agree"] else info["agree"]
+        info["summary"] += "; a lumbosacral transitional vertebra is possible"
+    return info
+
+
+def _assign_names(segments, dz, sacrum):
+    anchors = find_anchors(segments, dz, sacrum)
+    info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
+            "t1_segment": anchors.get("T1"), "agree": None}
+    if not anchors:
         for s in segments:
             s.flags.append("uncertain_level")
             s.notes.append("no sacrum and no rib-bearing vertebra in the field of view: the level cannot be "
                            "counted; give a vertebra label map with --mask")
         info["summary"] = "no anchor: levels not identified"
+        return info
+    groups = {}
+    for level, index in anchors.items():           # anchors that agree give segment 0 the same name
+        groups.setdefault(_offset(level, index), []).append(level)
+    # the largest group names the levels; a tie goes to the group holding the lowest anchor (L1/L2 nearest)
+    offset, group = max(groups.items(), key=lambda kv: (len(kv[1]), -min(anchors[a] for a in kv[1])))
     for i, s in enumerate(segments):
-        s.name = names.get(i)
+        k = offset + i
+        s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+    words = [ANCHOR_WORDS[a] for a in ANCHOR_WORDS if a in group]
+    dissent = [a for a in anchors if a not in group]
+    if dissent:
+        where = ", ".join(f"{ANCHOR_LABELS[a]} at vertebra {anchors[a] + 1}" for a in anchors)
+        expected = ", ".join(f"{a} expected at {LEVEL_NAMES.index(a) - offset + 1}" for a in anchors)
+        disagreement = (f"anchors disagree (counted from the lowest vertebra in view): {where}; with the names "
+                        f"used, {expected} (11 or 13 rib pairs, a lumbosacral transitional vertebra, or a missed "
+                        "or extra disc)")
+    if len(group) >= 2:
+        low, high = min(anchors[a] for a in group), max(anchors[a] for a in group)
+        info["agree"] = not dissent
+        for i, s in enumerate(segments):
+            if low <= i <= high:
+                continue
+            s.flags.append("uncertain_level")
+            s.notes.append(f"outside {segments[low].name}-{segments[high].name}: counted by discs from one anchor")
+            if dissent:
+                s.notes.append(disagreement)
+        info["summary"] = "confirmed by " + " and ".join(words)
+        if dissent:
+            info["summary"] += f" between {segments[low].name} and {segments[high].name}; " + \
+                " and ".join(ANCHOR_WORDS[a] for a in dissent) + " disagree"
+        return info
+    for s in segments:
+        s.flags.append("uncertain_level")
+        if dissent:
+            s.notes.append(disagreement)
+        else:
+            s.notes.append(f"named from {ANCHOR_LABELS[group[0]]} alone: {MISSING_ANCHORS[group[0]]} in the field "
+                           "of view to confirm the count")
+    if dissent:
+        info["agree"] = False
+        info["summary"] = " and ".join(ANCHOR_WORDS[a] for a in ANCHOR_WORDS if a in anchors) + " disagree"
+    else:
+        info["summary"] = f"one anchor only ({ANCHOR_LABELS[group[0]]})"
     return info

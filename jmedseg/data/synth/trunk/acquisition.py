@@ -37,6 +37,7 @@ class Acquisition:
     axcodes: tuple            # storage orientation, nibabel axis codes, e.g. ('L', 'P', 'S')
     z_draw: tuple             # two uniform numbers in [0, 1) that place the FOV's ends (see `z_range`)
     crop_mm: float            # in-plane side of a lumbar crop's square field (other fields fit the body)
+    max_voxels: int = MAX_VOXELS  # a larger series is made at the next thicker slice (a benchmark lowers it)
 
 
 def check_fov(fov):

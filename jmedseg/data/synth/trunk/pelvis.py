@@ -11,7 +11,7 @@ iliac spine). With the sacral alae it makes the pelvis 200-280 mm wide.
 import numpy as np
 
 from jmedseg.data.synth.trunk.canvas import Ellipsoid, FieldShape, Tube
-from jmedseg.data.synth.trunk.tissues import CORTICAL_BONE, TRABECULAR_BONE
+from jmedseg.data.synth.trunk.tissues import CORTICAL_BONE, pelvic_marrow
 
 
 def iliac_wing(side, s1, scale, crest_z):
@@ -41,7 +41,7 @@ def iliac_wing(side, s1, scale, crest_z):
 
 def paint_pelvis(canvas, subject, tissue_hu):
     s1, s = subject.sacrum[0], subject.scale
-    cort, marrow = tissue_hu[CORTICAL_BONE], tissue_hu[TRABECULAR_BONE]
+    cort, marrow = tissue_hu[CORTICAL_BONE], pelvic_marrow(tissue_hu)
     crest = subject.z_of(subject.lumbar_names[-1]) + 10.0
     for side in (-1.0, 1.0):
         canvas.paint_bone(iliac_wing(side, s1, s, crest), 1.5, cort, marrow)

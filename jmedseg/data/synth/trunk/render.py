@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from jmedseg.data.synth.trunk import body as body_mod
 from jmedseg.data.synth.trunk import organs, pelvis, ribs, skeleton, vessels
-from jmedseg.data.synth.trunk.acquisition import MAX_MATRIX, MAX_VOXELS, SLICE_MM, z_range
+from jmedseg.data.synth.trunk.acquisition import MAX_MATRIX, SLICE_MM, z_range
 from jmedseg.data.synth.trunk.canvas import Canvas
 from jmedseg.data.synth.trunk.tissues import AIR, missing_tissues, trabecular_key
 
@@ -106,9 +106,10 @@ def _linear_along(a, axis, coords):
 
 
 def slice_thickness(acq, n_xy, z_lo, z_hi):
-    """The drawn slice thickness, or the next thicker one in SLICE_MM when the series would exceed MAX_VOXELS."""
+    """The drawn slice thickness, or the next thicker one in SLICE_MM when the series would exceed
+    `acq.max_voxels` (`MAX_VOXELS` unless lowered)."""
     for t in [acq.slice_mm] + [t for t in SLICE_MM if t > acq.slice_mm]:
-        if n_xy[0] * n_xy[1] * ((z_hi - z_lo) / t + 1) <= MAX_VOXELS:
+        if n_xy[0] * n_xy[1] * ((z_hi - z_lo) / t + 1) <= acq.max_voxels:
             return t
     return SLICE_MM[-1]
 

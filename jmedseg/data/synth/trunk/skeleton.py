@@ -10,7 +10,7 @@ from scipy import ndimage
 
 from jmedseg.data.synth.trunk.canvas import Difference, Ellipsoid, EllipticCylinder
 from jmedseg.data.synth.trunk.tissues import (CORTICAL_BONE, CSF, DISC, VERTEBRAL_TRABECULAR_CODE,
-                                              trabecular_key)
+                                              pelvic_marrow, trabecular_key)
 
 TEXTURE_SD_HU = 18.0      # trabecular heterogeneity at the canvas scale (zero mean)
 POSTERIOR_EXTRA_HU = 40.0  # posterior elements: denser marrow than the body's
@@ -101,7 +101,7 @@ def paint_sacrum(canvas, sacrum, tissue_hu, rng):
     """Fused sacral segments (S1 labelled), the alae (S1-S2 lateral masses, 100-120 mm across) and the canal."""
     s1 = sacrum[0]
     cortical = tissue_hu[CORTICAL_BONE]
-    marrow = tissue_hu["trabecular_bone"]
+    marrow = pelvic_marrow(tissue_hu)
     for k, seg in enumerate(sacrum):
         vid = s1.label_id if k == 0 else None
         if k:

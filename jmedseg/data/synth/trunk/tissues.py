@@ -30,7 +30,8 @@ LIVER, SPLEEN = "liver", "spleen"
 KIDNEY_CORTEX, KIDNEY_MEDULLA, URINE = "kidney_cortex", "kidney_medulla", "urine"
 BOWEL, BOWEL_CONTRAST = "bowel", "bowel_contrast"
 CORTICAL_BONE = "cortical_bone"
-TRABECULAR_BONE = "trabecular_bone"  # marrow of ribs, sternum, pelvis, limbs (vertebrae: trabecular_key)
+TRABECULAR_BONE = "trabecular_bone"  # marrow of ribs, sternum, limbs (vertebrae: trabecular_key)
+PELVIC_MARROW = "pelvic_marrow"      # sacrum and pelvis (a mapping without it uses TRABECULAR_BONE's value)
 DISC, CARTILAGE = "disc", "cartilage"
 
 # The tissue map's codes (uint8); 0 is air outside the body. Vertebral trabecular bone has one code.
@@ -59,12 +60,18 @@ _BY_PHASE = {
 }
 TRABECULAR_MEAN_RANGE = (40.0, 260.0)   # subject mean of vertebral trabecular bone, native (osteoporotic..young)
 TRABECULAR_LEVEL_SD = 0.06              # level-to-level spread around the subject mean (relative)
+PELVIC_MARROW_RATIO = (0.75, 1.05)      # sacrum and pelvis: marrow HU relative to the vertebral mean
 CONTRAST_BONE_GAIN = {"native": 0.0, "arterial": 6.0, "portal_venous": 11.0, "delayed": 8.0}
 
 
 def trabecular_key(level):
     """The `tissue_hu` key of one vertebra's trabecular bone, e.g. 'trabecular_bone_L1'."""
     return f"{TRABECULAR_BONE}_{level}"
+
+
+def pelvic_marrow(tissue_hu):
+    """Marrow HU of the sacrum and pelvis in `tissue_hu` (`PELVIC_MARROW`, else the general `TRABECULAR_BONE`)."""
+    return tissue_hu.get(PELVIC_MARROW, tissue_hu[TRABECULAR_BONE])
 
 
 def check_phase(phase):
@@ -86,6 +93,14 @@ def default_tissue_hu(rng, phase, levels):
     ranges = {**_COMMON, **_BY_PHASE[phase]}
     hu = {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in sorted(ranges.items())}
     mean = float(rng.uniform(*TRABECULAR_MEAN_RANGE)) + CONTRAST_BONE_GAIN[phase]
+    # the marrow of the sacrum and pelvis follows the same person's bone density (it is lost with age like the
+    # spine's; the sacral alae read at or below the lumbar bodies): an osteoporotic spine of 50 HU inside a
+    # 200 HU pelvis is not a person (ribs, sternum and limbs keep TRABECULAR_BONE's own range)
+    # the ratio reuses the general marrow's draw (no extra random number: every later draw of a seed stays)
+    lo, hi = _COMMON[TRABECULAR_BONE]
+    r0, r1 = PELVIC_MARROW_RATIO
+    ratio = r0 + (r1 - r0) * (hu[TRABECULAR_BONE] - lo) / (hi - lo)
+    hu[PELVIC_MARROW] = round(mean * ratio, 1)
     for level in levels:
         hu[trabecular_key(level)] = round(mean * (1.0 + TRABECULAR_LEVEL_SD * float(rng.standard_normal())), 1)
     return hu

@@ -1,0 +1,134 @@
+"""Intervertebral discs along the column: body-area dips (thick discs) and endplate bands (thin discs).
+
+Two signatures, because discs differ along the spine:
+- lumbar and lower thoracic discs are thick (8-12 mm, 70-100 HU) and hold no bone, so the
+  vertebral-body cross-section found by `jmedseg.spine.column` shrinks or vanishes there: a dip
+  of the body area below `DISC_DEPTH` of the neighbouring plateaus (`find_area_discs`);
+- thoracic (and cervical) discs are thin (4-6 mm) between two bright cortical endplates (1 mm of
+  cortex each, 500-800 HU above cancellous bone). At 1.5-3 mm sampling the pair blurs into one
+  bright band across the body's core, while the body's area hardly changes. Along the centre
+  line, the median HU of the body's core (`CORE_RADIUS_MM` around the centre, perpendicular to the
+  column) shows each disc as a bump above the running median of a vertebra's height
+  (`find_endplate_discs`). Lumbar endplates give such bumps too, one either side of a thick disc,
+  which is why the bands are only used in the rib-bearing (thoracic) part of the column.
+"""
+import numpy as np
+from scipy import ndimage
+
+DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus
+MIN_PITCH_MM = 20.0              # shortest body plus disc of T10-S1 (small adult)
+EDGE_MM = 9.0                    # a dip nearer the column's end than the thinnest vertebra counted
+                                 # (`jmedseg.spine.levels.MIN_SEGMENT_MM`) is where the body leaves the scan
+THIN_DISC_PITCH_MM = 15.0        # shortest body plus disc above T10 (T1 14 mm + 4 mm disc; C7 16 mm)
+CORE_RADIUS_MM = 8.0             # inside the smallest thoracic body (25 mm across) with the track's 3-4 mm wobble
+SAMPLE_MM = 1.0                  # step along the centre line
+ENDPLATE_SMOOTH_MM = 2.0         # merges the two plates of a 4-6 mm disc into one band
+BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the cancellous level
+# A thin disc's band: two 1 mm plates at +500 HU in a 5 mm band raise its mean by about 200 HU at full
+# resolution; the 3 mm working pixels, the median over the core and the 2 mm smoothing leave over 40 HU of it.
+# Half of that: the median's noise over the core is 3-5 HU, and cancellous bone between the plates has no
+# such bright layer (its basivertebral veins are darker, not brighter).
+ENDPLATE_BUMP_HU = 20.0
+
+
+def arc_profile(column, spacing, lo, hi):
+    """Body cross-section (mm^2) along the centre line, perpendicular to it, and each slice's arc position.
+
+    Every body voxel is projected onto the local tangent of the centre line, so an
+    oblique disc (L5/S1 in lordosis) still shows as a dip. Returns
+    (area per arc bin, bin width mm, arc position of each slice k in mm).
+    """
+    sp = np.asarray(spacing, float)
+    c = column.centre * sp[:2]
+    z = np.arange(len(c)) * sp[2]
+    pts = np.column_stack([c, z])
+    tangent = np.gradient(pts, axis=0)
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+    width = sp[2]
+    nbins = int(np.ceil(arc[hi] / width)) + 2
+    area = np.zeros(nbins)
+    for k in range(lo, hi + 1):
+        vox = np.argwhere(column.body[:, :, k])
+        if len(vox) == 0:
+            continue
+        xyz = np.column_stack([vox * sp[:2], np.full(len(vox), z[k])])
+        s_pos = arc[k] + (xyz - pts[k]) @ tangent[k]
+        np.add.at(area, np.clip(np.round(s_pos / width).astype(int), 0, nbins - 1), sp[0] * sp[1] * sp[2] / width)
+    return area, width, arc
+
+
+def find_area_discs(area, lo, hi, dz):
+    """Bins of thick-disc centres between lo and hi, from the dips of the body-area profile."""
+    a = ndimage.gaussian_filter1d(area[lo:hi + 1].astype(float), max(0.5, 1.5 / dz), mode="nearest")
+    reach = max(2, int(round(20.0 / dz)))
+    cands = []
+    edge = int(np.ceil(EDGE_MM / dz))
+    for i in range(max(1, edge), len(a) - max(1, edge)):
+        if a[i] > a[i - 1] or a[i] > a[i + 1]:
+            continue
+        left, right = a[max(0, i - reach):i].max(), a[i + 1:i + 1 + reach].max()
+        plateau = min(left, right)
+        if plateau > 0 and a[i] < DISC_DEPTH * plateau:
+            cands.append((1.0 - a[i] / plateau, i))
+    return [lo + i for i in _spaced(cands, MIN_PITCH_MM / dz)]
+
+
+def core_hu_profile(hu, column, spacing, arc, lo, hi):
+    """(arc positions mm, median HU of the body's core) every `SAMPLE_MM` along the centre line.
+
+    The core is a disc of `CORE_RADIUS_MM` perpendicular to the local tangent, so a tilted
+    disc (kyphosis, lordosis) is crossed in one sample, not smeared over several.
+    """
+    sp = np.asarray(spacing, float)
+    k_axis = np.arange(len(arc))
+    pts = np.column_stack([column.centre * sp[:2], k_axis * sp[2]])
+    tangent = np.gradient(pts, axis=0)
+    step = 2.0 * min(sp[0], CORE_RADIUS_MM / 2)
+    grid = np.arange(-CORE_RADIUS_MM, CORE_RADIUS_MM + 1e-6, step / 2)
+    off = np.array([(a, b) for a in grid for b in grid if a * a + b * b <= CORE_RADIUS_MM ** 2])
+    s = np.arange(arc[lo], arc[hi], SAMPLE_MM)
+    k = np.interp(s, arc, k_axis)
+    p = np.column_stack([np.interp(k, k_axis, pts[:, i]) for i in range(3)])
+    t = np.column_stack([np.interp(k, k_axis, tangent[:, i]) for i in range(3)])
+    t /= np.linalg.norm(t, axis=1, keepdims=True)
+    u = np.cross(t, [0.0, 1.0, 0.0])                     # left-right in the disc's plane
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    v = np.cross(t, u)                                   # front-back in the disc's plane
+    q = p[:, None, :] + off[None, :, :1] * u[:, None, :] + off[None, :, 1:] * v[:, None, :]
+    vals = ndimage.map_coordinates(hu, (q / sp).reshape(-1, 3).T, order=1, mode="nearest")
+    return s, np.median(vals.reshape(len(s), len(off)), axis=1)
+
+
+def find_endplate_discs(s, core_hu):
+    """Arc positions (mm) of thin discs: bands brighter than the running cancellous level."""
+    if len(s) < 3:
+        return []
+    band = ndimage.gaussian_filter1d(core_hu, ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
+    level = ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
+    bump = band - level
+    cands = [(bump[i], i) for i in range(1, len(s) - 1)
+             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
+    return [float(s[i]) for i in _spaced(cands, THIN_DISC_PITCH_MM / SAMPLE_MM)]
+
+
+def merge_discs(area_discs, thin_discs, thoracic_from):
+    """Thick-disc dips below `thoracic_from` (arc mm), endplate bands above it; sorted arc positions.
+
+    Above the lowest rib head the body area dips where a rib head or the aorta touches the
+    body as often as at a disc, so there the bands decide.
+    """
+    if thoracic_from is None:
+        return sorted(area_discs)
+    low = [a for a in area_discs if a < thoracic_from]
+    high = [b for b in thin_discs if b >= thoracic_from and all(abs(b - a) >= THIN_DISC_PITCH_MM for a in low)]
+    return sorted(low + high)
+
+
+def _spaced(cands, min_gap):
+    """Indices of the strongest (score, index) candidates, no two closer than `min_gap`, in order."""
+    chosen = []
+    for _, i in sorted(cands, reverse=True):
+        if all(abs(i - j) >= min_gap for j in chosen):
+            chosen.append(i)
+    return sorted(chosen)

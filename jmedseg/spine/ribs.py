@@ -1,0 +1,82 @@
+"""Ribs: which vertebrae bear one, counted from the top (T1) and from the bottom (T12).
+
+A rib is a long curved bone tube that articulates with a vertebra (its head at the
+costovertebral joint, beside the body) and runs around the trunk. On the working grid,
+bone above `BONE_HU` in a band beside the column (`CUT_MM` to `BAND_MM` from the body's
+centre, behind its centre by `BEHIND_MM`) is split into connected parts; a rib is a part that
+- reaches more than `RIB_REACH_MM` from the midline (further than any lumbar transverse
+  process), so across most of the band,
+- has its medial end within `RIB_HEAD_MM` of the midline (the costovertebral joint): a
+  kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
+- reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
+  enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
+The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
+the contrast-filled aorta in front of the body's centre.
+The vertebra at the height of its medial end bears it. In most adults the first rib
+articulates with T1 and the twelfth with T12: the highest rib-bearing vertebra is T1, the
+lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
+"""
+import numpy as np
+from scipy import ndimage
+
+from jmedseg.spine.column import BONE_HU
+
+RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
+BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
+                                 # (arms down), and a rib breaks up at 3 mm pixels further round
+CUT_MM = 25.0                    # bone this far to the side of the body's centre: rib, transverse process,
+                                 # ilium; nearer: the body (12-25 mm half-width) and its pedicles
+RIB_HEAD_MM = 35.0               # a rib's neck crosses the cut within 10 mm of it (head against the body's
+                                 # side, neck to the transverse process); the sacroiliac joints and the
+                                 # posterior iliac crests lie 40-60 mm from the midline
+MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the lowest ones the most): its
+                                 # reach is judged within half of this above and below its head
+BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
+                                 # descending aorta, as bright with contrast, lies beside and in front
+HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+
+
+def find_rib_heads(column, spacing, lo, hi):
+    """[(z slice of the rib's medial end, 'left'|'right')] for every rib found between slices lo..hi.
+
+    `hu > BONE_HU` voxels more than `CUT_MM` to the side of the column's centre
+    (which cuts each rib from the vertebra's transverse process and body) and not in front of the
+    body are split into connected parts; each part that passes the tests in the module docstring is a rib.
+    """
+    bone = column.bone
+    nx, ny, nz = bone.shape
+    cx, cy = column.centre[:, 0], column.centre[:, 1]
+    dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
+    dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
+    band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
+    cand = bone & band[:, None, :] & (dy_mm < BEHIND_MM)[None, :, :]
+    cand[:, :, :lo] = False
+    cand[:, :, hi + 1:] = False
+    parts, n = ndimage.label(cand)
+    heads = []
+    for i, sl in enumerate(ndimage.find_objects(parts), start=1):
+        vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
+        d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
+        if d.min() > RIB_HEAD_MM:
+            continue
+        head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
+        # may be joined to it further down or up, and reach out as far)
+        near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
+        if d[near].max() < RIB_REACH_MM:
+            continue
+        side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
+        heads.append((float(np.mean(head[:, 2])), side))
+    return sorted(heads)
+
+
+def mark_rib_bearing(segments, heads, dz, pitch_mm):
+    """Add each rib's side to the segment at the height of its head.
+
+    A head may sit up to half a pitch above its body (the rib head spans the disc above it, T2-T9).
+    """
+    for z_head, side in heads:
+        for seg in segments:
+            if seg.lo - 0.5 <= z_head <= seg.hi + 0.5 + 0.5 * pitch_mm / dz:
+                seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
+                break

@@ -1,0 +1,238 @@
+"""The sacrum as a level anchor: the sacral base (S1 with its alae) at the bottom of the column, iliac wings beside it.
+
+S1 is the one vertebra that is wider than any lumbar body and joined to the pelvis:
+- **sacral base with alae**: in an axial slice through S1 the bone joined to the body
+  spreads sideways into the alae, 100-120 mm across (`SACRUM_WIDTH_MM`); a lumbar body is
+  40-55 mm wide. Measured per slice as the left-right extent of the bone (above 200 HU) in the
+  filled region that holds the body, within `BAND_MM` in front of and behind the body's centre: the transverse
+  processes of L5 (80-90 mm tip to tip) arise behind the body, at the pedicles, and a rib
+  head meets a thoracic body at its back corner, both outside the band;
+- **iliac wings beside it**: lateral to the sacral base (`ILIAC_NEAR_MM`..`ILIAC_FAR_MM`
+  from the column's midline) each side holds more than `ILIAC_AREA_MM2` of bone (the ilium
+  from the sacroiliac joint out, 6-10 mm thick, 60-150 mm long in an axial cut). A weak test
+  on its own (the lower ribs beside L1 can hold as much): what tells the pelvis from the
+  lower thorax is the width, measured on bone above 200 HU, which the portal-phase kidneys
+  and liver beside T12-L2 (150-220 HU) do not reach, and no run of wide vertebrae above;
+- **the S1 body below the L5/S1 disc**: the wide run begins at the bottom of the column
+  and its top is the sacral base; where the disc finder left the L5/S1 disc out (the
+  oblique lumbosacral disc seen in 5 mm slices together with the promontory), the
+  segment is split where the width drops from the sacrum's to a body's.
+
+A lumbosacral transitional vertebra (L5 with wing-like transverse processes joined to
+the sacrum, Castellvi II-IV) is wide too: when the segment above S1 is also wide, the
+count from the sacrum is not trusted (`transitional` is set and the names get
+`uncertain_level`); a sacralised L5 or a lumbarised S1 changes the count between the
+sacrum and the lowest ribs, and those two anchors disagree (`jmedseg.spine.levels`).
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from jmedseg.spine.column import BODY_HALF_WIDTH_MM, WIDE_SHELL_GAP_MM, disk
+
+SACRUM_WIDTH_MM = 100.0     # sacral base with alae 100-120 mm; a lumbar body 40-55 mm
+BAND_MM = 20.0              # alae lie beside the body (the S1 body is 30-40 mm deep); L5's transverse processes
+                            # and the rib heads lie behind this band
+WIDE_RUN_MM = 8.0           # the wide run spans the alae's height (20-30 mm); a stray slice is not a sacrum
+RUN_GAP_MM = 6.0            # narrower slices inside the run (the alae's thin shell open at partial volume),
+                            # at least two slices
+SPLIT_BODY_MM = 21.0        # above the wide run, a whole L5 body (22-27 mm tall; at 5 mm slices 25 mm show)
+                            # before the L5/S1 disc is added there: a thinner part is the sacrum's own top
+                            # (or half an L5 whose other half a spurious dip has cut off)
+SACRAL_SEARCH_MM = 25.0     # below the lowest body: the L5/S1 disc (10-15 mm) and the promontory's slant
+SACRAL_BACK_MM = 35.0       # the S1 body lies up to this far behind L5's centre (sacral slope)
+ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midline ...
+ILIAC_FAR_MM = 150.0        # ... and the wing sweeps out to the iliac crest, 125-150 mm from it
+ILIAC_AREA_MM2 = 450.0      # bone per side and slice: an iliac plate 60-150 mm x 6-10 mm, a low rib 100-300 mm^2
+ILIAC_SLICE_FRACTION = 0.5  # of the sacral base's slices, at least this many show both wings
+
+
+@dataclass
+class SacrumFinding:
+    """Where S1 is: `segment` index (0 = lowest) or None; `split_at` a slice to add the L5/S1 disc at, or None."""
+
+    segment: int = None
+    split_at: int = None
+    transitional: bool = False
+    widths_mm: np.ndarray = None      # per working-grid slice, the sacral-base width measure (0 outside)
+    notes: list = field(default_factory=list)
+
+
+def base_widths(column, spacing, lo, hi):
+    """Per slice lo..hi: left-right extent (mm) of the bone (above 200 HU) in the filled region holding the body,
+    within `BAND_MM` of the body's centre front to back (0 where no body centre is known).
+
+    The filled region (120 HU, shells closed) keeps the alae whole where their thin cortex is open (noise,
+    partial volume); its bone pixels keep out what is dense but not bone: the kidneys (150-220 HU) and the
+    liver in the portal phase, which touch the lowest thoracic bodies' region."""
+    widths = np.zeros(column.bone.shape[2])
+    band = max(1, int(round(BAND_MM / spacing[1])))
+    for k in range(lo, hi + 1):
+        cx, cy = column.centre[k]
+        if not np.isfinite(cx):
+            continue
+        y0, y1 = max(0, int(round(cy)) - band), int(round(cy)) + band + 1
+        parts, _ = ndimage.label(column.filled[:, y0:y1, k])
+        here = parts[int(round(cx)), min(int(round(cy)) - y0, parts.shape[1] - 1)]
+        if here == 0:
+            hits = np.unique(parts[column.body[:, y0:y1, k] & (parts > 0)])
+            if not len(hits):
+                continue
+            here = hits
+        xs = np.flatnonzero((np.isin(parts, here) & column.bone[:, y0:y1, k]).any(axis=1))
+        if len(xs):
+            widths[k] = (xs.max() - xs.min() + 1) * spacing[0]
+    return widths
+
+
+def extend_to_sacral_base(column, spacing):
+    """Add the sacral base below the column's lowest body when the body track stopped above it (in place).
+
+    The sacrum tilts backwards (sacral slope 30-50 degrees): the S1 body's centre lies 10-25 mm
+    behind L5's, beyond the track's tolerance, and the sacral canal under the alae is often
+    open, so the column can end at L5. Below the lowest body (within `SACRAL_SEARCH_MM`: a
+    disc and the promontory) each slice's bone regions (shells filled) are searched for one that lies
+    on the column's left-right centre, at most `SACRAL_BACK_MM` behind and `BAND_MM` in front
+    of the lowest body's centre, is wider than `SACRUM_WIDTH_MM` (the alae) and has the iliac
+    wings beside it. Its central part (the width of a body) becomes the column's body there,
+    so the L5/S1 disc and S1 are found like any other level. Returns the slices added.
+    """
+    seen = np.flatnonzero(column.seen)
+    if not len(seen):
+        return []
+    k0, dz = seen[0], spacing[2]
+    cx, cy = column.raw_centre[k0]
+    half = max(1, int(round(BODY_HALF_WIDTH_MM / spacing[0])))
+    first = next((k for k in range(k0 - 1, max(-1, k0 - 1 - int(round(SACRAL_SEARCH_MM / dz))), -1)
+                  if _sacral_region(column, spacing, k, cx, cy) is not None), None)
+    added = []
+    k = first if first is not None else -1
+    while k >= 0:
+        region = _sacral_region(column, spacing, k, cx, cy)
+        if region is None:
+            break
+        part = region.copy()                  # the body-wide middle of the sacral base: S1's body
+        part[:max(0, int(round(cx)) - half)] = False
+        part[int(round(cx)) + half + 1:] = False
+        column.body[:, :, k] = part
+        column.raw_centre[k] = np.argwhere(part).mean(axis=0)
+        column.seen[k] = True
+        column.area_mm2[k] = part.sum() * spacing[0] * spacing[1]
+        added.append(k)
+        k -= 1
+    if len(added) * dz < WIDE_RUN_MM:         # a stray slice: not a sacral base
+        for k in added:
+            column.body[:, :, k] = False
+            column.raw_centre[k] = np.nan
+            column.seen[k] = False
+            column.area_mm2[k] = 0.0
+        return []
+    return sorted(added)
+
+
+def _sacral_region(column, spacing, k, cx, cy):
+    """The filled region of slice k that is a sacral base on the column's line (see above), or None."""
+    parts, n = ndimage.label(_bone_filled(column.bone[:, :, k], spacing))
+    if n == 0:
+        return None
+    xs = (np.arange(parts.shape[0]) - cx) * spacing[0]
+    ys = (np.arange(parts.shape[1]) - cy) * spacing[1]
+    on_line = (np.abs(xs)[:, None] <= 10.0) & (ys[None, :] >= -SACRAL_BACK_MM) & (ys[None, :] <= BAND_MM)
+    for label in np.unique(parts[on_line & (parts > 0)]):
+        region = parts == label
+        rows = np.flatnonzero(region.any(axis=1))
+        if (rows.max() - rows.min() + 1) * spacing[0] < SACRUM_WIDTH_MM:
+            continue
+        if iliac_wings_beside(column, spacing, k):
+            return region
+    return None
+
+
+def _bone_filled(bone_k, spacing):
+    """Bone (above 200 HU) of one slice and what its shells enclose. Not the column's 120 HU fill: kidneys
+    (150-220 HU) and liver in the portal phase are that dense and lie beside the lowest thoracic bodies."""
+    closed = ndimage.binary_closing(bone_k, structure=disk(WIDE_SHELL_GAP_MM, spacing[:2])) | bone_k
+    return ndimage.binary_fill_holes(closed)
+
+
+def iliac_wings_beside(column, spacing, k):
+    """True when both sides of slice k hold more than `ILIAC_AREA_MM2` of bone `ILIAC_NEAR_MM`..`ILIAC_FAR_MM`
+    from the column's centre (an iliac wing each side; at 3 mm a real ilium shows as several pieces)."""
+    cx = column.centre[k, 0]
+    dx = (np.arange(column.bone.shape[0]) - cx) * spacing[0]
+    per_row = column.bone[:, :, k].sum(axis=1) * spacing[0] * spacing[1]
+    lateral = (np.abs(dx) >= ILIAC_NEAR_MM) & (np.abs(dx) <= ILIAC_FAR_MM)
+    return all(per_row[lateral & (side * dx > 0)].sum() >= ILIAC_AREA_MM2 for side in (-1, 1))
+
+
+def _wide_run_at_bottom(widths, lo, hi, dz):
+    """(first, last) slice of the wide run that starts within a body's height of the column's bottom, or None."""
+    wide = widths >= SACRUM_WIDTH_MM
+    start = next((k for k in range(lo, min(hi, lo + int(round(30.0 / dz))) + 1) if wide[k]), None)
+    if start is None:
+        return None
+    end, k = start, start + 1
+    gap = max(2, int(round(RUN_GAP_MM / dz)))      # slices where the alae's shell is open (two at 5 mm)
+    while k <= hi and k - end - 1 <= gap:
+        if wide[k]:
+            end = k
+        k += 1
+    if (end - start + 1) * dz < WIDE_RUN_MM:
+        return None
+    return start, end
+
+
+def find_sacrum(column, segments, spacing, lo, hi):
+    """A `SacrumFinding` for the column's segments (inferior to superior, `jmedseg.spine.levels.Segment`)."""
+    dz = spacing[2]
+    widths = base_widths(column, spacing, lo, hi)
+    finding = SacrumFinding(widths_mm=widths)
+    run = _wide_run_at_bottom(widths, lo, hi, dz)
+    if run is None or not segments:
+        finding.notes.append("no sacral base (no bone over "
+                             f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
+        return finding
+    with_wings = [iliac_wings_beside(column, spacing, k) for k in range(run[0], run[1] + 1)]
+    if np.mean(with_wings) < ILIAC_SLICE_FRACTION:
+        finding.notes.append("a wide bone at the bottom of the column without iliac wings beside it: not taken "
+                             "for the sacrum")
+        return finding
+    lowest = segments[0]
+    if lowest.lower_disc:
+        finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
+        return finding
+    top = run[1]
+    if top < lowest.hi and (lowest.hi - top) * dz >= SPLIT_BODY_MM:
+        finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
+    finding.segment = 0
+    above = segments[1:3] if finding.split_at is None else segments[1:2]
+    if finding.split_at is not None and above and _segment_is_wide(widths, above[0], dz) or \
+            len(above) == 2 and all(_segment_is_wide(widths, seg, dz) for seg in above):
+        # wide, narrow, wide (a split body under a wide one), or three wide vertebrae: the rib necks and the
+        # lowest ribs of the lower thorax, not the alae (a transitional vertebra makes one more wide, not two)
+        finding.segment = finding.split_at = None
+        finding.notes.append("the vertebrae above the wide lowest one are wide too: ribs, not a sacral base")
+        return finding
+    if above and _segment_is_wide(widths, above[0], dz):
+        finding.transitional = True
+        finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
+                             "transitional vertebra?): the count from the sacrum is not confirmed")
+    return finding
+
+
+def rib_floor(segments, finding, lo):
+    """Lowest slice where a rib head may be counted: above L4 when the sacrum is found, else `lo`.
+
+    The iliac crests reach up to the L4 body (the intercristal line crosses L4 or L4/L5), and
+    a crest cut by the field of view or by a thick slice's partial volume is a long lateral
+    bone like a rib; no rib articulates below L1 (a 13th pair), so nothing is lost.
+    """
+    if finding.segment is None or len(segments) <= finding.segment + 2:
+        return lo
+    return max(lo, segments[finding.segment + 2].hi + 1)
+
+
+def _segment_is_wide(widths, seg, dz):
+    wide = widths[seg.lo:seg.hi + 1] >= SACRUM_WIDTH_MM
+    return wide.sum() * dz >= WIDE_RUN_MM
