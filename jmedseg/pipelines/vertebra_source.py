@@ -58,7 +58,7 @@ def custom_labelling(volume, name, levels, accepted):
     `problems`: the measured levels (names) the labeller flagged with a flag not in `accepted`,
     with its note, as jmedseg.spine.level_flags reads them from the report.
     """
-    from jmedseg.spine import level_flags
+    from jmedseg.spine.pipeline import level_rows
 
     labels, report = resolve_labeller(name)(volume)
     if getattr(labels, "shape", None) != volume.shape or "levels" not in report:
@@ -66,12 +66,5 @@ def custom_labelling(volume, name, levels, accepted):
                          f"and a report {'with' if 'levels' in report else 'without'} 'levels'; it must return "
                          f"(labels on the CT's grid {volume.shape}, {{'levels': [...]}}) like "
                          "jmedseg.spine.label_vertebrae")
-    row = {"levels_found": " ".join(str(e["name"] or e["id"]) for e in report["levels"]),
-           "levels_summary": report.get("summary", name)}
-    problems = []
-    for level in levels:
-        flags, note = level_flags(report, level)
-        row[f"{level.lower()}_flags"] = " ".join(flags)
-        if flags and not set(flags) <= accepted:
-            problems.append(f"{level}: {', '.join(flags)} ({note})")
+    row, problems = level_rows(report, levels, accepted, report.get("summary", name))
     return labels, report, row, problems

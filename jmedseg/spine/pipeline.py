@@ -32,6 +32,19 @@ def spine_box(report, names, spacing, shape, margin_mm=10.0):
     return tuple(out)
 
 
+def level_rows(report, levels, accepted, summary):
+    """(row fields, problems) of a labelling report: the levels found, each asked level's flags, and a line per
+    asked level whose flags are not all in `accepted` (the reasons it gets no density)."""
+    row = {"levels_found": " ".join(str(e["name"] or e["id"]) for e in report["levels"]), "levels_summary": summary}
+    problems = []
+    for name in levels:
+        flags, note = level_flags(report, name)
+        row[f"{name.lower()}_flags"] = " ".join(flags)
+        if flags and not set(flags) <= accepted:
+            problems.append(f"{name}: {', '.join(flags)} ({note})")
+    return row, problems
+
+
 def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False):
     """(label map, report, row fields, box) for the levels to measure (names like 'L1'), or ValueError why not.
 
@@ -43,14 +56,7 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
     labels, report = label_vertebrae(volume)
     if out_dir:
         write_labels(volume, labels, os.path.join(out_dir, "vertebrae", f"{subject_id}.nii.gz"))
-    row = {"levels_found": " ".join(str(e["name"] or e["id"]) for e in report["levels"]),
-           "levels_summary": report["summary"]}
-    problems = []
-    for name in levels:
-        flags, note = level_flags(report, name)
-        row[f"{name.lower()}_flags"] = " ".join(flags)
-        if flags and not set(flags) <= accepted:
-            problems.append(f"{name}: {', '.join(flags)} ({note})")
+    row, problems = level_rows(report, levels, accepted, report["summary"])
     if problems:
         text = " ".join(problems)
         hint = "".join(f"; {option} measures {what} levels anyway" for flag, option, what in (
