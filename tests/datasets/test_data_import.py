@@ -88,8 +88,9 @@ def test_measure_uses_the_imported_cohorts(verse_cohort, totalseg_cohort, capsys
     row = read_rows(tmp / "m" / "densities.csv")[0]
     # the NOTICE's reading of these bodies: about 50-70 HU (a low, plausibly osteoporotic density)
     assert 40.0 < float(row["density_hu"]) < 80.0
-    # its aorta reads about 200 HU (native blood: 30-50): an enhanced CT, so the only note is the contrast flag's
-    assert row["contrast_phase"] != "native" and row["note"].startswith("contrast-enhanced CT")
+    # the crop is 110 mm wide around the body: the aorta shows only at its edge in a few slices, too little for a
+    # vessel along the column, so the phase is unknown and says why (never a silent `native`)
+    assert row["contrast_phase"] == "unknown" and "aorta not found" in row["contrast_evidence"]
     tmp, out = totalseg_cohort
     assert cli(["measure", "--cohort", str(out), "--out", str(tmp / "m"), "--workers", "1", "--no-figures"]) == 0
     row = read_rows(tmp / "m" / "densities.csv")[0]
