@@ -19,6 +19,7 @@ Synthetic (phantom-only) figures: report them next to real-CT ones (benchmarks/r
 
     .venv/bin/python benchmarks/spine_labelling.py                   # quick look: 16 CTs
     nice -n 10 .venv/bin/python benchmarks/spine_labelling.py --n 200 --jsonl runs.jsonl   # resumable
+    .venv/bin/python benchmarks/spine_labelling.py --ids 147 166 --max-mvoxels 12    # two CTs of that series alone
 """
 import argparse
 import json
@@ -125,6 +126,9 @@ def main(argv=None):
     parser.add_argument("--max-mvoxels", type=float, default=20.0,
                         help="largest series in million voxels; a longer thin series is made at the next thicker "
                              "slice (the labeller works on 3 mm pixels; this bounds the cost per CT)")
+    parser.add_argument("--ids", type=int, nargs="+",
+                        help="only these CT numbers of the series (e.g. to reproduce a failure alone); the CTs are "
+                             "the same as in a full run of the same seed and cap")
     parser.add_argument("--tables-from", help="print the tables of a --jsonl file (e.g. of an interrupted run)")
     args = parser.parse_args(argv)
     if args.tables_from:
@@ -134,8 +138,9 @@ def main(argv=None):
     t0 = time.time()
     done = _done_rows(args.jsonl, args.seed, args.max_mvoxels)
     with tempfile.TemporaryDirectory() as folder:
-        jobs = [(i, args.seed, folder, int(args.max_mvoxels * 1e6)) for i in range(args.n) if i not in done]
-        rows = [r for i, r in done.items() if i < args.n]
+        wanted = args.ids if args.ids else range(args.n)
+        jobs = [(i, args.seed, folder, int(args.max_mvoxels * 1e6)) for i in wanted if i not in done]
+        rows = [r for i, r in done.items() if i in wanted]
         sink = _open_for_append(args.jsonl) if args.jsonl else None
         if args.workers > 1:
             from multiprocessing import get_context
@@ -147,7 +152,8 @@ def main(argv=None):
             rows += [_keep(run_one(j), sink, args.seed, args.max_mvoxels) for j in jobs]
         if sink:
             sink.close()
-    report(rows, f"{args.n} synthetic whole-trunk CTs (seed {args.seed}; phantom-only figures), "
+    what = f"CTs {' '.join(map(str, args.ids))}" if args.ids else f"{args.n}"
+    report(rows, f"{what} synthetic whole-trunk CTs (seed {args.seed}; phantom-only figures), "
                  f"{time.time() - t0:.0f} s wall with {args.workers} worker(s)")
 
 
