@@ -32,7 +32,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
-from jmedseg.spine.sacrum import extend_to_sacral_base, find_sacrum, rib_floor
+from jmedseg.spine.sacrum import check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor
 
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
@@ -61,6 +61,7 @@ def label_vertebrae(volume):
     segments = segments_between(discs, lo, hi, sp[2])
     measure_widths(segments, column, sp)
     mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
+    check_count_above_sacrum(sacrum, segments, disc_arcs, arc)
     info = assign_names(segments, sp[2], sacrum)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}

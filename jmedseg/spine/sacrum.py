@@ -46,6 +46,13 @@ ILIAC_NEAR_MM = 45.0        # the sacroiliac joint lies 45-50 mm from the midlin
 ILIAC_FAR_MM = 150.0        # ... and the wing sweeps out to the iliac crest, 125-150 mm from it
 ILIAC_AREA_MM2 = 450.0      # bone per side and slice: an iliac plate 60-150 mm x 6-10 mm, a low rib 100-300 mm^2
 ILIAC_SLICE_FRACTION = 0.5  # of the sacral base's slices, at least this many show both wings
+CUT_BASE_MM = 20.0          # a sacral base cut by the scan's lower edge counts when this much of it is wide: the
+                            # alae's top lies level with the tilted S1 endplate's back edge, 8-15 mm above its
+                            # middle (sacral slope 30-50 degrees, S1 30-40 mm deep), so 20 mm holds S1's upper
+                            # 5-12 mm; less is the alae's tops under L5, whose split from S1 cannot be placed
+LUMBAR_PITCH_MM = 24.0      # disc to disc along the column: the smallest lumbar vertebra (L1 of a small adult,
+                            # body 22 mm + disc 6 mm) less the placement error of two discs (2 mm each at 5 mm
+                            # slices); a shorter "vertebra" counted from the sacrum is a body split by a false disc
 
 
 @dataclass
@@ -193,6 +200,11 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
         return finding
+    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM:
+        finding.notes.append(f"the sacral base is cut by the lower edge of the scan ({(run[1] - run[0] + 1) * dz:.0f} "
+                             f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
+                             "told, the sacrum is not counted")
+        return finding
     with_wings = [iliac_wings_beside(column, spacing, k) for k in range(run[0], run[1] + 1)]
     if np.mean(with_wings) < ILIAC_SLICE_FRACTION:
         finding.notes.append("a wide bone at the bottom of the column without iliac wings beside it: not taken "
@@ -219,6 +231,37 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
+
+
+def check_count_above_sacrum(finding, segments, disc_arcs, arc):
+    """Drop the sacrum as an anchor (in place) when a vertebra counted from it up to L1 is shorter, disc to disc
+    along the column (`disc_arcs`, mm; `arc`: each slice's arc position), than `LUMBAR_PITCH_MM`.
+
+    A false disc inside a lumbar body (a dip of the body profile where the body narrows or a vessel
+    touches it) splits one vertebra into two, and every name above it counted from S1 is one too
+    high; a lowest-rib anchor shifted the same way would then confirm it. The reason goes into
+    every segment's note. Returns True when the sacrum was dropped.
+    """
+    if finding.segment is None or not disc_arcs:
+        return False
+    short = []
+    for seg in segments[finding.segment + 1:finding.segment + 6]:       # L5 .. L1 when counted from S1
+        if not (seg.lower_disc and seg.upper_disc):
+            continue
+        below = max((a for a in disc_arcs if a <= arc[seg.lo]), default=None)
+        above = min((a for a in disc_arcs if a >= arc[seg.hi]), default=None)
+        if below is not None and above is not None and above - below < LUMBAR_PITCH_MM:
+            short.append(above - below)
+    if not short:
+        return False
+    note = (f"a vertebra above the sacrum measures {min(short):.0f} mm disc to disc, under the "
+            f"{LUMBAR_PITCH_MM:.0f} mm of the smallest lumbar vertebra: a false disc may split a body, so the count "
+            "from the sacrum is not used")
+    finding.notes.append(note)
+    finding.segment = None
+    for seg in segments:
+        seg.notes.append(note)
+    return True
 
 
 def rib_floor(segments, finding, lo):

@@ -9,12 +9,14 @@ import os
 import numpy as np
 import pytest
 
-from jmedseg.data.io import load_labels, load_volume
+from jmedseg.data.io import Volume, load_labels, load_volume
+from jmedseg.data.synth.trunk import synth_trunk_case
 from jmedseg.spine import label_vertebrae
 from jmedseg.spine.column import Column
 from jmedseg.spine.evaluate import evaluate_levels
 from jmedseg.spine.levels import Segment
-from jmedseg.spine.sacrum import SACRUM_WIDTH_MM, extend_to_sacral_base, find_sacrum, rib_floor
+from jmedseg.spine.sacrum import (LUMBAR_PITCH_MM, SACRUM_WIDTH_MM, SacrumFinding, check_count_above_sacrum,
+                                  extend_to_sacral_base, find_sacrum, rib_floor)
 
 from tests.conftest import DATA
 from tests.spine.test_spine_real_variants import _resample_z
@@ -82,6 +84,54 @@ def test_a_missed_l5_s1_disc_is_added_at_the_top_of_the_sacral_base():
     edges = [(0, 17)] + EDGES[2:]
     finding = find_sacrum(_column(range(0, 8), 60.0), _segments(edges), SP, 0, 39)
     assert finding.segment == 0 and finding.split_at == 8
+
+
+def test_a_sacral_base_cut_by_the_scans_lower_edge_counts_only_when_20_mm_of_it_are_wide():
+    """12 mm of alae at the bottom slice of the scan (slices 0-3): the tops of the alae under L5, where S1 ends
+    cannot be told (synthetic CT 147 of the benchmark: S1 said for true L5, 15 mm off); 21 mm count."""
+    finding = find_sacrum(_column(range(0, 4), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39)
+    assert finding.segment is None and finding.split_at is None
+    assert "cut by the lower edge" in finding.notes[0] and "12 mm" in finding.notes[0]
+    assert find_sacrum(_column(range(0, 7), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39).segment == 0  # 21 mm
+
+
+def _split_column(pitches_mm):
+    """Segments (3 mm slices, one disc slice between them) with the given disc-to-disc pitches above an S1 of
+    27 mm, and the disc arcs: slice k at arc 3k mm (a straight column)."""
+    edges, discs, top = [(0, 8)], [], 9
+    for pitch in pitches_mm:
+        discs.append(top * 3.0)
+        n = int(round(pitch / 3.0)) - 1
+        edges.append((top + 1, top + n))
+        top += n + 1
+    segments = _segments(edges)
+    segments[-1].upper_disc = True
+    discs.append(top * 3.0)
+    return segments, discs, np.arange(top + 2) * 3.0
+
+
+def test_a_lumbar_vertebra_split_by_a_false_disc_drops_the_sacrum_as_an_anchor():
+    """Synthetic CT 166 (generator of 9c6d8ea): a false disc in the middle of L3 made two 20 mm "vertebrae", the
+    names counted from S1 above it one too high (T12..L2 for L1..L3), confirmed by a lowest rib shifted the same
+    way. Lumbar pitches of 30-36 mm keep the anchor; one of 18 mm (under 24 mm) drops it, with the reason."""
+    segments, discs, arc = _split_column([36, 33, 33, 30, 30, 30])
+    finding = SacrumFinding(segment=0)
+    assert not check_count_above_sacrum(finding, segments, discs, arc) and finding.segment == 0
+    segments, discs, arc = _split_column([36, 33, 18, 18, 30, 30])
+    assert check_count_above_sacrum(finding, segments, discs, arc) and finding.segment is None
+    assert f"18 mm disc to disc, under the {LUMBAR_PITCH_MM:.0f} mm" in segments[0].notes[-1]
+
+
+def test_synthetic_ct_147_a_lumbar_crop_cut_at_the_sacral_base_names_no_s1():
+    """Benchmark CT 147 (seed 2026, lumbar crop, native, 3 mm slices, scan from 2 mm above the S1 endplate's
+    middle: 12 mm of alae tops). Before: S1 named on the bottom of L5 (15 mm from L5's centre), confirmed with the
+    ribs at 9c6d8ea, 'sacrum and ribs disagree' at 5a89377. Now the sacrum is not counted and nothing is S1."""
+    case = synth_trunk_case(np.random.default_rng([2026, 147]), phase="native", fov="lumbar",
+                            max_voxels=12_000_000)
+    assert "sacrum" not in case.anchors_in_view and case.spacing[2] == 3.0
+    _, report = label_vertebrae(Volume(case.hu.astype(np.float32), case.affine, case.spacing))
+    assert not report["anchors"]["sacrum"]
+    assert not [e for e in report["levels"] if e["name"] == "S1"]
 
 
 def test_a_run_of_wide_vertebrae_is_the_lower_thorax_not_a_sacrum():
