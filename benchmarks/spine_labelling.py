@@ -14,11 +14,17 @@ phase (scores: `jmedseg.data.synth.trunk.scoring`):
   (target <= 0.5 %);
 - refused %: CTs with no confirmed level, among CTs with two anchors in view / fewer;
 - err mm: mean centroid error of identified levels; gen s, label s: seconds per CT.
+The same rows per slice thickness (<= 1.5, 2-3, 5 mm) and per anatomical variant follow.
+
+`--max-mvoxels` caps a CT's size (cost): over it the pixels are coarsened first, up to 1.5 mm (a clinical
+whole-trunk reconstruction), then the slices thickened (`--cap-coarsens slices`: slices only, the setting
+of the 9c6d8ea table, where 160 of 200 CTs came out at 5 mm).
 
 Synthetic (phantom-only) figures: report them next to real-CT ones (benchmarks/real_ct_spine.py).
 
     .venv/bin/python benchmarks/spine_labelling.py                   # quick look: 16 CTs
     nice -n 10 .venv/bin/python benchmarks/spine_labelling.py --n 200 --jsonl runs.jsonl   # resumable
+    .venv/bin/python benchmarks/spine_labelling.py --n 200 --max-mvoxels 12 --cap-coarsens slices   # 9c6d8ea's CTs
     .venv/bin/python benchmarks/spine_labelling.py --ids 147 166 --max-mvoxels 12    # two CTs of that series alone
 """
 import argparse
@@ -44,7 +50,7 @@ def design(i):
 
 def run_one(args):
     """Generate, store, load and label CT `i`; returns its scores and timings."""
-    i, seed, folder, max_voxels = args
+    i, seed, folder, max_voxels, cap_coarsens = args
     import numpy as np
 
     from jmedseg.data.io import load_volume
@@ -54,7 +60,8 @@ def run_one(args):
 
     fov, phase = design(i)
     t0 = time.perf_counter()
-    case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=max_voxels)
+    case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=max_voxels,
+                            cap_coarsens=cap_coarsens)
     path = os.path.join(folder, f"ct_{i}.nii")
     save_case(case, path)
     gen_s = time.perf_counter() - t0
@@ -71,6 +78,14 @@ def run_one(args):
             "l1l2_in_view": both, "summary": report.get("summary", ""),
             "entries": [{k: e.get(k) for k in ("name", "flags", "centroid_mm")} for e in report.get("levels", [])],
             **score}
+
+
+THICKNESS_GROUPS = (("<= 1.5 mm", 0.0, 1.5), ("2-3 mm", 1.5, 3.0), ("5 mm", 3.0, 5.0))
+
+
+def thickness_name(slice_mm):
+    """The slice-thickness row of a CT: thin (<= 1.5 mm), middle (2-3 mm) or thick (5 mm, the drawn thickest)."""
+    return next(name for name, lo, hi in THICKNESS_GROUPS if lo < slice_mm <= hi)
 
 
 def variant_name(v):
@@ -126,6 +141,10 @@ def main(argv=None):
     parser.add_argument("--max-mvoxels", type=float, default=20.0,
                         help="largest series in million voxels; a longer thin series is made at the next thicker "
                              "slice (the labeller works on 3 mm pixels; this bounds the cost per CT)")
+    parser.add_argument("--cap-coarsens", choices=("pixels", "slices"), default="pixels",
+                        help="over the cap: 'pixels' coarsens the pixels first (up to 1.5 mm, a clinical whole-trunk "
+                             "CT), then thickens the slices; 'slices' thickens the slices only (the table of "
+                             "9c6d8ea, 160 of 200 CTs at 5 mm)")
     parser.add_argument("--ids", type=int, nargs="+",
                         help="only these CT numbers of the series (e.g. to reproduce a failure alone); the CTs are "
                              "the same as in a full run of the same seed and cap")
@@ -136,10 +155,12 @@ def main(argv=None):
         report(rows, f"{len(rows)} CTs read from {args.tables_from}")
         return
     t0 = time.time()
-    done = _done_rows(args.jsonl, args.seed, args.max_mvoxels)
+    series = {"seed": args.seed, "max_mvoxels": args.max_mvoxels, "cap_coarsens": args.cap_coarsens,
+              "code": _code_version()}
+    done = _done_rows(args.jsonl, series)
     with tempfile.TemporaryDirectory() as folder:
         wanted = args.ids if args.ids else range(args.n)
-        jobs = [(i, args.seed, folder, int(args.max_mvoxels * 1e6)) for i in wanted if i not in done]
+        jobs = [(i, args.seed, folder, int(args.max_mvoxels * 1e6), args.cap_coarsens) for i in wanted if i not in done]
         rows = [r for i, r in done.items() if i in wanted]
         sink = _open_for_append(args.jsonl) if args.jsonl else None
         if args.workers > 1:
@@ -147,9 +168,9 @@ def main(argv=None):
 
             with get_context("spawn").Pool(args.workers) as pool:
                 for row in pool.imap_unordered(run_one, jobs):
-                    rows.append(_keep(row, sink, args.seed, args.max_mvoxels))
+                    rows.append(_keep(row, sink, series))
         else:
-            rows += [_keep(run_one(j), sink, args.seed, args.max_mvoxels) for j in jobs]
+            rows += [_keep(run_one(j), sink, series) for j in jobs]
         if sink:
             sink.close()
     what = f"CTs {' '.join(map(str, args.ids))}" if args.ids else f"{args.n}"
@@ -169,11 +190,25 @@ def _read_rows(path):
     return rows
 
 
-def _done_rows(path, seed, max_mvoxels):
-    """{i: row} of the CTs already in the JSONL `path` from the same series (seed, size cap): not redone."""
+def _code_version():
+    """The git commit of this checkout (with '+changes' when files differ from it): a rerun reuses only CTs
+    labelled by the same code."""
+    import subprocess
+
+    def git(*cmd):
+        return subprocess.run(["git", "-C", ROOT, *cmd], capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    return head + ("+changes" if head and git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def _done_rows(path, series):
+    """{i: row} of the CTs already in the JSONL `path` from the same series (seed, size cap and how it coarsens,
+    code version): not redone. Lines written before the cap could coarsen pixels thickened slices."""
     if not path or not os.path.exists(path):
         return {}
-    return {r["i"]: r for r in _read_rows(path) if r.get("seed") == seed and r.get("max_mvoxels") == max_mvoxels}
+    defaults = {"cap_coarsens": "slices"}
+    return {r["i"]: r for r in _read_rows(path) if all(r.get(k, defaults.get(k)) == v for k, v in series.items())}
 
 
 def _open_for_append(path):
@@ -185,9 +220,9 @@ def _open_for_append(path):
     return sink
 
 
-def _keep(row, sink, seed, max_mvoxels):
+def _keep(row, sink, series):
     """Write a finished CT's line at once (a long run's partial results survive an interruption)."""
-    row.update(seed=seed, max_mvoxels=max_mvoxels)
+    row.update(series)
     if sink:
         sink.write(json.dumps(row) + "\n")
         sink.flush()
@@ -206,6 +241,10 @@ def report(rows, title):
         by[(r["fov"], r["phase"])].append(r)
     cells = [(f"{fov} / {phase}", by[(fov, phase)]) for fov in FIELDS_OF_VIEW for phase in PHASES]
     print_table("per field of view x contrast phase", cells + [("all", rows)])
+    thickness = defaultdict(list)
+    for r in rows:
+        thickness[thickness_name(r["spacing"][2])].append(r)
+    print_table("per slice thickness (all fields of view)", [(name, thickness[name]) for name, _, _ in THICKNESS_GROUPS])
     variants = defaultdict(list)
     for r in rows:
         variants[variant_name(r["variant"])].append(r)

@@ -1,17 +1,47 @@
-"""benchmarks/spine_labelling.py resumes a killed run from its JSONL (a 200-CT run takes the better part of an hour)."""
+"""benchmarks/spine_labelling.py: resumes a killed run from its JSONL (a 200-CT run takes the better part of an
+hour) with lines of the same series and code only, and prints its rows per slice thickness."""
 import json
 
-from benchmarks.spine_labelling import _done_rows, _open_for_append
+from benchmarks.spine_labelling import _done_rows, _open_for_append, report, thickness_name
+
+SERIES = {"seed": 2026, "max_mvoxels": 20.0, "cap_coarsens": "pixels", "code": "abc1234"}
 
 
 def test_a_killed_run_keeps_its_whole_lines_and_redoes_the_cut_one(tmp_path):
     path = tmp_path / "runs.jsonl"
-    whole = [{"i": 0, "seed": 2026, "max_mvoxels": 20.0}, {"i": 1, "seed": 2026, "max_mvoxels": 20.0},
-             {"i": 2, "seed": 7, "max_mvoxels": 20.0}]                 # another series: not reused
+    whole = [{"i": 0, **SERIES}, {"i": 1, **SERIES}, {"i": 2, **SERIES, "seed": 7}]     # another series: not reused
     path.write_text("".join(json.dumps(r) + "\n" for r in whole) + '{"i": 3, "seed": 20')   # killed mid-line
-    assert sorted(_done_rows(str(path), 2026, 20.0)) == [0, 1]
-    assert _done_rows(str(path), 2026, 30.0) == {}                       # another size cap: not reused
+    assert sorted(_done_rows(str(path), SERIES)) == [0, 1]
+    assert _done_rows(str(path), {**SERIES, "max_mvoxels": 30.0}) == {}          # another size cap: not reused
+    assert _done_rows(str(path), {**SERIES, "code": "def5678"}) == {}             # another labeller: not reused
     with _open_for_append(str(path)) as sink:
-        sink.write(json.dumps({"i": 3, "seed": 2026, "max_mvoxels": 20.0}) + "\n")
-    assert sorted(_done_rows(str(path), 2026, 20.0)) == [0, 1, 3]
+        sink.write(json.dumps({"i": 3, **SERIES}) + "\n")
+    assert sorted(_done_rows(str(path), SERIES)) == [0, 1, 3]
     assert path.read_text().count("\n") == 5                            # the cut line ended, then the new one
+
+
+def test_lines_from_before_the_pixel_cap_belong_to_the_slices_series(tmp_path):
+    """A line without `cap_coarsens` was made when the cap thickened slices only."""
+    path = tmp_path / "runs.jsonl"
+    path.write_text(json.dumps({"i": 0, "seed": 2026, "max_mvoxels": 20.0, "code": "abc1234"}) + "\n")
+    assert sorted(_done_rows(str(path), {**SERIES, "cap_coarsens": "slices"})) == [0]
+    assert _done_rows(str(path), SERIES) == {}
+
+
+def _row(i, slice_mm, identified):
+    return {"i": i, "fov": "lumbar", "phase": "native", "spacing": [0.8, 0.8, slice_mm], "levels_in_view": ["L1", "L2"],
+            "identified": identified, "centroid_errors_mm": [3.0] * len(identified), "named": 2, "confirmed_wrong": [],
+            "refused": False, "anchors": 2, "l1l2_in_view": True, "gen_s": 1.0, "label_s": 1.0,
+            "variant": {"rib_pairs": 12, "lumbar_count": 5, "transitional": False}}
+
+
+def test_the_table_has_a_row_per_slice_thickness(capsys):
+    assert [thickness_name(t) for t in (0.625, 1.5, 2.0, 2.5, 3.0, 5.0)] == \
+        ["<= 1.5 mm", "<= 1.5 mm", "2-3 mm", "2-3 mm", "2-3 mm", "5 mm"]
+    report([_row(0, 1.0, ["L1", "L2"]), _row(1, 3.0, ["L1"]), _row(2, 5.0, []), _row(3, 5.0, ["L1", "L2"])], "test")
+    rows = {line.split("|")[1].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| ")}
+    # columns: group, CTs, levels, ident %, L1/L2 % (n): 2 of 2 levels, 1 of 2, 2 of 4 identified
+    assert [rows[g][4].strip() for g in ("<= 1.5 mm", "2-3 mm", "5 mm")] == ["100.0", "50.0", "50.0"]
+    assert [rows[g][2].strip() for g in ("<= 1.5 mm", "2-3 mm", "5 mm")] == ["1", "1", "2"]
+    assert rows["5 mm"][5].strip() == "50.0 (2)"

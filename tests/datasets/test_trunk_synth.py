@@ -197,3 +197,26 @@ def test_a_series_over_the_voxel_cap_is_made_at_the_next_thicker_slice():
     assert slice_thickness(acq, (512, 512), 0.0, 300.0) == 1.25
     acq.max_voxels = 30_000_000
     assert slice_thickness(acq, (512, 512), 0.0, 300.0) == 3.0
+
+
+def test_over_the_voxel_cap_pixels_are_coarsened_first_when_asked():
+    """A 400 x 300 mm field at 0.8 mm pixels, 1.25 mm slices. 300 mm long under 20 million voxels: 1.25 mm
+    slices stay, the pixel grows to the finest that fits (120000 / p^2 pixels x 241 slices <= 20 million: p >= 1.20
+    mm; 2 % steps from 0.8 reach 1.208). 600 mm long under 12 million: even 1.5 mm pixels (267 x 201) need 3 mm
+    slices (201 slices, 10.8 million; 2.5 mm: 12.9 million), where slices alone give 5 mm (and still 22.8 million:
+    the thickest there is)."""
+    from jmedseg.data.synth.trunk.acquisition import CAP_PIXEL_MM, draw_acquisition
+    from jmedseg.data.synth.trunk.render import cap_pixel, slice_thickness
+
+    acq = draw_acquisition(np.random.default_rng(0), "native", "chest_abdomen")
+    acq.slice_mm, acq.pixel_mm, acq.cap_coarsens = 1.25, 0.8, "pixels"
+    extent = np.array([400.0, 300.0])
+    acq.max_voxels = 20_000_000
+    p = cap_pixel(acq, extent, 0.0, 300.0)
+    assert 1.20 <= p <= 1.21 * 1.02 and p < CAP_PIXEL_MM
+    n_xy = np.floor(extent / p).astype(int) + 1
+    assert slice_thickness(acq, n_xy, 0.0, 300.0) == 1.25
+    acq.max_voxels = 12_000_000
+    assert cap_pixel(acq, extent, 0.0, 600.0) == CAP_PIXEL_MM
+    assert slice_thickness(acq, (267, 201), 0.0, 600.0) == 3.0
+    assert slice_thickness(acq, (501, 376), 0.0, 600.0) == 5.0

@@ -6,7 +6,8 @@ Fields of view (the z range, from the subject's own levels):
 - `abdomen_pelvis`: liver dome (T9-T10) to below the femoral heads;
 - `lumbar`: a spine crop from T11-L1 down to L4-S2.
 Slices 0.6-5 mm (clinical reconstruction thicknesses; a series over `MAX_VOXELS`, e.g. 0.6 mm
-from neck to pelvis, is made at the next thicker one, recorded in the case's spacing), in-plane
+from neck to pelvis, is made at the next thicker one, or with `cap_coarsens="pixels"` first with
+coarser pixels up to `CAP_PIXEL_MM` and then thicker slices; recorded in the case's spacing), in-plane
 pixels 0.6-1.0 mm (at most 512 x 512: a wider body is cut at the sides), noise 5-40 HU SD (low-dose PET/CT up to 40).
 Storage: a random axis order and direction (RAS, LPS, feet first, permuted axes) with
 the affine that keeps every voxel's world position.
@@ -24,6 +25,8 @@ PIXEL_MM = (0.6, 1.0)
 NOISE_HU = (5.0, 40.0)
 MAX_MATRIX = 512            # in-plane pixels: a wider body is cut at the edge of the reconstruction
 MAX_VOXELS = 512 * 512 * 300  # a longer thin series is reconstructed at the next thicker slice (benchmark cost)
+CAP_PIXEL_MM = 1.5          # the coarsest pixel the cap makes before thicker slices: a whole trunk at
+                            # 1.5 x 1.5 x 2 mm is a clinical reconstruction
 SPINE_CROP_MM = (160.0, 300.0)  # a lumbar crop's in-plane field: a square on the spine (targeted reconstruction)
 
 
@@ -38,6 +41,8 @@ class Acquisition:
     z_draw: tuple             # two uniform numbers in [0, 1) that place the FOV's ends (see `z_range`)
     crop_mm: float            # in-plane side of a lumbar crop's square field (other fields fit the body)
     max_voxels: int = MAX_VOXELS  # a larger series is made at the next thicker slice (a benchmark lowers it)
+    cap_coarsens: str = "slices"  # over max_voxels: "slices" thickens the slices; "pixels" first coarsens the
+                                  # pixels (up to CAP_PIXEL_MM), then thickens the slices
 
 
 def check_fov(fov):

@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from jmedseg.data.synth.trunk import body as body_mod
 from jmedseg.data.synth.trunk import organs, pelvis, ribs, skeleton, vessels
-from jmedseg.data.synth.trunk.acquisition import MAX_MATRIX, SLICE_MM, z_range
+from jmedseg.data.synth.trunk.acquisition import CAP_PIXEL_MM, MAX_MATRIX, SLICE_MM, z_range
 from jmedseg.data.synth.trunk.canvas import Canvas
 from jmedseg.data.synth.trunk.tissues import AIR, missing_tissues, trabecular_key
 
@@ -115,26 +115,43 @@ def slice_thickness(acq, n_xy, z_lo, z_hi):
 
 
 def scan_grid(canvas, acq, xy_box, z_lo, z_hi):
-    """(origin mm, shape, slice mm) of the scanner's grid: `xy_box` ((x0, y0), (x1, y1)) at the pixel size."""
-    p = acq.pixel_mm
+    """(origin mm, shape, slice mm, pixel mm) of the scanner's grid: `xy_box` ((x0, y0), (x1, y1))."""
     (x0, y0), (x1, y1) = xy_box
     extent = np.array([x1 - x0, y1 - y0])
-    n_xy = np.minimum(np.floor(extent / p).astype(int) + 1, MAX_MATRIX)
+    if acq.cap_coarsens not in ("slices", "pixels"):
+        from jmedseg.errors import InputError
+
+        raise InputError(f"cap_coarsens={acq.cap_coarsens!r}: use 'slices' (thicker slices over the voxel cap) or "
+                         "'pixels' (coarser pixels first)")
+    p = cap_pixel(acq, extent, z_lo, z_hi) if acq.cap_coarsens == "pixels" else acq.pixel_mm
+    n_xy = _matrix(extent, p)
     start = np.array([x0, y0]) + 0.5 * (extent - (n_xy - 1) * p)      # centred when the matrix cuts the body
     t = slice_thickness(acq, n_xy, z_lo, z_hi)
     n_z = int(np.floor((z_hi - z_lo) / t)) + 1
-    return np.array([start[0], start[1], z_lo]), (int(n_xy[0]), int(n_xy[1]), n_z), t
+    return np.array([start[0], start[1], z_lo]), (int(n_xy[0]), int(n_xy[1]), n_z), t, p
+
+
+def _matrix(extent, p):
+    return np.minimum(np.floor(extent / p).astype(int) + 1, MAX_MATRIX)
+
+
+def cap_pixel(acq, extent, z_lo, z_hi):
+    """The drawn pixel, or the finest one up to `CAP_PIXEL_MM` (steps of 2 %) that keeps the series at the drawn
+    slice under `acq.max_voxels` (`CAP_PIXEL_MM` when none does: `slice_thickness` then thickens the slices)."""
+    p = acq.pixel_mm
+    while p < CAP_PIXEL_MM and np.prod(_matrix(extent, p)) * ((z_hi - z_lo) / acq.slice_mm + 1) > acq.max_voxels:
+        p = min(CAP_PIXEL_MM, p * 1.02)
+    return p
 
 
 def scan(canvas, acq, xy_box, z_lo, z_hi, rng):
-    """The canvas seen by the scanner: (int16 HU [x, y, z], affine, slice mm) on the acquisition's grid.
+    """The canvas seen by the scanner: (int16 HU [x, y, z], affine, (pixel mm, slice mm)) on the acquisition's grid.
 
     Slice profile: a box average over the thickness on the canvas; then separable
     linear interpolation (z, y, x); noise is white on 2 x 2 pixel blocks (a soft
     kernel's grain of about two pixels), scaled to the drawn SD.
     """
-    p = acq.pixel_mm
-    origin, shape, t = scan_grid(canvas, acq, xy_box, z_lo, z_hi)
+    origin, shape, t, p = scan_grid(canvas, acq, xy_box, z_lo, z_hi)
     hu = canvas.hu
     if t > canvas.step:
         hu = ndimage.uniform_filter1d(hu, max(1, int(round(t / canvas.step))), axis=2, mode="nearest")
@@ -148,7 +165,7 @@ def scan(canvas, acq, xy_box, z_lo, z_hi, rng):
     affine = np.diag([p, p, t, 1.0])
     affine[:3, 3] = origin
     np.rint(hu, out=hu)
-    return np.clip(hu, HU_MIN, HU_MAX).astype(np.int16), affine, t
+    return np.clip(hu, HU_MIN, HU_MAX).astype(np.int16), affine, (p, t)
 
 
 def xy_box(subject, canvas, acq, z_lo, z_hi):
@@ -207,10 +224,10 @@ def render_case(subject, acq, tissue_hu, rng, coarse_mm=COARSE_MM):
     origin, shape = _canvas_box(subject, body, acq, z_lo - margin, z_hi + margin, coarse_mm)
     canvas = Canvas(origin, shape, coarse_mm, tissue_hu[AIR])
     paint_subject(canvas, subject, tissue_hu, z_lo - margin, z_hi + margin)
-    hu, affine, slice_mm = scan(canvas, acq, xy_box(subject, canvas, acq, z_lo, z_hi), z_lo, z_hi, rng)
+    hu, affine, (pixel_mm, slice_mm) = scan(canvas, acq, xy_box(subject, canvas, acq, z_lo, z_hi), z_lo, z_hi, rng)
     levels = level_truth(subject, tissue_hu, z_lo, z_hi)
     v = subject.variant
-    return TrunkCase(hu=hu, affine=affine, spacing=(acq.pixel_mm, acq.pixel_mm, slice_mm), levels=levels,
+    return TrunkCase(hu=hu, affine=affine, spacing=(pixel_mm, pixel_mm, slice_mm), levels=levels,
                      tissue_hu=dict(tissue_hu), phase=acq.phase, fov=acq.fov, z_range_mm=(z_lo, z_hi),
                      axcodes=tuple(acq.axcodes),
                      variant={"rib_pairs": v.rib_pairs, "lumbar_count": v.lumbar_count,
