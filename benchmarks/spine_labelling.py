@@ -76,6 +76,7 @@ def run_one(args):
             "spacing": [round(s, 2) for s in case.spacing], "axcodes": "".join(case.axcodes),
             "noise_hu": round(case.noise_hu, 1), "anchors_in_view": case.anchors_in_view,
             "l1l2_in_view": both, "summary": report.get("summary", ""),
+            "anchors_found": [a for a, key in ANCHOR_KEYS.items() if report.get("anchors", {}).get(key)],
             "entries": [{k: e.get(k) for k in ("name", "flags", "centroid_mm")} for e in report.get("levels", [])],
             **score}
 
@@ -86,6 +87,28 @@ THICKNESS_GROUPS = (("<= 1.5 mm", 0.0, 1.5), ("2-3 mm", 1.5, 3.0), ("5 mm", 3.0,
 def thickness_name(slice_mm):
     """The slice-thickness row of a CT: thin (<= 1.5 mm), middle (2-3 mm) or thick (5 mm, the drawn thickest)."""
     return next(name for name, lo, hi in THICKNESS_GROUPS if lo < slice_mm <= hi)
+
+
+ANCHOR_KEYS = {"sacrum": "sacrum", "last_rib": "t12_ribs", "first_rib": "t1_first_rib_pair"}   # truth: report
+
+
+def print_anchor_table(rows):
+    """Per anchor and slice thickness: found where the truth has it in view, claimed where it has not."""
+    rows = [r for r in rows if "anchors_found" in r]
+    if not rows:
+        return
+    print("\nanchors found (in view: found / CTs; not in view: claimed / CTs)")
+    print("| anchor | " + " | ".join(name for name, _, _ in THICKNESS_GROUPS) + " | all |")
+    print("|---" * (len(THICKNESS_GROUPS) + 2) + "|")
+    for anchor in ANCHOR_KEYS:
+        cells = []
+        for name in [g[0] for g in THICKNESS_GROUPS] + ["all"]:
+            group = [r for r in rows if name == "all" or thickness_name(r["spacing"][2]) == name]
+            seen = [r for r in group if anchor in r["anchors_in_view"]]
+            unseen = [r for r in group if anchor not in r["anchors_in_view"]]
+            cells.append(f"{sum(anchor in r['anchors_found'] for r in seen)}/{len(seen)}; "
+                         f"{sum(anchor in r['anchors_found'] for r in unseen)}/{len(unseen)}")
+        print(f"| {anchor} | " + " | ".join(cells) + " |")
 
 
 def variant_name(v):
@@ -245,6 +268,7 @@ def report(rows, title):
     for r in rows:
         thickness[thickness_name(r["spacing"][2])].append(r)
     print_table("per slice thickness (all fields of view)", [(name, thickness[name]) for name, _, _ in THICKNESS_GROUPS])
+    print_anchor_table(rows)
     variants = defaultdict(list)
     for r in rows:
         variants[variant_name(r["variant"])].append(r)

@@ -2,7 +2,7 @@
 hour) with lines of the same series and code only, and prints its rows per slice thickness."""
 import json
 
-from benchmarks.spine_labelling import _done_rows, _open_for_append, report, thickness_name
+from benchmarks.spine_labelling import _done_rows, _open_for_append, print_anchor_table, report, thickness_name
 
 SERIES = {"seed": 2026, "max_mvoxels": 20.0, "cap_coarsens": "pixels", "code": "abc1234"}
 
@@ -28,8 +28,8 @@ def test_lines_from_before_the_pixel_cap_belong_to_the_slices_series(tmp_path):
     assert _done_rows(str(path), SERIES) == {}
 
 
-def _row(i, slice_mm, identified):
-    return {"i": i, "fov": "lumbar", "phase": "native", "spacing": [0.8, 0.8, slice_mm], "levels_in_view": ["L1", "L2"],
+def _row(i, slice_mm, identified, in_view=(), found=()):
+    return {"anchors_in_view": list(in_view), "anchors_found": list(found), "i": i, "fov": "lumbar", "phase": "native", "spacing": [0.8, 0.8, slice_mm], "levels_in_view": ["L1", "L2"],
             "identified": identified, "centroid_errors_mm": [3.0] * len(identified), "named": 2, "confirmed_wrong": [],
             "refused": False, "anchors": 2, "l1l2_in_view": True, "gen_s": 1.0, "label_s": 1.0,
             "variant": {"rib_pairs": 12, "lumbar_count": 5, "transitional": False}}
@@ -45,3 +45,12 @@ def test_the_table_has_a_row_per_slice_thickness(capsys):
     assert [rows[g][4].strip() for g in ("<= 1.5 mm", "2-3 mm", "5 mm")] == ["100.0", "50.0", "50.0"]
     assert [rows[g][2].strip() for g in ("<= 1.5 mm", "2-3 mm", "5 mm")] == ["1", "1", "2"]
     assert rows["5 mm"][5].strip() == "50.0 (2)"
+
+
+def test_the_anchor_table_counts_found_where_in_view_and_claimed_where_not(capsys):
+    print_anchor_table([_row(0, 1.0, [], ["sacrum"], ["sacrum"]), _row(1, 5.0, [], ["sacrum"], []),
+                        _row(2, 5.0, [], ["last_rib"], ["sacrum", "last_rib"])])
+    lines = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+             for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    assert lines["sacrum"] == ["1/1; 0/0", "0/0; 0/0", "0/1; 1/1", "1/2; 1/1"]     # <= 1.5, 2-3, 5 mm, all
+    assert lines["last_rib"][-1] == "1/1; 0/2"
