@@ -62,6 +62,7 @@ class SacrumFinding:
     segment: int = None
     split_at: int = None
     transitional: bool = False
+    pelvis: bool = False              # a sacral base with iliac wings at the column's bottom, counted or not
     widths_mm: np.ndarray = None      # per working-grid slice, the sacral-base width measure (0 outside)
     notes: list = field(default_factory=list)
 
@@ -200,15 +201,16 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
         return finding
-    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM:
-        finding.notes.append(f"the sacral base is cut by the lower edge of the scan ({(run[1] - run[0] + 1) * dz:.0f} "
-                             f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
-                             "told, the sacrum is not counted")
-        return finding
     with_wings = [iliac_wings_beside(column, spacing, k) for k in range(run[0], run[1] + 1)]
     if np.mean(with_wings) < ILIAC_SLICE_FRACTION:
         finding.notes.append("a wide bone at the bottom of the column without iliac wings beside it: not taken "
                              "for the sacrum")
+        return finding
+    finding.pelvis = True
+    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM:
+        finding.notes.append(f"the sacral base is cut by the lower edge of the scan ({(run[1] - run[0] + 1) * dz:.0f} "
+                             f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
+                             "told, the sacrum is not counted")
         return finding
     lowest = segments[0]
     if lowest.lower_disc:
@@ -265,15 +267,17 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc):
 
 
 def rib_floor(segments, finding, lo):
-    """Lowest slice where a rib head may be counted: above L4 when the sacrum is found, else `lo`.
+    """Lowest slice where a rib head may be counted: two vertebrae above the sacral base when one is seen
+    (counted as S1 or, cut by the scan's edge, not), else `lo`.
 
     The iliac crests reach up to the L4 body (the intercristal line crosses L4 or L4/L5), and
     a crest cut by the field of view or by a thick slice's partial volume is a long lateral
     bone like a rib; no rib articulates below L1 (a 13th pair), so nothing is lost.
     """
-    if finding.segment is None or len(segments) <= finding.segment + 2:
+    base = finding.segment if finding.segment is not None else (0 if finding.pelvis else None)
+    if base is None or len(segments) <= base + 2:
         return lo
-    return max(lo, segments[finding.segment + 2].hi + 1)
+    return max(lo, segments[base + 2].hi + 1)
 
 
 def _segment_is_wide(widths, seg, dz):

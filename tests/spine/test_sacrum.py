@@ -89,9 +89,12 @@ def test_a_missed_l5_s1_disc_is_added_at_the_top_of_the_sacral_base():
 def test_a_sacral_base_cut_by_the_scans_lower_edge_counts_only_when_20_mm_of_it_are_wide():
     """12 mm of alae at the bottom slice of the scan (slices 0-3): the tops of the alae under L5, where S1 ends
     cannot be told (synthetic CT 147 of the benchmark: S1 said for true L5, 15 mm off); 21 mm count."""
-    finding = find_sacrum(_column(range(0, 4), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39)
+    segments = _segments([(0, 17)] + EDGES[2:])
+    finding = find_sacrum(_column(range(0, 4), 60.0), segments, SP, 0, 39)
     assert finding.segment is None and finding.split_at is None
     assert "cut by the lower edge" in finding.notes[0] and "12 mm" in finding.notes[0]
+    # the pelvis is there all the same: no rib is looked for two vertebrae up (the iliac crests reach L4)
+    assert finding.pelvis and rib_floor(segments, finding, 0) == 36
     assert find_sacrum(_column(range(0, 7), 60.0), _segments([(0, 17)] + EDGES[2:]), SP, 0, 39).segment == 0  # 21 mm
 
 
