@@ -144,12 +144,18 @@ def cap_pixel(acq, extent, z_lo, z_hi):
     return p
 
 
+def series_noise_hu(acq, pixel_mm):
+    """The noise SD of the series: the drawn one, or where the cap coarsened the pixels, the drawn one scaled by
+    drawn / actual pixel (the same dose over a pixel `r` times wider averages `r`^2 times the photons: SD / r)."""
+    return acq.noise_hu * acq.pixel_mm / pixel_mm
+
+
 def scan(canvas, acq, xy_box, z_lo, z_hi, rng):
     """The canvas seen by the scanner: (int16 HU [x, y, z], affine, (pixel mm, slice mm)) on the acquisition's grid.
 
     Slice profile: a box average over the thickness on the canvas; then separable
     linear interpolation (z, y, x); noise is white on 2 x 2 pixel blocks (a soft
-    kernel's grain of about two pixels), scaled to the drawn SD.
+    kernel's grain of about two pixels), scaled to the series' SD (`series_noise_hu`).
     """
     origin, shape, t, p = scan_grid(canvas, acq, xy_box, z_lo, z_hi)
     hu = canvas.hu
@@ -160,7 +166,7 @@ def scan(canvas, acq, xy_box, z_lo, z_hi, rng):
         coords = (origin[axis] + step * np.arange(shape[axis]) - canvas.origin[axis]) / canvas.step
         hu = _linear_along(hu, axis, coords)
     grain = rng.standard_normal(((shape[0] + 1) // 2, (shape[1] + 1) // 2, shape[2]), dtype=np.float32)
-    grain *= np.float32(acq.noise_hu)
+    grain *= np.float32(series_noise_hu(acq, p))
     hu += np.repeat(np.repeat(grain, 2, axis=0)[: shape[0]], 2, axis=1)[:, : shape[1]]
     affine = np.diag([p, p, t, 1.0])
     affine[:3, 3] = origin
@@ -234,5 +240,5 @@ def render_case(subject, acq, tissue_hu, rng, coarse_mm=COARSE_MM):
                               "transitional": v.transitional},
                      anchors_in_view=anchors_in_view(subject, levels, z_lo),
                      all_centroids={v.name: [float(c) for c in v.centre] for v in subject.vertebrae + subject.sacrum[:1]},
-                     noise_hu=acq.noise_hu, arms=subject.arms,
+                     noise_hu=series_noise_hu(acq, pixel_mm), arms=subject.arms,
                      oral_contrast=subject.oral_contrast, seconds=round(time.perf_counter() - t0, 2), canvas=canvas)
