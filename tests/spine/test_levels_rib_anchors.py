@@ -105,3 +105,14 @@ def test_anchors_agreeing_across_a_missed_disc_confirm_nothing():
     info = assign_names(segs, dz=2.0, sacrum=SimpleNamespace(segment=0, transitional=False, notes=[]))
     assert info["agree"] is False and "possibly missed disc" in info["summary"]
     assert all("uncertain_level" in s.flags for s in segs)
+
+
+def test_a_doubtful_rib_anchor_alone_names_the_levels_for_a_reader_but_confirms_none():
+    """No sacrum, the lowest rib's head in the disc above its segment, ribs up to the top (no first pair):
+    the names still come from that rib (a reader checks them on the QC figure), every one flagged."""
+    segs = _segments(8, {2: (PAIR, 9.0)} | {i: (PAIR, 5.0) for i in range(3, 8)})
+    info = assign_names(segs, dz=2.0)
+    assert info["summary"] == "no anchor counted: named from the lowest rib-bearing vertebra (T12), which is ambiguous"
+    assert [s.name for s in segs[:4]] == ["L2", "L1", "T12", "T11"]
+    assert all("uncertain_level" in s.flags for s in segs)
+    assert "the lowest rib-bearing vertebra (T12) not counted" in segs[0].notes[0]
