@@ -11,6 +11,9 @@ Discs come from `jmedseg.spine.discs`, ribs from `jmedseg.spine.ribs`. Anchors
   without a rib pair lies above it in the scan (complete, or its lower `NEIGHBOUR_SEEN_MM`;
   else the first ribs may be above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
   (a cervical rib, a transverse process touching the clavicle) is not the first pair.
+The two rib anchors share one method (a rib head given to the vertebra between two discs),
+so each is counted only when its vertebra is unambiguous (`rib_anchor_doubt`), and anchors
+agreeing across a gap where a disc may have been missed confirm nothing.
 Two or more anchors that agree on the count between them confirm the levels between
 them; levels outside that range are counted by discs from one anchor and flagged
 `uncertain_level`. Anchors that disagree (11 or 13 rib pairs, a lumbosacral
@@ -32,6 +35,10 @@ UNIDENTIFIED_BASE = 100          # an unnamed vertebra k (1 = highest in the sca
 MAX_PITCH_MM = 50.0              # tallest body plus disc (L5 of a tall adult) is about 45 mm
 MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of a vertebra, not counted
 NEIGHBOUR_SEEN_MM = 15.0         # most of a C7, T1 or L1 body (14-17, 24-27 mm tall): its rib head would show
+HEAD_ABOVE_DISC_MM = 32.0        # a rib's medial end lies on its body (T12: 20-28 mm tall) above the half disc
+                                 # (4-5 mm) below it; further up, a disc between them was missed
+RIB_LEVEL_GAP_MM = 8.0           # heads closer in z are one rib level (left and right, 0-5 mm apart);
+                                 # consecutive levels are a body plus a disc apart (15 mm or more)
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
                    "T1": "no sacrum and no rib-free vertebra below the lowest rib"}
 ANCHOR_WORDS = {"S1": "sacrum", "T12": "ribs", "T1": "first rib pair"}     # in the summary line
@@ -49,6 +56,8 @@ class Segment:
     upper_disc: bool
     width_mm: float = 0.0
     ribs: tuple = ()          # sides ('left', 'right') with a rib whose head is at this segment
+    rib_z: list = field(default_factory=list)    # the slice of each of those heads
+    disc_missed: bool = False  # taller than a vertebra and a disc (`MAX_PITCH_MM`): a disc may be missing in it
     name: str = None
     flags: list = field(default_factory=list)
     notes: list = field(default_factory=list)
@@ -80,6 +89,7 @@ def segments_between(discs, lo, hi, dz):
             continue
         seg = Segment(s0, s1, lower, upper)
         if (b - a) * dz > MAX_PITCH_MM:
+            seg.disc_missed = True
             seg.flags.append("uncertain_level")
             seg.notes.append(f"{(b - a) * dz:.0f} mm between discs: a disc may have been missed")
         segs.append(seg)
@@ -99,7 +109,8 @@ def measure_widths(segments, column, spacing):
 
 
 def find_anchors(segments, dz=0.0, sacrum=None):
-    """{anchor level: segment index} of the anchors in view (segments ordered inferior to superior).
+    """({anchor level: segment index}, {anchor level: (segment index, why it is not counted)}) of the anchors in view
+    (segments ordered inferior to superior).
 
     `sacrum`: a `jmedseg.spine.sacrum.SacrumFinding` (its `segment` is S1, or None).
 
@@ -107,9 +118,10 @@ def find_anchors(segments, dz=0.0, sacrum=None):
     rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
     (else the scan may cut T1 off), complete or with at least `NEIGHBOUR_SEEN_MM` of it in view
     on the anchor's side (a rib head sits on the upper half of its body or the disc above it).
+    A rib anchor is also counted only when its rib's vertebra is unambiguous (`rib_anchor_doubt`).
     """
     n = len(segments)
-    anchors = {}
+    anchors, doubts = {}, {}
     if n and sacrum is not None and sacrum.segment is not None:
         anchors["S1"] = sacrum.segment
 
@@ -124,7 +136,52 @@ def find_anchors(segments, dz=0.0, sacrum=None):
         top = pairs[-1]
         if top != anchors.get("T12") and any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:]):
             anchors["T1"] = top
-    return anchors
+    for level, why in rib_anchor_doubt(segments, anchors, dz).items():
+        doubts[level] = (anchors.pop(level), why)
+    return anchors, doubts
+
+
+def rib_anchor_doubt(segments, anchors, dz):
+    """{rib anchor: why its vertebra is ambiguous} for the T12 and T1 anchors of `anchors`.
+
+    The two rib anchors share one method (a rib head given to the vertebra between two discs), so one
+    systematic error (a missed or extra disc, a head given to the vertebra below) moves both the same way
+    and they "agree" one level off (synthetic benchmark CTs 57 and 58, seed 2026). Each is counted only when:
+    - T12: its segment is no gap where a disc may have been missed (`MAX_PITCH_MM`), and
+      the lowest rib's head lies inside it (not in the half pitch above it, where the head of a rib spanning
+      the disc above its own body, 2-9, is allowed: the twelfth rib articulates with T12's body only) and at
+      most `HEAD_ABOVE_DISC_MM` above its lower disc (further up, a disc between them was missed);
+    - T1: every vertebra from the lowest rib-bearing one to it bears a rib and holds exactly one rib level (heads within
+      `RIB_LEVEL_GAP_MM` of z), so the rib levels and the vertebrae between the discs count the
+      same number and no gap there holds a missed disc: then neither a disc nor a rib was missed or added.
+    """
+    why = {}
+    t12, t1 = anchors.get("T12"), anchors.get("T1")
+    if t12 is not None:
+        seg = segments[t12]
+        head = min(seg.rib_z) if seg.rib_z else None
+        if seg.disc_missed:
+            why["T12"] = "a disc may have been missed at the lowest rib's vertebra"
+        elif head is not None and head > seg.hi + 0.5:
+            why["T12"] = "the lowest rib's head lies at the disc above its vertebra: it may be the next vertebra's"
+        elif head is not None and (head - seg.lo + 0.5) * dz > HEAD_ABOVE_DISC_MM:
+            why["T12"] = (f"the lowest rib's head lies {(head - seg.lo + 0.5) * dz:.0f} mm above the disc below "
+                          "it: a disc between them may have been missed")
+    lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
+    if t1 is not None and lowest is not None:
+        chain = segments[lowest:t1 + 1]
+        levels = _rib_levels([z for s in chain for z in s.rib_z], dz)
+        bare = sum(1 for s in chain if not s.ribs)
+        if bare or levels != len(chain) or any(s.disc_missed for s in chain):
+            why["T1"] = (f"from the lowest rib to the first rib pair {levels} rib levels but {len(chain)} vertebrae "
+                         f"between the discs ({bare} without a rib): a disc or a rib was missed or added")
+    return why
+
+
+def _rib_levels(z_heads, dz):
+    """Number of rib levels among head slices: heads within `RIB_LEVEL_GAP_MM` are one level."""
+    z = sorted(z_heads)
+    return sum(1 for a, b in zip([None] + z, z) if a is None or (b - a) * dz > RIB_LEVEL_GAP_MM)
 
 
 def _offset(level, index):
@@ -151,9 +208,22 @@ def assign_names(segments, dz=0.0, sacrum=None):
 
 
 def _assign_names(segments, dz, sacrum):
-    anchors = find_anchors(segments, dz, sacrum)
+    anchors, doubts = find_anchors(segments, dz, sacrum)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
-            "t1_segment": anchors.get("T1"), "agree": None}
+            "t1_segment": anchors.get("T1"), "agree": None, "doubts": doubts}
+    for level, (_, why) in doubts.items():
+        for s in segments:
+            s.notes.append(f"{ANCHOR_LABELS[level]} not counted: {why}")
+    if not anchors and doubts:
+        # a doubtful rib anchor alone still gives names for a reader to check (all flagged, never measured)
+        level = "T12" if "T12" in doubts else "T1"
+        offset = _offset(level, doubts[level][0])
+        for i, s in enumerate(segments):
+            k = offset + i
+            s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+            s.flags.append("uncertain_level")
+        info["summary"] = f"no anchor counted: named from {ANCHOR_LABELS[level]}, which is ambiguous"
+        return info
     if not anchors:
         for s in segments:
             s.flags.append("uncertain_level")
@@ -179,6 +249,17 @@ def _assign_names(segments, dz, sacrum):
                         "or extra disc)")
     if len(group) >= 2:
         low, high = min(anchors[a] for a in group), max(anchors[a] for a in group)
+        # (the sacrum's own segment is taller than a vertebra by nature: its length does not enter the count)
+        if any(s.disc_missed for i, s in enumerate(segments[low:high + 1], start=low) if i != anchors.get("S1")):
+            # anchors agreeing across a missed disc agree by a second, compensating error (an extra disc, a rib
+            # head given to the wrong vertebra): nothing between them is confirmed
+            for s in segments:
+                s.flags.append("uncertain_level")
+                s.notes.append("the anchors agree across a gap where a disc may have been missed: the count "
+                               "between them is not confirmed")
+            info["agree"] = False
+            info["summary"] = " and ".join(words) + " agree across a possibly missed disc: not confirmed"
+            return info
         info["agree"] = not dissent
         for i, s in enumerate(segments):
             if low <= i <= high:

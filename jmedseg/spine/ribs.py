@@ -71,12 +71,15 @@ def find_rib_heads(column, spacing, lo, hi):
 
 
 def mark_rib_bearing(segments, heads, dz, pitch_mm):
-    """Add each rib's side to the segment at the height of its head.
+    """Add each rib's side (and its head's slice, `seg.rib_z`) to the segment at the height of its head.
 
-    A head may sit up to half a pitch above its body (the rib head spans the disc above it, T2-T9).
+    A head may sit up to half a pitch above its body (the rib head spans the disc above it, T2-T9),
+    so a head just above a disc is ambiguous for a rib that articulates with one body only (1, 10-12):
+    `jmedseg.spine.levels.rib_anchor_doubt` judges that for the two rib anchors.
     """
     for z_head, side in heads:
         for seg in segments:
             if seg.lo - 0.5 <= z_head <= seg.hi + 0.5 + 0.5 * pitch_mm / dz:
                 seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
+                seg.rib_z = sorted(seg.rib_z + [float(z_head)])
                 break

@@ -85,6 +85,7 @@ def _segments(n, ribs, cut_below=False):
     segs = [Segment(10 * i, 10 * i + 8, lower_disc=i > 0 or not cut_below, upper_disc=i < n - 1) for i in range(n)]
     for i, sides in ribs.items():
         segs[i].ribs = sides
+        segs[i].rib_z = [segs[i].lo + 5.0] * len(sides)       # heads on the body's upper half, one level
     return segs
 
 
@@ -92,7 +93,7 @@ def test_first_rib_pair_and_lowest_rib_agree_and_confirm_the_thoracic_levels():
     """L2, L1 rib-free; 12 rib-bearing vertebrae; C7 and C6 without a pair above: both rib anchors agree."""
     pair = ("left", "right")
     segs = _segments(16, {i: pair for i in range(2, 14)} | {14: ("right",)})
-    info = assign_names(segs)
+    info = assign_names(segs, dz=2.0)
     assert info["agree"] and info["summary"] == "confirmed by ribs and first rib pair"
     names = [s.name for s in segs]
     assert names[:15] == ["L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4", "T3", "T2", "T1", "C7"]
@@ -102,7 +103,7 @@ def test_first_rib_pair_and_lowest_rib_agree_and_confirm_the_thoracic_levels():
 
 def test_thirteen_rib_bearing_vertebrae_make_the_anchors_disagree_with_the_counts_in_the_note():
     segs = _segments(16, {i: ("left", "right") for i in range(1, 14)})
-    info = assign_names(segs)
+    info = assign_names(segs, dz=2.0)
     assert info["agree"] is False and info["summary"] == "ribs and first rib pair disagree"
     assert all("uncertain_level" in s.flags for s in segs)
     assert "lowest rib-bearing vertebra (T12) at vertebra 2" in segs[0].notes[0]
@@ -112,7 +113,7 @@ def test_thirteen_rib_bearing_vertebrae_make_the_anchors_disagree_with_the_count
 def test_a_rib_bearing_vertebra_at_the_cut_lower_edge_is_not_the_t12_anchor():
     """Its rib may be the eleventh, with T12 below the scan: only the first rib pair names the levels."""
     segs = _segments(14, {i: ("left", "right") for i in range(0, 12)}, cut_below=True)
-    info = assign_names(segs)
+    info = assign_names(segs, dz=2.0)
     assert info["t12_segment"] is None and info["t1_segment"] == 11
     assert info["summary"] == "one anchor only (the first rib pair (T1))"
     assert segs[0].name == "T12" and all("uncertain_level" in s.flags for s in segs)
