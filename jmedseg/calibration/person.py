@@ -46,7 +46,8 @@ def beam_energy_kev(tissues, kvp=None):
 def phase_columns(tissues, contrast_agent=None, kvp=None):
     """contrast_phase and its evidence (and a header disagreement) from found ReferenceTissues."""
     phase, evidence = estimate_phase(tissues.value("aorta"), tissues.value("ivc"), tissues.value("kidney_cortex"),
-                                     tissues.value("kidney_medulla"), beam_energy_kev(tissues, kvp))
+                                     tissues.value("kidney_medulla"), beam_energy_kev(tissues, kvp),
+                                     tissues.near_levels)
     out = {"contrast_phase": phase, "contrast_evidence": evidence}
     disagreement = header_disagreement(phase, contrast_agent)
     if disagreement:

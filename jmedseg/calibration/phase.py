@@ -10,7 +10,8 @@ both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
   the vena cava alone reading unenhanced gives `unknown` (a delayed aorta near 100 HU can be missed);
 - aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`, unless the vena cava's
   side reads iodine-bright (over DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop,
-  or a missed enhanced aorta; never a silent `native`);
+  or a missed enhanced aorta; never a silent `native`); also `unknown` when the kidneys, searched beside
+  the labelled levels, read enhanced (a washed-out delayed aorta at 140 kVp reads 75-100 HU);
 - aorta enhanced, vena cava below half the aorta's enhancement over unenhanced blood:
   `arterial`;
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
@@ -25,8 +26,9 @@ that of the calibration (from the kVp when known, else from the tissues): 219 HU
 The kidneys (jmedseg.calibration.kidneys, found only when enhanced) refine this: their cortex
 bright and medulla dark (the medulla has gained under CORTICOMEDULLARY_RATIO of the cortex's
 enhancement) means the arterial, corticomedullary phase; evenly enhanced parenchyma the portal
-venous (nephrographic) or delayed phase. They only split an enhanced CT's phase: they never
-overrule an aorta that reads unenhanced (iliac marrow can pass for enhanced kidneys). A DICOM Contrast/Bolus Agent (0018,0010)
+venous (nephrographic) or delayed phase. They never turn an aorta that reads unenhanced into an enhanced
+phase (searched over the whole scan, iliac marrow can pass for enhanced kidneys); searched beside labelled
+upper lumbar levels, they make it `unknown`. A DICOM Contrast/Bolus Agent (0018,0010)
 is recorded beside the estimate and a disagreement is flagged.
 """
 import math
@@ -60,15 +62,20 @@ def delayed_max_hu(energy_kev=REFERENCE_KEV):
     return UNENHANCED_BLOOD_HU + (DELAYED_MAX_HU - UNENHANCED_BLOOD_HU) * scale
 
 
-def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=math.nan, energy_kev=REFERENCE_KEV):
+def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=math.nan, energy_kev=REFERENCE_KEV,
+                   kidneys_near_levels=False):
     """(phase, evidence text) from the aorta's, the inferior vena cava's and the kidneys' cortex and medulla
-    median HU (NaN when not found; the kidneys are found only when enhanced) at the beam's effective energy."""
+    median HU (NaN when not found; the kidneys are found only when enhanced) at the beam's effective energy.
+
+    `kidneys_near_levels`: the kidneys were searched beside labelled upper lumbar vertebrae only, where no
+    bone can pass for them; then enhanced kidneys beside an aorta that reads unenhanced give `unknown`.
+    """
     kidneys = _kidney_phase(cortex_hu, medulla_hu)
     kidney_text = f"kidney cortex {cortex_hu:.0f} HU, medulla {medulla_hu:.0f} HU" if kidneys else ""
     if not math.isfinite(aorta_hu) and not math.isfinite(vein_hu):
         return "unknown", "no aorta or vena cava found beside the vertebral column"
     if not math.isfinite(aorta_hu):   # the vena cava alone: read like the aorta (any iodine means enhanced)
-        phase, _ = estimate_phase(vein_hu, math.nan, cortex_hu, medulla_hu, energy_kev)
+        phase, _ = estimate_phase(vein_hu, math.nan, cortex_hu, medulla_hu, energy_kev, kidneys_near_levels)
         if phase == "native":
             # an unenhanced-looking find alone is no proof: a washed-out delayed aorta at 140 kVp (80-110 HU)
             # straddles the two HU windows and is missed, and the vena cava's side then shows 50-80 HU
@@ -77,13 +84,18 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
     if aorta_hu < NATIVE_MAX_HU:
-        # the kidneys do not overrule an unenhanced aorta: searched without vertebra labels, the iliac wings'
+        # the kidneys never make an unenhanced aorta enhanced: searched without vertebra labels, the iliac wings'
         # marrow (100-300 HU at 3 mm) can pass for enhanced kidneys (the bundled native example, pelvis included)
         if math.isfinite(vein_hu) and vein_hu >= DELAYED_MAX_HU:
             # an unenhanced "aorta" beside iodine-bright blood on the vena cava's side: oral contrast in a bowel
             # loop, or the aorta search missed the real, enhanced aorta. Saying native could leave a contrast
             # CT's densities unflagged.
             return "unknown", evidence + ": the two vessels disagree (oral contrast, or the aorta was missed)"
+        if kidneys and kidneys_near_levels:
+            # washed-out delayed blood at 140 kVp (2 mg/ml iodine: about 80 HU) reads like dense unenhanced blood;
+            # its kidneys still read enhanced (unenhanced kidneys read about 30 HU and are not found)
+            return "unknown", f"{evidence}, {kidney_text}: enhanced kidneys beside an unenhanced-looking aorta " \
+                              "(a washed-out delayed CT?)"
         return "native", evidence
     evidence = ", ".join(filter(None, [evidence, kidney_text]))
     if kidneys == "arterial":

@@ -95,3 +95,13 @@ def test_delayed_split_is_an_iodine_concentration(aorta, vein, energy, phase):
     """The delayed/portal venous split (about 4.5 mg/ml of iodine in blood) read through the beam's energy."""
     assert estimate_phase(aorta, vein, energy_kev=energy)[0] == phase
     assert estimate_phase(aorta, vein, energy_kev=math.nan)[0] == estimate_phase(aorta, vein)[0]   # unknown: 120 kVp
+
+
+def test_enhanced_kidneys_beside_an_unenhanced_looking_aorta():
+    """A washed-out delayed CT at 140 kVp: 2 mg/ml of iodine reads about 80 HU, like dense unenhanced blood.
+    Kidneys found enhanced beside the labelled levels make that `unknown`, never a silent native; searched over
+    the whole scan (iliac marrow can pass for a kidney) they change nothing."""
+    phase, evidence = estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0, kidneys_near_levels=True)
+    assert phase == "unknown" and "washed-out delayed" in evidence and "kidney cortex 118 HU" in evidence
+    assert estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0)[0] == "native"
+    assert estimate_phase(45.0, 40.0, kidneys_near_levels=True)[0] == "native"   # no enhanced kidneys found
