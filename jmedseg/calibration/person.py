@@ -21,8 +21,8 @@ CONTRAST = "contrast"
 PHASE_UNKNOWN = "phase_unknown"   # no phase read: a contrast CT's iodine may raise HU and mg/cm^3 unflagged
 NO_KVP = "no_kvp"         # calibrated without the tube voltage: about twice the error (docs/calibration.md)
 NO_KVP_NOTE = ("no tube voltage known (DICOM header, JSON sidecar KVP, --kvp or a cohort.csv kvp column): the beam "
-               "energy rests on the tissues alone; median error 8.8 mg/cm3 against 4.7 with the kVp on synthetic "
-               "native CTs (docs/calibration.md)")
+               "energy rests on the tissues alone, about twice the error of a calibration with the kVp "
+               "(docs/calibration.md, 'Which input gets which accuracy')")
 MARGIN_MM = 30.0          # slices searched: the measured levels and this much above and below
 
 
