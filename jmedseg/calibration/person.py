@@ -29,7 +29,10 @@ MARGIN_MM = 30.0          # slices searched: the measured levels and this much a
 def _z_range(vertebrae, level_ids, spacing):
     if vertebrae is None:
         return None
-    ks = np.flatnonzero(np.isin(vertebrae, list(level_ids)).any(axis=(0, 1)))
+    in_view = np.zeros(vertebrae.shape[2], bool)
+    for level_id in level_ids:   # one comparison per level: np.isin over a whole CT's label map takes seconds
+        in_view |= (vertebrae == level_id).any(axis=(0, 1))
+    ks = np.flatnonzero(in_view)
     if ks.size == 0:
         return None
     margin = int(round(MARGIN_MM / spacing[2]))
