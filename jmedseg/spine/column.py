@@ -61,7 +61,9 @@ BONE_SAMPLE_MM = 20.0        # the body's middle: canal radius 6-12 mm plus half
 POOL_MIN_HU = 150.0          # iodine-enhanced blood reads above this; unenhanced blood 30-50 HU
 POOL_ABOVE_BONE_HU = 80.0    # a blood pool brighter than the column's cancellous bone by this much
 POOL_THICKNESS_MM = 4.5      # thicker than cortex or an endplate (1-3 mm), thinner than the aorta's radius
-LUMEN_RADIUS_MM = 6.0        # a ball this size (after the erosion above) fits the aorta's lumen, not bone
+LUMEN_RADIUS_MM = 6.0        # a ball this size fits the aorta's lumen (15-30 mm) and the heart, not cortex
+LUMEN_CLEARANCE_MM = 15.0    # canal radius 6-12 mm plus a pixel: bone enclosing the canal reaches in this far; the
+                             # aorta's lumen, beyond the body's cortex and its own wall, lies over 20 mm out
 LEAK_AREA_RATIO = 1.4        # a body does not grow by 40 % from one slice to the next (discs only shrink it)
 LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
@@ -271,11 +273,7 @@ def _blood_pool(hu, canal, sp):
     do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
     back by that radius plus a pixel (the pool's partial-volume rim).
 
-    Returns (pool, lumen). The lumen, which `_filled_slice` keeps out of the bone, is the part of
-    the pool without its rim where a ball of `LUMEN_RADIUS_MM` fits: the aorta (15-30 mm across) and
-    the heart chambers. At 3 mm pixels bright bone can pass the thinner
-    erosion (sclerotic endplates and facets, the sacrum's cortex at partial volume), never this one
-    near the column; only the femoral heads and a hip prosthesis, far beside it, are as thick.
+    Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
@@ -290,9 +288,31 @@ def _blood_pool(hu, canal, sp):
         return core, core
     grown = ndimage.binary_dilation(core, structure=ball)
     pool = ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
+    return pool, _lumen(bright, canal, sp)
+
+
+def _lumen(bright, canal, sp):
+    """The part of the bright voxels where a ball of `LUMEN_RADIUS_MM` fits, less what reaches within
+    `LUMEN_CLEARANCE_MM` of the canal's centre: the aorta's lumen and the heart chambers, not bone.
+
+    At 3 mm pixels bright bone passes the pool's thinner erosion (sclerotic endplates and facets);
+    solid posterior elements (synthetic CT, sclerosis) can pass this one too, but they enclose the
+    canal (in the synthetic trunks they reach 5-10 mm from its centre), while blood lies beside or in
+    front of the body (the bundled chest CTA's descending aorta, against T4-T8: 23 mm from it).
+    """
     wide = _ball(LUMEN_RADIUS_MM, sp)
     lumen = ndimage.binary_dilation(ndimage.binary_erosion(bright, structure=wide), structure=wide) & bright
-    return pool, lumen
+    parts, n = ndimage.label(lumen)
+    if n == 0:
+        return lumen
+    nx, ny = bright.shape[:2]
+    near = np.zeros(bright.shape, bool)
+    for k in range(canal.first, canal.last + 1):
+        dx = (np.arange(nx) - canal.centre[k, 0]) * sp[0]
+        dy = (np.arange(ny) - canal.centre[k, 1]) * sp[1]
+        near[:, :, k] = np.hypot(dx[:, None], dy[None, :]) <= LUMEN_CLEARANCE_MM
+    bone = np.unique(parts[near & lumen])
+    return lumen & ~np.isin(parts, bone[bone > 0])
 
 
 def _ball(radius_mm, sp):
