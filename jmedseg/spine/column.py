@@ -83,15 +83,16 @@ class WorkGrid:
         """Nearest-neighbour copy of a working-grid label map back onto the original grid (Fortran order).
 
         Built on the transposed (z, y, x) array, so the result is x-fastest like a NIfTI file and
-        writing it needs no reordering copy of the full-size map.
+        writing it needs no reordering copy of the full-size map. The voxels past the last whole
+        block (the CT's size is not a multiple of the factor) copy the last working pixel: its
+        repeat count is raised, instead of padding the full-size map afterwards (one more copy).
         """
         out = np.ascontiguousarray(labels.T)
-        for axis, f in enumerate(self.factors[::-1]):
-            if f > 1:
-                out = np.repeat(out, f, axis=axis)
-        pad = [(0, max(0, n - m)) for n, m in zip(self.shape[::-1], out.shape)]
-        if any(p[1] for p in pad):
-            out = np.pad(out, pad, mode="edge")
+        for axis, (f, n) in enumerate(zip(self.factors[::-1], self.shape[::-1])):
+            counts = np.full(out.shape[axis], f)
+            counts[-1] += max(0, n - f * out.shape[axis])
+            if (counts > 1).any():
+                out = np.repeat(out, counts, axis=axis)
         return out[: self.shape[2], : self.shape[1], : self.shape[0]].T
 
 
