@@ -78,7 +78,8 @@ def _settings(levels, model_path, estimator, labeller, options):
     from jmedseg.pipelines.vertebra_source import labeller_name
 
     known = set(MeasureSettings.__dataclass_fields__) - {"levels", "model_sha256", "estimator", "labeller", "version",
-                                                         "labeller_version", "estimator_version"}
+                                                         "labeller_version", "estimator_version",
+                                                         "calibration_version"}
     unknown = set(options) - known
     if unknown:
         raise TypeError(f"unknown measurement option(s) {sorted(unknown)}; the options are {sorted(known)}")

@@ -18,8 +18,9 @@ from jmedseg.density.estimators import DEFAULT_ESTIMATOR, check_estimator, estim
 from jmedseg.errors import InputError
 from jmedseg.pipelines.vertebra_source import DEFAULT_LABELLER, custom_labelling, labeller_modules
 
-MEASURE_VERSION = 5   # bump when a change to the measurement changes its numbers: old results no longer merge
+MEASURE_VERSION = 5   # bump when a change outside the hashed code below (loading, result assembly) changes numbers
 ESTIMATOR = ("jmedseg.density.measure", "jmedseg.density.safety")   # the flags; + the named estimator's own code
+CALIBRATION = ("jmedseg.calibration",)   # reference tissues, phase, HU -> mg/cm3: the calibrated columns
 
 
 def source_version(*modules):
@@ -62,6 +63,7 @@ class MeasureSettings:
     version: int = MEASURE_VERSION
     labeller_version: str = ""       # computed from the labeller's / estimator's source when not given
     estimator_version: str = ""
+    calibration_version: str = ""
 
     def __post_init__(self):
         check_estimator(self.estimator)
@@ -70,6 +72,8 @@ class MeasureSettings:
         if not self.estimator_version:
             object.__setattr__(self, "estimator_version",
                                source_version(*ESTIMATOR) + estimator_version(self.estimator))
+        if not self.calibration_version:
+            object.__setattr__(self, "calibration_version", source_version(*CALIBRATION))
 
     def as_dict(self):
         return asdict(self)

@@ -1,6 +1,6 @@
 """A measurement's fingerprint follows the labeller's and the estimator's code, with no version bumped by hand."""
 from jmedseg.density.estimators import estimator_version
-from jmedseg.pipelines.subject import ESTIMATOR, MeasureSettings, source_version
+from jmedseg.pipelines.subject import CALIBRATION, ESTIMATOR, MeasureSettings, source_version
 from jmedseg.pipelines.vertebra_source import DEFAULT_LABELLER_MODULES
 
 
@@ -8,10 +8,13 @@ def test_settings_carry_the_code_versions_of_labeller_and_estimator():
     settings = MeasureSettings(levels={"L1": 31})
     assert settings.labeller_version == source_version(*DEFAULT_LABELLER_MODULES)
     assert settings.estimator_version == source_version(*ESTIMATOR) + estimator_version("jsu_mode")
-    assert settings.labeller_version != settings.estimator_version
+    assert settings.calibration_version == source_version(*CALIBRATION)
+    assert len({settings.labeller_version, settings.estimator_version, settings.calibration_version}) == 3
     assert MeasureSettings(levels={"L1": 31}).fingerprint() == settings.fingerprint()   # same code, same print
     other = MeasureSettings(levels={"L1": 31}, estimator_version="another estimator")
     assert other.fingerprint() != settings.fingerprint()
+    recalibrated = MeasureSettings(levels={"L1": 31}, calibration_version="another calibration")
+    assert recalibrated.fingerprint() != settings.fingerprint()
 
 
 def test_the_source_version_changes_with_the_code(tmp_path, monkeypatch):
