@@ -12,7 +12,8 @@ jmedseg.density.estimators; the paper's Johnson SU mode by default, section 3).
 Options of a measurement (keywords of `measure_ct` and `measure_cohort`, the fields
 of jmedseg.pipelines.subject.MeasureSettings): units ("hu" or "raw"), allow_truncated,
 guard, trim_surface, accept_uncertain_levels, check_levels, accept_level_disagreement,
-label_scheme, contrast_correction.
+label_scheme, contrast_correction, kvp (the tube voltage for the mg/cm3 calibration when the CT's header
+or JSON sidecar does not give it; docs/calibration.md).
 """
 import os
 from dataclasses import dataclass, field

@@ -49,6 +49,7 @@ class ReferenceTissues:
     masks: dict = field(default_factory=dict)
     grid: object = None
     slices: tuple = ()
+    near_levels: bool = False   # searched near labelled vertebrae (not the whole scan, pelvis included)
 
     def value(self, name):
         return self.hu.get(name, float("nan"))
@@ -153,7 +154,8 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     values.update({n: float("nan") for n in ("air", "fat", "muscle") + VESSELS if n not in values})
     values["kidney_cortex"], values["kidney_medulla"] = kidneys.cortex_medulla_hu(min(vessels.thoracic, default=None))
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
-    return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks))
+    return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks),
+                            near_levels=vertebrae is not None and z_range is not None)
 
 
 def _slice_tissues(s, column, k, sp, found, padded, vessels):

@@ -73,6 +73,10 @@ def add_arguments(parser):
     parser.add_argument("--contrast-correction", action="store_true", help="on a contrast-enhanced CT, subtract "
                         "the published mean contrast shift of trabecular HU before calibrating to mg/cm3 (portal "
                         "venous: 11 HU, Pickhardt et al. 2016; docs/calibration.md); off by default")
+    parser.add_argument("--kvp", type=float, default=0.0, help="tube voltage (kV) of the CT(s), for the mg/cm3 "
+                        "calibration when the input does not say it (NIfTI without a JSON sidecar giving KVP): it "
+                        "halves the calibration's error (docs/calibration.md); a cohort.csv column kvp gives it per "
+                        "subject; a value that disagrees with the CT's header or cohort.csv is an error")
     parser.add_argument("--redo", action="store_true", help="measure every subject again (default: a rerun "
                         "measures only subjects not stored yet in --out)")
     parser.add_argument("--retry-failed", action="store_true", help="measure again the subjects stored without "
@@ -115,7 +119,7 @@ def _options(args):
                 allow_truncated=args.allow_truncated, accept_uncertain_levels=args.accept_uncertain_levels,
                 check_levels=args.check_levels, label_scheme=args.label_scheme, guard=not args.no_guard,
                 trim_surface=not args.keep_surface_layer, accept_level_disagreement=args.accept_level_disagreement,
-                contrast_correction=args.contrast_correction)
+                contrast_correction=args.contrast_correction, kvp=args.kvp)
 
 
 def run(args):
@@ -158,7 +162,7 @@ def _shown(args):
 
     return (["subject_id", "density_hu", "bmd_mgcm3", "levels_used"]
             + [f"{n.lower()}_{k}" for n in parse_levels(args.labels) for k in ("jsu_mode_hu", "bmd_mgcm3", "flag")]
-            + ["contrast_phase", "acr_category", "l1_hu_category"])
+            + ["calibration_flag", "contrast_phase", "acr_category", "l1_hu_category"])
 
 
 def run_cohort(args):

@@ -113,7 +113,7 @@ def measure_subject(index, meta, cohort, out, settings, figures=True, model=None
             loaded = _source_subjects(source_format, cohort, settings.units, settings.label_scheme)[sid].load()
             inputs = (loaded.ct, loaded.vertebrae, loaded.labels if model is None else None)
         person = measure_files(sid, *inputs, settings, model, out_dir=out, qc_figure=figures,
-                               qc_always=figures and report)
+                               qc_always=figures and report, kvp=meta.get("kvp"))
         measured = person.row
     except MeasurementRefused as err:
         measured = {**err.row, "density_hu": math.nan, "note": str(err)}

@@ -58,6 +58,7 @@ class MeasureSettings:
     trim_surface: bool = True        # with a model: the predicted cancellous region's outer voxel layer is not
                                      # measured (jmedseg.deploy.inference.trim_partial_volume_layer)
     contrast_correction: bool = False  # subtract the published contrast shift before calibrating (calibration.contrast)
+    kvp: float = 0.0                 # tube voltage of every CT (--kvp) for the calibration; 0: from the header / cohort.csv
     estimator: str = DEFAULT_ESTIMATOR   # the registered estimator reported as density_hu (jmedseg.density.estimators)
     labeller: str = DEFAULT_LABELLER     # 'module:function' labelling CTs without a mask; "": jmedseg.spine
     version: int = MEASURE_VERSION
@@ -156,8 +157,12 @@ def _refuse(problem):
         raise InputError(problem)
 
 
-def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, series_uid=None):
+def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, series_uid=None,
+                kvp=None):
     """(ct Volume, vertebra array, tissue array or None, CTLabelling or None, {level: id}) of one subject, checked.
+
+    The CT's acquisition holds its tube voltage from the header, `settings.kvp` and the subject's own
+    `kvp` (cohort.csv), refused when they disagree (jmedseg.calibration.tube_voltage).
 
     `model` ((model, meta) of jmedseg.deploy.export.load_model_file): the tissue map is
     predicted instead of read, checked by the plausibility guard (jmedseg.deploy.guard)
@@ -167,6 +172,9 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
     ct = ct_path if hasattr(ct_path, "spacing") else load_volume(ct_path, units=settings.units, series_uid=series_uid)
     _refuse(hu_scale_problem(ct.array, f"the CT {os.path.basename(os.path.normpath(str(ct_path)))}"))
+    from jmedseg.calibration.tube_voltage import with_tube_voltage
+
+    ct = with_tube_voltage(ct, settings.kvp, kvp)   # before the labelling: a disagreement stops at once
     try:
         vertebrae, labelling = vertebra_map(ct, mask_path, what, settings, out_dir)
     except ValueError as err:   # no level to measure: still say which contrast phase the CT is in
@@ -206,8 +214,10 @@ def load_inputs(what, ct_path, mask_path, tissue_path, settings, model=None, out
 
 
 def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, out_dir=None, qc_figure=False,
-                  series_uid=None, qc_always=False):
+                  series_uid=None, qc_always=False, kvp=None):
     """PersonDensity of one subject from files (MeasurementRefused / ValueError when no density).
+
+    `kvp`: the subject's own tube voltage (a cohort.csv column), for the calibration.
 
     Labelled from the CT alone (no mask), it is measured inside the box of its levels (the
     same density, faster), and with `qc_figure` and `out_dir` the QC figure
@@ -219,7 +229,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     from jmedseg.density.safety import MeasurementRefused
 
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
-                                                          out_dir, series_uid)
+                                                          out_dir, series_uid, kvp)
     from jmedseg.calibration.person import calibrate_person, refusal_with_phase
     from jmedseg.density.safety import MeasurementRefused
 

@@ -45,7 +45,7 @@ CALIBRATION_COLUMNS = (
     Column("ref_blood_hu", "blood (HU)", 1),
     Column("calibration_energy_kev", "effective energy (keV)", 1),
     Column("calibration_flag", "calibration flag"),
-    Column("calibration_note", "why no mg/cm\u00b3"),
+    Column("calibration_note", "calibration note (why no mg/cm\u00b3, or why less accurate)"),
     Column("contrast_phase", "contrast phase"),
     Column("contrast_evidence", "phase evidence"),
     Column("contrast_agent", "contrast agent (DICOM)"),

@@ -83,3 +83,25 @@ def test_l1_hu_category_pickhardt_cutoffs():
     assert l1_hu_category(160.0).startswith("osteoporosis possible")
     assert l1_hu_category(161.0).startswith("normal")
     assert l1_hu_category(math.nan) == ""
+
+
+@pytest.mark.parametrize("aorta,vein,energy,phase", [
+    (170.0, 165.0, 58.0, "delayed"),          # 80 kVp: 1 mg/ml iodine adds 40 HU, 170 HU is 3.3 mg/ml: washed out
+    (170.0, 165.0, 72.0, "portal_venous"),    # 120 kVp: 25 HU per mg/ml, 170 HU is 5.3 mg/ml
+    (135.0, 135.0, 79.0, "portal_venous"),    # 140 kVp: 20 HU per mg/ml, 135 HU is 4.8 mg/ml
+    (135.0, 135.0, 72.0, "delayed"),
+])
+def test_delayed_split_is_an_iodine_concentration(aorta, vein, energy, phase):
+    """The delayed/portal venous split (about 4.5 mg/ml of iodine in blood) read through the beam's energy."""
+    assert estimate_phase(aorta, vein, energy_kev=energy)[0] == phase
+    assert estimate_phase(aorta, vein, energy_kev=math.nan)[0] == estimate_phase(aorta, vein)[0]   # unknown: 120 kVp
+
+
+def test_enhanced_kidneys_beside_an_unenhanced_looking_aorta():
+    """A washed-out delayed CT at 140 kVp: 2 mg/ml of iodine reads about 80 HU, like dense unenhanced blood.
+    Kidneys found enhanced beside the labelled levels make that `unknown`, never a silent native; searched over
+    the whole scan (iliac marrow can pass for a kidney) they change nothing."""
+    phase, evidence = estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0, kidneys_near_levels=True)
+    assert phase == "unknown" and "washed-out delayed" in evidence and "kidney cortex 118 HU" in evidence
+    assert estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0)[0] == "native"
+    assert estimate_phase(45.0, 40.0, kidneys_near_levels=True)[0] == "native"   # no enhanced kidneys found

@@ -47,7 +47,8 @@ def test_measure_adds_calibration_columns(tmp_path):
                            os.path.join(EXAMPLE, "example_ct_vertebrae.nii.gz"), None, settings_for(DEFAULT_LEVELS),
                            out_dir=str(tmp_path), qc_figure=True)
     row = person.row
-    assert row["contrast_phase"] == "native" and row["calibration_flag"] == ""
+    # calibrated (no refusal flag), but without a tube voltage: the NIfTI has no header or sidecar
+    assert row["contrast_phase"] == "native" and row["calibration_flag"] == "no_kvp"
     for level in ("l1", "l2"):
         assert row[f"{level}_bmd_mgcm3"] == pytest.approx(
             row["calibration_slope"] * row[f"{level}_jsu_mode_hu"] + row["calibration_intercept"])

@@ -15,7 +15,9 @@ DICOM: KVP (0018,0060), Manufacturer, ManufacturerModelName, ConvolutionKernel,
 SliceThickness, PixelSpacing, StudyDate, InstitutionName, ContrastBolusAgent
 (0018,0010), PatientAge (or StudyDate minus PatientBirthDate), PatientSex.
 NIfTI keeps none of these: only the pixel spacing is known (the slice
-*spacing* in pixdim is not the slice thickness, so that column stays empty).
+*spacing* in pixdim is not the slice thickness, so that column stays empty),
+unless a JSON sidecar (dcm2niix's <name>.json) lies beside it: then its values
+fill the same columns (jmedseg.data.io.sidecar).
 """
 import datetime
 

@@ -254,4 +254,4 @@ def load_dicom_series(source, units="hu", series_uid=None, resample=False):
     check_finite(array, where)
     array = to_hu(array, units, where)
     return Volume(array, img.affine.astype(np.float64), spacing_from_affine(img.affine), where,
-                  acquisition=dicom_acquisition(slices[0][1]), geometry_note=note)
+                  acquisition=dicom_acquisition(slices[0][1]), geometry_note=note, acquisition_source="DICOM header")

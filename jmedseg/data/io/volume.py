@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.constants import HU_OFFSET
+from jmedseg.data.io.acquisition import nifti_acquisition
+from jmedseg.data.io.sidecar import sidecar_acquisition
 from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_path
 
@@ -37,6 +39,7 @@ class Volume:
     path: str = None
     acquisition: dict = field(default_factory=dict)   # scanner and study facts (jmedseg.data.io.acquisition)
     geometry_note: str = ""   # how a DICOM series was resampled onto a regular grid ("" when it was not)
+    acquisition_source: str = ""   # where `acquisition` was read: "DICOM header", "JSON sidecar <file>" or ""
 
     @property
     def shape(self):
@@ -113,7 +116,12 @@ def load_nifti(path, units="hu"):
     array = np.asarray(data, np.float32)
     check_finite(array, path)
     array = to_hu(array, units, path)
-    return Volume(array, affine, spacing_from_affine(affine), os.fspath(path))
+    spacing = spacing_from_affine(affine)
+    acquisition, sidecar = sidecar_acquisition(path)   # dcm2niix's <name>.json, when beside the CT
+    if sidecar:
+        acquisition = {**nifti_acquisition(spacing), **{k: v for k, v in acquisition.items() if v != ""}}
+    return Volume(array, affine, spacing, os.fspath(path), acquisition,
+                  acquisition_source=f"JSON sidecar {os.path.basename(sidecar)}" if sidecar else "")
 
 
 def load_labels(path):
