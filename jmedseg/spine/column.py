@@ -61,6 +61,9 @@ BONE_SAMPLE_MM = 20.0        # the body's middle: canal radius 6-12 mm plus half
 POOL_MIN_HU = 150.0          # iodine-enhanced blood reads above this; unenhanced blood 30-50 HU
 POOL_ABOVE_BONE_HU = 80.0    # a blood pool brighter than the column's cancellous bone by this much
 POOL_THICKNESS_MM = 4.5      # thicker than cortex or an endplate (1-3 mm), thinner than the aorta's radius
+LUMEN_RADIUS_MM = 6.0        # a ball this size fits the aorta's lumen (15-30 mm) and the heart, not cortex
+LUMEN_CLEARANCE_MM = 15.0    # canal radius 6-12 mm plus a pixel: bone enclosing the canal reaches in this far; the
+                             # aorta's lumen, beyond the body's cortex and its own wall, lies over 20 mm out
 LEAK_AREA_RATIO = 1.4        # a body does not grow by 40 % from one slice to the next (discs only shrink it)
 LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
@@ -80,15 +83,16 @@ class WorkGrid:
         """Nearest-neighbour copy of a working-grid label map back onto the original grid (Fortran order).
 
         Built on the transposed (z, y, x) array, so the result is x-fastest like a NIfTI file and
-        writing it needs no reordering copy of the full-size map.
+        writing it needs no reordering copy of the full-size map. The voxels past the last whole
+        block (the CT's size is not a multiple of the factor) copy the last working pixel: its
+        repeat count is raised, instead of padding the full-size map afterwards (one more copy).
         """
         out = np.ascontiguousarray(labels.T)
-        for axis, f in enumerate(self.factors[::-1]):
-            if f > 1:
-                out = np.repeat(out, f, axis=axis)
-        pad = [(0, max(0, n - m)) for n, m in zip(self.shape[::-1], out.shape)]
-        if any(p[1] for p in pad):
-            out = np.pad(out, pad, mode="edge")
+        for axis, (f, n) in enumerate(zip(self.factors[::-1], self.shape[::-1])):
+            counts = np.full(out.shape[axis], f)
+            counts[-1] += max(0, n - f * out.shape[axis])
+            if (counts > 1).any():
+                out = np.repeat(out, counts, axis=axis)
         return out[: self.shape[2], : self.shape[1], : self.shape[0]].T
 
 
@@ -154,10 +158,24 @@ class Column:
     midline_x: np.ndarray     # [nz] left-right centre of the patient's body outline (voxels)
 
 
-def _filled_slice(dense_k, gap_mm, sp):
-    """Dense pixels of one slice and what they enclose once gaps up to about 2 `gap_mm` are closed."""
+def _filled_slice(dense_k, gap_mm, sp, lumen_k=None):
+    """Dense pixels of one slice and what they enclose once gaps up to about 2 `gap_mm` are closed.
+
+    The lumen of a contrast-filled vessel or heart chamber (`lumen_k`, see `_blood_pool`) is dense but
+    not bone: it is left out, and a hole that holds any of it stays unfilled. A body's interior is
+    enclosed by its own cortex; soft tissue that blood and bone enclose together (the wall and the
+    stented aneurysm sac between the descending aorta's lumen and the thoracic bodies, the tissue between
+    the heart and the bodies) belongs to neither and would otherwise be filled into the body.
+    """
+    if lumen_k is not None:
+        dense_k = dense_k & ~lumen_k
     closed = ndimage.binary_closing(dense_k, structure=disk(gap_mm, sp[:2])) | dense_k
-    return ndimage.binary_fill_holes(closed)
+    filled = ndimage.binary_fill_holes(closed)
+    if lumen_k is None or not lumen_k.any():
+        return filled
+    holes, n = ndimage.label(filled & ~closed)
+    blood = np.unique(holes[lumen_k])
+    return filled & ~np.isin(holes, blood[blood > 0])
 
 
 def _patient_midline(hu, spacing):
@@ -193,14 +211,14 @@ def find_column(grid):
     nx, ny, nz = hu.shape
     bone = hu > BONE_HU
     dense = hu > SOFT_TISSUE_MAX_HU
+    mid = _patient_midline(hu, sp)
+    canal = track_canal(hu, sp, mid)
+    pool, lumen = _blood_pool(hu, canal, sp)
     filled = np.zeros_like(bone)
     for k in range(nz):
-        filled[:, :, k] = _filled_slice(dense[:, :, k], SHELL_GAP_MM, sp)
-    mid = _patient_midline(hu, sp)
+        filled[:, :, k] = _filled_slice(dense[:, :, k], SHELL_GAP_MM, sp, lumen[:, :, k])
     opening = disk(PEDICLE_OPENING_MM, sp[:2])
     slices = [_slice_parts(filled[:, :, k], hu[:, :, k], sp[:2], opening) for k in range(nz)]
-    canal = track_canal(hu, sp, mid)
-    pool = _blood_pool(hu, canal, sp)
     filled &= ~pool
     body = np.zeros_like(bone)
     raw = np.full((nz, 2), np.nan)
@@ -224,7 +242,7 @@ def find_column(grid):
             continue
         label = _region_on_track(parts, cands, track[k], sp)
         if label is None:                           # a broken shell left the body unfilled: close wider
-            wide = _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp) & ~pool[:, :, k]
+            wide = _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k]
             parts, cands = _slice_parts(wide, hu[:, :, k], sp[:2], opening)
             label = _region_on_track(parts, cands, track[k], sp)
         if label is not None:
@@ -255,23 +273,54 @@ def _blood_pool(hu, canal, sp):
     in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
     do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
     back by that radius plus a pixel (the pool's partial-volume rim).
+
+    Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
-        return np.zeros(hu.shape, bool)
+        return np.zeros(hu.shape, bool), np.zeros(hu.shape, bool)
     ahead = np.round(canal.centre[ks] + [0.0, BONE_SAMPLE_MM / sp[1]]).astype(int)
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
-    r = [max(1, int(round(POOL_THICKNESS_MM / s))) for s in sp]
-    ball = np.ones([2 * v + 1 for v in r], bool)
-    grid = np.ogrid[tuple(slice(-v, v + 1) for v in r)]
-    ball &= sum((g * s / POOL_THICKNESS_MM) ** 2 for g, s in zip(grid, sp)) <= 1.0
+    ball = _ball(POOL_THICKNESS_MM, sp)
     core = ndimage.binary_erosion(bright, structure=ball)
     if not core.any():
-        return core
+        return core, core
     grown = ndimage.binary_dilation(core, structure=ball)
-    return ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
+    pool = ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
+    return pool, _lumen(bright, canal, sp)
+
+
+def _lumen(bright, canal, sp):
+    """The part of the bright voxels where a ball of `LUMEN_RADIUS_MM` fits, less what reaches within
+    `LUMEN_CLEARANCE_MM` of the canal's centre: the aorta's lumen and the heart chambers, not bone.
+
+    At 3 mm pixels bright bone passes the pool's thinner erosion (sclerotic endplates and facets);
+    solid posterior elements (synthetic CT, sclerosis) can pass this one too, but they enclose the
+    canal (in the synthetic trunks they reach 5-10 mm from its centre), while blood lies beside or in
+    front of the body (the bundled chest CTA's descending aorta, against T4-T8: 23 mm from it).
+    """
+    wide = _ball(LUMEN_RADIUS_MM, sp)
+    lumen = ndimage.binary_dilation(ndimage.binary_erosion(bright, structure=wide), structure=wide) & bright
+    parts, n = ndimage.label(lumen)
+    if n == 0:
+        return lumen
+    nx, ny = bright.shape[:2]
+    near = np.zeros(bright.shape, bool)
+    for k in range(canal.first, canal.last + 1):
+        dx = (np.arange(nx) - canal.centre[k, 0]) * sp[0]
+        dy = (np.arange(ny) - canal.centre[k, 1]) * sp[1]
+        near[:, :, k] = np.hypot(dx[:, None], dy[None, :]) <= LUMEN_CLEARANCE_MM
+    bone = np.unique(parts[near & lumen])
+    return lumen & ~np.isin(parts, bone[bone > 0])
+
+
+def _ball(radius_mm, sp):
+    """A 3D ellipsoidal structuring element of `radius_mm` on voxels of `sp` mm."""
+    r = [max(1, int(round(radius_mm / s))) for s in sp]
+    grid = np.ogrid[tuple(slice(-v, v + 1) for v in r)]
+    return sum((g * s / radius_mm) ** 2 for g, s in zip(grid, sp)) <= 1.0
 
 
 def _canal_here(canal, k, sp):
