@@ -271,11 +271,8 @@ def _blood_pool(hu, canal, sp):
     middle of the bodies (their cancellous bone, 100-250 HU; nearer the canal the posterior
     cortex would raise it). Iodine-filled blood reads 200-500 HU in a region over 10 mm thick
     in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
-    do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The erosion always reaches the slices
-    above and below: at 5 mm slices a 4.5 mm ball holds none, and an endplate tilted by lordosis
-    fills the front of one 5 mm slice with bright bone over 10 mm wide (synthetic CT 34 of seed 2026
-    lost its L3-L5 bodies as blood pool so); blood runs on into the next slices. The surviving cores
-    are grown back by that radius plus a pixel (the pool's partial-volume rim).
+    do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
+    back by that radius plus a pixel (the pool's partial-volume rim).
 
     Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
     """
@@ -287,8 +284,6 @@ def _blood_pool(hu, canal, sp):
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
     ball = _ball(POOL_THICKNESS_MM, sp)
-    cx, cy, cz = (n // 2 for n in ball.shape)
-    ball[cx, cy, cz - 1:cz + 2] = True                  # the slices above and below, even at 5 mm (see above)
     core = ndimage.binary_erosion(bright, structure=ball)
     if not core.any():
         return core, core
