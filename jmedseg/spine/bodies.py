@@ -10,10 +10,10 @@ is kept (a neighbour's corner crossing the plane is dropped).
 Below the canal's end the column's body region of a sacral slice can hold the whole
 pelvis (the alae joined to the iliac wings, 200-290 mm across); an oblique disc plane
 gives the vertebra above S1 some of those slices, and the largest part of it could be a
-wing far from any vertebra (synthetic CT 166 of seed 2026, before the 5 mm pool fix: "L5"
-centred in the right iliac wing, 132 mm off the spine). A body is no wider than 55 mm, so
-above the lowest vertebra (S1, or the column's bottom) only pixels within
-`LINE_HALF_WIDTH_MM` of the centre line count.
+wing far from any vertebra (synthetic CT 166 of seed 2026, 5 mm slices, whose L5 body the
+column saw in few slices: "L5" centred in the right iliac wing, 132 mm off the spine). A
+body is no wider than 55 mm, so above the lowest vertebra (S1, or the column's bottom) only
+pixels within `LINE_HALF_WIDTH_MM` of the centre line count.
 """
 import numpy as np
 from scipy import ndimage
