@@ -4,8 +4,15 @@ The people outside the age range of the paper's law (39-80, or the caller's) are
 out and counted; with `by` the lines are fitted per sex x acquisition group
 (jmedseg.density.trend_groups) instead of sex x site. Group statistics (Equation 2)
 need every person's integer-HU histogram, read from histograms/<id>.npz beside the csv.
+
+With `by="kvp"` the side-by-side table gains a column `kvp from`: where each group's tube
+voltages came from (measure's `kvp_source`: the DICOM header or a JSON sidecar record what
+the scanner said; `--kvp` and a cohort.csv column are what a user typed, possibly a guess),
+counted per source, so a reader sees which lines rest on a given value (issue 22, section 3).
 """
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from jmedseg.density.trend import DEFAULT_SITES, PAPER_AGES, SCALES, analyse, read_densities, within_ages
@@ -72,6 +79,46 @@ def run_trend(csv_path, out=None, sites=DEFAULT_SITES, min_age=None, max_age=Non
     return run
 
 
+KVP_FROM = "kvp from"
+NOT_RECORDED = "not recorded"   # a table without measure's kvp_source (hand-made, or from an older jmedseg)
+
+
+def kvp_origin(source):
+    """One person's kvp_source without file names and notes: 'JSON sidecar ct.json = --kvp; DICOM header kVp 0
+    left out' -> 'JSON sidecar = --kvp'; empty -> NOT_RECORDED."""
+    text = str(source).split(";")[0].strip()
+    return re.sub(r"JSON sidecar \S+", "JSON sidecar", text) or NOT_RECORDED
+
+
+def kvp_origins(people):
+    """(sex, kVp group) -> 'DICOM header 40, --kvp 3': where the people of each group got their kVp, counted."""
+    sources = people["kvp_source"] if "kvp_source" in people.columns else [""] * len(people)
+    counts = {}
+    for sex, group, source in zip(people["sex"], people["site"], sources):
+        counts.setdefault((sex, group), Counter())[kvp_origin(source)] += 1
+    return {key: ", ".join(f"{origin} {n}" for origin, n in sorted(c.items(), key=lambda item: (-item[1], item[0])))
+            for key, c in counts.items()}
+
+
+def _with_kvp_origin(rows, people, paths):
+    """The side-by-side rows with KVP_FROM after `sites`, written again to by_kvp.csv and by_kvp.md."""
+    from jmedseg.utils.report import markdown_table, write_csv, write_text
+
+    origins = kvp_origins(people)
+    rows = [{**{k: v for k, v in r.items() if k != "n"}, KVP_FROM: origins[(r["sex"], r["group"])], "n": r["n"]}
+            for r in rows]
+    md_path, csv_path = paths
+    write_csv(csv_path, rows)
+    with open(md_path, encoding="utf-8") as f:   # write_side_by_side's page: title, table, text
+        title, _, rest = f.read().partition("\n\n")
+    text = rest.partition("\n\n")[2]
+    note = (f"`{KVP_FROM}`: where the group's kVp came from, people per source. DICOM header and JSON sidecar "
+            "are what the scanner recorded; --kvp and cohort.csv column kvp are what was typed in; "
+            f"{NOT_RECORDED}: the table has no kvp_source.")
+    write_text(md_path, "\n\n".join([title, markdown_table(rows, digits=3), text.rstrip("\n") + " " + note, ""]))
+    return rows
+
+
 def _write(run, out, by):
     from jmedseg.density.trend_report import write_trend_outputs
 
@@ -80,4 +127,6 @@ def _write(run, out, by):
         from jmedseg.density.trend_groups import write_side_by_side
 
         run.by_rows, more = write_side_by_side(run.result, run.people, by, out)
+        if by == "kvp":
+            run.by_rows = _with_kvp_origin(run.by_rows, run.people, more)
         run.paths.update({os.path.basename(p): p for p in more})
