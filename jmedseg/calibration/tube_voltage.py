@@ -67,7 +67,11 @@ def resolve_kvp(header=None, header_source="the CT's header", option=None, cohor
 
 
 def with_tube_voltage(volume, option=None, cohort=None):
-    """`volume` whose acquisition holds the resolved `kvp` and `kvp_source` (a copy; InputError as resolve_kvp)."""
+    """`volume` whose acquisition holds the resolved `kvp` and `kvp_source` (a copy; InputError as resolve_kvp,
+    and for a JSON sidecar that is malformed or implausible: its KVP cannot be trusted, nor its absence)."""
+    if getattr(volume, "acquisition_error", ""):
+        raise InputError(f"{volume.acquisition_error}. `jmedseg measure` reads the CT's tube voltage and scanner "
+                         "from this sidecar, so it stops; `vertebrae` and `segment` do not read it")
     acquisition = acquisition_row(volume)
     kvp, source = resolve_kvp(acquisition["kvp"], volume.acquisition_source or "the CT's header", option, cohort)
     return dataclasses.replace(volume, acquisition={**acquisition, "kvp": kvp, "kvp_source": source})

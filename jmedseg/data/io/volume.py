@@ -40,6 +40,7 @@ class Volume:
     acquisition: dict = field(default_factory=dict)   # scanner and study facts (jmedseg.data.io.acquisition)
     geometry_note: str = ""   # how a DICOM series was resampled onto a regular grid ("" when it was not)
     acquisition_source: str = ""   # where `acquisition` was read: "DICOM header", "JSON sidecar <file>" or ""
+    acquisition_error: str = ""    # a JSON sidecar that could not be used: why, and the fix (`measure` stops on it)
 
     @property
     def shape(self):
@@ -117,7 +118,12 @@ def load_nifti(path, units="hu"):
     check_finite(array, path)
     array = to_hu(array, units, path)
     spacing = spacing_from_affine(affine)
-    acquisition, sidecar = sidecar_acquisition(path)   # dcm2niix's <name>.json, when beside the CT
+    try:
+        acquisition, sidecar = sidecar_acquisition(path)   # dcm2niix's <name>.json, when beside the CT
+    except InputError as err:
+        # only the tube voltage's user stops on it (`measure`, jmedseg.calibration.tube_voltage): labelling or
+        # segmenting the image does not read the sidecar, so a broken one must not stop them
+        return Volume(array, affine, spacing, os.fspath(path), acquisition_error=str(err))
     if sidecar:
         acquisition = {**nifti_acquisition(spacing), **{k: v for k, v in acquisition.items() if v != ""}}
     return Volume(array, affine, spacing, os.fspath(path), acquisition,
