@@ -8,10 +8,14 @@ both have washed out to 80-150 HU. Rules (HU from jmedseg.calibration.tissues):
 
 - neither vessel found: `unknown`; only one found: that one decides, read as the aorta, except that
   the vena cava alone reading unenhanced gives `unknown` (a delayed aorta near 100 HU can be missed);
-- aorta below NATIVE_MAX_HU (unenhanced blood reads 30-60 HU): `native`, unless the vena cava's
-  side reads iodine-bright (over DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop,
-  or a missed enhanced aorta; never a silent `native`); also `unknown` when the kidneys, searched beside
-  the labelled levels, read enhanced (a washed-out delayed aorta at 140 kVp reads 75-100 HU);
+- aorta below native_max_hu (unenhanced blood reads 30-60 HU; the limit is 60 HU plus 1 mg/ml of
+  iodine at the beam's energy): `native`, unless the vena cava's side reads iodine-bright (over
+  DELAYED_MAX_HU): then `unknown` (oral contrast in a bowel loop, or a missed enhanced aorta; never a
+  silent `native`); also `unknown` when the kidneys, searched beside the labelled levels, read enhanced
+  (a washed-out delayed aorta at 140 kVp reads 75-100 HU);
+- aorta from native_max_hu up to NATIVE_MAX_HU (100 HU; no arterial or portal venous blood reads this
+  low): `delayed` when the vena cava is as bright (equilibrium blood), else `unknown` (dense unenhanced
+  blood or washed-out contrast: the image cannot tell);
 - aorta enhanced, vena cava below half the aorta's enhancement over unenhanced blood:
   `arterial`;
 - aorta enhanced under DELAYED_MAX_HU with the vena cava as bright: `delayed`;
@@ -21,7 +25,9 @@ DELAYED_MAX_HU is an iodine concentration, about 4.5 mg/ml in blood (150 HU at 1
 blood holds 2-4 mg/ml, portal venous 4-7): 1 mg/ml of iodine adds 40 HU at 80 kVp but 20 at
 140 kVp (jmedseg.calibration.attenuation), so the split moves with the beam's effective energy,
 that of the calibration (from the kVp when known, else from the tissues): 219 HU at 80 kVp,
-129 HU at 140 kVp. The native threshold does not move: unenhanced blood reads 30-60 HU at any kVp.
+129 HU at 140 kVp. The native limit is an iodine concentration too: unenhanced blood reads 30-60 HU at
+any kVp, and 1 mg/ml of iodine above that (delayed blood holds 2-4) is 100 HU at 80 kVp but 80 HU at
+140 kVp, where a fixed 100 HU took washed-out delayed blood (2 mg/ml: about 85 HU) for native.
 
 The kidneys (jmedseg.calibration.kidneys, found only when enhanced) refine this: their cortex
 bright and medulla dark (the medulla has gained under CORTICOMEDULLARY_RATIO of the cortex's
@@ -35,7 +41,9 @@ import math
 
 from jmedseg.calibration.attenuation import effective_energy_kev, iodine_hu_per_mg_ml
 
-NATIVE_MAX_HU = 100.0       # unenhanced blood 30-60 HU (+ noise, a dense hematocrit); enhanced 130-500 HU
+NATIVE_MAX_HU = 100.0       # no enhanced arterial or portal venous blood (130-500 HU), nor kidney, reads under this
+NATIVE_BLOOD_MAX_HU = 60.0  # unenhanced blood 30-60 HU at any kVp (+ noise, a dense hematocrit)
+NATIVE_IODINE_MG_ML = 1.0   # iodine above which blood is enhanced (delayed blood holds 2-4 mg/ml)
 UNENHANCED_BLOOD_HU = 40.0
 ARTERIAL_VEIN_RATIO = 0.5   # vena cava enhancement / aortic enhancement below this: arterial
 DELAYED_MAX_HU = 150.0      # at REFERENCE_KEV; delayed_max_hu(energy) elsewhere
@@ -55,11 +63,21 @@ def _kidney_phase(cortex_hu, medulla_hu):
     return "arterial" if ratio < CORTICOMEDULLARY_RATIO else "portal_venous"
 
 
+def _iodine_hu(energy_kev):
+    """HU of 1 mg/ml of iodine at the beam's effective energy (REFERENCE_KEV when it is unknown)."""
+    return iodine_hu_per_mg_ml(energy_kev if math.isfinite(energy_kev) else REFERENCE_KEV)
+
+
 def delayed_max_hu(energy_kev=REFERENCE_KEV):
     """The aortic HU under which enhanced blood is washed out (delayed), at the beam's effective energy."""
-    energy = energy_kev if math.isfinite(energy_kev) else REFERENCE_KEV
-    scale = iodine_hu_per_mg_ml(energy) / iodine_hu_per_mg_ml(REFERENCE_KEV)
+    scale = _iodine_hu(energy_kev) / iodine_hu_per_mg_ml(REFERENCE_KEV)
     return UNENHANCED_BLOOD_HU + (DELAYED_MAX_HU - UNENHANCED_BLOOD_HU) * scale
+
+
+def native_max_hu(energy_kev=REFERENCE_KEV):
+    """The aortic HU under which blood is unenhanced: NATIVE_BLOOD_MAX_HU plus NATIVE_IODINE_MG_ML of iodine at
+    the beam's effective energy (100 HU at 80 kVp, 84 at 120, 80 at 140; never above NATIVE_MAX_HU)."""
+    return min(NATIVE_MAX_HU, NATIVE_BLOOD_MAX_HU + NATIVE_IODINE_MG_ML * _iodine_hu(energy_kev))
 
 
 def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=math.nan, energy_kev=REFERENCE_KEV,
@@ -83,7 +101,7 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
                                "not rule out a washed-out (delayed) contrast CT")
         return phase, f"vena cava {vein_hu:.0f} HU (aorta not found)"
     evidence = f"aorta {aorta_hu:.0f} HU" + (f", vena cava {vein_hu:.0f} HU" if math.isfinite(vein_hu) else "")
-    if aorta_hu < NATIVE_MAX_HU:
+    if aorta_hu < native_max_hu(energy_kev):
         # the kidneys never make an unenhanced aorta enhanced: searched without vertebra labels, the iliac wings'
         # marrow (100-300 HU at 3 mm) can pass for enhanced kidneys (the bundled native example, pelvis included)
         if math.isfinite(vein_hu) and vein_hu >= DELAYED_MAX_HU:
@@ -98,6 +116,8 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
                               "(a washed-out delayed CT?)"
         return "native", evidence
     evidence = ", ".join(filter(None, [evidence, kidney_text]))
+    if aorta_hu < NATIVE_MAX_HU:
+        return _faint_aorta(aorta_hu, vein_hu, evidence)
     if kidneys == "arterial":
         return "arterial", evidence + " (corticomedullary kidneys)"
     ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU) if math.isfinite(vein_hu) else math.nan
@@ -110,6 +130,18 @@ def estimate_phase(aorta_hu, vein_hu=math.nan, cortex_hu=math.nan, medulla_hu=ma
     if aorta_hu < washed_out and math.isfinite(ratio) and ratio >= DELAYED_VEIN_RATIO:
         return "delayed", evidence
     return "portal_venous", evidence + (" (evenly enhanced kidneys)" if kidneys else "")
+
+
+def _faint_aorta(aorta_hu, vein_hu, evidence):
+    """(phase, evidence) of an aorta between native_max_hu and NATIVE_MAX_HU: over 1 mg/ml of iodine, or dense
+    unenhanced blood. Arterial and portal venous blood read higher; equilibrium (delayed) blood reads the same in
+    the vena cava, so only that says `delayed`. Kidneys do not decide: the corticomedullary rule needs an aorta
+    that reads arterial."""
+    ratio = (vein_hu - UNENHANCED_BLOOD_HU) / (aorta_hu - UNENHANCED_BLOOD_HU) if math.isfinite(vein_hu) else math.nan
+    if math.isfinite(ratio) and ratio >= DELAYED_VEIN_RATIO:
+        return "delayed", evidence + " (washed out: the vena cava as bright)"
+    return "unknown", evidence + (": a faint aorta without an equally bright vena cava (dense unenhanced blood, or "
+                                  "washed-out contrast)")
 
 
 def header_disagreement(phase, contrast_agent):

@@ -98,10 +98,11 @@ def test_delayed_split_is_an_iodine_concentration(aorta, vein, energy, phase):
 
 
 def test_enhanced_kidneys_beside_an_unenhanced_looking_aorta():
-    """A washed-out delayed CT at 140 kVp: 2 mg/ml of iodine reads about 80 HU, like dense unenhanced blood.
-    Kidneys found enhanced beside the labelled levels make that `unknown`, never a silent native; searched over
-    the whole scan (iliac marrow can pass for a kidney) they change nothing."""
-    phase, evidence = estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0, kidneys_near_levels=True)
+    """A washed-out delayed CT at 140 kVp: 1.5 mg/ml of iodine reads about 75 HU, under the native limit there
+    (60 HU + 1 mg/ml: 80 HU), like dense unenhanced blood. Kidneys found enhanced beside the labelled levels make
+    that `unknown`, never a silent native; searched over the whole scan (iliac marrow can pass for a kidney) they
+    change nothing. (An aorta of 85 HU is over that limit: tests/calibration/test_phase_native_limit.py.)"""
+    phase, evidence = estimate_phase(75.0, 88.0, 118.0, 125.0, energy_kev=79.0, kidneys_near_levels=True)
     assert phase == "unknown" and "washed-out delayed" in evidence and "kidney cortex 118 HU" in evidence
-    assert estimate_phase(85.0, 88.0, 118.0, 125.0, energy_kev=79.0)[0] == "native"
+    assert estimate_phase(75.0, 88.0, 118.0, 125.0, energy_kev=79.0)[0] == "native"
     assert estimate_phase(45.0, 40.0, kidneys_near_levels=True)[0] == "native"   # no enhanced kidneys found
