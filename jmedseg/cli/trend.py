@@ -23,7 +23,8 @@ def add_arguments(parser):
                         "Supplementary Figure 8, default); age-group: --resample-n from every 3-year age group")
     parser.add_argument("--by", choices=("scanner", "kvp", "phase"), help="fit the lines per sex x acquisition "
                         "group instead of sex x site: scanner (manufacturer + model), kvp, or contrast phase; "
-                        "writes by_<by>.md/.csv side by side")
+                        "writes by_<by>.md/.csv side by side (with kvp, a column 'kvp from' counts where each "
+                        "group's tube voltages came from: DICOM header, JSON sidecar, --kvp, cohort.csv)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI of k")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", choices=("hu", "mgcm3"), default="hu", help="density to analyse: density_hu "
