@@ -87,7 +87,7 @@ def kvp_origin(source):
     """One person's kvp_source without file names and notes: 'JSON sidecar ct.json = --kvp; DICOM header kVp 0
     left out' -> 'JSON sidecar = --kvp'; empty -> NOT_RECORDED."""
     text = str(source).split(";")[0].strip()
-    return re.sub(r"JSON sidecar \S+", "JSON sidecar", text) or NOT_RECORDED
+    return re.sub(r"JSON sidecar .+?\.json", "JSON sidecar", text) or NOT_RECORDED
 
 
 def kvp_origins(people):

@@ -37,6 +37,7 @@ def _trend(tmp_path, name):
 
 def test_kvp_origin_drops_file_names_and_notes():
     assert kvp_origin("JSON sidecar ct.json = --kvp") == "JSON sidecar = --kvp"
+    assert kvp_origin("JSON sidecar scan 2.json = cohort.csv column kvp") == "JSON sidecar = cohort.csv column kvp"
     assert kvp_origin("--kvp; DICOM header kVp 0.0 left out (no tube voltage)") == "--kvp"
     assert kvp_origin("") == NOT_RECORDED
 
