@@ -22,7 +22,7 @@ Printed:
    that the tissues' between-person spread sets for any phantomless method without the kVp.
 
     .venv/bin/python benchmarks/calibration.py [--n 240] [--delayed 24] [--workers 2] [--seed 0] [--cases FILE.jsonl]
-        [--phases native,arterial,portal_venous]
+        [--phases native,arterial,portal_venous] [--phase-rules OLD_PHASE.py]
 
 With --cases, each measured CT is appended to FILE as one JSON line as soon as it is done, and
 a rerun with the same file and seed measures only the CTs not yet in it (a long run on a shared
@@ -114,15 +114,28 @@ def phase_inputs(tissues, kvp):
             "energy_no_kvp": beam_energy_kev(tissues, None)}
 
 
-def rephase(results):
-    """The cases' estimated phases recomputed by this code's phase rules from their stored `phase_inputs`
+def phase_rules(path=None):
+    """estimate_phase of this code, or of the phase module at `path` (e.g. an earlier commit's, written with
+    `git show REV:jmedseg/calibration/phase.py > FILE`): rules before and after a change on the same HU."""
+    if not path:
+        return estimate_phase
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("phase_rules_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.estimate_phase
+
+
+def rephase(results, estimate=estimate_phase):
+    """The cases' estimated phases recomputed by the phase rules `estimate` from their stored `phase_inputs`
     (a cases file measured before a rule changed gives the new rules' figures on the same measured HU)."""
     for r in results:
         p = r.get("phase_inputs")
         if p:
             vessels = (p["aorta"], p["ivc"], p["kidney_cortex"], p["kidney_medulla"])
             for key, energy in (("estimated_phase", p["energy_kvp"]), ("estimated_phase_no_kvp", p["energy_no_kvp"])):
-                r[key] = estimate_phase(*vessels, energy_kev=energy, kidneys_near_levels=p["near_levels"])[0]
+                r[key] = estimate(*vessels, energy_kev=energy, kidneys_near_levels=p["near_levels"])[0]
     return results
 
 
@@ -304,6 +317,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--delayed", type=int, default=0, help="extra delayed-phase CTs (phase accuracy only)")
     parser.add_argument("--cases", help="JSON-lines file of measured CTs: appended to, and resumed from")
+    parser.add_argument("--phase-rules", help="a phase.py to estimate the phases with instead of this code's (an "
+                        "earlier commit's: before/after on the same measured HU; the calibration columns stay those "
+                        "measured)")
     parser.add_argument("--phases", default=",".join(PHASES), help="of the --n main CTs, only those of these true "
                         f"phases (comma-separated; default all: {','.join(PHASES)})")
     parser.add_argument("--model-cases", type=int, default=2000, help="people in the image-free check")
@@ -317,7 +333,8 @@ def main():
     unknown = sorted(set(phases) - set(PHASES))
     if unknown:
         parser.error(f"--phases {','.join(unknown)}: choose from {','.join(PHASES)}")
-    results = rephase(run_cases(args.n, args.seed, args.workers, args.cases, args.delayed, phases))
+    results = rephase(run_cases(args.n, args.seed, args.workers, args.cases, args.delayed, phases),
+                      phase_rules(args.phase_rules))
     failed = [r for r in results if "error" in r]
     print(f"\n## {len(results) - args.delayed} synthetic CTs ({len(SCANNERS)} scanners x {', '.join(phases)}) + "
           f"{args.delayed} delayed, "
