@@ -95,11 +95,16 @@ def file_sha256(path):
 
 @dataclass
 class CTLabelling:
-    """What labelling the CT alone adds to a measurement: its report, row fields and the box of the levels."""
+    """What labelling the CT alone adds to a measurement: its report, row fields and the box of the levels.
+
+    `tracked`: the column the labeller followed (jmedseg.spine.track_column), which the calibration
+    reuses instead of tracking it again (issue 20 section 4, docs/throughput.md); None for a user's labeller.
+    """
 
     report: dict
     row: dict
     box: tuple
+    tracked: object = None
 
 
 def vertebra_map(ct, mask_path, what, settings, out_dir=None):
@@ -118,11 +123,14 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
     if not mask_path and settings.labeller:
         return _custom_labelling(ct, what, settings, out_dir)
     if not mask_path:
+        from jmedseg.spine import track_column
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
+        tracked = track_column(ct.array, ct.spacing)
         labels, report, row, box = vertebrae_for_measure(ct, what, settings.levels, out_dir,
-                                                         settings.accept_uncertain_levels, settings.allow_truncated)
-        return labels, CTLabelling(report, row, box)
+                                                         settings.accept_uncertain_levels, settings.allow_truncated,
+                                                         tracked)
+        return labels, CTLabelling(report, row, box, tracked)
     if not os.path.isfile(mask_path):
         raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
                                 "(e.g. TotalSegmentator's), or leave --mask out to label the CT alone")
@@ -248,7 +256,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
     # table's own values are not blanked when the row is merged with it
     person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
-    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction)
+    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction,
+                     labelling.tracked if labelling else None)
     if qc_always and out_dir and not labelling:
         person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:

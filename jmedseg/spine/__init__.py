@@ -26,29 +26,33 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
-from jmedseg.spine.column import find_column, work_grid
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
 from jmedseg.spine.sacrum import check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor
+from jmedseg.spine.tracked import TrackedColumn, track_column
 
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
-__all__ = ["label_vertebrae", "compare_labellings", "TOTALSEG_IDS"]
+__all__ = ["label_vertebrae", "compare_labellings", "track_column", "TrackedColumn", "TOTALSEG_IDS"]
 
 
 def _world(affine, ijk):
     return (np.asarray(affine)[:3, :3] @ np.asarray(ijk, float) + np.asarray(affine)[:3, 3]).tolist()
 
 
-def label_vertebrae(volume):
-    """(label array on the CT's grid, report dict) for a `jmedseg.data.io.Volume` in HU (RAS+)."""
+def label_vertebrae(volume, tracked=None):
+    """(label array on the CT's grid, report dict) for a `jmedseg.data.io.Volume` in HU (RAS+).
+
+    `tracked`: this CT's column from `track_column`, when a caller shares it with the calibration
+    (jmedseg.spine.tracked); it is left unchanged.
+    """
     t0 = time.perf_counter()
-    grid = work_grid(volume.array, volume.spacing)
+    tracked = tracked.copy() if tracked is not None else track_column(volume.array, volume.spacing)
+    grid, column = tracked.grid, tracked.column
     sp = grid.spacing
-    column = find_column(grid)
     extend_to_sacral_base(column, sp)
     report = {"levels": [], "anchors": {}, "summary": "", "work_spacing_mm": list(sp)}
     span = column_range(column, sp)

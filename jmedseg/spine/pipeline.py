@@ -45,15 +45,17 @@ def level_rows(report, levels, accepted, summary):
     return row, problems
 
 
-def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False):
+def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False,
+                          tracked=None):
     """(label map, report, row fields, box) for the levels to measure (names like 'L1'), or ValueError why not.
 
     `box` (slices) holds the measured vertebrae: measuring inside it gives the same density, faster.
     `allow_truncated` lets levels flagged `incomplete` through (the measurement flags them again).
+    `tracked`: the CT's column (jmedseg.spine.track_column) when the caller shares it with the calibration.
     """
     accepted = {"uncertain_level"} if accept_uncertain else set()
     accepted |= {"incomplete"} if allow_truncated else set()
-    labels, report = label_vertebrae(volume)
+    labels, report = label_vertebrae(volume, tracked)
     if out_dir:
         write_labels(volume, labels, os.path.join(out_dir, "vertebrae", f"{subject_id}.nii.gz"))
     row, problems = level_rows(report, levels, accepted, report["summary"])
