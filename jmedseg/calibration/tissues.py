@@ -28,7 +28,7 @@ from scipy import ndimage
 
 from jmedseg.calibration.kidneys import KidneySearch
 from jmedseg.calibration.vessels import VesselSearch
-from jmedseg.spine.column import disk, work_grid
+from jmedseg.spine.column import disk
 from jmedseg.spine.tracked import track_column
 
 BODY_HU = -400.0
@@ -131,18 +131,14 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     """
     grid, column = _tracked(hu, spacing, tracked)
     g, sp = grid.hu, grid.spacing
+    ks = _searched_slices(column, grid, z_range, max_slices)
     pad = _padding_value(hu)
     padded = None
     if pad is not None:  # working pixels that average any padding voxel
-        padded = work_grid((np.asarray(hu) == pad).astype(np.float32), spacing).hu > 0
-    ks = np.flatnonzero(column.seen)
-    if z_range is not None:
-        lo, hi = (int(z // grid.factors[2]) for z in z_range)
-        ks = ks[(ks >= lo) & (ks <= hi)]
-    if len(ks) > max_slices:
-        ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
+        padded = _block_counts(hu, lambda slab: slab == pad, grid, ks) > 0
     if vertebrae is not None:   # a new Column: a shared one stays as the tracker left it
-        column = replace(column, body=work_grid((np.asarray(vertebrae) > 0).astype(np.float32), spacing).hu >= 0.5)
+        block = int(np.prod(grid.factors))   # working pixels at least half inside a vertebra
+        column = replace(column, body=2 * _block_counts(vertebrae, lambda slab: slab > 0, grid, ks) >= block)
     found = _Collector(g.shape)
     vessels = VesselSearch(len(ks), sp[2], float(np.diff(ks).max() * sp[2]) if len(ks) > 1 else sp[2])
     kidneys = KidneySearch()
@@ -159,6 +155,34 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks),
                             near_levels=vertebrae is not None and z_range is not None)
+
+
+def _searched_slices(column, grid, z_range, max_slices):
+    """The working-grid slices searched: where the column was seen, inside `z_range` (CT slices), at most
+    `max_slices` of them evenly spaced."""
+    ks = np.flatnonzero(column.seen)
+    if z_range is not None:
+        lo, hi = (int(z // grid.factors[2]) for z in z_range)
+        ks = ks[(ks >= lo) & (ks <= hi)]
+    if len(ks) > max_slices:
+        ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
+    return ks
+
+
+def _block_counts(volume, test, grid, ks):
+    """Per working-grid voxel of the slices `ks` (0 elsewhere), how many CT voxels of its block pass `test`.
+
+    The share of a block (count / block size) is what `work_grid` of the 0/1 map gives (a map
+    whose values lie in 0..1 is never smoothed there: its noise is under 1 HU), without a float
+    copy of the whole CT (300 MB for 512 x 512 x 300) or blocks outside the searched slices.
+    """
+    fx, fy, fz = grid.factors
+    nx, ny, nz = grid.hu.shape
+    out = np.zeros((nx, ny, nz), np.int32)
+    for k in ks:
+        slab = test(np.asarray(volume[: nx * fx, : ny * fy, k * fz:(k + 1) * fz]))
+        out[:, :, k] = slab.reshape(nx, fx, ny, fy, fz).sum(axis=(1, 3, 4))
+    return out
 
 
 def _tracked(hu, spacing, tracked):

@@ -12,7 +12,7 @@ fit and the density line (paper section 3, Figures 2 and 6).
 import numpy as np
 
 from jmedseg.utils.plotting import pyplot, save_figure
-from jmedseg.density.measure import cancellous_masks, draw_histogram_fit
+from jmedseg.density.measure import draw_histogram_fit, level_regions, regions_mask
 from jmedseg.spine.levels import TOTALSEG_IDS, UNIDENTIFIED_BASE
 
 _NAMES = {v: k for k, v in TOTALSEG_IDS.items()}
@@ -114,7 +114,21 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
 
 def qc_for_measure(ct, vertebrae, tissue, levels, person, report, path, title="", box=(slice(None),) * 3):
     """The QC figure of a `jmedseg measure` run: the measured regions are those the density used (in `box`)."""
-    masks = cancellous_masks(vertebrae[box], levels, None if tissue is None else tissue[box], ct.spacing)
-    regions = np.zeros(vertebrae.shape, bool)
-    regions[box] = np.any(np.stack(list(masks.values())), axis=0)
+    regions = measured_regions(vertebrae, tissue, levels, person, ct.spacing, box)
     qc_figure(ct.array, vertebrae, ct.spacing, path, title, regions, person.histogram, person.fit, report)
+
+
+def measured_regions(vertebrae, tissue, levels, person, spacing, box=(slice(None),) * 3):
+    """Boolean map (the CT's shape) of the cancellous voxels of the levels the density used (`levels_used`).
+
+    Derived as the measurement derived them, each inside its own level's box
+    (jmedseg.density.measure.level_regions: the same voxels as on the whole `box`, in about half the
+    time on a 512 x 512 x 300 CT, docs/throughput.md); a level the measurement left out gets no outline.
+    """
+    used = {name: levels[name] for name in person.row.get("levels_used", "").split("+") if name in levels}
+    regions = np.zeros(np.shape(vertebrae), bool)
+    if used:    # allow_truncated: a used level passed the measurement's checks, or the user let it through
+        found, _, _ = level_regions(vertebrae[box], used, None if tissue is None else tissue[box], spacing,
+                                    allow_truncated=True)
+        regions[box] = regions_mask(found, regions[box].shape)
+    return regions

@@ -88,3 +88,19 @@ def test_ct_alone_measurement_is_unchanged(tmp_path, example):
                 "ref_blood_hu", "calibration_slope", "calibration_intercept", "bmd_mgcm3"):
         assert row[key] == pytest.approx(want[key], abs=SAME), key
     assert row["contrast_phase"] == want["contrast_phase"] and row["l1_voxels"] == want["l1_voxels"]
+
+
+def test_block_counts_give_work_grids_shares(example):
+    """The vertebrae's working-grid outline and the padding pixels, counted per block on the searched slices only,
+    are the pixels `work_grid` of the 0/1 map gave (a block at least half inside; any voxel inside)."""
+    from jmedseg.calibration.tissues import _block_counts
+    from jmedseg.spine.column import work_grid
+
+    ct, tracked, _, labels, _ = example
+    grid = tracked.grid
+    ks = np.flatnonzero(tracked.column.seen)[::3]
+    counts = _block_counts(labels, lambda slab: slab > 0, grid, ks)
+    share = work_grid((labels > 0).astype(np.float32), ct.spacing).hu
+    np.testing.assert_array_equal(2 * counts[:, :, ks] >= np.prod(grid.factors), share[:, :, ks] >= 0.5)
+    np.testing.assert_array_equal(counts[:, :, ks] > 0, share[:, :, ks] > 0)
+    assert (counts[:, :, ks] > 0).sum() > 100 and not counts[:, :, np.setdiff1d(np.arange(counts.shape[2]), ks)].any()
