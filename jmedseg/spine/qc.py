@@ -41,14 +41,31 @@ def _reformats(array, cx, cy):
     return sagittal, coronal
 
 
+def _outline(ax, mask, extent, colour):
+    """The 0.5 contour of boolean `mask` (drawn with `extent`, origin lower), traced only around its pixels.
+
+    Marching squares is local, so the crop (one empty pixel around the mask) gives the line the whole
+    image gives, at pixel centres x0 + (j + 0.5) dx as contour(..., extent=...) places them; a level
+    is a few % of a 512 x 300 reformat, and tracing whole reformats took most of the QC figure's
+    drawing (docs/throughput.md).
+    """
+    rows, cols = np.nonzero(mask)
+    r = slice(max(0, rows.min() - 1), rows.max() + 2)
+    c = slice(max(0, cols.min() - 1), cols.max() + 2)
+    x0, x1, y0, y1 = extent
+    xs = x0 + (np.arange(mask.shape[1])[c] + 0.5) * (x1 - x0) / mask.shape[1]
+    ys = y0 + (np.arange(mask.shape[0])[r] + 0.5) * (y1 - y0) / mask.shape[0]
+    ax.contour(xs, ys, mask[r, c].astype(float), levels=[0.5], colors=colour, linewidths=0.8)
+    return rows, cols
+
+
 def _draw(ax, image, lab, regions, extent, title, levels_report, fontsize=8):
     ax.imshow(image, origin="lower", cmap="gray", vmin=-250, vmax=1000, extent=extent, aspect="equal")
     for value in np.unique(lab):
         if value == 0:
             continue
-        mask = (lab == value).astype(float)
-        ax.contour(mask, levels=[0.5], colors="orange", linewidths=0.8, origin="lower", extent=extent)
-        rows, cols = np.nonzero(mask)
+        mask = lab == value
+        rows, cols = _outline(ax, mask, extent, "orange")
         name = _NAMES.get(int(value), f"?{int(value) - UNIDENTIFIED_BASE}")
         flags = levels_report.get(int(value), [])
         text = name + (" ?" if "uncertain_level" in flags else "") + (" (cut)" if "incomplete" in flags else "")
@@ -57,8 +74,7 @@ def _draw(ax, image, lab, regions, extent, title, levels_report, fontsize=8):
         py = y0 + (rows.mean() + 0.5) * (y1 - y0) / mask.shape[0]
         ax.text(px, py, text, color="yellow", fontsize=fontsize, va="center", fontweight="bold")
     if regions is not None and regions.any():
-        ax.contour(regions.astype(float), levels=[0.5], colors="lime", linewidths=0.8, origin="lower",
-                   extent=extent)
+        _outline(ax, regions, extent, "lime")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
