@@ -242,8 +242,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     from jmedseg.density.safety import MeasurementRefused
 
     box = labelling.box if labelling else (slice(None),) * 3
-    check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
-                                                                                            settings)
+    check, flagged, tracked = _checks_and_column(ct, vertebrae, levels, settings, labelling)
     try:
         person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
                                 levels, allow_truncated=settings.allow_truncated, flagged=flagged,
@@ -257,7 +256,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     # table's own values are not blanked when the row is merged with it
     person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
     calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction,
-                     labelling.tracked if labelling else None)
+                     tracked)
     if qc_always and out_dir and not labelling:
         person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
@@ -281,8 +280,26 @@ def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
     return qc_path
 
 
-def _level_check(ct, vertebrae, levels, settings):
+def _checks_and_column(ct, vertebrae, levels, settings, labelling):
+    """(row fields, flagged levels, tracked column or None) of one subject before it is measured.
+
+    A column tracked for the labelling (CT alone, or `--check-levels` with a mask) is handed on
+    to the calibration, which then does not track it again (docs/throughput.md).
+    """
+    if labelling:
+        return {}, None, labelling.tracked
+    if not settings.check_levels:
+        return {}, None, None
+    from jmedseg.spine import track_column
+
+    tracked = track_column(ct.array, ct.spacing)
+    return (*_level_check(ct, vertebrae, levels, settings, tracked), tracked)
+
+
+def _level_check(ct, vertebrae, levels, settings, tracked=None):
     """(row fields, {level: (flag, note, measure anyway)}) of `--check-levels`: the mask against the CT-alone labelling.
+
+    `tracked`: the CT's column (jmedseg.spine.track_column), shared with the calibration.
 
     A measured level whose place differs between the two (a level mix-up, a mirrored or
     flipped mask) is flagged `levels_disagree` and measured only with
@@ -292,7 +309,7 @@ def _level_check(ct, vertebrae, levels, settings):
     from jmedseg.spine.pipeline import labelling_agreement
 
     fields, differ = labelling_agreement(ct, _in_cohort_ids(vertebrae, levels, settings),
-                                         tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
+                                         tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))), tracked)
     keep = settings.accept_level_disagreement
     flagged = {name: (LEVELS_DISAGREE, f"{name}: the mask and the CT-alone labelling place it differently "
                       f"({differ[name]}); " + ("measured anyway (--accept-level-disagreement)" if keep else

@@ -68,12 +68,13 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
     return labels, report, row, spine_box(report, set(levels), volume.spacing, volume.shape)
 
 
-def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3")):
+def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3"), tracked=None):
     """(row fields, {level: why it differs}) comparing a given vertebra map with the CT-alone labelling.
 
-    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`.
+    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`. `tracked`: the CT's
+    column (jmedseg.spine.track_column) when the caller shares it with the calibration.
     """
-    labels, report = label_vertebrae(volume)
+    labels, report = label_vertebrae(volume, tracked)
     rows = compare_labellings(labels, reference, volume.spacing, names)
     agree = [r["level"] for r in rows if r["agree"]]
     differ = {r["level"]: (f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None
