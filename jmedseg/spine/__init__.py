@@ -18,7 +18,8 @@ TotalSegmentator v2 ids (26 S1, 27 L5 ... 31 L1, 32 T12 ... 43 T1, 44 C7; unname
 vertebrae 101, 102, ... from the top) and a report with one entry per vertebra:
 its name, id, centroid, size, flags (`incomplete`, `uncertain_level`) and notes.
 The label marks the vertebral body only (no posterior elements): the region the
-density is measured in.
+density is measured in. `track_column(hu, spacing)` (step 1 alone, `jmedseg.spine.tracked`)
+lets a caller share the column with the calibration: `label_vertebrae(volume, tracked)`.
 """
 import logging
 import time
