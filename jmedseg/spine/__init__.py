@@ -50,7 +50,7 @@ def label_vertebrae(volume, tracked=None):
     `tracked`: this CT's column from `track_column`, when a caller shares it with the calibration
     (jmedseg.spine.tracked); it is left unchanged.
     """
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() - (tracked.seconds if tracked is not None else 0.0)   # the tracking counts too
     tracked = tracked.copy() if tracked is not None else track_column(volume.array, volume.spacing)
     grid, column = tracked.grid, tracked.column
     sp = grid.spacing

@@ -12,6 +12,7 @@ the 10 s target (issue 20 section 4, docs/throughput.md).
 place of the tracked bodies), so neither sees the other's changes and each gets the numbers
 it got when it tracked the column itself.
 """
+import time
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -25,11 +26,12 @@ class TrackedColumn:
 
     grid: WorkGrid
     column: Column
+    seconds: float = 0.0     # the tracking's wall time: a labelling report counts it as its own
 
     def copy(self):
         """The same grid (never changed by its users) with a column whose arrays may be changed in place."""
         arrays = {f.name: np.copy(getattr(self.column, f.name)) for f in fields(self.column)}
-        return TrackedColumn(self.grid, replace(self.column, **arrays))
+        return TrackedColumn(self.grid, replace(self.column, **arrays), self.seconds)
 
     def matches(self, shape, spacing):
         """True when this column was tracked on a CT of `shape` voxels of `spacing` mm."""
@@ -39,5 +41,6 @@ class TrackedColumn:
 
 def track_column(hu, spacing):
     """TrackedColumn of a CT `hu` [x, y, z] (RAS+, HU) with voxels of `spacing` mm."""
+    t0 = time.perf_counter()
     grid = work_grid(hu, spacing)
-    return TrackedColumn(grid, find_column(grid))
+    return TrackedColumn(grid, find_column(grid), time.perf_counter() - t0)

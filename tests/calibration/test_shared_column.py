@@ -42,6 +42,7 @@ def test_labeller_gives_the_same_labels_and_leaves_the_column(example):
     np.testing.assert_array_equal(labels, alone)
     assert [e["name"] for e in report["levels"]] == [e["name"] for e in alone_report["levels"]]
     _same_column(tracked, before)   # the sacral base was added to the labeller's own copy
+    assert report["seconds"] >= tracked.seconds > 0.0   # the report's time counts the shared tracking too
 
 
 def test_calibration_on_the_shared_column_is_the_same(example):
