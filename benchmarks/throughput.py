@@ -16,7 +16,8 @@ On a synthetic cohort (`jmedseg phantom`, written to a temporary folder):
 - a projection, labelled as such, of 20,000 CTs on 50 Slurm nodes;
 - CT in, density out: a 512 x 512 x 300 CT (the bundled 3 mm example, resampled) from
   file to densities.csv with no mask (the vertebrae labelled from the CT alone), wall
-  and CPU seconds (`real_ct_spine.speed`);
+  and CPU seconds (`real_ct_spine.speed`, in this process; `--only-ct-alone N`: each run in a
+  fresh process, imports included; docs/throughput.md);
 - with a mask (`measure --ct CT --mask MASK`): a 512 x 512 x 600 CT and a 0.5 x 0.5 x 5 mm
   CT made from the bundled 3 mm example and its TotalSegmentator mask (each voxel
   copied), each in a fresh process: wall seconds and the process's peak resident
@@ -24,6 +25,7 @@ On a synthetic cohort (`jmedseg phantom`, written to a temporary folder):
 
     .venv/bin/python benchmarks/throughput.py [--subjects 200] [--shards 4] [--segment 3] [--model unet_small]
     .venv/bin/python benchmarks/throughput.py --only-mask      # just the two rows with a mask
+    .venv/bin/python benchmarks/throughput.py --only-ct-alone 2   # just the CT-alone rows, fresh processes, 2 runs
     JMEDSEG_ROOT=/path/to/other/checkout ... --only-mask        # the same rows with another checkout's code
 """
 import argparse
@@ -239,6 +241,32 @@ def mask_rows(work):
     return rows
 
 
+def ct_alone_rows(work, repeat=1):
+    """Rows of `jmedseg measure --ct CT --out DIR` with no mask on the 512 x 512 x 300 example copy (voxels copied
+    4 x 5 x 3, `real_ct_spine`), with and without figures, each in a fresh process (imports included, as a user
+    runs it; issue 20 section 4's target: under 10 s on 2 cores): wall and CPU seconds, peak memory."""
+    import nibabel as nib
+
+    from jmedseg.data.io import load_volume
+    from real_ct_spine import _replicated_512
+
+    path = os.path.join(work, "ct512.nii.gz")
+    big, affine = _replicated_512(load_volume(os.path.join(ROOT, "tests", "data", "totalseg_example",
+                                                           "example_ct.nii.gz")))
+    nib.save(nib.Nifti1Image(big, affine), path)
+    del big
+    rows = []
+    for run in range(repeat):
+        for figures in (True, False):
+            out = os.path.join(work, f"out_ct_alone_{run}_{figures}")
+            rc, seconds, cpu, peak = _peak_run(["measure", "--ct", path, "--out", out]
+                                               + ([] if figures else ["--no-figures"]))
+            rows.append({"512x512x300 CT, no mask": f"run {run + 1}", "figures": "yes" if figures else "no",
+                         "exit code": rc, "wall s": round(seconds, 1), "CPU s": round(cpu, 1),
+                         "peak memory GB": round(peak, 2), "load average": round(os.getloadavg()[0], 1)})
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=200, help="cohort size (default 200)")
@@ -250,9 +278,16 @@ def main(argv=None):
     parser.add_argument("--no-ct-alone", action="store_true",
                         help="skip the 512 x 512 x 300 CT measured without a mask (vertebrae labelled from the CT)")
     parser.add_argument("--only-mask", action="store_true", help="only the two large CTs measured with a mask")
+    parser.add_argument("--only-ct-alone", type=int, metavar="N", default=0,
+                        help="only the 512 x 512 x 300 CT without a mask, N runs each in a fresh process")
     args = parser.parse_args(argv)
 
     stamp = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs"
+    if args.only_ct_alone:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"`jmedseg measure --ct CT --out DIR` (no mask) in a fresh process ({stamp}); target: under 10 s")
+            print(markdown_table(ct_alone_rows(tmp, args.only_ct_alone), digits=2))
+        return 0
     if args.only_mask:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"`jmedseg measure --ct CT --mask MASK --no-figures` in a fresh process ({stamp}); target: "

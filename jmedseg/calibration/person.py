@@ -59,13 +59,15 @@ def phase_columns(tissues, contrast_agent=None, kvp=None):
 
 
 def calibration_columns(hu, spacing, row, levels, vertebrae=None, kvp=None, contrast_agent=None,
-                        contrast_correction=False):
+                        contrast_correction=False, tracked=None):
     """(columns for the row, note text, ReferenceTissues) of one measured person.
 
     `row` holds the measured HU columns (density_hu, <level>_jsu_mode_hu, l1_mean_hu);
-    `kvp` and `contrast_agent` come from the DICOM header when known.
+    `kvp` and `contrast_agent` come from the DICOM header when known; `tracked`: the labeller's column of
+    this CT (jmedseg.spine.track_column), shared instead of tracked again.
     """
-    tissues = find_reference_tissues(hu, spacing, _z_range(vertebrae, levels.values(), spacing), vertebrae=vertebrae)
+    tissues = find_reference_tissues(hu, spacing, _z_range(vertebrae, levels.values(), spacing), vertebrae=vertebrae,
+                                     tracked=tracked)
     columns, note = columns_from_tissues(tissues, row, levels, kvp, contrast_agent, contrast_correction)
     return columns, note, tissues
 
@@ -122,11 +124,11 @@ def _number(value):
     return value if math.isfinite(value) and value > 0 else None
 
 
-def calibrate_person(person, ct, vertebrae, levels, out_dir=None, what="", contrast_correction=False):
+def calibrate_person(person, ct, vertebrae, levels, out_dir=None, what="", contrast_correction=False, tracked=None):
     """Add the calibration columns (and the calibration QC figure under out_dir/figures/) to `person.row`."""
     row = person.row
     columns, note, tissues = calibration_columns(ct.array, ct.spacing, row, levels, vertebrae, row.get("kvp"),
-                                                 row.get("contrast_agent"), contrast_correction)
+                                                 row.get("contrast_agent"), contrast_correction, tracked)
     row.update(columns)
     if note:
         row["note"] = "; ".join(filter(None, [row.get("note", ""), note]))

@@ -21,14 +21,15 @@ the HU windows below):
 Each tissue's value is the median of the CT's own voxels in its working-grid mask over the
 searched slices (the mask is kept for the QC outlines).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
 
 from jmedseg.calibration.kidneys import KidneySearch
 from jmedseg.calibration.vessels import VesselSearch
-from jmedseg.spine.column import disk, find_column, work_grid
+from jmedseg.spine.column import disk
+from jmedseg.spine.tracked import track_column
 
 BODY_HU = -400.0
 AIR_HU = (-1100.0, -850.0)
@@ -115,7 +116,7 @@ class _Collector:
         self.masks.setdefault(name, np.zeros(self.shape, bool))[:, :, k] |= mask
 
 
-def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, vertebrae=None):
+def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, vertebrae=None, tracked=None):
     """ReferenceTissues of a CT `hu` [x, y, z] (RAS+, HU).
 
     `vertebrae` (a label map on the CT's grid, when the measurement has one) gives the vertebrae's
@@ -124,22 +125,20 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
 
     `z_range` (lo, hi) (slice indices of `hu`) limits the slices searched; of those, at most
     `max_slices` evenly spaced ones are searched (their medians already settle to under 1 HU).
+
+    `tracked` (jmedseg.spine.track_column of this CT, as the labeller shares it) saves tracking the
+    column again; the tissues found are the same (tests/calibration/test_shared_column.py).
     """
-    grid = work_grid(hu, spacing)
-    column = find_column(grid)
+    grid, column = _tracked(hu, spacing, tracked)
     g, sp = grid.hu, grid.spacing
+    ks = _searched_slices(column, grid, z_range, max_slices)
     pad = _padding_value(hu)
     padded = None
     if pad is not None:  # working pixels that average any padding voxel
-        padded = work_grid((np.asarray(hu) == pad).astype(np.float32), spacing).hu > 0
-    ks = np.flatnonzero(column.seen)
-    if z_range is not None:
-        lo, hi = (int(z // grid.factors[2]) for z in z_range)
-        ks = ks[(ks >= lo) & (ks <= hi)]
-    if len(ks) > max_slices:
-        ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
-    if vertebrae is not None:
-        column.body = work_grid((np.asarray(vertebrae) > 0).astype(np.float32), spacing).hu >= 0.5
+        padded = _block_counts(hu, lambda slab: slab == pad, grid, ks) > 0
+    if vertebrae is not None:   # a new Column: a shared one stays as the tracker left it
+        block = int(np.prod(grid.factors))   # working pixels at least half inside a vertebra
+        column = replace(column, body=2 * _block_counts(vertebrae, lambda slab: slab > 0, grid, ks) >= block)
     found = _Collector(g.shape)
     vessels = VesselSearch(len(ks), sp[2], float(np.diff(ks).max() * sp[2]) if len(ks) > 1 else sp[2])
     kidneys = KidneySearch()
@@ -156,6 +155,45 @@ def find_reference_tissues(hu, spacing, z_range=None, max_slices=MAX_SLICES, ver
     values["blood"] = values["aorta"]   # its HU is the blood reference when the phase is native
     return ReferenceTissues(values, found.masks, grid, tuple(int(k) for k in ks),
                             near_levels=vertebrae is not None and z_range is not None)
+
+
+def _searched_slices(column, grid, z_range, max_slices):
+    """The working-grid slices searched: where the column was seen, inside `z_range` (CT slices), at most
+    `max_slices` of them evenly spaced."""
+    ks = np.flatnonzero(column.seen)
+    if z_range is not None:
+        lo, hi = (int(z // grid.factors[2]) for z in z_range)
+        ks = ks[(ks >= lo) & (ks <= hi)]
+    if len(ks) > max_slices:
+        ks = ks[np.linspace(0, len(ks) - 1, max_slices).round().astype(int)]
+    return ks
+
+
+def _block_counts(volume, test, grid, ks):
+    """Per working-grid voxel of the slices `ks` (0 elsewhere), how many CT voxels of its block pass `test`.
+
+    The share of a block (count / block size) is what `work_grid` of the 0/1 map gives (a map
+    whose values lie in 0..1 is never smoothed there: its noise is under 1 HU), without a float
+    copy of the whole CT (300 MB for 512 x 512 x 300) or blocks outside the searched slices.
+    """
+    fx, fy, fz = grid.factors
+    nx, ny, nz = grid.hu.shape
+    out = np.zeros((nx, ny, nz), np.int32)
+    for k in ks:
+        slab = test(np.asarray(volume[: nx * fx, : ny * fy, k * fz:(k + 1) * fz]))
+        out[:, :, k] = slab.reshape(nx, fx, ny, fy, fz).sum(axis=(1, 3, 4))
+    return out
+
+
+def _tracked(hu, spacing, tracked):
+    """(working grid, column) of the CT: `tracked`'s when given (checked to be this CT's), else tracked now."""
+    if tracked is None:
+        tracked = track_column(hu, spacing)
+    elif not tracked.matches(np.shape(hu), spacing):
+        raise ValueError(f"the tracked column belongs to a CT of {tracked.grid.shape} voxels, not to this one of "
+                         f"{np.shape(hu)} voxels of {tuple(spacing)} mm: track the column of this CT "
+                         "(jmedseg.spine.track_column) or leave `tracked` out")
+    return tracked.grid, tracked.column
 
 
 def _slice_tissues(s, column, k, sp, found, padded, vessels):

@@ -95,11 +95,16 @@ def file_sha256(path):
 
 @dataclass
 class CTLabelling:
-    """What labelling the CT alone adds to a measurement: its report, row fields and the box of the levels."""
+    """What labelling the CT alone adds to a measurement: its report, row fields and the box of the levels.
+
+    `tracked`: the column the labeller followed (jmedseg.spine.track_column), which the calibration
+    reuses instead of tracking it again (issue 20 section 4, docs/throughput.md); None for a user's labeller.
+    """
 
     report: dict
     row: dict
     box: tuple
+    tracked: object = None
 
 
 def vertebra_map(ct, mask_path, what, settings, out_dir=None):
@@ -118,11 +123,14 @@ def vertebra_map(ct, mask_path, what, settings, out_dir=None):
     if not mask_path and settings.labeller:
         return _custom_labelling(ct, what, settings, out_dir)
     if not mask_path:
+        from jmedseg.spine import track_column
         from jmedseg.spine.pipeline import vertebrae_for_measure
 
+        tracked = track_column(ct.array, ct.spacing)
         labels, report, row, box = vertebrae_for_measure(ct, what, settings.levels, out_dir,
-                                                         settings.accept_uncertain_levels, settings.allow_truncated)
-        return labels, CTLabelling(report, row, box)
+                                                         settings.accept_uncertain_levels, settings.allow_truncated,
+                                                         tracked)
+        return labels, CTLabelling(report, row, box, tracked)
     if not os.path.isfile(mask_path):
         raise FileNotFoundError(f"no vertebra label map of {what} at {mask_path}; give the CT's vertebra labels "
                                 "(e.g. TotalSegmentator's), or leave --mask out to label the CT alone")
@@ -234,8 +242,7 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     from jmedseg.density.safety import MeasurementRefused
 
     box = labelling.box if labelling else (slice(None),) * 3
-    check, flagged = ({}, None) if labelling or not settings.check_levels else _level_check(ct, vertebrae, levels,
-                                                                                            settings)
+    check, flagged, tracked = _checks_and_column(ct, vertebrae, levels, settings, labelling)
     try:
         person = measure_person(ct.array[box], vertebrae[box], None if tissue is None else tissue[box], ct.spacing,
                                 levels, allow_truncated=settings.allow_truncated, flagged=flagged,
@@ -248,7 +255,8 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     # scanner, kernel, contrast agent, header age/sex (issue 22 s.3); only what is known, so that a cohort
     # table's own values are not blanked when the row is merged with it
     person.row.update({k: v for k, v in acquisition_row(ct).items() if v != ""})
-    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction)
+    calibrate_person(person, ct, vertebrae, levels, out_dir if qc_figure else None, what, settings.contrast_correction,
+                     tracked)
     if qc_always and out_dir and not labelling:
         person.row["qc_figure"] = _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person)
     if labelling:
@@ -272,8 +280,26 @@ def _draw_qc(out_dir, what, ct, vertebrae, tissue, levels, settings, person):
     return qc_path
 
 
-def _level_check(ct, vertebrae, levels, settings):
+def _checks_and_column(ct, vertebrae, levels, settings, labelling):
+    """(row fields, flagged levels, tracked column or None) of one subject before it is measured.
+
+    A column tracked for the labelling (CT alone, or `--check-levels` with a mask) is handed on
+    to the calibration, which then does not track it again (docs/throughput.md).
+    """
+    if labelling:
+        return {}, None, labelling.tracked
+    if not settings.check_levels:
+        return {}, None, None
+    from jmedseg.spine import track_column
+
+    tracked = track_column(ct.array, ct.spacing)
+    return (*_level_check(ct, vertebrae, levels, settings, tracked), tracked)
+
+
+def _level_check(ct, vertebrae, levels, settings, tracked=None):
     """(row fields, {level: (flag, note, measure anyway)}) of `--check-levels`: the mask against the CT-alone labelling.
+
+    `tracked`: the CT's column (jmedseg.spine.track_column), shared with the calibration.
 
     A measured level whose place differs between the two (a level mix-up, a mirrored or
     flipped mask) is flagged `levels_disagree` and measured only with
@@ -283,7 +309,7 @@ def _level_check(ct, vertebrae, levels, settings):
     from jmedseg.spine.pipeline import labelling_agreement
 
     fields, differ = labelling_agreement(ct, _in_cohort_ids(vertebrae, levels, settings),
-                                         tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))))
+                                         tuple(dict.fromkeys(("T12", "L1", "L2", "L3", *levels))), tracked)
     keep = settings.accept_level_disagreement
     flagged = {name: (LEVELS_DISAGREE, f"{name}: the mask and the CT-alone labelling place it differently "
                       f"({differ[name]}); " + ("measured anyway (--accept-level-disagreement)" if keep else

@@ -18,7 +18,8 @@ TotalSegmentator v2 ids (26 S1, 27 L5 ... 31 L1, 32 T12 ... 43 T1, 44 C7; unname
 vertebrae 101, 102, ... from the top) and a report with one entry per vertebra:
 its name, id, centroid, size, flags (`incomplete`, `uncertain_level`) and notes.
 The label marks the vertebral body only (no posterior elements): the region the
-density is measured in.
+density is measured in. `track_column(hu, spacing)` (step 1 alone, `jmedseg.spine.tracked`)
+lets a caller share the column with the calibration: `label_vertebrae(volume, tracked)`.
 """
 import logging
 import time
@@ -26,29 +27,33 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
-from jmedseg.spine.column import find_column, work_grid
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing
 from jmedseg.spine.sacrum import check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor
+from jmedseg.spine.tracked import TrackedColumn, track_column
 
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
-__all__ = ["label_vertebrae", "compare_labellings", "TOTALSEG_IDS"]
+__all__ = ["label_vertebrae", "compare_labellings", "track_column", "TrackedColumn", "TOTALSEG_IDS"]
 
 
 def _world(affine, ijk):
     return (np.asarray(affine)[:3, :3] @ np.asarray(ijk, float) + np.asarray(affine)[:3, 3]).tolist()
 
 
-def label_vertebrae(volume):
-    """(label array on the CT's grid, report dict) for a `jmedseg.data.io.Volume` in HU (RAS+)."""
-    t0 = time.perf_counter()
-    grid = work_grid(volume.array, volume.spacing)
+def label_vertebrae(volume, tracked=None):
+    """(label array on the CT's grid, report dict) for a `jmedseg.data.io.Volume` in HU (RAS+).
+
+    `tracked`: this CT's column from `track_column`, when a caller shares it with the calibration
+    (jmedseg.spine.tracked); it is left unchanged.
+    """
+    t0 = time.perf_counter() - (tracked.seconds if tracked is not None else 0.0)   # the tracking counts too
+    tracked = tracked.copy() if tracked is not None else track_column(volume.array, volume.spacing)
+    grid, column = tracked.grid, tracked.column
     sp = grid.spacing
-    column = find_column(grid)
     extend_to_sacral_base(column, sp)
     report = {"levels": [], "anchors": {}, "summary": "", "work_spacing_mm": list(sp)}
     span = column_range(column, sp)

@@ -45,15 +45,17 @@ def level_rows(report, levels, accepted, summary):
     return row, problems
 
 
-def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False):
+def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncertain=False, allow_truncated=False,
+                          tracked=None):
     """(label map, report, row fields, box) for the levels to measure (names like 'L1'), or ValueError why not.
 
     `box` (slices) holds the measured vertebrae: measuring inside it gives the same density, faster.
     `allow_truncated` lets levels flagged `incomplete` through (the measurement flags them again).
+    `tracked`: the CT's column (jmedseg.spine.track_column) when the caller shares it with the calibration.
     """
     accepted = {"uncertain_level"} if accept_uncertain else set()
     accepted |= {"incomplete"} if allow_truncated else set()
-    labels, report = label_vertebrae(volume)
+    labels, report = label_vertebrae(volume, tracked)
     if out_dir:
         write_labels(volume, labels, os.path.join(out_dir, "vertebrae", f"{subject_id}.nii.gz"))
     row, problems = level_rows(report, levels, accepted, report["summary"])
@@ -66,12 +68,13 @@ def vertebrae_for_measure(volume, subject_id, levels, out_dir=None, accept_uncer
     return labels, report, row, spine_box(report, set(levels), volume.spacing, volume.shape)
 
 
-def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3")):
+def labelling_agreement(volume, reference, names=("T12", "L1", "L2", "L3"), tracked=None):
     """(row fields, {level: why it differs}) comparing a given vertebra map with the CT-alone labelling.
 
-    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`.
+    Level mix-ups show here; the row fields are `levels_agree` and `levels_check`. `tracked`: the CT's
+    column (jmedseg.spine.track_column) when the caller shares it with the calibration.
     """
-    labels, report = label_vertebrae(volume)
+    labels, report = label_vertebrae(volume, tracked)
     rows = compare_labellings(labels, reference, volume.spacing, names)
     agree = [r["level"] for r in rows if r["agree"]]
     differ = {r["level"]: (f"{r['level']} ({r['centroid_distance_mm']} mm)" if r["centroid_distance_mm"] is not None

@@ -12,7 +12,7 @@ fit and the density line (paper section 3, Figures 2 and 6).
 import numpy as np
 
 from jmedseg.utils.plotting import pyplot, save_figure
-from jmedseg.density.measure import cancellous_masks, draw_histogram_fit
+from jmedseg.density.measure import draw_histogram_fit, level_regions, regions_mask
 from jmedseg.spine.levels import TOTALSEG_IDS, UNIDENTIFIED_BASE
 
 _NAMES = {v: k for k, v in TOTALSEG_IDS.items()}
@@ -41,14 +41,31 @@ def _reformats(array, cx, cy):
     return sagittal, coronal
 
 
+def _outline(ax, mask, extent, colour):
+    """The 0.5 contour of boolean `mask` (drawn with `extent`, origin lower), traced only around its pixels.
+
+    Marching squares is local, so the crop (one empty pixel around the mask) gives the line the whole
+    image gives, at pixel centres x0 + (j + 0.5) dx as contour(..., extent=...) places them; a level
+    is a few % of a 512 x 300 reformat, and tracing whole reformats took most of the QC figure's
+    drawing (docs/throughput.md).
+    """
+    rows, cols = np.nonzero(mask)
+    r = slice(max(0, rows.min() - 1), rows.max() + 2)
+    c = slice(max(0, cols.min() - 1), cols.max() + 2)
+    x0, x1, y0, y1 = extent
+    xs = x0 + (np.arange(mask.shape[1])[c] + 0.5) * (x1 - x0) / mask.shape[1]
+    ys = y0 + (np.arange(mask.shape[0])[r] + 0.5) * (y1 - y0) / mask.shape[0]
+    ax.contour(xs, ys, mask[r, c].astype(float), levels=[0.5], colors=colour, linewidths=0.8)
+    return rows, cols
+
+
 def _draw(ax, image, lab, regions, extent, title, levels_report, fontsize=8):
     ax.imshow(image, origin="lower", cmap="gray", vmin=-250, vmax=1000, extent=extent, aspect="equal")
     for value in np.unique(lab):
         if value == 0:
             continue
-        mask = (lab == value).astype(float)
-        ax.contour(mask, levels=[0.5], colors="orange", linewidths=0.8, origin="lower", extent=extent)
-        rows, cols = np.nonzero(mask)
+        mask = lab == value
+        rows, cols = _outline(ax, mask, extent, "orange")
         name = _NAMES.get(int(value), f"?{int(value) - UNIDENTIFIED_BASE}")
         flags = levels_report.get(int(value), [])
         text = name + (" ?" if "uncertain_level" in flags else "") + (" (cut)" if "incomplete" in flags else "")
@@ -57,8 +74,7 @@ def _draw(ax, image, lab, regions, extent, title, levels_report, fontsize=8):
         py = y0 + (rows.mean() + 0.5) * (y1 - y0) / mask.shape[0]
         ax.text(px, py, text, color="yellow", fontsize=fontsize, va="center", fontweight="bold")
     if regions is not None and regions.any():
-        ax.contour(regions.astype(float), levels=[0.5], colors="lime", linewidths=0.8, origin="lower",
-                   extent=extent)
+        _outline(ax, regions, extent, "lime")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -114,7 +130,21 @@ def qc_figure(hu, labels, spacing, path, title="", regions=None, histogram=None,
 
 def qc_for_measure(ct, vertebrae, tissue, levels, person, report, path, title="", box=(slice(None),) * 3):
     """The QC figure of a `jmedseg measure` run: the measured regions are those the density used (in `box`)."""
-    masks = cancellous_masks(vertebrae[box], levels, None if tissue is None else tissue[box], ct.spacing)
-    regions = np.zeros(vertebrae.shape, bool)
-    regions[box] = np.any(np.stack(list(masks.values())), axis=0)
+    regions = measured_regions(vertebrae, tissue, levels, person, ct.spacing, box)
     qc_figure(ct.array, vertebrae, ct.spacing, path, title, regions, person.histogram, person.fit, report)
+
+
+def measured_regions(vertebrae, tissue, levels, person, spacing, box=(slice(None),) * 3):
+    """Boolean map (the CT's shape) of the cancellous voxels of the levels the density used (`levels_used`).
+
+    Derived as the measurement derived them, each inside its own level's box
+    (jmedseg.density.measure.level_regions: the same voxels as on the whole `box`, in about half the
+    time on a 512 x 512 x 300 CT, docs/throughput.md); a level the measurement left out gets no outline.
+    """
+    used = {name: levels[name] for name in person.row.get("levels_used", "").split("+") if name in levels}
+    regions = np.zeros(np.shape(vertebrae), bool)
+    if used:    # allow_truncated: a used level passed the measurement's checks, or the user let it through
+        found, _, _ = level_regions(vertebrae[box], used, None if tissue is None else tissue[box], spacing,
+                                    allow_truncated=True)
+        regions[box] = regions_mask(found, regions[box].shape)
+    return regions

@@ -1,0 +1,45 @@
+"""The QC figure of a CT-alone measurement outlines the voxels the density used (docs/throughput.md).
+
+`jmedseg.spine.qc.measured_regions` derives them per level box, as the measurement does; on the bundled
+real example they are the voxels of the earlier whole-box derivation (`cancellous_masks` over the box
+of the levels), and exactly the voxels whose values make the measured histogram.
+"""
+import os
+
+import numpy as np
+import pytest
+
+from jmedseg.data.io import load_volume
+from jmedseg.density.measure import cancellous_masks, measure_person
+from jmedseg.spine import label_vertebrae
+from jmedseg.spine.pipeline import spine_box
+from jmedseg.spine.qc import measured_regions
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "data", "totalseg_example", "example_ct.nii.gz")
+LEVELS = {"L1": 31, "L2": 30}
+
+
+@pytest.fixture(scope="module")
+def measured():
+    ct = load_volume(EXAMPLE)
+    labels, report = label_vertebrae(ct)
+    box = spine_box(report, set(LEVELS), ct.spacing, ct.shape)
+    return ct, labels, box, measure_person(ct.array[box], labels[box], None, ct.spacing, LEVELS)
+
+
+def test_regions_are_the_whole_box_derivation(measured):
+    ct, labels, box, person = measured
+    assert person.row["levels_used"] == "L1+L2"
+    regions = measured_regions(labels, None, LEVELS, person, ct.spacing, box)
+    before = np.zeros(ct.shape, bool)
+    before[box] = np.any(np.stack(list(cancellous_masks(labels[box], LEVELS, None, ct.spacing).values())), axis=0)
+    np.testing.assert_array_equal(regions, before)
+    # the histogram the figure shows counts exactly these voxels (L1 and L2 do not overlap)
+    assert regions.sum() == person.histogram.n == person.row["l1_voxels"] + person.row["l2_voxels"]
+
+
+def test_a_level_left_out_gets_no_region(measured):
+    ct, labels, box, person = measured
+    only_l1 = type(person)({**person.row, "levels_used": "L1"}, person.histogram, person.fit)
+    regions = measured_regions(labels, None, LEVELS, only_l1, ct.spacing, box)
+    assert regions.sum() == person.row["l1_voxels"] and not (regions & (labels == LEVELS["L2"])).any()
