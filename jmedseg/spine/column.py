@@ -274,8 +274,11 @@ def _blood_pool(hu, canal, sp):
     in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
     do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
     back by that radius plus a pixel (the pool's partial-volume rim). The erosion always reaches the slices
-    above and below (`_through_slices`: at 5 mm slices the ball alone is 2D), and a core part that comes within
-    `LUMEN_CLEARANCE_MM` of the canal's centre is bone (`_off_the_column`).
+    above and below (`_through_slices`: at 5 mm slices the ball alone is 2D), and, in slices thicker than the
+    ball's radius, a core part that comes within `LUMEN_CLEARANCE_MM` of the canal's centre is bone
+    (`_off_the_column`): a slab that holds an endplate or a small body's cortex reads bright across the body, so
+    bone near the canal is thick there; in thinner slices the 3D erosion removes it and the rule is not needed
+    (applied there too it moved the synthetic chest CT 0's C7/T1 disc band and lost its first-rib anchor).
 
     Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
     """
@@ -287,7 +290,9 @@ def _blood_pool(hu, canal, sp):
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
     ball = _through_slices(_ball(POOL_THICKNESS_MM, sp))
-    core = _off_the_column(ndimage.binary_erosion(bright, structure=ball), canal, sp)
+    core = ndimage.binary_erosion(bright, structure=ball)
+    if sp[2] > POOL_THICKNESS_MM:
+        core = _off_the_column(core, canal, sp)
     if not core.any():
         return core, core
     grown = ndimage.binary_dilation(core, structure=ball)
@@ -315,8 +320,8 @@ def _off_the_column(mask, canal, sp):
     Blood never reaches the canal: the body's cortex, the epidural fat and the canal's own bony ring lie
     between. A bright thick part that does is bone enclosing the canal: sclerotic endplates and facets, or, in a
     native CT, the small upper thoracic bodies and their arches, which read 300-400 HU at 5 mm slices against
-    the column's median of 130-200 HU (synthetic chest CTs at 5 mm: body lost over 30-80 mm from T1 down, the
-    first rib out of reach; docs/spine.md, issue 20, 2026-12-04).
+    the column's median of 130-200 HU at 5 mm slices (synthetic chest CTs: body lost over 30-80 mm from T1 down,
+    the first rib out of reach; docs/spine.md, issue 20, 2026-12-04).
     """
     parts, n = ndimage.label(mask)
     if n == 0:
