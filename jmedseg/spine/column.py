@@ -54,6 +54,7 @@ CANAL_WALL_MM = 3.0          # the body begins this far in front of the canal's 
                              # less the centroid's wobble at 3 mm pixels)
 BODY_AHEAD_MM = 12.0         # a point this far in front of the canal's centre lies in the body's posterior half
 BODY_SEARCH_MM = 10.0        # the body's core must come this close to that point
+FORAMEN_DEPTH_MM = 12.0      # an open basivertebral foramen's depth at 3 mm pixels: searched past it (_notch_walls)
 BODY_DEPTH_MM = 60.0         # deepest body (lumbar, 35-45 mm) plus the canal's radius
 NECK_MM = 6.0                # erosion radius that parts the body from a touching aorta or rib head
 WIDE_NECK_MM = 10.0          # the same where a wide contact let the aorta in (see _cut_wide_contacts)
@@ -272,7 +273,12 @@ def _blood_pool(hu, canal, sp):
     cortex would raise it). Iodine-filled blood reads 200-500 HU in a region over 10 mm thick
     in every direction; cortex and endplates are as bright but only 1-3 mm thick, so they
     do not survive an erosion of `POOL_THICKNESS_MM` in 3D. The surviving cores are grown
-    back by that radius plus a pixel (the pool's partial-volume rim).
+    back by that radius plus a pixel (the pool's partial-volume rim). The erosion always reaches the slices
+    above and below (`_through_slices`: at 5 mm slices the ball alone is 2D), and, in slices thicker than the
+    ball's radius, a core part that comes within `LUMEN_CLEARANCE_MM` of the canal's centre is bone
+    (`_off_the_column`): a slab that holds an endplate or a small body's cortex reads bright across the body, so
+    bone near the canal is thick there; in thinner slices the 3D erosion removes it and the rule is not needed
+    (applied there too it moved the synthetic chest CT 0's C7/T1 disc band and lost its first-rib anchor).
 
     Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
     """
@@ -283,8 +289,10 @@ def _blood_pool(hu, canal, sp):
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
-    ball = _ball(POOL_THICKNESS_MM, sp)
+    ball = _through_slices(_ball(POOL_THICKNESS_MM, sp))
     core = ndimage.binary_erosion(bright, structure=ball)
+    if sp[2] > POOL_THICKNESS_MM:
+        core = _off_the_column(core, canal, sp)
     if not core.any():
         return core, core
     grown = ndimage.binary_dilation(core, structure=ball)
@@ -303,17 +311,44 @@ def _lumen(bright, canal, sp):
     """
     wide = _ball(LUMEN_RADIUS_MM, sp)
     lumen = ndimage.binary_dilation(ndimage.binary_erosion(bright, structure=wide), structure=wide) & bright
-    parts, n = ndimage.label(lumen)
+    return _off_the_column(lumen, canal, sp)
+
+
+def _off_the_column(mask, canal, sp):
+    """The connected parts of `mask` (3D) none of which comes within `LUMEN_CLEARANCE_MM` of the canal's centre.
+
+    Blood never reaches the canal: the body's cortex, the epidural fat and the canal's own bony ring lie
+    between. A bright thick part that does is bone enclosing the canal: sclerotic endplates and facets, or, in a
+    native CT, the small upper thoracic bodies and their arches, which read 300-400 HU at 5 mm slices against
+    the column's median of 130-200 HU at 5 mm slices (synthetic chest CTs: body lost over 30-80 mm from T1 down,
+    the first rib out of reach; docs/spine.md, issue 20, 2026-12-04).
+    """
+    parts, n = ndimage.label(mask)
     if n == 0:
-        return lumen
-    nx, ny = bright.shape[:2]
-    near = np.zeros(bright.shape, bool)
+        return mask
+    nx, ny = mask.shape[:2]
+    near = np.zeros(mask.shape, bool)
     for k in range(canal.first, canal.last + 1):
         dx = (np.arange(nx) - canal.centre[k, 0]) * sp[0]
         dy = (np.arange(ny) - canal.centre[k, 1]) * sp[1]
         near[:, :, k] = np.hypot(dx[:, None], dy[None, :]) <= LUMEN_CLEARANCE_MM
-    bone = np.unique(parts[near & lumen])
-    return lumen & ~np.isin(parts, bone[bone > 0])
+    bone = np.unique(parts[near & mask])
+    return mask & ~np.isin(parts, bone[bone > 0])
+
+
+def _through_slices(ball):
+    """`ball` with its centre line reaching the slices above and below, also where they are thicker than its radius.
+
+    At 5 mm slices a 4.5 mm ball is one slice thick, and the pool's erosion becomes 2D: the bright cut through a
+    tilted endplate, or an osteopenic body's pedicles and back wall (trabecular bone about 130 HU puts the pool
+    threshold near 210 HU), survive it and are taken out of the body (docs/spine.md, issue 20, 2026-12-04).
+    Blood runs on into the next slice; an endplate, 1-3 mm thick, does not.
+    """
+    out = ball.copy()
+    cx, cy, cz = (n // 2 for n in ball.shape)
+    if cz > 0:
+        out[cx, cy, cz - 1:cz + 2] = True
+    return out
 
 
 def _ball(radius_mm, sp):
@@ -398,11 +433,31 @@ def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm):
     pts = np.argwhere(parts > 0)
     ahead = np.array([canal_xy[0], canal_xy[1] + BODY_AHEAD_MM / sp[1]])
     d = np.hypot((pts[:, 0] - ahead[0]) * sp[0], (pts[:, 1] - ahead[1]) * sp[1])
+    if d.min() > BODY_SEARCH_MM and _notch_walls(allowed, ahead, sp):
+        ahead[1] += FORAMEN_DEPTH_MM / sp[1]
+        d = np.hypot((pts[:, 0] - ahead[0]) * sp[0], (pts[:, 1] - ahead[1]) * sp[1])
     if d.min() > BODY_SEARCH_MM:
         return None
     keep = parts == parts[tuple(pts[np.argmin(d)])]
     mask = ndimage.binary_dilation(keep, structure=neck, mask=allowed)
     return mask if mask.sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2 else None
+
+
+def _notch_walls(allowed, ahead, sp):
+    """Solid pixels on both sides of `ahead`, within a body's half-width, in its row: the body's back wall round
+    an open basivertebral foramen.
+
+    The foramen (5-8 mm, the basivertebral veins' entry, up to 12 mm at 3 mm pixels and 5 mm slices) opens the
+    canal into the body's middle; the closing does not shut it, so the point searched from falls in the notch and
+    the eroded body starts beyond reach (the bundled example at 5 mm: L2's middle slice had no body, a false
+    disc dip). A disc slice has no solid bone beside that point (the disc is 70-100 HU), so it keeps its dip.
+    """
+    x, y = (int(round(v)) for v in ahead)
+    if not 0 <= y < allowed.shape[1]:
+        return False
+    row = allowed[:, y]
+    half = int(round(BODY_HALF_WIDTH_MM / sp[0]))
+    return bool(row[max(0, x - half):x].any() and row[x + 1:x + half + 1].any() and not row[x])
 
 
 def _extend_by_continuity(slices, centre, direction, sp):
