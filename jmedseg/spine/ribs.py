@@ -34,6 +34,8 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+LOWEST_LEVEL_MM = 8.0            # heads this close in z to the lowest are the lowest rib pair (left and right
+                                 # heads 0-5 mm apart; the next rib level is a body plus a disc, 15+ mm, higher)
 
 
 def find_rib_heads(column, spacing, lo, hi):
@@ -73,13 +75,26 @@ def find_rib_heads(column, spacing, lo, hi):
 def mark_rib_bearing(segments, heads, dz, pitch_mm):
     """Add each rib's side (and its head's slice, `seg.rib_z`) to the segment at the height of its head.
 
-    A head may sit up to half a pitch above its body (the rib head spans the disc above it, T2-T9),
-    so a head just above a disc is ambiguous for a rib that articulates with one body only (1, 10-12):
-    `jmedseg.spine.levels.rib_anchor_doubt` judges that for the two rib anchors.
+    A head may sit up to half a pitch above its body (the heads of ribs 2-9 span the disc above
+    their vertebra), so a head just above a disc goes to the segment below it. The lowest rib does
+    not: the twelfth rib (like the first, tenth and eleventh) articulates with its own body only, so
+    its heads (`LOWEST_LEVEL_MM` of z from the lowest) go to the segment that holds them (issue 20:
+    handed to the segment below, the T12 anchor was doubted or counted one level low). A lowest head
+    that no segment holds (in a disc slice, above the column's top) keeps the rule of the others, and
+    `jmedseg.spine.levels.rib_anchor_doubt` then finds it above its segment and does not count it.
     """
+    lowest = min((z for z, _ in heads), default=None)
     for z_head, side in heads:
-        for seg in segments:
-            if seg.lo - 0.5 <= z_head <= seg.hi + 0.5 + 0.5 * pitch_mm / dz:
-                seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
-                seg.rib_z = sorted(seg.rib_z + [float(z_head)])
-                break
+        seg = None
+        if (z_head - lowest) * dz <= LOWEST_LEVEL_MM:
+            seg = _segment_at(segments, z_head, 0.0)
+        if seg is None:
+            seg = _segment_at(segments, z_head, 0.5 * pitch_mm / dz)
+        if seg is not None:
+            seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
+            seg.rib_z = sorted(seg.rib_z + [float(z_head)])
+
+
+def _segment_at(segments, z, above):
+    """The lowest segment whose slices lo..hi (each +-0.5), extended `above` slices upwards, hold slice `z`."""
+    return next((seg for seg in segments if seg.lo - 0.5 <= z <= seg.hi + 0.5 + above), None)
