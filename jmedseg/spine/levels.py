@@ -37,8 +37,6 @@ MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of
 NEIGHBOUR_SEEN_MM = 15.0         # most of a C7, T1 or L1 body (14-17, 24-27 mm tall): its rib head would show
 HEAD_ABOVE_DISC_MM = 32.0        # a rib's medial end lies on its body (T12: 20-28 mm tall) above the half disc
                                  # (4-5 mm) below it; further up, a disc between them was missed
-T12_SEEN_MM = 20.0               # the shortest T12 body: a column end holding less is part of a vertebra whose
-                                 # rib head, disc above and even level the track did not follow
 RIB_LEVEL_GAP_MM = 8.0           # heads closer in z are one rib level (left and right, 0-5 mm apart);
                                  # consecutive levels are a body plus a disc apart (15 mm or more)
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
@@ -149,8 +147,7 @@ def rib_anchor_doubt(segments, anchors, dz):
     The two rib anchors share one method (a rib head given to the vertebra between two discs), so one
     systematic error (a missed or extra disc, a head given to the vertebra below) moves both the same way
     and they "agree" one level off (synthetic benchmark CTs 57 and 58, seed 2026). Each is counted only when:
-    - T12: its segment is no gap where a disc may have been missed (`MAX_PITCH_MM`), nor the column's top end
-      shorter than a T12 body (`T12_SEEN_MM`: where the track stops, a sliver of a vertebra), and
+    - T12: its segment is no gap where a disc may have been missed (`MAX_PITCH_MM`), and
       the lowest rib's head lies inside it (not in the half pitch above it, where the head of a rib spanning
       the disc above its own body, 2-9, is allowed: the twelfth rib articulates with T12's body only) and at
       most `HEAD_ABOVE_DISC_MM` above its lower disc (further up, a disc between them was missed);
@@ -163,12 +160,8 @@ def rib_anchor_doubt(segments, anchors, dz):
     if t12 is not None:
         seg = segments[t12]
         head = min(seg.rib_z) if seg.rib_z else None
-        height = (seg.hi - seg.lo + 1) * dz
         if seg.disc_missed:
             why["T12"] = "a disc may have been missed at the lowest rib's vertebra"
-        elif not seg.upper_disc and height < T12_SEEN_MM:
-            why["T12"] = (f"the lowest rib's vertebra is the column's top end, {height:.0f} mm of it followed (a T12 "
-                          f"body is {T12_SEEN_MM:.0f}+ mm): the rib may be a higher vertebra's")
         elif head is not None and head > seg.hi + 0.5:
             why["T12"] = "the lowest rib's head lies at the disc above its vertebra: it may be the next vertebra's"
         elif head is not None and (head - seg.lo + 0.5) * dz > HEAD_ABOVE_DISC_MM:
