@@ -34,8 +34,9 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
-LOWEST_LEVEL_MM = 8.0            # heads this close in z to the lowest are the lowest rib pair (left and right
-                                 # heads 0-5 mm apart; the next rib level is a body plus a disc, 15+ mm, higher)
+LOWEST_LEVEL_MM = 8.0            # heads this close in z are one rib level (left and right heads 0-5 mm apart;
+                                 # the next rib level is a body plus a disc, 15+ mm, higher)
+SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
 def find_rib_heads(column, spacing, lo, hi):
@@ -76,23 +77,34 @@ def mark_rib_bearing(segments, heads, dz, pitch_mm):
     """Add each rib's side (and its head's slice, `seg.rib_z`) to the segment at the height of its head.
 
     A head may sit up to half a pitch above its body (the heads of ribs 2-9 span the disc above
-    their vertebra), so a head just above a disc goes to the segment below it. The lowest rib does
-    not: the twelfth rib (like the first, tenth and eleventh) articulates with its own body only, so
-    its heads (`LOWEST_LEVEL_MM` of z from the lowest) go to the segment that holds them (issue 20:
-    handed to the segment below, the T12 anchor was doubted or counted one level low). A lowest head
-    that no segment holds (in a disc slice, above the column's top) keeps the rule of the others, and
-    `jmedseg.spine.levels.rib_anchor_doubt` then finds it above its segment and does not count it.
+    their vertebra), so a head just above a disc goes to the segment below it. The lowest
+    `SINGLE_FACET_LEVELS` rib levels do not: ribs 10-12 articulate with their own body only
+    (a single costal facet), so their heads go to the segment that holds them (issue 20: handed
+    to the segment below, the T12 anchor was doubted or counted one level low, and rib 11 on
+    T12 left T11 without a rib). A head that no segment holds (in a disc slice, above the
+    column's top) keeps the rule of the others, and `jmedseg.spine.levels.rib_anchor_doubt`
+    then finds the lowest one above its segment and does not count it.
     """
-    lowest = min((z for z, _ in heads), default=None)
+    single = _lowest_levels(sorted(z for z, _ in heads), dz, SINGLE_FACET_LEVELS)
     for z_head, side in heads:
-        seg = None
-        if (z_head - lowest) * dz <= LOWEST_LEVEL_MM:
-            seg = _segment_at(segments, z_head, 0.0)
+        seg = _segment_at(segments, z_head, 0.0) if z_head <= single else None
         if seg is None:
             seg = _segment_at(segments, z_head, 0.5 * pitch_mm / dz)
         if seg is not None:
             seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
             seg.rib_z = sorted(seg.rib_z + [float(z_head)])
+
+
+def _lowest_levels(z_heads, dz, n):
+    """The highest head slice of the lowest `n` rib levels (heads within `LOWEST_LEVEL_MM` of z are one level)."""
+    level, top = 0, None
+    for a, b in zip([None] + z_heads, z_heads):
+        if a is not None and (b - a) * dz > LOWEST_LEVEL_MM:
+            level += 1
+        if level >= n:
+            break
+        top = b
+    return top if top is not None else -np.inf
 
 
 def _segment_at(segments, z, above):

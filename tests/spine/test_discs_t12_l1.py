@@ -7,6 +7,7 @@ above it. The T12/L1 disc lies 4-18 mm below that line: when its area dip was mi
 or the body area widened there), its band, just below the line, was dropped with the lumbar endplates'.
 Now one band there stands for it, when it lies a vertebra and a disc (`MIN_PITCH_MM`) from every other disc.
 """
+import numpy as np
 import pytest
 
 from jmedseg.spine.discs import MIN_PITCH_MM, T12_L1_WINDOW_MM, THIN_DISC_PITCH_MM, merge_discs
@@ -47,3 +48,23 @@ def test_only_one_band_a_vertebra_from_the_other_discs_is_taken():
     # with the next disc up a T12 away (200 mm), the band at 172 is the T12/L1 disc; 156 still is not
     merged = merge_discs([108.0, 143.0], [156.0, 172.0, 200.0], thoracic_from=173.0)
     assert merged == pytest.approx([108.0, 143.0, 172.0, 200.0])
+
+
+def test_chest_ct_whose_t12_l1_dip_was_missed_gets_its_t12_anchor():
+    """Benchmark CT 0 (seed 2026, 12 Mvoxel cap coarsening pixels first: chest, native, 3 mm slices, L2 to T3
+    in view). The lowest rib's head lies 10 mm above the T12/L1 disc's band and the column starts 26 mm below
+    it, too near for an area dip: before, T12 and L1 were one segment at the column's end with no rib-free
+    vertebra below, so no anchor and no names. Now the band is the disc: L1 lies below the lowest rib-bearing
+    vertebra, which is T12 (one anchor: every level flagged), and the names from it are right."""
+    from jmedseg.data.io import Volume
+    from jmedseg.data.synth.trunk import synth_trunk_case
+    from jmedseg.data.synth.trunk.scoring import score_labelling
+    from jmedseg.spine import label_vertebrae
+
+    case = synth_trunk_case(np.random.default_rng([2026, 0]), phase="native", fov="chest", max_voxels=12_000_000,
+                            cap_coarsens="pixels")
+    _, report = label_vertebrae(Volume(case.hu.astype(np.float32), case.affine, case.spacing))
+    score = score_labelling(case, report)
+    assert report["anchors"]["t12_ribs"] and report["summary"].startswith("one anchor only")
+    assert {"L1", "T12", "T11", "T10"} <= set(score["identified"]), score["identified"]
+    assert score["confirmed"] == 0 and score["confirmed_wrong"] == []
