@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BONE_HU
+from jmedseg.spine.levels import RIB_LEVEL_GAP_MM
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -34,8 +35,6 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
-LOWEST_LEVEL_MM = 8.0            # heads this close in z are one rib level (left and right heads 0-5 mm apart;
-                                 # the next rib level is a body plus a disc, 15+ mm, higher)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -96,10 +95,10 @@ def mark_rib_bearing(segments, heads, dz, pitch_mm):
 
 
 def _lowest_levels(z_heads, dz, n):
-    """The highest head slice of the lowest `n` rib levels (heads within `LOWEST_LEVEL_MM` of z are one level)."""
+    """The highest head slice of the lowest `n` rib levels (heads within `RIB_LEVEL_GAP_MM` of z are one level)."""
     level, top = 0, None
     for a, b in zip([None] + z_heads, z_heads):
-        if a is not None and (b - a) * dz > LOWEST_LEVEL_MM:
+        if a is not None and (b - a) * dz > RIB_LEVEL_GAP_MM:
             level += 1
         if level >= n:
             break

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from jmedseg.spine.discs import MIN_PITCH_MM
-from jmedseg.spine.levels import LEVEL_NAMES, assign_names, segments_between
-from jmedseg.spine.ribs import LOWEST_LEVEL_MM, SINGLE_FACET_LEVELS, mark_rib_bearing
+from jmedseg.spine.levels import LEVEL_NAMES, RIB_LEVEL_GAP_MM, assign_names, segments_between
+from jmedseg.spine.ribs import SINGLE_FACET_LEVELS, mark_rib_bearing
 
 DZ = 2.0                 # mm per working slice (the labeller's working grid)
 PITCH = 13               # slices disc to disc: 26 mm, a lower thoracic / lumbar body (22-28 mm) plus its disc
@@ -60,7 +60,7 @@ def test_ribs_10_to_12_go_to_their_own_vertebra_and_higher_ribs_to_the_one_below
     slices): rib 11's head given to T12 left T11 without a rib, and the first-pair anchor was dropped."""
     segs, discs = _column(11)
     heads = [discs[k] + 3 for k in range(5, 6 + SINGLE_FACET_LEVELS)]  # 6 mm above the discs below T12 .. T9
-    assert all((b - a) * DZ > LOWEST_LEVEL_MM for a, b in zip(heads, heads[1:]))
+    assert all((b - a) * DZ > RIB_LEVEL_GAP_MM for a, b in zip(heads, heads[1:]))
     mark_rib_bearing(segs, _pairs(heads), DZ, MIN_PITCH_MM)
     assert [len(s.rib_z) for s in segs] == [0] * 6 + [2, 2, 4, 0, 0]       # rib 9 joins rib 10 on T10
     assert segs[8].rib_z == pytest.approx([heads[2]] * 2 + [heads[3]] * 2)
