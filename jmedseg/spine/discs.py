@@ -29,6 +29,8 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 # Half of that: the median's noise over the core is 3-5 HU, and cancellous bone between the plates has no
 # such bright layer (its basivertebral veins are darker, not brighter).
 ENDPLATE_BUMP_HU = 20.0
+T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
+                                 # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
 
 def arc_profile(column, spacing, lo, hi):
@@ -116,13 +118,26 @@ def merge_discs(area_discs, thin_discs, thoracic_from):
     """Thick-disc dips below `thoracic_from` (arc mm), endplate bands above it; sorted arc positions.
 
     Above the lowest rib head the body area dips where a rib head or the aorta touches the
-    body as often as at a disc, so there the bands decide.
+    body as often as at a disc, so there the bands decide. The T12/L1 disc lies 4-18 mm below
+    `thoracic_from` (the lowest head sits on T12's body, 10-14 mm above its lower endplate, or
+    higher): where no area dip was found near it (the column's end within a pitch, a body area
+    widened by the crura or rib necks), one band within `T12_L1_WINDOW_MM` below stands for it
+    (issue 20: the disc missed there merged T12 with L1 and took the T12 anchor away), the
+    highest that lies a vertebra and a disc (`MIN_PITCH_MM`) from every other disc: L1's body
+    and T12's are each that tall, so a band nearer a disc is an endplate or a false band.
     """
     if thoracic_from is None:
         return sorted(area_discs)
     low = [a for a in area_discs if a < thoracic_from]
-    high = [b for b in thin_discs if b >= thoracic_from and all(abs(b - a) >= THIN_DISC_PITCH_MM for a in low)]
-    return sorted(low + high)
+    high = [b for b in thin_discs if b >= thoracic_from and _apart(b, low, THIN_DISC_PITCH_MM)]
+    gap = [b for b in thin_discs
+           if thoracic_from - T12_L1_WINDOW_MM <= b < thoracic_from and _apart(b, low + high, MIN_PITCH_MM)]
+    return sorted(low + gap[-1:] + high)
+
+
+def _apart(position, discs, pitch_mm):
+    """Whether arc `position` (mm) is at least `pitch_mm` from every disc of `discs`."""
+    return all(abs(position - d) >= pitch_mm for d in discs)
 
 
 def _spaced(cands, min_gap):

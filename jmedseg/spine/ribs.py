@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BONE_HU
+from jmedseg.spine.levels import RIB_LEVEL_GAP_MM
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -34,6 +35,7 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
 def find_rib_heads(column, spacing, lo, hi):
@@ -73,13 +75,37 @@ def find_rib_heads(column, spacing, lo, hi):
 def mark_rib_bearing(segments, heads, dz, pitch_mm):
     """Add each rib's side (and its head's slice, `seg.rib_z`) to the segment at the height of its head.
 
-    A head may sit up to half a pitch above its body (the rib head spans the disc above it, T2-T9),
-    so a head just above a disc is ambiguous for a rib that articulates with one body only (1, 10-12):
-    `jmedseg.spine.levels.rib_anchor_doubt` judges that for the two rib anchors.
+    A head may sit up to half a pitch above its body (the heads of ribs 2-9 span the disc above
+    their vertebra), so a head just above a disc goes to the segment below it. The lowest
+    `SINGLE_FACET_LEVELS` rib levels do not: ribs 10-12 articulate with their own body only
+    (a single costal facet), so their heads go to the segment that holds them (issue 20: handed
+    to the segment below, the T12 anchor was doubted or counted one level low, and rib 11 on
+    T12 left T11 without a rib). A head that no segment holds (in a disc slice, above the
+    column's top) keeps the rule of the others, and `jmedseg.spine.levels.rib_anchor_doubt`
+    then finds the lowest one above its segment and does not count it.
     """
+    single = _lowest_levels(sorted(z for z, _ in heads), dz, SINGLE_FACET_LEVELS)
     for z_head, side in heads:
-        for seg in segments:
-            if seg.lo - 0.5 <= z_head <= seg.hi + 0.5 + 0.5 * pitch_mm / dz:
-                seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
-                seg.rib_z = sorted(seg.rib_z + [float(z_head)])
-                break
+        seg = _segment_at(segments, z_head, 0.0) if z_head <= single else None
+        if seg is None:
+            seg = _segment_at(segments, z_head, 0.5 * pitch_mm / dz)
+        if seg is not None:
+            seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
+            seg.rib_z = sorted(seg.rib_z + [float(z_head)])
+
+
+def _lowest_levels(z_heads, dz, n):
+    """The highest head slice of the lowest `n` rib levels (heads within `RIB_LEVEL_GAP_MM` of z are one level)."""
+    level, top = 0, None
+    for a, b in zip([None] + z_heads, z_heads):
+        if a is not None and (b - a) * dz > RIB_LEVEL_GAP_MM:
+            level += 1
+        if level >= n:
+            break
+        top = b
+    return top if top is not None else -np.inf
+
+
+def _segment_at(segments, z, above):
+    """The lowest segment whose slices lo..hi (each +-0.5), extended `above` slices upwards, hold slice `z`."""
+    return next((seg for seg in segments if seg.lo - 0.5 <= z <= seg.hi + 0.5 + above), None)
