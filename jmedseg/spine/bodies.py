@@ -13,7 +13,8 @@ gives the vertebra above S1 some of those slices, and the largest part of it cou
 wing far from any vertebra (synthetic CT 166 of seed 2026, 5 mm slices, whose L5 body the
 column saw in few slices: "L5" centred in the right iliac wing, 132 mm off the spine). A
 body is no wider than 55 mm, so above the lowest vertebra (S1, or the column's bottom) only
-pixels within `LINE_HALF_WIDTH_MM` of the centre line count.
+pixels within `LINE_HALF_WIDTH_MM` of the centre line count, and of a vertebra's 3D parts
+the largest one on the centre line is kept when the largest of all lies off it (`_part_to_keep`).
 """
 import numpy as np
 from scipy import ndimage
@@ -22,6 +23,8 @@ from jmedseg.spine.column import BODY_HALF_WIDTH_MM, TRACK_TOLERANCE_MM
 
 LINE_HALF_WIDTH_MM = BODY_HALF_WIDTH_MM + TRACK_TOLERANCE_MM   # half the widest body, margin, and the track's
                                                               # distance from the body's centre
+OFF_LINE_MM = 20.0          # half a lumbar body's depth (35-45 mm): a part whose mean lies further from the centre
+                            # line is outside the body the line runs through
 
 
 def disc_planes(column, disc_arcs, arc, spacing):
@@ -67,6 +70,40 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
         mask = out == j + 1
         parts, n = ndimage.label(mask)
         if n > 1:
-            sizes = ndimage.sum_labels(mask, parts, index=np.arange(1, n + 1))
-            out[mask & (parts != 1 + int(np.argmax(sizes)))] = 0
+            keep = _part_to_keep(parts, n, column.centre, sp, on_line_only=not wide_ok[j])
+            out[mask & (parts != keep)] = 0
     return out
+
+
+def _part_to_keep(parts, n, centre, sp, on_line_only):
+    """Label (1..n) of the 3D part that is the vertebra's body: the largest, or, above the lowest vertebra when the
+    largest lies on average more than `OFF_LINE_MM` from the centre line (outside the body the line runs
+    through), the largest whose voxels lie on average within `TRACK_TOLERANCE_MM` of it, when one does.
+
+    At thin slices the oblique L5/S1 disc's plane leaves the sacrum's top (its back rising 10-20 mm above the
+    plane's point on the line: sacral slope 30-50 degrees) on L5's side, while L5's own body, seen with a gap
+    slice or two at 2 mm, falls apart into pieces each smaller than it (synthetic CTs 50 and 158 of seed 2026,
+    2 mm slices: "L5" confirmed 26 mm behind and 15 mm below L5's centre, inside S1). The sacrum's top lies
+    26-30 mm behind the line, L5's pieces 1-4 mm from it. A largest part nearer than `OFF_LINE_MM` stays: at a
+    column's end the track may lag its body by 15-20 mm (synthetic CT 151, L1 at the top of a lumbar scan,
+    17 mm off, beside a 6 times smaller piece of L2 11 mm off). The lowest vertebra (S1, whose body leaves the line
+    backwards by the same slope, or the column's bottom) keeps its largest part.
+    """
+    index = np.arange(1, n + 1)
+    sizes = ndimage.sum_labels(np.ones(parts.shape), parts, index=index)
+    if on_line_only:
+        off = _offset_from_line(parts, n, centre, sp)
+        on_line = off <= TRACK_TOLERANCE_MM
+        if on_line.any() and off[np.argmax(sizes)] > OFF_LINE_MM:
+            return int(index[on_line][np.argmax(sizes[on_line])])
+    return int(index[np.argmax(sizes)])
+
+
+def _offset_from_line(parts, n, centre, sp):
+    """Per part (1..n), the distance (mm) of its mean voxel from the centre line, each voxel taken against the
+    line's point in its own slice."""
+    vox = np.argwhere(parts > 0)
+    lab = parts[tuple(vox.T)]
+    d = (vox[:, :2] - centre[vox[:, 2]]) * np.asarray(sp[:2], float)
+    mean = np.stack([ndimage.mean(d[:, a], lab, np.arange(1, n + 1)) for a in (0, 1)], axis=1)
+    return np.hypot(mean[:, 0], mean[:, 1])
