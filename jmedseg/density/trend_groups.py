@@ -59,24 +59,33 @@ def group_by_acquisition(df, by, path):
     return df, tuple(sorted(set(df["site"]))), left_out
 
 
-def side_by_side(result, df):
-    """One row per sex x acquisition group: its line, its people and the sites they come from."""
+def side_by_side(result, df, extra=None):
+    """One row per sex x acquisition group: its line, its people and the sites they come from.
+
+    `extra` {column: {(sex, group): value}}: more columns about each group's people, after `sites`.
+    """
     rows = []
     for key, fit in result.fits.items():
         part = df[df["key"] == key]
-        rows.append({"group": key.split("_", 1)[1], "sex": key.split("_", 1)[0],
-                     "sites": ", ".join(sorted(set(part["origin_site"]))), "n": fit.n, "k (per yr)": fit.k,
-                     "k 95% CI": f"{fit.k_ci[0]:.2f} to {fit.k_ci[1]:.2f}", "Z": fit.Z, "R^2": fit.r2, "SD": fit.sd})
+        sex, group = key.split("_", 1)
+        more = {name: values[(sex, group)] for name, values in (extra or {}).items()}
+        rows.append({"group": group, "sex": sex, "sites": ", ".join(sorted(set(part["origin_site"]))), **more,
+                     "n": fit.n, "k (per yr)": fit.k, "k 95% CI": f"{fit.k_ci[0]:.2f} to {fit.k_ci[1]:.2f}",
+                     "Z": fit.Z, "R^2": fit.r2, "SD": fit.sd})
     return sorted(rows, key=lambda r: (r["sex"], r["group"]))
 
 
-def write_side_by_side(result, df, by, out_dir):
-    """by_<by>.md and by_<by>.csv in `out_dir` (the lines per group; the figure is density_vs_age_people.png)."""
-    rows = side_by_side(result, df)
+def write_side_by_side(result, df, by, out_dir, extra=None, note=""):
+    """by_<by>.md and by_<by>.csv in `out_dir` (the lines per group; the figure is density_vs_age_people.png).
+
+    `extra` as for `side_by_side`; `note` explains its columns on the page.
+    """
+    rows = side_by_side(result, df, extra)
     title = f"# Age lines per {by} (jmedseg trend --by {by})"
     text = "\n".join([title, "", markdown_table(rows, digits=3), "",
-                      "One line D = -k A + Z per sex x group; `sites` lists where its people were scanned. "
-                      "density_vs_age_people.png draws the lines side by side.", ""])
+                      " ".join(filter(None, ["One line D = -k A + Z per sex x group; `sites` lists where its people "
+                                             "were scanned. density_vs_age_people.png draws the lines side by side.",
+                                             note])), ""])
     paths = [os.path.join(out_dir, f"by_{by}.md"), os.path.join(out_dir, f"by_{by}.csv")]
     write_text(paths[0], text)
     write_csv(paths[1], rows)

@@ -100,23 +100,9 @@ def kvp_origins(people):
             for key, c in counts.items()}
 
 
-def _with_kvp_origin(rows, people, paths):
-    """The side-by-side rows with KVP_FROM after `sites`, written again to by_kvp.csv and by_kvp.md."""
-    from jmedseg.utils.report import markdown_table, write_csv, write_text
-
-    origins = kvp_origins(people)
-    rows = [{**{k: v for k, v in r.items() if k != "n"}, KVP_FROM: origins[(r["sex"], r["group"])], "n": r["n"]}
-            for r in rows]
-    md_path, csv_path = paths
-    write_csv(csv_path, rows)
-    with open(md_path, encoding="utf-8") as f:   # write_side_by_side's page: title, table, text
-        title, _, rest = f.read().partition("\n\n")
-    text = rest.partition("\n\n")[2]
-    note = (f"`{KVP_FROM}`: where the group's kVp came from, people per source. DICOM header and JSON sidecar "
-            "are what the scanner recorded; --kvp and cohort.csv column kvp are what was typed in; "
-            f"{NOT_RECORDED}: the table has no kvp_source.")
-    write_text(md_path, "\n\n".join([title, markdown_table(rows, digits=3), text.rstrip("\n") + " " + note, ""]))
-    return rows
+KVP_FROM_NOTE = (f"`{KVP_FROM}`: where the group's kVp came from, people per source. DICOM header and JSON sidecar "
+                 "are what the scanner recorded; --kvp and cohort.csv column kvp are what was typed in; "
+                 f"{NOT_RECORDED}: the table has no kvp_source.")
 
 
 def _write(run, out, by):
@@ -126,7 +112,6 @@ def _write(run, out, by):
     if by:
         from jmedseg.density.trend_groups import write_side_by_side
 
-        run.by_rows, more = write_side_by_side(run.result, run.people, by, out)
-        if by == "kvp":
-            run.by_rows = _with_kvp_origin(run.by_rows, run.people, more)
+        extra, note = ({KVP_FROM: kvp_origins(run.people)}, KVP_FROM_NOTE) if by == "kvp" else (None, "")
+        run.by_rows, more = write_side_by_side(run.result, run.people, by, out, extra, note)
         run.paths.update({os.path.basename(p): p for p in more})
