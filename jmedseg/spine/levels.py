@@ -178,10 +178,20 @@ def rib_anchor_doubt(segments, anchors, dz):
     return why
 
 
+def rib_level_groups(z_heads, dz):
+    """Head slices grouped into rib levels, the lowest first: heads within `RIB_LEVEL_GAP_MM` in z are one level."""
+    groups = []
+    for z in sorted(z_heads):
+        if groups and (z - groups[-1][-1]) * dz <= RIB_LEVEL_GAP_MM:
+            groups[-1].append(z)
+        else:
+            groups.append([z])
+    return groups
+
+
 def _rib_levels(z_heads, dz):
-    """Number of rib levels among head slices: heads within `RIB_LEVEL_GAP_MM` are one level."""
-    z = sorted(z_heads)
-    return sum(1 for a, b in zip([None] + z, z) if a is None or (b - a) * dz > RIB_LEVEL_GAP_MM)
+    """Number of rib levels among head slices."""
+    return len(rib_level_groups(z_heads, dz))
 
 
 def _offset(level, index):

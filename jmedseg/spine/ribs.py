@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BONE_HU
-from jmedseg.spine.levels import RIB_LEVEL_GAP_MM
+from jmedseg.spine.levels import rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -95,15 +95,9 @@ def mark_rib_bearing(segments, heads, dz, pitch_mm):
 
 
 def _lowest_levels(z_heads, dz, n):
-    """The highest head slice of the lowest `n` rib levels (heads within `RIB_LEVEL_GAP_MM` of z are one level)."""
-    level, top = 0, None
-    for a, b in zip([None] + z_heads, z_heads):
-        if a is not None and (b - a) * dz > RIB_LEVEL_GAP_MM:
-            level += 1
-        if level >= n:
-            break
-        top = b
-    return top if top is not None else -np.inf
+    """The highest head slice of the lowest `n` rib levels (-inf without heads)."""
+    heads = [z for level in rib_level_groups(z_heads, dz)[:n] for z in level]
+    return heads[-1] if heads else -np.inf
 
 
 def _segment_at(segments, z, above):
