@@ -109,22 +109,6 @@ def region_summary(values, voxel_ml, what):
     return out
 
 
-def cancellous_masks(vertebrae, levels, tissue=None, spacing=(1.0, 1.0, 1.0)):
-    """{level name: boolean cancellous mask} from a vertebra map and a tissue map.
-
-    Without a tissue map (a whole-vertebra map like TotalSegmentator's), the
-    cancellous region is derived by jmedseg.data.labels (posterior elements removed,
-    cortical shell eroded).
-    """
-    masks = {}
-    for name, level_id in levels.items():
-        vertebra = vertebrae == level_id
-        if not vertebra.any():
-            raise DensityFitError(_missing_message(vertebrae, {name: level_id}))
-        masks[name] = body_and_region(vertebra, None if tissue is None else tissue, spacing)[1]
-    return masks
-
-
 def body_and_region(vertebra, tissue, spacing):
     """(vertebral body, cancellous region) of one vertebra mask; with a tissue map, its cortical+cancellous part.
 

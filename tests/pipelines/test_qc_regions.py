@@ -1,7 +1,7 @@
 """The QC figure of a CT-alone measurement outlines the voxels the density used (docs/throughput.md).
 
 `jmedseg.spine.qc.measured_regions` derives them per level box, as the measurement does; on the bundled
-real example they are the voxels of the earlier whole-box derivation (`cancellous_masks` over the box
+real example they are the voxels of the earlier whole-box derivation (`body_and_region` over the box
 of the levels), and exactly the voxels whose values make the measured histogram.
 """
 import os
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jmedseg.data.io import load_volume
-from jmedseg.density.measure import cancellous_masks, measure_person
+from jmedseg.density.measure import body_and_region, measure_person
 from jmedseg.spine import label_vertebrae
 from jmedseg.spine.pipeline import spine_box
 from jmedseg.spine.qc import measured_regions
@@ -32,7 +32,8 @@ def test_regions_are_the_whole_box_derivation(measured):
     assert person.row["levels_used"] == "L1+L2"
     regions = measured_regions(labels, None, LEVELS, person, ct.spacing, box)
     before = np.zeros(ct.shape, bool)
-    before[box] = np.any(np.stack(list(cancellous_masks(labels[box], LEVELS, None, ct.spacing).values())), axis=0)
+    for level_id in LEVELS.values():   # each level's region derived over the whole box, as before the change
+        before[box] |= body_and_region(labels[box] == level_id, None, ct.spacing)[1]
     np.testing.assert_array_equal(regions, before)
     # the histogram the figure shows counts exactly these voxels (L1 and L2 do not overlap)
     assert regions.sum() == person.histogram.n == person.row["l1_voxels"] + person.row["l2_voxels"]
