@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BONE_HU
-from jmedseg.spine.levels import rib_level_groups
+from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -70,6 +70,28 @@ def find_rib_heads(column, spacing, lo, hi):
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         heads.append((float(np.mean(head[:, 2])), side))
     return sorted(heads)
+
+
+def ribs_clear_above(column, spacing, hi):
+    """The highest slice up to which the scan shows no rib above the column's top slice `hi` (`hi`: none seen clear).
+
+    The first-pair anchor (T1) needs a vertebra above the highest rib pair that would show a rib if it
+    bore one: `NEIGHBOUR_SEEN_MM` of it above its lower disc (`jmedseg.spine.levels.find_anchors`). When
+    that vertebra is the column's top end, its body may be followed for less than that while the scan
+    goes on above it: the body's track stops where the next vertebra is not found (above C7 in the
+    synthetic trunk, which has no cervical spine, or where a real one's body is not followed), not where
+    a rib could be seen. The slices above `hi`, up to `NEIGHBOUR_SEEN_MM` and within the scan, are
+    searched for rib heads as below it, with the ribs' descent below `hi` in view (a rib whose head lies
+    above `hi` runs down past it); none there means the top vertebra bears none as far as that
+    (issue 20: 7 of the 37 synthetic dev chest CTs of seed 2026 that missed the T1 anchor had every
+    rib and disc right and a C7 of 10-14 mm below the scan's top).
+    """
+    nz = column.bone.shape[2]
+    top = min(nz - 1, hi + int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2])))
+    below = max(0, hi - int(np.ceil(0.5 * MAX_RIB_HEIGHT_MM / spacing[2])))
+    if top > hi and not any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
+        return top
+    return hi
 
 
 def mark_rib_bearing(segments, heads, dz, pitch_mm):
