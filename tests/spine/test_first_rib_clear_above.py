@@ -2,7 +2,7 @@
 
 The T1 anchor needs the vertebra above the highest rib pair to show `NEIGHBOUR_SEEN_MM` (15 mm) without a rib.
 When that vertebra is the column's top end, the body's track may stop before the scan does (synthetic benchmark
-seed 2026: a C7 of 10-14 mm followed by the track, the scan 18-32 mm higher, in 7 of the dev chest CTs that
+seed 2026: a C7 of 10-14 mm followed by the track, the scan 16-32 mm higher, in 6 of the dev chest CTs that
 missed the anchor). The rib search then looks at the slices above the track too: clear up to 15 mm above it,
 or up to the scan's top, or not clear when a rib is there. Grids: 3 mm pixels, 2 mm slices (the labeller's).
 """
