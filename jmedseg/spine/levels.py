@@ -18,7 +18,10 @@ Two or more anchors that agree on the count between them confirm the levels betw
 them; levels outside that range are counted by discs from one anchor and flagged
 `uncertain_level`. Anchors that disagree (11 or 13 rib pairs, a lumbosacral
 transitional vertebra, a missed disc): every level is flagged `uncertain_level`, with
-the counts in the note. One anchor only: names from it, all flagged. No anchor: no names.
+the counts in the note; the names come from the larger agreeing group, one against one from
+the anchor most often right (`naming_rank`), or, when one possibly missed disc between two
+anchors explains their difference, each from the anchor on its side (`missed_disc_gap`).
+One anchor only: names from it, all flagged. No anchor: no names.
 """
 from dataclasses import dataclass, field
 
@@ -194,6 +197,35 @@ def _rib_levels(z_heads, dz):
     return len(rib_level_groups(z_heads, dz))
 
 
+def naming_rank(level, anchors, segments):
+    """Trust of anchor `level` when anchors that disagree tie (one against one): the higher rank names the levels.
+
+    Names count from the top (C7, T1-T12, L1-L5, as VerSe and whole-spine CT studies count: Nakajima et al.,
+    Insights into Imaging 2014). Under that count an 11th or 13th rib pair moves only the lowest-rib anchor and a
+    lumbosacral transitional vertebra only the sacrum's; the two are about as common (lumbar ribs 5.8 %,
+    lumbarisation 6.2 %, sacralisation 2.7 % of 226 whole-spine CTs, ibid.), so prevalence decides nothing
+    between sacrum and ribs. What decides is how each anchor fails when found: the sacrum needs its sacral base
+    with the alae and iliac wings (and its count is dropped when a vertebra above it is too short,
+    `sacrum.check_count_above_sacrum`), while the lowest rib is the shortest and the most often missed or
+    mimicked (a transverse process, a vessel). Ranks:
+    - 3 the sacrum (S1);
+    - 2 the first rib pair (T1), unless the vertebra just above it bears a one-sided rib: the first pair's head
+      count has been checked against the discs down to the lowest rib (`rib_anchor_doubt`), and a rib-count
+      variant leaves it right, while the lowest-rib anchor has no such check;
+    - 1 the lowest rib-bearing vertebra (T12);
+    - 0 the first rib pair when a one-sided rib sits on the vertebra above it: one rib of the real first pair
+      may have been missed, so the pair found would be T2's.
+    Every level stays flagged `uncertain_level` whichever count names it: this chooses names for a reader to
+    check, never a confirmation.
+    """
+    if level == "S1":
+        return 3
+    if level == "T12":
+        return 1
+    above = anchors[level] + 1
+    return 0 if above < len(segments) and len(segments[above].ribs) == 1 else 2
+
+
 def _offset(level, index):
     """Index into LEVEL_NAMES of segment 0 when segment `index` is `level`."""
     return LEVEL_NAMES.index(level) - index
@@ -244,8 +276,9 @@ def _assign_names(segments, dz, sacrum):
     groups = {}
     for level, index in anchors.items():           # anchors that agree give segment 0 the same name
         groups.setdefault(_offset(level, index), []).append(level)
-    # the largest group names the levels; a tie goes to the group holding the lowest anchor (L1/L2 nearest)
-    offset, group = max(groups.items(), key=lambda kv: (len(kv[1]), -min(anchors[a] for a in kv[1])))
+    # the largest group names the levels; a tie goes to the most trusted anchor (`naming_rank`)
+    offset, group = max(groups.items(), key=lambda kv: (len(kv[1]), max(naming_rank(a, anchors, segments)
+                                                                          for a in kv[1])))
     for i, s in enumerate(segments):
         k = offset + i
         s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
@@ -290,9 +323,45 @@ def _assign_names(segments, dz, sacrum):
         else:
             s.notes.append(f"named from {ANCHOR_LABELS[group[0]]} alone: {MISSING_ANCHORS[group[0]]} in the field "
                            "of view to confirm the count")
-    if dissent:
-        info["agree"] = False
-        info["summary"] = " and ".join(ANCHOR_WORDS[a] for a in ANCHOR_WORDS if a in anchors) + " disagree"
-    else:
+    if not dissent:
         info["summary"] = f"one anchor only ({ANCHOR_LABELS[group[0]]})"
+        return info
+    info["agree"] = False
+    info["summary"] = " and ".join(ANCHOR_WORDS[a] for a in ANCHOR_WORDS if a in anchors) + " disagree"
+    gap = missed_disc_gap(segments, anchors)
+    if gap is not None:
+        _name_each_side(segments, anchors, gap, dz)
+        info["summary"] += " by the one vertebra a possibly missed disc hides: each names its side"
+    else:
+        info["summary"] += f"; named from the {ANCHOR_WORDS[group[0]]}"
     return info
+
+
+def missed_disc_gap(segments, anchors):
+    """Index of the one segment between two disagreeing anchors where a disc may have been missed, when that
+    missed disc explains the disagreement exactly (the upper anchor counts one vertebra more between them than
+    the discs do); else None.
+
+    Then each anchor's count holds on its own side of the gap and is wrong on the other (benchmark CT 174, seed
+    2026: L3 and L4 in one 50 mm segment, the sacrum's count named the true L2 'L3', T12 'L1'). An 11th or 13th
+    rib pair or a transitional vertebra moves one anchor's count too, but would leave no gap over `MAX_PITCH_MM`
+    between them; the levels stay flagged `uncertain_level` either way.
+    """
+    if len(anchors) != 2:
+        return None
+    (low, a), (high, b) = sorted(anchors.items(), key=lambda kv: kv[1])
+    gaps = [i for i in range(a + 1, b) if segments[i].disc_missed]
+    return gaps[0] if len(gaps) == 1 and _offset(high, b) - _offset(low, a) == 1 else None
+
+
+def _name_each_side(segments, anchors, gap, dz):
+    """Names up to the gap (the gap itself, its lower vertebra's name) from the lower anchor, above it from the
+    upper one; every level is already flagged `uncertain_level`."""
+    (low, a), (high, b) = sorted(anchors.items(), key=lambda kv: kv[1])
+    for i, s in enumerate(segments):
+        level, index = (low, a) if i <= gap else (high, b)
+        k = _offset(level, index) + i
+        s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+        s.notes.append(f"named from {ANCHOR_LABELS[level]}: the anchors' counts differ by the one vertebra that "
+                       f"the {(segments[gap].hi - segments[gap].lo + 1) * dz:.0f} mm vertebra {gap + 1} (a possibly "
+                       "missed disc) may hide")
