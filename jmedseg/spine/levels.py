@@ -111,11 +111,13 @@ def measure_widths(segments, column, spacing):
         seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
 
 
-def find_anchors(segments, dz=0.0, sacrum=None):
+def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     """({anchor level: segment index}, {anchor level: (segment index, why it is not counted)}) of the anchors in view
     (segments ordered inferior to superior).
 
     `sacrum`: a `jmedseg.spine.sacrum.SacrumFinding` (its `segment` is S1, or None).
+    `ribs_clear_to`: the slice up to which the scan shows no rib above the column's top
+    (`jmedseg.spine.ribs.ribs_clear_above`): the top vertebra counts as seen that far.
 
     A rib anchor needs its rib-free neighbour in view: a vertebra without ribs below the lowest
     rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
@@ -129,7 +131,8 @@ def find_anchors(segments, dz=0.0, sacrum=None):
         anchors["S1"] = sacrum.segment
 
     def seen(s, disc_towards_anchor):
-        return disc_towards_anchor and (s.lower_disc and s.upper_disc or (s.hi - s.lo + 1) * dz >= NEIGHBOUR_SEEN_MM)
+        top = max(s.hi, ribs_clear_to) if ribs_clear_to is not None and s is segments[-1] else s.hi
+        return disc_towards_anchor and (s.lower_disc and s.upper_disc or (top - s.lo + 1) * dz >= NEIGHBOUR_SEEN_MM)
 
     rib_idx = [i for i, s in enumerate(segments) if s.ribs]
     if rib_idx and any(seen(s, s.upper_disc) or i == anchors.get("S1") for i, s in enumerate(segments[:rib_idx[0]])):
@@ -231,14 +234,14 @@ def _offset(level, index):
     return LEVEL_NAMES.index(level) - index
 
 
-def assign_names(segments, dz=0.0, sacrum=None):
+def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
     `sacrum`: the `jmedseg.spine.sacrum.SacrumFinding` (S1, and whether a transitional
     vertebra sits on it). Returns a dict with the anchors found (segment indices), whether
     they agree, and a one-line summary.
     """
-    info = _assign_names(segments, dz, sacrum)
+    info = _assign_names(segments, dz, sacrum, ribs_clear_to)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:
@@ -249,8 +252,8 @@ def assign_names(segments, dz=0.0, sacrum=None):
     return info
 
 
-def _assign_names(segments, dz, sacrum):
-    anchors, doubts = find_anchors(segments, dz, sacrum)
+def _assign_names(segments, dz, sacrum, ribs_clear_to=None):
+    anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
             "t1_segment": anchors.get("T1"), "agree": None, "doubts": doubts}
     for level, (_, why) in doubts.items():
