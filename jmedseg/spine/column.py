@@ -65,8 +65,9 @@ POOL_THICKNESS_MM = 4.5      # thicker than cortex or an endplate (1-3 mm), thin
 LUMEN_RADIUS_MM = 6.0        # a ball this size fits the aorta's lumen (15-30 mm) and the heart, not cortex
 LUMEN_CLEARANCE_MM = 15.0    # canal radius 6-12 mm plus a pixel: bone enclosing the canal reaches in this far; the
                              # aorta's lumen, beyond the body's cortex and its own wall, lies over 20 mm out
-BREACH_RIM_FRACTION = 0.25   # a hole whose rim is lumen over at most this share is a cortex breached by the lumen's
-                             # overreach (1-2 of 30-40 rim pixels); blood and a wall enclosing a sac share it ~1/2
+BREACH_RIM_FRACTION = 0.25   # a hole whose rim is lumen over at most this share is a cortex the lumen's opening
+                             # overreached into: at most an aorta's diameter (20-30 mm) of a body's rim (100-150 mm);
+                             # a sac between blood and a wall has the lumen over 0.3 or more of its rim
 LEAK_AREA_RATIO = 1.4        # a body does not grow by 40 % from one slice to the next (discs only shrink it)
 LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
@@ -199,10 +200,13 @@ def _breached_interiors(closed, lumen_k):
     cross = ndimage.generate_binary_structure(2, 1)
     above = ndimage.maximum_filter(holes, footprint=cross)
     below = ndimage.minimum_filter(np.where(holes > 0, holes, n + 1), footprint=cross)
-    rim, on_lumen = holes == 0, (holes == 0) & lumen_k
-    count = lambda where: (np.bincount(above[where], minlength=n + 2)
-                           + np.bincount(np.where(below[where] != above[where], below[where], 0), minlength=n + 2))
-    total, lumen = count(rim), count(on_lumen)
+    rim = holes == 0
+
+    def count(where):
+        first = np.bincount(above[where], minlength=n + 2)
+        return first + np.bincount(np.where(below[where] != above[where], below[where], 0), minlength=n + 2)
+
+    total, lumen = count(rim), count(rim & lumen_k)
     breached = lumen <= BREACH_RIM_FRACTION * total
     breached[0] = False
     return breached[holes]
