@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET
+from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, MIN_DENSITY_PIXELS
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density import safety
 from jmedseg.errors import InputError
@@ -134,13 +134,12 @@ def without_surface_layer(region):
     one slice at the endplates, and in-plane it ends within a voxel or two of the cortex. Those voxels mix
     marrow with cortical bone (the reconstruction's blur, the slice profile): a right tail that pulled the
     Johnson SU mode 7-14 HU under the marrow's value on synthetic CTs (docs/calibration.md). The same layer
-    is what jmedseg.deploy.inference.trim_partial_volume_layer takes from a model's region.
+    is what jmedseg.deploy.inference.trim_partial_volume_layer takes from a model's region. A region too thin
+    to lose it (fewer than MIN_DENSITY_PIXELS voxels left: a level cut by the scan's edge, a few voxels thick)
+    is returned whole, as measured before: the completeness check flags such a level (safety.completeness).
     """
     inner = ndimage.binary_erosion(region, border_value=1)
-    if not inner.any():
-        raise InputError(f"the cancellous region ({int(np.sum(region))} voxels) is one voxel thin: no voxel is left "
-                         "without its partial-volume layer; the CT's voxels are too coarse for this vertebra")
-    return inner
+    return inner if np.count_nonzero(inner) >= MIN_DENSITY_PIXELS else np.asarray(region, bool)
 
 
 def _missing_message(vertebrae, missing, fix=True):

@@ -98,14 +98,14 @@ def test_upper_quantile_must_keep_the_peak():
         fit_johnson_su(values, upper_quantile=0.4)
 
 
-def test_surface_layer_of_a_one_voxel_thin_region_is_a_clear_error():
-    region = np.zeros((5, 5, 5), bool)
-    region[2, 1:4, 1:4] = True
-    with pytest.raises(ValueError, match="one voxel thin"):
-        without_surface_layer(region)
-    block = np.zeros((5, 5, 5), bool)
-    block[1:4, 1:4, 1:4] = True
-    assert without_surface_layer(block).sum() == 1   # a 3 x 3 x 3 block keeps its centre
+def test_surface_layer_leaves_the_outer_voxels_out_unless_too_few_would_be_left():
+    block = np.zeros((12, 12, 6), bool)
+    block[1:11, 1:11, 1:5] = True                     # 10 x 10 x 4 voxels
+    inner = without_surface_layer(block)
+    assert inner.sum() == 8 * 8 * 2 and not (inner & ~block).any()
+    thin = np.zeros((12, 12, 5), bool)
+    thin[1:11, 1:11, 2] = True                        # one slice: nothing would be left, measured whole
+    assert np.array_equal(without_surface_layer(thin), thin)
 
 
 def test_texture_constant_is_what_the_tolerance_assumes():
