@@ -4,8 +4,12 @@ Synthetic whole-trunk CTs (jmedseg.data.synth.trunk) are painted through a per-s
 scale (jmedseg.data.synth.scanner_scale: 8 scanners, 80-140 kVp, vendor offsets, each
 person's own fat/muscle/blood composition, iodine per phase), so every CT's true
 K2HPO4-equivalent density per vertebra is known. Each CT is measured as `jmedseg measure`
-does (Johnson SU mode of the L1 and L2 trabecular voxels, given the exact labels: the
-labeller is benchmarked elsewhere), then calibrated from the reference tissues it finds.
+does for a user (Johnson SU mode of L1 and L2, given the exact vertebra labels: the labeller is
+benchmarked elsewhere), then calibrated from the reference tissues it finds. `--region user` (the
+default) measures what a run without --model measures, with --mask or from the CT alone: the region
+`measure_person` derives from the vertebra mask (the body less its 2 mm shell); `--region painted`
+measures the generator's exact trabecular region (what the tables before 2026-12-04 measured; it holds
+the cortex's whole partial-volume rim, which no user's region does).
 Printed:
 
 1. error of the per-level mg/cm^3 against the truth, per phase, without and with the tube
@@ -22,7 +26,7 @@ Printed:
    that the tissues' between-person spread sets for any phantomless method without the kVp.
 
     .venv/bin/python benchmarks/calibration.py [--n 240] [--delayed 24] [--workers 2] [--seed 0] [--cases FILE.jsonl]
-        [--phases native,arterial,portal_venous] [--phase-rules OLD_PHASE.py]
+        [--phases native,arterial,portal_venous] [--phase-rules OLD_PHASE.py] [--region user|painted]
 
 With --cases, each measured CT is appended to FILE as one JSON line as soon as it is done, and
 a rerun with the same file and seed measures only the CTs not yet in it (a long run on a shared
@@ -52,6 +56,7 @@ REFERENCE_BMD = 120.0              # the ACR normal/low boundary: where the spre
 REFERENCE_LINE_KEV = effective_energy_kev(120)
 DELAYED_FIRST = 100_000            # case ids of the extra delayed-phase CTs (the main cases keep their draws)
 TARGET_MGCM3 = 5.0                 # the issue's median |error| target
+REGIONS = ("user", "painted")      # what is measured: the mask-derived region (as a user's run) or the painted one
 
 
 def case_plan(i, seed):
@@ -65,8 +70,10 @@ def case_plan(i, seed):
 
 
 def measure_case(args):
-    """One synthetic CT: its truth, measured HU and the calibrated mg/cm^3 without and with the kVp."""
-    i, seed = args
+    """One synthetic CT: its truth, measured HU and the calibrated mg/cm^3 without and with the kVp.
+
+    `args`: (case id, seed) or (case id, seed, region), region one of REGIONS (default "user")."""
+    i, seed, region = (*args, "user") if len(args) == 2 else args
     from jmedseg.constants import CANCELLOUS
     from jmedseg.data.synth.trunk import synth_trunk_case
     from jmedseg.data.synth.trunk.tissues import VERTEBRAL_TRABECULAR_CODE
@@ -80,8 +87,9 @@ def measure_case(args):
                             tissue_hu=lambda r, ph, names: scanner.tissue_hu_for(r, ph, names, person))
     hu = case.hu.astype(np.float32)
     vertebrae = case.label_map("vertebra")
-    tissue = np.where(case.label_map("tissue") == VERTEBRAL_TRABECULAR_CODE, CANCELLOUS, 0)
-    out = {"i": i, "scanner": scanner.name, "kvp": scanner.kvp, "phase": phase,
+    tissue = (np.where(case.label_map("tissue") == VERTEBRAL_TRABECULAR_CODE, CANCELLOUS, 0)
+              if region == "painted" else None)   # None: measure_person derives the region from the mask
+    out = {"i": i, "scanner": scanner.name, "kvp": scanner.kvp, "phase": phase, "region": region,
            "truth": {n: person.level_mgcm3(n) for n in LEVELS}}
     try:
         row = measure_person(hu, vertebrae, tissue, case.spacing, LEVELS).row
@@ -100,6 +108,7 @@ def measure_case(args):
         out["estimated_phase" + ("" if kvp else "_no_kvp")] = columns["contrast_phase"]
     out["phase_inputs"] = phase_inputs(tissues, scanner.kvp)
     out["hu"] = {n: row.get(f"{n.lower()}_jsu_mode_hu", math.nan) for n in LEVELS}
+    out["level_flag"] = {n: row.get(f"{n.lower()}_flag", "") for n in LEVELS}   # why a level has no mode
     out["painted_hu"] = {n: case.tissue_hu[f"trabecular_bone_{n}"] for n in LEVELS}
     out["phase_evidence"] = columns["contrast_evidence"]
     out["seconds"] = time.perf_counter() - start
@@ -171,12 +180,23 @@ def error_sources(results):
         line = np.array([r["kvp_alone"][n] - r["truth"][n] for r, n in both])
         image = np.array([r["kvp_slope"] * (r["hu"][n] - r["painted_hu"][n]) for r, n in both])
         rows.append({"phase": label, "levels": len(both), "no mode": len(levels) - len(both),
+                     "why no mode (level flag)": _flag_counts([(r, n) for r, n in levels if not math.isfinite(r["kvp"][n])]),
                      "end to end median |error|": float(np.median(np.abs(line + image))),
                      "line median |error|": float(np.median(np.abs(line))),
                      "image median error": float(np.median(image)),
                      "image median |error|": float(np.median(np.abs(image))),
                      "levels where the image's share is larger": float(np.mean(np.abs(image) > np.abs(line)))})
     return rows
+
+
+def _flag_counts(levels):
+    """'incomplete 9' for levels [(case, name)] without a mode: the flag measure_person gave them (a level whose
+    body the field of view cuts is `incomplete`, left out as in a user's run; 'not recorded' in older cases)."""
+    counts = {}
+    for r, n in levels:
+        flag = r.get("level_flag", {}).get(n) or "not recorded"
+        counts[flag] = counts.get(flag, 0) + 1
+    return ", ".join(f"{flag} {k}" for flag, k in sorted(counts.items())) or "-"
 
 
 def spread_table(results):
@@ -245,26 +265,28 @@ def model_only(cases, seed):
              "p90 |error|": float(np.nanpercentile(np.abs(e), 90))} for label, e in errors.items()]
 
 
-def _load_cases(path, seed):
+def _load_cases(path, seed, region="user"):
     done = {}
     if path and os.path.isfile(path):
         with open(path) as f:
             for line in f:
                 if line.strip():
                     case = json.loads(line)
-                    if case.get("seed") == seed:
+                    # a case without "region" was measured before --region existed: on the painted region
+                    if case.get("seed") == seed and case.get("region", "painted") == region:
                         done[case["i"]] = case
     return done
 
 
-def run_cases(n, seed, workers, path=None, delayed=0, phases=PHASES):
+def run_cases(n, seed, workers, path=None, delayed=0, phases=PHASES, region="user"):
     """All n cases' (and `delayed` delayed-phase cases') results, measuring only those not already in the
     JSON-lines file `path` (appended to). `phases`: of the n main cases, only those of these true phases
-    (a quick check of a rule that concerns some phases; the cases keep their ids and draws)."""
-    done = _load_cases(path, seed)
+    (a quick check of a rule that concerns some phases; the cases keep their ids and draws). `region`: one
+    of REGIONS (measure_case)."""
+    done = _load_cases(path, seed, region)
     ids = [i for i in range(n) if case_plan(i, seed)[1] in phases]
     ids += list(range(DELAYED_FIRST, DELAYED_FIRST + delayed))
-    jobs = [(i, seed) for i in ids if i not in done]
+    jobs = [(i, seed, region) for i in ids if i not in done]
     out = open(path, "a") if path else None
     try:
         pool = Pool(workers) if workers > 1 else None
@@ -323,6 +345,9 @@ def main():
     parser.add_argument("--phases", default=",".join(PHASES), help="of the --n main CTs, only those of these true "
                         f"phases (comma-separated; default all: {','.join(PHASES)})")
     parser.add_argument("--model-cases", type=int, default=2000, help="people in the image-free check")
+    parser.add_argument("--region", choices=REGIONS, default="user", help="user: the region measure derives from "
+                        "the vertebra mask, as a run without --model (default); painted: the generator's exact "
+                        "trabecular region, with the cortex's whole partial-volume rim (the tables before 2026-12-04)")
     args = parser.parse_args()
     print("## Model only (no image): fit on the painted tissue HU, native\n")
     print(markdown_table(model_only(args.model_cases, args.seed), digits=2))
@@ -333,7 +358,7 @@ def main():
     unknown = sorted(set(phases) - set(PHASES))
     if unknown:
         parser.error(f"--phases {','.join(unknown)}: choose from {','.join(PHASES)}")
-    results = rephase(run_cases(args.n, args.seed, args.workers, args.cases, args.delayed, phases),
+    results = rephase(run_cases(args.n, args.seed, args.workers, args.cases, args.delayed, phases, args.region),
                       phase_rules(args.phase_rules))
     failed = [r for r in results if "error" in r]
     print(f"\n## {len(results) - args.delayed} synthetic CTs ({len(SCANNERS)} scanners x {', '.join(phases)}) + "

@@ -5,7 +5,9 @@ image's share: the Johnson SU mode (paper section 3) of the exact trabecular reg
 the generator painted (docs/calibration.md, "Where the end-to-end error comes from"). For each level of the
 named benchmark cases (same seed, same draws) this prints, minus the painted HU: the region's mean and median,
 its histogram's own peak (1 HU bins smoothed over 5 HU), the mean and peak of the region eroded by two voxels
-(no rim), and the Johnson SU mode that `measure` reports. Phantom-only.
+(no rim), the density's Johnson SU mode of the painted region (since issue 22's fix: the truncated fit,
+jmedseg.density.johnson_su.DENSITY_UPPER_QUANTILE), and the one `measure` reports from the vertebra mask alone
+(the mask-derived region less its partial-volume layer: what a user's run without --model gets). Phantom-only.
 
     .venv/bin/python benchmarks/calibration_mode_bias.py 0 3 [--seed 0]
 """
@@ -47,6 +49,7 @@ def case_rows(i, seed):
     hu, vertebrae = case.hu.astype(np.float32), case.label_map("vertebra")
     trabecular = case.label_map("tissue") == VERTEBRAL_TRABECULAR_CODE
     row = measure_person(hu, vertebrae, np.where(trabecular, CANCELLOUS, 0), case.spacing, bench.LEVELS).row
+    user = measure_person(hu, vertebrae, None, case.spacing, bench.LEVELS, allow_truncated=True).row
     rows = []
     for name, level_id in bench.LEVELS.items():
         region = trabecular & (vertebrae == level_id)
@@ -56,7 +59,8 @@ def case_rows(i, seed):
                      "painted HU": painted, "mean": hu[region].mean() - painted,
                      "median": float(np.median(hu[region])) - painted, "peak": histogram_peak(hu[region]) - painted,
                      "eroded mean": hu[inner].mean() - painted, "eroded peak": histogram_peak(hu[inner]) - painted,
-                     "Johnson SU mode": row.get(f"{name.lower()}_jsu_mode_hu", np.nan) - painted})
+                     "Johnson SU mode": row.get(f"{name.lower()}_jsu_mode_hu", np.nan) - painted,
+                     "mask-derived density": user.get(f"{name.lower()}_jsu_mode_hu", np.nan) - painted})
     return rows
 
 

@@ -7,6 +7,7 @@ import pytest
 import jmedseg
 from jmedseg.data.io import load_labels, load_volume
 from jmedseg.data.labels import cancellous_region
+from jmedseg.density.measure import without_surface_layer
 from jmedseg.errors import InputError
 from tests.conftest import DATA
 
@@ -17,9 +18,11 @@ L1 = 31
 
 def test_measure_ct_with_a_mask_gives_the_densities_csv_columns(tmp_path):
     m = jmedseg.measure_ct(CT, mask=SEG, levels={"L1": L1}, allow_truncated=True)
-    values = load_volume(CT).array[cancellous_region(load_labels(SEG).array == L1, load_volume(CT).spacing)]
-    assert m.subject_id == "example_ct_sm" and m.l1_voxels == values.size == 905
-    assert m.l1_median_hu == float(np.median(values)) == 105.0
+    # the mask-derived region less its partial-volume layer (issue 22; 905 voxels, median 105 HU before)
+    region = without_surface_layer(cancellous_region(load_labels(SEG).array == L1, load_volume(CT).spacing))
+    values = load_volume(CT).array[region]
+    assert m.subject_id == "example_ct_sm" and m.l1_voxels == values.size == 410
+    assert m.l1_median_hu == float(np.median(values)) == 97.0
     assert m.l1_mean_hu == pytest.approx(float(np.mean(values)), rel=1e-6)
     assert 60.0 < m.l1_jsu_mode_hu < m.l1_median_hu     # right-skewed trabecular values: the mode lies lowest
     assert m.density_hu == m.row["density_hu"]

@@ -5,7 +5,9 @@ so the same code serves a region's pixels and a pooled age-group histogram
 (paper section 4, "group statistics"), and gives exactly what the same formula gives
 on the pixels themselves:
 
-- jsu_mode: the paper's density, the mode of a fitted Johnson SU (section 3).
+- jsu_mode: the paper's density, the mode of a fitted Johnson SU (section 3), fitted to the values up to
+  the region's 90th percentile by the truncated likelihood so that the cortex's partial-volume tail does not
+  pull the mode down (jmedseg.density.johnson_su, DENSITY_UPPER_QUANTILE; issue 22).
 - mean: what Comp2Comp and TotalSegmentator report per vertebral body (docs/references.md, External reference values).
 - median: TotalSegmentator's second figure.
 - trimmed_mean: mean of the middle 80 % (scipy.stats.trim_mean(values, 0.1)).
@@ -24,7 +26,8 @@ import sys
 
 import numpy as np
 
-from jmedseg.density.johnson_su import check_counts, check_values, fit_johnson_su_counts, value_counts
+from jmedseg.density.johnson_su import (DENSITY_UPPER_QUANTILE, check_counts, check_values, fit_johnson_su_counts,
+                                        value_counts)
 from jmedseg.errors import InputError
 
 TRIM_PROPORTION = 0.1
@@ -81,7 +84,7 @@ def histogram_peak(x, w, bin_width=None):
 
 
 def jsu_mode(x, w):
-    return fit_johnson_su_counts(x, w).mode
+    return fit_johnson_su_counts(x, w, upper_quantile=DENSITY_UPPER_QUANTILE).mode
 
 
 ESTIMATORS = {

@@ -23,16 +23,17 @@ import zipfile
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
-from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET
+from jmedseg.constants import CANCELLOUS, CORTICAL, HU_OFFSET, MIN_DENSITY_PIXELS
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density import safety
 from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_write_bytes
 from jmedseg.density.estimators import DEFAULT_ESTIMATOR, ESTIMATORS, check_estimator, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
-from jmedseg.density.johnson_su import (DensityFitError, fit_johnson_su, johnson_su_logpdf,
-                                        weighted_quantiles)
+from jmedseg.density.johnson_su import (DENSITY_UPPER_QUANTILE, DensityFitError, fit_johnson_su,
+                                        johnson_su_logpdf, weighted_quantiles)
 
 PAPER_OFFSET = HU_OFFSET                   # paper's units = HU + 1024
 DEFAULT_LEVELS = {name: TOTALSEG_V2[name] for name in ("L1", "L2")}
@@ -112,7 +113,9 @@ def region_summary(values, voxel_ml, what):
 def body_and_region(vertebra, tissue, spacing):
     """(vertebral body, cancellous region) of one vertebra mask; with a tissue map, its cortical+cancellous part.
 
-    Raises ValueError when no cancellous region is left (jmedseg.data.labels).
+    From the mask alone the region is the body less its 2 mm shell (jmedseg.data.labels) and less the
+    outer voxel layer of what is left (`without_surface_layer`), as a --model run trims its predicted region.
+    Raises ValueError when no cancellous region is left.
     """
     if tissue is not None:
         region = vertebra & (tissue == CANCELLOUS)
@@ -121,7 +124,22 @@ def body_and_region(vertebra, tissue, spacing):
     from jmedseg.data.labels import cancellous_region, vertebral_body
 
     body = vertebral_body(vertebra, spacing)
-    return body, cancellous_region(body, spacing, whole_vertebra=False)
+    return body, without_surface_layer(cancellous_region(body, spacing, whole_vertebra=False))
+
+
+def without_surface_layer(region):
+    """`region` less its outer layer of face neighbours: one voxel in each direction, whatever the spacing.
+
+    Why (issue 22): the 2 mm shell is a distance in mm, so with slices of 2.5 mm or more it does not remove
+    one slice at the endplates, and in-plane it ends within a voxel or two of the cortex. Those voxels mix
+    marrow with cortical bone (the reconstruction's blur, the slice profile): a right tail that pulled the
+    Johnson SU mode 7-14 HU under the marrow's value on synthetic CTs (docs/calibration.md). The same layer
+    is what jmedseg.deploy.inference.trim_partial_volume_layer takes from a model's region. A region too thin
+    to lose it (fewer than MIN_DENSITY_PIXELS voxels left: a level cut by the scan's edge, a few voxels thick)
+    is returned whole, as measured before: the completeness check flags such a level (safety.completeness).
+    """
+    inner = ndimage.binary_erosion(region, border_value=1)
+    return inner if np.count_nonzero(inner) >= MIN_DENSITY_PIXELS else np.asarray(region, bool)
 
 
 def _missing_message(vertebrae, missing, fix=True):
@@ -298,7 +316,8 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     if not used:
         raise _refused(notes, status)
     pixels = np.concatenate(pooled)
-    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used))   # the figure draws it
+    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used),   # the figure draws it
+                         upper_quantile=DENSITY_UPPER_QUANTILE)                   # as jsu_mode: the rim's tail left out
     pooled_values = estimate_all(pixels, names=[n for n in ESTIMATORS if n != DEFAULT_ESTIMATOR])
     density = fit.mode if estimator == DEFAULT_ESTIMATOR else pooled_values[estimator]
     problem = safety.density_problem(density, "pooled cancellous bone of " + "+".join(used))

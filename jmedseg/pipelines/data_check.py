@@ -4,7 +4,8 @@ In the spirit of nnU-Net's dataset integrity check: files, grids, units, spacing
 label values (jmedseg.data.checks), then each level as measure sees it
 (jmedseg.density.measure.level_regions: missing, its body cut by the field of view,
 its cancellous region holding air or metal or not enclosed by a cortical wall,
-jmedseg.density.region_check), and the cancellous voxels a level needs. A level that
+jmedseg.density.region_check), the cancellous voxels a level needs, and the CT's JSON sidecar
+(a broken one stops `measure`, jmedseg.calibration.tube_voltage; issue 22). A level that
 measure measures is not a problem here: a vertebra whose posterior elements only
 touch the edge of the scan is fine, its body is what is measured.
 """
@@ -35,6 +36,18 @@ def _read(root, paths, units):
         return ct, load_labels(paths["vertebrae"]), labels, None
     except (OSError, ValueError) as err:
         return None, None, None, str(err).replace(root + os.sep, "")
+
+
+def _sidecar_problems(root, ct):
+    """[the broken JSON sidecar beside the CT: the file, what is wrong, the fix] or [] (Volume.acquisition_error).
+
+    Loading the CT does not stop on it (only the tube voltage's user does), so without this line check-data
+    would pass a subject that `measure` then refuses.
+    """
+    error = getattr(ct, "acquisition_error", "")
+    if not error:
+        return []
+    return [f"{error.replace(root + os.sep, '')}; `jmedseg measure` stops on this subject until it is fixed"]
 
 
 def _file_problems(ct, vertebrae, labels):
@@ -88,19 +101,20 @@ def check_subject(root, row, levels=("L1", "L2"), min_cancellous=200, units="hu"
     out.update(shape="x".join(map(str, ct.shape)), spacing_mm="x".join(f"{s:g}" for s in ct.spacing),
                hu_min=float(ct.array.min()), hu_max=float(ct.array.max()),
                labels="derived" if labels is None else "file")
+    sidecar = _sidecar_problems(root, ct)   # the image is still checked: both are reported at once
     problems = _file_problems(ct, vertebrae, labels)
     if problems:  # the levels below need matching grids and HU
-        return out, problems
+        return out, sidecar + problems
     try:
         ids = level_ids(label_scheme, levels, label_map=vertebrae.array)
     except ValueError as err:
-        return out, [f"vertebrae.nii.gz: {err}"]
+        return out, sidecar + [f"vertebrae.nii.gz: {err}"]
     absent = missing_levels(vertebrae.array, ids)
     problems += [f"{level} (label {ids[level]}) is not in vertebrae.nii.gz; measure uses the levels present"
                  for level in absent]
     present = {level: ids[level] for level in levels if level not in absent}
     tissue = None if labels is None else labels.array   # None: the cancellous region derived, as measure does
-    return out, problems + _level_problems(ct, vertebrae.array, tissue, present, min_cancellous, out)
+    return out, sidecar + problems + _level_problems(ct, vertebrae.array, tissue, present, min_cancellous, out)
 
 
 def check_cohort(root, levels=("L1", "L2"), min_cancellous=200, units="hu", label_scheme=COHORT_SCHEME):

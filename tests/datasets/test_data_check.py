@@ -89,12 +89,13 @@ def test_real_ct_with_a_full_totalsegmentator_map_and_no_tissue_labels(tmp_path,
     shutil.copy(os.path.join(sample, "example_ct_sm.nii.gz"), tmp_path / "s1" / "ct.nii.gz")
     shutil.copy(os.path.join(sample, "example_seg.nii.gz"), tmp_path / "s1" / "vertebrae.nii.gz")
     (tmp_path / "cohort.csv").write_text("subject_id,age,sex,site,true_density_hu\ns1,60,F,N,\n")
-    assert cli(["check-data", str(tmp_path), "--min-cancellous", "500", "--levels", "L1"]) == 0
+    # 410 cancellous voxels of 3 mm since the region leaves its partial-volume layer out (issue 22; 905 before)
+    assert cli(["check-data", str(tmp_path), "--min-cancellous", "300", "--levels", "L1"]) == 0
     out = capsys.readouterr().out
     assert "derived" in out and "no problems" in out
     rows, _ = check_cohort(str(tmp_path), levels=("L1",))
     seg = np.asarray(nib.load(os.path.join(sample, "example_seg.nii.gz")).dataobj)
-    assert 500 < rows[0]["cancellous_L1"] < (seg == 31).sum()
+    assert 300 < rows[0]["cancellous_L1"] < (seg == 31).sum()
     assert cli(["check-data", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "1 problem(s)" in out and "the body of L2 reaches the first slice" in out and "--allow-truncated" in out

@@ -6,6 +6,7 @@ headers and arrays.
 """
 import csv
 import os
+import re
 import shutil
 
 import nibabel as nib
@@ -170,8 +171,11 @@ def test_region_full_of_air_in_both_vertebrae_gives_no_density(case, tmp_path, c
 
 def test_density_outside_trabecular_range_is_implausible():
     hu, vertebrae, tissue = synthetic_case((600.0, 600.0))   # cortex-like values: no trabecular bone reads so
-    with pytest.raises(MeasurementRefused, match=r"600 HU, is outside the range of trabecular bone \(-50 to 450"):
+    with pytest.raises(MeasurementRefused, match=r"of L1, (\d+) HU, is outside the range of trabecular bone \(-50 to 450"
+                       ) as refused:
         measure_person(hu, vertebrae, tissue, SPACING)
+    # the mode of values drawn with mode 600 HU, within the 3 HU the per-level tests of this case allow
+    assert int(re.search(r"of L1, (\d+) HU", str(refused.value)).group(1)) == pytest.approx(600, abs=3)
     hu, vertebrae, tissue = synthetic_case((600.0, 140.0))
     row = measure_person(hu, vertebrae, tissue, SPACING).row
     assert (row["l1_flag"], row["levels_used"]) == ("implausible", "L2")

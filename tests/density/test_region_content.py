@@ -69,9 +69,10 @@ def test_correct_mask_of_the_example_keeps_its_density(example, tmp_path):
     assert main(["measure", "--ct", CT, "--mask", MASK, "--out", str(out), "--no-figures"]) == 0
     row = _read_row(out)
     assert (row["l1_flag"], row["l2_flag"], row["levels_used"]) == ("", "", "L1+L2")
-    # the same voxels as before the check: the Johnson SU mode of the pooled L1+L2 region, 103.85 HU
+    # the same voxels as before the check: the Johnson SU mode of the pooled L1+L2 region, 102.19 HU since the
+    # region leaves its partial-volume layer out and the fit the top decile (issue 22; 103.85 HU before)
     # (an optimiser's result: 0.05 HU covers differences between machines' floating point)
-    assert float(row["density_hu"]) == pytest.approx(103.85, abs=0.05)
+    assert float(row["density_hu"]) == pytest.approx(102.19, abs=0.05)
 
 
 def _painted_aorta(ct, mask, level_id, radius_mm=12.0, blood_hu=350.0, seed=0):
@@ -109,7 +110,8 @@ def test_contrast_aorta_glued_to_l2_is_refused_and_l1_gives_the_density(example,
     box = level_boxes(labels, {"L2": L2})["L2"]
     region = body_and_region(labels[box] == L2, None, ct.spacing)[1]
     true_region = body_and_region(mask.array[box] == L2, None, ct.spacing)[1]
-    assert np.count_nonzero(region & ~true_region) > 0.2 * np.count_nonzero(region)  # blood measured as bone
+    # blood measured as bone: about a fifth of the region (20 % with its outer voxel layer, before issue 22)
+    assert np.count_nonzero(region & ~true_region) > 0.15 * np.count_nonzero(region)
     row = measure_person(hu, labels, None, ct.spacing, {"L1": L1, "L2": L2}).row
     assert (row["l1_flag"], row["l2_flag"], row["levels_used"]) == ("", "implausible", "L1")
     assert "part of the cancellous region of L2 has no bone wall" in row["note"]
