@@ -121,10 +121,22 @@ def body_and_region(vertebra, tissue, spacing):
         region = vertebra & (tissue == CANCELLOUS)
         body = vertebra & ((tissue == CORTICAL) | region)
         return (body if body.any() else vertebra), region
-    from jmedseg.data.labels import cancellous_region, vertebral_body
+    from jmedseg.data.labels import vertebral_body
 
     body = vertebral_body(vertebra, spacing)
-    return body, without_surface_layer(cancellous_region(body, spacing, whole_vertebra=False))
+    return body, mask_only_region(body, spacing)
+
+
+def mask_only_region(body, spacing):
+    """The cancellous region measured from a vertebral body mask alone (no tissue map): the body less its
+    2 mm shell (jmedseg.data.labels) and less the outer voxel layer of what is left (`without_surface_layer`).
+
+    One place for it: `measure --mask` and the CT-alone run measure it, and the model guard
+    (jmedseg.deploy.guard) compares a model's density with the density of this region.
+    """
+    from jmedseg.data.labels import cancellous_region
+
+    return without_surface_layer(cancellous_region(body, spacing, whole_vertebra=False))
 
 
 def without_surface_layer(region):
