@@ -53,6 +53,9 @@ CUT_BASE_MM = 20.0          # a sacral base cut by the scan's lower edge counts 
 LUMBAR_PITCH_MM = 24.0      # disc to disc along the column: the smallest lumbar vertebra (L1 of a small adult,
                             # body 22 mm + disc 6 mm) less the placement error of two discs (2 mm each at 5 mm
                             # slices); a shorter "vertebra" counted from the sacrum is a body split by a false disc
+LUMBAR_PITCH_MAX_MM = 46.0  # disc to disc, the tallest lumbar vertebra (L3/L4 body 28-30 mm + disc 11-12 mm of a
+                            # tall adult) and two discs' placement error (2 mm each): a short vertebra and its
+                            # neighbour longer than this together are two vertebrae with a disc placed off between
 
 
 @dataclass
@@ -237,23 +240,23 @@ def find_sacrum(column, segments, spacing, lo, hi):
 
 def check_count_above_sacrum(finding, segments, disc_arcs, arc):
     """Drop the sacrum as an anchor (in place) when a vertebra counted from it up to L1 is shorter, disc to disc
-    along the column (`disc_arcs`, mm; `arc`: each slice's arc position), than `LUMBAR_PITCH_MM`.
+    along the column (`disc_arcs`, mm; `arc`: each slice's arc position), than `LUMBAR_PITCH_MM`, and it and a
+    neighbour together are short enough to be one vertebra (`_may_be_split`).
 
     A false disc inside a lumbar body (a dip of the body profile where the body narrows or a vessel
     touches it) splits one vertebra into two, and every name above it counted from S1 is one too
-    high; a lowest-rib anchor shifted the same way would then confirm it. The reason goes into
-    every segment's note. Returns True when the sacrum was dropped.
+    high; a lowest-rib anchor shifted the same way would then confirm it. A short vertebra whose
+    neighbours are both long enough to make two vertebrae with it is a disc placed off (issue 20:
+    synthetic CTs 90, 102, 194, the T12/L1 or L5/S1 disc 8-17 mm into the body): the count over
+    the pair is unchanged. The reason goes into every segment's note. Returns True when the sacrum was dropped.
     """
     if finding.segment is None or not disc_arcs:
         return False
+    pitches = [_pitch(seg, disc_arcs, arc) for seg in segments]
     short = []
-    for seg in segments[finding.segment + 1:finding.segment + 6]:       # L5 .. L1 when counted from S1
-        if not (seg.lower_disc and seg.upper_disc):
-            continue
-        below = max((a for a in disc_arcs if a <= arc[seg.lo]), default=None)
-        above = min((a for a in disc_arcs if a >= arc[seg.hi]), default=None)
-        if below is not None and above is not None and above - below < LUMBAR_PITCH_MM:
-            short.append(above - below)
+    for j in range(finding.segment + 1, min(len(segments), finding.segment + 6)):   # L5 .. L1 counted from S1
+        if pitches[j] is not None and pitches[j] < LUMBAR_PITCH_MM and _may_be_split(pitches, j, finding.segment):
+            short.append(pitches[j])
     if not short:
         return False
     note = (f"a vertebra above the sacrum measures {min(short):.0f} mm disc to disc, under the "
@@ -264,6 +267,28 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc):
     for seg in segments:
         seg.notes.append(note)
     return True
+
+
+def _pitch(seg, disc_arcs, arc):
+    """Disc-to-disc length (mm along the column) of a segment bounded by two discs, else None."""
+    if not (seg.lower_disc and seg.upper_disc):
+        return None
+    below = max((a for a in disc_arcs if a <= arc[seg.lo]), default=None)
+    above = min((a for a in disc_arcs if a >= arc[seg.hi]), default=None)
+    return None if below is None or above is None else above - below
+
+
+def _may_be_split(pitches, j, sacrum):
+    """True when short segment j and a neighbour could together be one vertebra split by a false disc: their
+    pitches add up to under `LUMBAR_PITCH_MAX_MM`, or the neighbour's pitch is unknown (cut by the scan's edge,
+    or no disc found), so a split cannot be ruled out. The S1 segment below is not a neighbour: a false disc
+    joining part of L5 to the sacral segment leaves the count from S1 unchanged."""
+    for n in (j - 1, j + 1):
+        if n == sacrum:
+            continue
+        if n < 0 or n >= len(pitches) or pitches[n] is None or pitches[j] + pitches[n] < LUMBAR_PITCH_MAX_MM:
+            return True
+    return False
 
 
 def rib_floor(segments, finding, lo):
