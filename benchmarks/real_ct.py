@@ -30,7 +30,7 @@ sys.path.insert(0, ROOT)
 
 from jmedseg.data.io import load_labels, load_volume  # noqa: E402
 from jmedseg.data.labels import erode_mm, vertebral_body  # noqa: E402
-from jmedseg.density.johnson_su import fit_johnson_su  # noqa: E402
+from jmedseg.density.johnson_su import DENSITY_UPPER_QUANTILE, fit_johnson_su  # noqa: E402
 from jmedseg.utils.report import markdown_table  # noqa: E402
 
 DATA = os.path.join(ROOT, "tests", "data")  # --data changes it
@@ -79,10 +79,11 @@ def dice(a, b):
 
 
 def jsu_mode(values, what):
+    """The density as `measure` reports it: the Johnson SU fit truncated at the region's top decile (issue 22)."""
     if values.size < 30:
         return float("nan")
     try:
-        return float(fit_johnson_su(values, what).mode)
+        return float(fit_johnson_su(values, what, upper_quantile=DENSITY_UPPER_QUANTILE).mode)
     except ValueError:
         return float("nan")
 

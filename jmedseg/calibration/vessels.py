@@ -76,7 +76,10 @@ def _round_components(candidates, sp, opening_mm=OPENING_MM):
     for i in range(1, n + 1):
         comp = parts == i
         for _ in range(MAX_CORES):      # unenhanced, the aorta can merge with the psoas or bowel: one disc each
-            depth = ndimage.distance_transform_edt(comp, sampling=sp[:2])
+            # the field of view's edge bounds the disc: a component cut by it is not known to be round, and
+            # unpadded, the transform would count the unseen part beyond the edge as vessel (a 110 mm crop
+            # around one vertebra showed psoas at its edge as a 44 HU "aorta")
+            depth = ndimage.distance_transform_edt(np.pad(comp, 1), sampling=sp[:2])[1:-1, 1:-1]
             peak = np.unravel_index(int(np.argmax(depth)), comp.shape)
             radius = float(depth[peak]) - 0.5 * min(sp[:2])
             if radius < VESSEL_RADIUS_MM[0]:
