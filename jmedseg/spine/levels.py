@@ -234,6 +234,11 @@ def _offset(level, index):
     return LEVEL_NAMES.index(level) - index
 
 
+def _level_name(k):
+    """LEVEL_NAMES[k], or None past either end of the names (a vertebra below S1 or above C7)."""
+    return LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+
+
 def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
@@ -264,8 +269,7 @@ def _assign_names(segments, dz, sacrum, ribs_clear_to=None):
         level = "T12" if "T12" in doubts else "T1"
         offset = _offset(level, doubts[level][0])
         for i, s in enumerate(segments):
-            k = offset + i
-            s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+            s.name = _level_name(offset + i)
             s.flags.append("uncertain_level")
         info["summary"] = f"no anchor counted: named from {ANCHOR_LABELS[level]}, which is ambiguous"
         return info
@@ -283,8 +287,7 @@ def _assign_names(segments, dz, sacrum, ribs_clear_to=None):
     offset, group = max(groups.items(), key=lambda kv: (len(kv[1]), max(naming_rank(a, anchors, segments)
                                                                           for a in kv[1])))
     for i, s in enumerate(segments):
-        k = offset + i
-        s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+        s.name = _level_name(offset + i)
     words = [ANCHOR_WORDS[a] for a in ANCHOR_WORDS if a in group]
     dissent = [a for a in anchors if a not in group]
     if dissent:
@@ -363,8 +366,7 @@ def _name_each_side(segments, anchors, gap, dz):
     (low, a), (high, b) = sorted(anchors.items(), key=lambda kv: kv[1])
     for i, s in enumerate(segments):
         level, index = (low, a) if i <= gap else (high, b)
-        k = _offset(level, index) + i
-        s.name = LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
+        s.name = _level_name(_offset(level, index) + i)
         s.notes.append(f"named from {ANCHOR_LABELS[level]}: the anchors' counts differ by the one vertebra that "
                        f"the {(segments[gap].hi - segments[gap].lo + 1) * dz:.0f} mm vertebra {gap + 1} (a possibly "
                        "missed disc) may hide")
