@@ -140,7 +140,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
     if heads:
         # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
-        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip
+        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip; a head found lower on T12 still
+        # lies above that disc, so a dip between it and the head's own half-height counts too (`merge_discs`)
         lowest_head = float(np.interp(heads[0][0], np.arange(len(arc)), arc))
         disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), lowest_head - T12_HALF_BODY_MM,
                                 lowest_head)
