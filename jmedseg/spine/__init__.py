@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
@@ -121,7 +122,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     (`jmedseg.spine.sacrum`); the ribs are looked for above L4 when the sacrum is found (the
     iliac crests are long lateral bones too); above the lowest rib head the
     column is thoracic and its thin discs are found by their endplate bands
-    (`jmedseg.spine.discs`).
+    (`jmedseg.spine.discs`). A thick-disc dip that leaves no mark on the body's core and
+    splits what can be one vertebra is dropped (`jmedseg.spine.disc_check`).
     """
     sp = grid.spacing
     area, bin_mm, arc = arc_profile(column, sp, lo, hi)
@@ -133,13 +135,19 @@ def _discs_and_ribs(grid, column, lo, hi):
         area_arcs = sorted(area_arcs + [float(arc[sacrum.split_at])])
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     heads = find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi)
+    dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs = area_arcs
+    s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
     if heads:
         # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
-        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip
-        thoracic_from = float(np.interp(heads[0][0], np.arange(len(arc)), arc)) - T12_HALF_BODY_MM
-        s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
-        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), thoracic_from)
+        # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip; a head found lower on T12 still
+        # lies above that disc, so a dip between it and the head's own half-height counts too (`merge_discs`)
+        lowest_head = float(np.interp(heads[0][0], np.arange(len(arc)), arc))
+        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), lowest_head - T12_HALF_BODY_MM,
+                                lowest_head)
+    # a thick-disc dip (not the sacral base's split) with a flat core between two short pieces splits one body
+    false = unmarked_splits(disc_arcs, [a for a in dips if a in disc_arcs], s, core)
+    disc_arcs = [a for a in disc_arcs if a not in false]
     return _slices(disc_arcs, arc), disc_arcs, heads, arc, sacrum
 
 

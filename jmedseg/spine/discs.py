@@ -29,6 +29,7 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 # Half of that: the median's noise over the core is 3-5 HU, and cancellous bone between the plates has no
 # such bright layer (its basivertebral veins are darker, not brighter).
 ENDPLATE_BUMP_HU = 20.0
+RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
@@ -102,19 +103,25 @@ def core_hu_profile(hu, column, spacing, arc, lo, hi):
     return s, np.median(vals.reshape(len(s), len(off)), axis=1)
 
 
+def core_departure(core_hu):
+    """The core's HU (smoothed over `ENDPLATE_SMOOTH_MM`) minus its running cancellous level (median over
+    `BODY_WINDOW_MM`), per sample: positive at an endplate band, negative where disc tissue fills the core."""
+    core_hu = np.asarray(core_hu, float)
+    band = ndimage.gaussian_filter1d(core_hu, ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
+    return band - ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
+
+
 def find_endplate_discs(s, core_hu):
     """Arc positions (mm) of thin discs: bands brighter than the running cancellous level."""
     if len(s) < 3:
         return []
-    band = ndimage.gaussian_filter1d(core_hu, ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
-    level = ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
-    bump = band - level
+    bump = core_departure(core_hu)
     cands = [(bump[i], i) for i in range(1, len(s) - 1)
              if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
     return [float(s[i]) for i in _spaced(cands, THIN_DISC_PITCH_MM / SAMPLE_MM)]
 
 
-def merge_discs(area_discs, thin_discs, thoracic_from):
+def merge_discs(area_discs, thin_discs, thoracic_from, lowest_head=None):
     """Thick-disc dips below `thoracic_from` (arc mm), endplate bands above it; sorted arc positions.
 
     Above the lowest rib head the body area dips where a rib head or the aorta touches the
@@ -125,10 +132,17 @@ def merge_discs(area_discs, thin_discs, thoracic_from):
     (issue 20: the disc missed there merged T12 with L1 and took the T12 anchor away), the
     highest that lies a vertebra and a disc (`MIN_PITCH_MM`) from every other disc: L1's body
     and T12's are each that tall, so a band nearer a disc is an endplate or a false band.
+
+    `lowest_head` (arc mm of the lowest rib's head, when known): a dip between `thoracic_from` and
+    `RIB_HEAD_HALF_MM` under that head is a thick disc too. No rib lies below the lowest head, and the
+    head cannot make a dip beyond its own half-height, so that dip is the T12/L1 disc where the head
+    was found low on T12's body (issue 20, synthetic CT 170: head 9 mm above the dip, the disc taken
+    from a band 5 mm above the head instead, and the lowest rib handed to L1).
     """
     if thoracic_from is None:
         return sorted(area_discs)
-    low = [a for a in area_discs if a < thoracic_from]
+    low_to = thoracic_from if lowest_head is None else max(thoracic_from, lowest_head - RIB_HEAD_HALF_MM)
+    low = [a for a in area_discs if a < low_to]
     high = [b for b in thin_discs if b >= thoracic_from and _apart(b, low, THIN_DISC_PITCH_MM)]
     gap = [b for b in thin_discs
            if thoracic_from - T12_L1_WINDOW_MM <= b < thoracic_from and _apart(b, low + high, MIN_PITCH_MM)]
