@@ -63,3 +63,14 @@ def test_the_aorta_beside_the_body_and_a_transverse_process_are_not_ribs():
     _rod(col.bone, [22, 50], [-15, -18], [30, 30])
     _rod(col.bone, [22, 50, 90], [FORWARD_MM + 5, FORWARD_MM + 5, FORWARD_MM + 10], [90, 90, 88])
     assert _heads(col) == []
+
+
+def test_two_ribs_joined_further_out_keep_their_own_heads():
+    """Two left ribs 24 mm apart (a body and a disc), joined 60 mm out (running close where they descend, or
+    through an enhanced kidney): one connected part with two medial ends, each its own rib level at its own
+    height. Their mean (72 mm) would sit between the two vertebrae (seed 2026 CT 133)."""
+    col = _column_with_bones()
+    for z in (60, 84):
+        _rod(col.bone, [-22, -45, -64], [-12, -30, -36], [z, z - 4, z - 8])
+    _rod(col.bone, [-60, -60], [-35, -35], [50, 80])                        # the join, in the band past the heads
+    assert _heads(col) == [(60, "left"), (84, "left")]
