@@ -54,7 +54,7 @@ def find_rib_heads(column, spacing, lo, hi):
 
     `hu > BONE_HU` voxels more than `CUT_MM` to the side of the column's centre
     (which cuts each rib from the vertebra's transverse process and body) and not in front of the
-    body are split into connected parts; each part that passes the tests in the module docstring is a rib.
+    body's centre (at thick slices, beyond `AORTA_MM`, of its front half) are split into connected parts; each part that passes the tests in the module docstring is a rib.
     """
     bone = column.bone
     nx, ny, nz = bone.shape
@@ -74,27 +74,15 @@ def find_rib_heads(column, spacing, lo, hi):
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
         if d.min() > RIB_HEAD_MM:
             continue
-        for head in _split_heads(vox[d <= d.min() + HEAD_TOLERANCE_MM], spacing[2]):
-            # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
-            # may be joined to it further down or up, and reach out as far)
-            near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
-            if d[near].max() < RIB_REACH_MM:
-                continue
-            side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-            heads.append((float(np.mean(head[:, 2])), side))
+        head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
+        # may be joined to it further down or up, and reach out as far)
+        near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
+        if d[near].max() < RIB_REACH_MM:
+            continue
+        side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
+        heads.append((float(np.mean(head[:, 2])), side))
     return sorted(heads)
-
-
-def _split_heads(head, dz):
-    """The medial-end voxels `head` [n, 3] of one part, split into one group per rib level (`rib_level_groups`).
-
-    Two ribs of neighbouring levels may be joined further out (running close where they descend, or through an
-    enhanced kidney): their medial ends then lie a body and a disc apart in z (15 mm or more), and their mean
-    would put one head between two vertebrae (issue 20, seed 2026 CT 133: the left 12th and 13th ribs made one
-    "head" 12 mm above the right 13th, which took the single-facet rule from rib 11).
-    """
-    levels = rib_level_groups(sorted(set(head[:, 2].tolist())), dz)
-    return [head[(head[:, 2] >= level[0]) & (head[:, 2] <= level[-1])] for level in levels]
 
 
 def ribs_clear_above(column, spacing, hi):

@@ -1,5 +1,4 @@
-"""Ribs at thick (5 mm) slices, whose shaft curves forward past the costotransverse joint, and two ribs joined
-further out (issue 20).
+"""Ribs at thick (5 mm) slices, whose shaft curves forward past the costotransverse joint (issue 20).
 
 Past the tubercle a rib's shaft curves forward round the thoracic cavity. At 5 mm slices partial volume
 thins its cross-section, and what stays above `BONE_HU` behind the body's centre (`ribs.BEHIND_MM`) ended
@@ -74,13 +73,3 @@ def test_the_aorta_beside_the_body_and_a_transverse_process_are_not_ribs_at_5_mm
     _rod(col.bone, [22, 50, 90], [FORWARD_MM + 5, FORWARD_MM + 5, FORWARD_MM + 10], [150, 150, 145], spacing=THICK)
     assert _heads(col, THICK) == []
 
-
-def test_two_ribs_joined_further_out_keep_their_own_heads():
-    """Two left ribs 24 mm apart (a body and a disc), joined 60 mm out (running close where they descend, or
-    through an enhanced kidney): one connected part with two medial ends, each its own rib level at its own
-    height. Their mean (72 mm) would sit between the two vertebrae (seed 2026 CT 133)."""
-    col = _column_with_bones()
-    for z in (60, 84):
-        _rod(col.bone, [-22, -45, -64], [-12, -30, -36], [z, z - 4, z - 8])
-    _rod(col.bone, [-60, -60], [-35, -35], [50, 80])                        # the join, in the band past the heads
-    assert _heads(col, THIN) == [(60, "left"), (85, "left")]
