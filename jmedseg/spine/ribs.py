@@ -3,7 +3,8 @@
 A rib is a long curved bone tube that articulates with a vertebra (its head at the
 costovertebral joint, beside the body) and runs around the trunk. On the working grid,
 bone above `BONE_HU` in a band beside the column (`CUT_MM` to `BAND_MM` from the body's
-centre, behind its centre by `BEHIND_MM`) is split into connected parts; a rib is a part that
+centre, behind its centre by `BEHIND_MM`; at thick slices, beyond `AORTA_MM` where the shaft curves
+forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib is a part that
 - reaches more than `RIB_REACH_MM` from the midline (further than any lumbar transverse
   process), so across most of the band,
 - has its medial end within `RIB_HEAD_MM` of the midline (the costovertebral joint): a
@@ -34,6 +35,16 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
                                  # reach is judged within half of this above and below its head
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
+THICK_SLICE_MM = 4.0             # slices this thick or more average a rib (8-12 mm tall, sloping) over most of
+                                 # its height: partial volume thins it below `BONE_HU` at its edges
+AORTA_MM = 45.0                  # the descending aorta lies against the body's left side (centre 20-30 mm,
+                                 # radius 10-15 mm from the midline): further out, at thick slices, the band
+FORWARD_MM = 15.0                # reaches forward to the body's front half (half-depth 15-20 mm): past the
+                                 # costotransverse joint the shaft curves forward round the cavity, and thinned
+                                 # its part behind `BEHIND_MM` ends short of `RIB_REACH_MM`. Not at thinner slices:
+                                 # there the rib stays whole behind it, and forward of it C7's transverse process
+                                 # joined to the first rib's neck would reach out along the first rib's shaft
+                                 # (it turns forward within 45 mm) and pass for a rib (the bundled chest CTA, 1.5 mm)
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
@@ -43,7 +54,7 @@ def find_rib_heads(column, spacing, lo, hi):
 
     `hu > BONE_HU` voxels more than `CUT_MM` to the side of the column's centre
     (which cuts each rib from the vertebra's transverse process and body) and not in front of the
-    body are split into connected parts; each part that passes the tests in the module docstring is a rib.
+    body's centre (at thick slices, beyond `AORTA_MM`, of its front half) are split into connected parts; each part that passes the tests in the module docstring is a rib.
     """
     bone = column.bone
     nx, ny, nz = bone.shape
@@ -51,7 +62,9 @@ def find_rib_heads(column, spacing, lo, hi):
     dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
     dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
     band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
-    cand = bone & band[:, None, :] & (dy_mm < BEHIND_MM)[None, :, :]
+    forward = FORWARD_MM if spacing[2] >= THICK_SLICE_MM else BEHIND_MM
+    front = np.where(np.abs(dx_mm) > AORTA_MM, forward, BEHIND_MM)                   # [nx, nz]
+    cand = bone & band[:, None, :] & (dy_mm[None, :, :] < front[:, None, :])
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
