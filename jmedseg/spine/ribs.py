@@ -46,6 +46,8 @@ FORWARD_MM = 15.0                # reaches forward to the body's front half (hal
                                  # joined to the first rib's neck would reach out along the first rib's shaft
                                  # (it turns forward within 45 mm) and pass for a rib (the bundled chest CTA, 1.5 mm)
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+SHAFT_RISE_MM = 3.0              # a rib's shaft runs out level with its head's centre or below it (its neck
+                                 # rises at most a head's half-height, 5 mm, over the first 20 mm)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -68,6 +70,8 @@ def find_rib_heads(column, spacing, lo, hi):
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
+    shafts, _ = ndimage.label(cand, structure=np.ones((3, 3, 3)))
+    boxes = ndimage.find_objects(shafts)
     heads = []
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
@@ -75,14 +79,37 @@ def find_rib_heads(column, spacing, lo, hi):
         if d.min() > RIB_HEAD_MM:
             continue
         head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
-        near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
-        if d[near].max() < RIB_REACH_MM:
+        near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
+        if d[near].max() < RIB_REACH_MM and \
+                _shaft_reach(shafts, boxes, vox[0], z_head, dx_mm, spacing) < RIB_REACH_MM:
             continue
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        heads.append((float(np.mean(head[:, 2])), side))
+        heads.append((z_head, side))
     return sorted(heads)
+
+
+def _shaft_reach(shafts, boxes, start, z_head, dx_mm, spacing):
+    """How far from the midline (mm) the shaft leaving a part at voxel `start` runs (`shafts`: the rib band's
+    bone labelled with 26-connectivity, `boxes` its parts' bounding boxes), when followed through voxels
+    that touch only at an edge or a corner, no higher than `SHAFT_RISE_MM` above its head `z_head` and no lower
+    than half `MAX_RIB_HEIGHT_MM` below it.
+
+    The lowest ribs (11, 12) are thin (7-8 mm) and descend the most steeply as they run out (rib 12 drops 10-20 mm
+    in its first 30 mm). At 3-5 mm voxels the cross-sections of consecutive slices then meet only diagonally and
+    the part that holds the head ends 50-59 mm out (issue 20, synthetic CTs 21 and 37 of seed 2026: rib 12 missed,
+    the lowest rib-bearing vertebra taken for T12 was T11, "sacrum and ribs disagree" on normal anatomy).
+    A rib descends as it runs out from its head: bone joined diagonally above the head (a rib above, a
+    transverse process's neighbour) is not its shaft, so a transverse process below a rib does not borrow it.
+    """
+    label = shafts[tuple(start)]
+    box = boxes[label - 1]
+    comp = np.argwhere(shafts[box] == label) + [b.start for b in box]
+    rise = (comp[:, 2] - z_head) * spacing[2]
+    ok = (rise <= SHAFT_RISE_MM) & (rise >= -0.5 * MAX_RIB_HEIGHT_MM)
+    return float(np.abs(dx_mm[comp[ok, 0], comp[ok, 2]]).max()) if ok.any() else 0.0
 
 
 def ribs_clear_above(column, spacing, hi):
