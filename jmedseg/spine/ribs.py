@@ -70,8 +70,7 @@ def find_rib_heads(column, spacing, lo, hi):
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
-    shafts, _ = ndimage.label(cand, structure=np.ones((3, 3, 3)))
-    boxes = ndimage.find_objects(shafts)
+    shafts = _shaft_reach_by_slice(cand, dx_mm)
     heads = []
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
@@ -84,18 +83,26 @@ def find_rib_heads(column, spacing, lo, hi):
         # may be joined to it further down or up, and reach out as far)
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         if d[near].max() < RIB_REACH_MM and \
-                _shaft_reach(shafts, boxes, vox[0], z_head, dx_mm, spacing) < RIB_REACH_MM:
+                _shaft_reach(shafts, vox[0], z_head, spacing) < RIB_REACH_MM:
             continue
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         heads.append((z_head, side))
     return sorted(heads)
 
 
-def _shaft_reach(shafts, boxes, start, z_head, dx_mm, spacing):
-    """How far from the midline (mm) the shaft leaving a part at voxel `start` runs (`shafts`: the rib band's
-    bone labelled with 26-connectivity, `boxes` its parts' bounding boxes), when followed through voxels
-    that touch only at an edge or a corner, no higher than `SHAFT_RISE_MM` above its head `z_head` and no lower
-    than half `MAX_RIB_HEIGHT_MM` below it.
+def _shaft_reach_by_slice(cand, dx_mm):
+    """(the rib band's bone labelled with 26-connectivity, [label, slice] -> farthest |dx| mm of that part there)."""
+    shafts, n = ndimage.label(cand, structure=np.ones((3, 3, 3)))
+    vox = np.argwhere(cand)
+    far = np.zeros((n + 1, cand.shape[2]))
+    np.maximum.at(far, (shafts[cand], vox[:, 2]), np.abs(dx_mm[vox[:, 0], vox[:, 2]]))
+    return shafts, far
+
+
+def _shaft_reach(shafts, start, z_head, spacing):
+    """How far from the midline (mm) the shaft leaving a part at voxel `start` runs (`shafts`: from
+    `_shaft_reach_by_slice`), when followed through voxels that touch only at an edge or a corner, no higher
+    than `SHAFT_RISE_MM` above its head `z_head` and no lower than half `MAX_RIB_HEIGHT_MM` below it.
 
     The lowest ribs (11, 12) are thin (7-8 mm) and descend the most steeply as they run out (rib 12 drops 10-20 mm
     in its first 30 mm). At 3-5 mm voxels the cross-sections of consecutive slices then meet only diagonally and
@@ -104,12 +111,11 @@ def _shaft_reach(shafts, boxes, start, z_head, dx_mm, spacing):
     A rib descends as it runs out from its head: bone joined diagonally above the head (a rib above, a
     transverse process's neighbour) is not its shaft, so a transverse process below a rib does not borrow it.
     """
-    label = shafts[tuple(start)]
-    box = boxes[label - 1]
-    comp = np.argwhere(shafts[box] == label) + [b.start for b in box]
-    rise = (comp[:, 2] - z_head) * spacing[2]
+    labels, far = shafts
+    ks = np.arange(far.shape[1])
+    rise = (ks - z_head) * spacing[2]
     ok = (rise <= SHAFT_RISE_MM) & (rise >= -0.5 * MAX_RIB_HEIGHT_MM)
-    return float(np.abs(dx_mm[comp[ok, 0], comp[ok, 2]]).max()) if ok.any() else 0.0
+    return float(far[labels[tuple(start)], ok].max()) if ok.any() else 0.0
 
 
 def ribs_clear_above(column, spacing, hi):
