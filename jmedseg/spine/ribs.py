@@ -71,7 +71,7 @@ def find_rib_heads(column, spacing, lo, hi):
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
     shafts = _shaft_reach_by_slice(cand, dx_mm)
-    heads = []
+    ends = []                    # (head slice, side, reach of its own part mm, its 26-connected part)
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
@@ -82,12 +82,20 @@ def find_rib_heads(column, spacing, lo, hi):
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
-        if d[near].max() < RIB_REACH_MM and \
-                _shaft_reach(shafts, vox[0], z_head, spacing) < RIB_REACH_MM:
-            continue
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        heads.append((z_head, side))
+        ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
+    heads = [(z, side) for z, side, reach, shaft in ends
+             if reach >= RIB_REACH_MM or _shaft_is_its_own(ends, z, shaft, spacing) and
+             _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM]
     return sorted(heads)
+
+
+def _shaft_is_its_own(ends, z_head, shaft, spacing):
+    """Whether no other medial end in the same 26-connected part lies above `z_head` within half
+    `MAX_RIB_HEIGHT_MM`: else the shaft running out below it descends from that higher head (rib 12's past L1's
+    transverse process, synthetic CT 41 of seed 2026; a rib's neck broken into pieces at 5 mm), not from this one."""
+    return not any(other == shaft and 0 < (z - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
+                   for z, _, _, other in ends)
 
 
 def _shaft_reach_by_slice(cand, dx_mm):
@@ -99,8 +107,8 @@ def _shaft_reach_by_slice(cand, dx_mm):
     return shafts, far
 
 
-def _shaft_reach(shafts, start, z_head, spacing):
-    """How far from the midline (mm) the shaft leaving a part at voxel `start` runs (`shafts`: from
+def _shaft_reach(shafts, shaft, z_head, spacing):
+    """How far from the midline (mm) the 26-connected part `shaft` runs out (`shafts`: from
     `_shaft_reach_by_slice`), when followed through voxels that touch only at an edge or a corner, no higher
     than `SHAFT_RISE_MM` above its head `z_head` and no lower than half `MAX_RIB_HEIGHT_MM` below it.
 
@@ -111,11 +119,11 @@ def _shaft_reach(shafts, start, z_head, spacing):
     A rib descends as it runs out from its head: bone joined diagonally above the head (a rib above, a
     transverse process's neighbour) is not its shaft, so a transverse process below a rib does not borrow it.
     """
-    labels, far = shafts
+    far = shafts[1]
     ks = np.arange(far.shape[1])
     rise = (ks - z_head) * spacing[2]
     ok = (rise <= SHAFT_RISE_MM) & (rise >= -0.5 * MAX_RIB_HEIGHT_MM)
-    return float(far[labels[tuple(start)], ok].max()) if ok.any() else 0.0
+    return float(far[shaft, ok].max()) if ok.any() else 0.0
 
 
 def ribs_clear_above(column, spacing, hi):
