@@ -91,11 +91,15 @@ def find_rib_heads(column, spacing, lo, hi):
 
 
 def _shaft_is_its_own(ends, z_head, shaft, spacing):
-    """Whether no other medial end in the same 26-connected part lies above `z_head` within half
-    `MAX_RIB_HEIGHT_MM`: else the shaft running out below it descends from that higher head (rib 12's past L1's
-    transverse process, synthetic CT 41 of seed 2026; a rib's neck broken into pieces at 5 mm), not from this one."""
-    return not any(other == shaft and 0 < (z - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
-                   for z, _, _, other in ends)
+    """Whether the shaft of the 26-connected part `shaft` is the rib of the medial end at `z_head`: no other medial
+    end joined to it lies above (within half `MAX_RIB_HEIGHT_MM`; the shaft running out below would descend from
+    that higher head: rib 12's past L1's transverse process, synthetic CT 41 of seed 2026), and none near its
+    height is a rib on its own part (this end is then a piece of that rib's neck broken off at 5 mm slices, or a
+    bone beside it: a second head there added a rib level, CTs 24 and 25)."""
+    half = 0.5 * MAX_RIB_HEIGHT_MM
+    return not any(other == shaft and (0 < (z - z_head) * spacing[2] <= half or
+                                       reach >= RIB_REACH_MM and abs(z - z_head) * spacing[2] <= half)
+                   for z, _, reach, other in ends)
 
 
 def _shaft_reach_by_slice(cand, dx_mm):
