@@ -46,6 +46,8 @@ FORWARD_MM = 15.0                # reaches forward to the body's front half (hal
                                  # joined to the first rib's neck would reach out along the first rib's shaft
                                  # (it turns forward within 45 mm) and pass for a rib (the bundled chest CTA, 1.5 mm)
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+DIAGONAL_SLICE_MM = 2.5          # at thicker slices (3-5 mm) a thin rib (7-8 mm) descending 45 degrees or more can
+                                 # meet the next slice only at an edge; at 2 mm and thinner it overlaps face to face
 SHAFT_RISE_MM = 3.0              # a rib's shaft runs out level with its head's centre or below it (its neck
                                  # rises at most a head's half-height, 5 mm, over the first 20 mm)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
@@ -84,8 +86,9 @@ def find_rib_heads(column, spacing, lo, hi):
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
+    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
     heads = [(z, side) for z, side, reach, shaft in ends
-             if reach >= RIB_REACH_MM or _shaft_is_its_own(ends, z, shaft, spacing) and
+             if reach >= RIB_REACH_MM or diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
              _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM]
     return sorted(heads)
 
@@ -120,6 +123,8 @@ def _shaft_reach(shafts, shaft, z_head, spacing):
     in its first 30 mm). At 3-5 mm voxels the cross-sections of consecutive slices then meet only diagonally and
     the part that holds the head ends 50-59 mm out (issue 20, synthetic CTs 21 and 37 of seed 2026: rib 12 missed,
     the lowest rib-bearing vertebra taken for T12 was T11, "sacrum and ribs disagree" on normal anatomy).
+    Not at slices of `DIAGONAL_SLICE_MM` or thinner: there the shaft stays face-connected, and the extension only
+    joined a lumbar transverse process to other bone (CT 185, 2 mm: a false lowest rib on L2).
     A rib descends as it runs out from its head: bone joined diagonally above the head (a rib above, a
     transverse process's neighbour) is not its shaft, so a transverse process below a rib does not borrow it.
     """

@@ -9,7 +9,7 @@ so bone joined diagonally above a transverse process does not make it a rib. Gri
 """
 import numpy as np
 
-from jmedseg.spine.ribs import RIB_HEAD_MM, RIB_REACH_MM, SHAFT_RISE_MM, find_rib_heads
+from jmedseg.spine.ribs import DIAGONAL_SLICE_MM, RIB_HEAD_MM, RIB_REACH_MM, SHAFT_RISE_MM, find_rib_heads
 from tests.spine.test_discs_and_ribs import _column_with_bones
 
 SP = (3.0, 3.0, 3.0)
@@ -32,8 +32,8 @@ def _diagonal_chain(bone, side, k, from_mm, to_mm, step_k):
         bone[i, CENTRE - 5:CENTRE - 3, k + step_k * (n + 1)] = True
 
 
-def _heads(col):
-    return sorted((int(round(z)), side) for z, side in find_rib_heads(col, SP, 0, col.bone.shape[2] - 1))
+def _heads(col, sp=SP):
+    return sorted((int(round(z)), side) for z, side in find_rib_heads(col, sp, 0, col.bone.shape[2] - 1))
 
 
 def test_a_steep_thin_shaft_touching_only_at_edges_is_a_rib():
@@ -45,6 +45,18 @@ def test_a_steep_thin_shaft_touching_only_at_edges_is_a_rib():
         _diagonal_chain(col.bone, side, 30, 48.0, 63.0, -1)
     assert 45.0 < RIB_REACH_MM < 63.0
     assert _heads(col) == [(30, "left"), (30, "right")]
+
+
+def test_at_2_mm_slices_the_diagonal_contacts_are_not_followed():
+    """At 2 mm slices a rib's shaft overlaps itself from slice to slice: bone meeting a neck only at edges there is
+    not its shaft (a lumbar transverse process joined so to other bone made a false lowest rib on L2, CT 185)."""
+    col = _column_with_bones(nz=60)
+    _neck(col.bone, 1, 30, 45.0)
+    _diagonal_chain(col.bone, 1, 30, 48.0, 63.0, -1)
+    thin = (SP[0], SP[1], 2.0)
+    assert thin[2] <= DIAGONAL_SLICE_MM < SP[2]
+    assert _heads(col, thin) == []
+    assert _heads(col) == [(30, "right")]
 
 
 def test_without_the_diagonal_shaft_the_neck_alone_is_no_rib():
