@@ -11,6 +11,9 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
 - reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
   enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
+  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
+  from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
+  a rib near its height (`_shaft_is_its_own`).
 The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
 the contrast-filled aorta in front of the body's centre.
 The vertebra at the height of its medial end bears it. In most adults the first rib
