@@ -75,7 +75,8 @@ def find_rib_heads(column, spacing, lo, hi):
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
-    shafts = _shaft_reach_by_slice(cand, dx_mm)
+    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
+    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
     ends = []                    # (head slice, side, reach of its own part mm, its 26-connected part)
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
@@ -89,7 +90,6 @@ def find_rib_heads(column, spacing, lo, hi):
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
-    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
     heads = [(z, side) for z, side, reach, shaft in ends
              if reach >= RIB_REACH_MM or diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
              _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM]
