@@ -11,6 +11,9 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
 - reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
   enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
+  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
+  from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
+  a rib near its height (`_shaft_is_its_own`).
 The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
 the contrast-filled aorta in front of the body's centre.
 The vertebra at the height of its medial end bears it. In most adults the first rib
@@ -46,6 +49,10 @@ FORWARD_MM = 15.0                # reaches forward to the body's front half (hal
                                  # joined to the first rib's neck would reach out along the first rib's shaft
                                  # (it turns forward within 45 mm) and pass for a rib (the bundled chest CTA, 1.5 mm)
 HEAD_TOLERANCE_MM = 6.0          # the medial end's voxels: within this of the most medial one
+DIAGONAL_SLICE_MM = 2.5          # at thicker slices (3-5 mm) a thin rib (7-8 mm) descending 45 degrees or more can
+                                 # meet the next slice only at an edge; at 2 mm and thinner it overlaps face to face
+SHAFT_RISE_MM = 3.0              # a rib's shaft runs out level with its head's centre or below it (its neck
+                                 # rises at most a head's half-height, 5 mm, over the first 20 mm)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -68,21 +75,67 @@ def find_rib_heads(column, spacing, lo, hi):
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
     parts, n = ndimage.label(cand)
-    heads = []
+    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
+    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
+    ends = []                    # (head slice, side, reach of its own part mm, its 26-connected part)
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
         if d.min() > RIB_HEAD_MM:
             continue
         head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
-        near = np.abs(vox[:, 2] - np.mean(head[:, 2])) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
-        if d[near].max() < RIB_REACH_MM:
-            continue
+        near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        heads.append((float(np.mean(head[:, 2])), side))
+        ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
+    heads = [(z, side) for z, side, reach, shaft in ends
+             if reach >= RIB_REACH_MM or diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
+             _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM]
     return sorted(heads)
+
+
+def _shaft_is_its_own(ends, z_head, shaft, spacing):
+    """Whether the shaft of the 26-connected part `shaft` is the rib of the medial end at `z_head`: no other medial
+    end joined to it lies above (within half `MAX_RIB_HEIGHT_MM`; the shaft running out below would descend from
+    that higher head: rib 12's past L1's transverse process, synthetic CT 41 of seed 2026), and none near its
+    height is a rib on its own part (this end is then a piece of that rib's neck broken off at 5 mm slices, or a
+    bone beside it: a second head there added a rib level, CTs 24 and 25)."""
+    half = 0.5 * MAX_RIB_HEIGHT_MM
+    return not any(other == shaft and (0 < (z - z_head) * spacing[2] <= half or
+                                       reach >= RIB_REACH_MM and abs(z - z_head) * spacing[2] <= half)
+                   for z, _, reach, other in ends)
+
+
+def _shaft_reach_by_slice(cand, dx_mm):
+    """(the rib band's bone labelled with 26-connectivity, [label, slice] -> farthest |dx| mm of that part there)."""
+    shafts, n = ndimage.label(cand, structure=np.ones((3, 3, 3)))
+    vox = np.argwhere(cand)
+    far = np.zeros((n + 1, cand.shape[2]))
+    np.maximum.at(far, (shafts[cand], vox[:, 2]), np.abs(dx_mm[vox[:, 0], vox[:, 2]]))
+    return shafts, far
+
+
+def _shaft_reach(shafts, shaft, z_head, spacing):
+    """How far from the midline (mm) the 26-connected part `shaft` runs out (`shafts`: from
+    `_shaft_reach_by_slice`), when followed through voxels that touch only at an edge or a corner, no higher
+    than `SHAFT_RISE_MM` above its head `z_head` and no lower than half `MAX_RIB_HEIGHT_MM` below it.
+
+    The lowest ribs (11, 12) are thin (7-8 mm) and descend the most steeply as they run out (rib 12 drops 10-20 mm
+    in its first 30 mm). At 3-5 mm voxels the cross-sections of consecutive slices then meet only diagonally and
+    the part that holds the head ends 50-59 mm out (issue 20, synthetic CTs 21 and 37 of seed 2026: rib 12 missed,
+    the lowest rib-bearing vertebra taken for T12 was T11, "sacrum and ribs disagree" on normal anatomy).
+    Not at slices of `DIAGONAL_SLICE_MM` or thinner: there the shaft stays face-connected, and the extension only
+    joined a lumbar transverse process to other bone (CT 185, 2 mm: a false lowest rib on L2).
+    A rib descends as it runs out from its head: bone joined diagonally above the head (a rib above, a
+    transverse process's neighbour) is not its shaft, so a transverse process below a rib does not borrow it.
+    """
+    far = shafts[1]
+    ks = np.arange(far.shape[1])
+    rise = (ks - z_head) * spacing[2]
+    ok = (rise <= SHAFT_RISE_MM) & (rise >= -0.5 * MAX_RIB_HEIGHT_MM)
+    return float(far[shaft, ok].max()) if ok.any() else 0.0
 
 
 def ribs_clear_above(column, spacing, hi):
