@@ -5,7 +5,8 @@
 - a named entry is *confirmed* when it carries no `uncertain_level` flag, and
   *confirmed-but-wrong* when it is confirmed and the true vertebra nearest to its centroid
   (any vertebra, also one whose centre lies outside the scan) has another name, or none
-  lies within `NOT_A_VERTEBRA_MM` (e.g. a heart chamber named as a vertebra). A right name
+  lies within `NOT_A_VERTEBRA_MM` (e.g. a heart chamber named as a vertebra); one also flagged
+  `incomplete` (no density is measured in it) is counted and said so. A right name
   on a body found 20-35 mm off (a vertebra cut by the scan's edge, posterior elements taken
   in) is not identified, but it is not a wrong level either;
 - a CT is *refused* when the labelling confirms no level at all.
@@ -46,7 +47,10 @@ def score_labelling(case, report):
     for e in confirmed:
         near, dist = _nearest(case.all_centroids, e["centroid_mm"])
         if dist > NOT_A_VERTEBRA_MM or near != e["name"]:
-            wrong.append(f"{e['name']} -> {near if dist <= NOT_A_VERTEBRA_MM else 'no vertebra'} ({dist:.0f} mm)")
+            # `incomplete` keeps a level out of the density (jmedseg.density.safety): said apart, still counted
+            said = near if dist <= NOT_A_VERTEBRA_MM else "no vertebra"
+            refused = ", flagged incomplete: no density" if "incomplete" in e.get("flags", []) else ""
+            wrong.append(f"{e['name']} -> {said} ({dist:.0f} mm{refused})")
     return {"levels_in_view": sorted(truth), "identified": identified, "centroid_errors_mm": errors,
             "named": len(named), "confirmed": len(confirmed), "confirmed_wrong": wrong,
             "refused": not confirmed, "anchors": len(case.anchors_in_view)}
