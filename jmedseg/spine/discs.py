@@ -119,11 +119,26 @@ def find_endplate_discs(s, core_hu):
     bump = core_departure(core_hu)
     peaks = [i for i in range(1, len(s) - 1)
              if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
+    peaks = _one_per_band(peaks, s, bump)
     step = float(np.median(np.diff(s)))
     cands = [(sum(bump[i] for i in group), float(np.mean([s[i] for i in group])))
              for group in pair_plates([float(s[i]) for i in peaks], peaks)]
     chosen = _spaced([(score, pos / step) for score, pos in cands], THIN_DISC_PITCH_MM / step)
     return [float(c * step) for c in chosen]
+
+
+def _one_per_band(peaks, s, bump):
+    """The strongest of maxima (indices of `s`) less than `2 * ENDPLATE_SMOOTH_MM` apart: the smoothing blurs
+    anything closer into one band, so such maxima are one band split by noise, not two plates (issue 20, seed
+    2026 dev CT 4: a split band 1.7 mm wide was taken for a disc's two plates and moved the C7/T1 disc 7 mm)."""
+    kept = []
+    for i in peaks:
+        if kept and s[i] - s[kept[-1]] < 2 * ENDPLATE_SMOOTH_MM:
+            if bump[i] > bump[kept[-1]]:
+                kept[-1] = i
+        else:
+            kept.append(i)
+    return kept
 
 
 def pair_plates(positions, keys):
