@@ -29,10 +29,6 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 # Half of that: the median's noise over the core is 3-5 HU, and cancellous bone between the plates has no
 # such bright layer (its basivertebral veins are darker, not brighter).
 ENDPLATE_BUMP_HU = 20.0
-# A disc's weaker plate (partial volume, a tilted disc) can stay under `ENDPLATE_BUMP_HU` and still mark the disc's
-# other side: it takes part in pairing the plates (`pair_plates`), the disc itself still needs one band over the
-# threshold. Half of it: 3-4 times the noise of the smoothed median (2-3 HU).
-PLATE_PARTNER_HU = ENDPLATE_BUMP_HU / 2
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
@@ -122,12 +118,11 @@ def find_endplate_discs(s, core_hu):
         return []
     bump = core_departure(core_hu)
     peaks = [i for i in range(1, len(s) - 1)
-             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > PLATE_PARTNER_HU]
+             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
     peaks = _one_per_band(peaks, s, bump)
     step = float(np.median(np.diff(s)))
     cands = [(sum(bump[i] for i in group), float(np.mean([s[i] for i in group])))
-             for group in pair_plates([float(s[i]) for i in peaks], peaks)
-             if max(bump[i] for i in group) > ENDPLATE_BUMP_HU]
+             for group in pair_plates([float(s[i]) for i in peaks], peaks)]
     chosen = _spaced([(score, pos / step) for score, pos in cands], THIN_DISC_PITCH_MM / step)
     return [float(c * step) for c in chosen]
 
