@@ -5,8 +5,10 @@ Two signatures, because discs differ along the spine:
   vertebral-body cross-section found by `jmedseg.spine.column` shrinks or vanishes there: a dip
   of the body area below `DISC_DEPTH` of the neighbouring plateaus (`find_area_discs`);
 - thoracic (and cervical) discs are thin (4-6 mm) between two bright cortical endplates (1 mm of
-  cortex each, 500-800 HU above cancellous bone). At 1.5-3 mm sampling the pair blurs into one
-  bright band across the body's core, while the body's area hardly changes. Along the centre
+  cortex each, 500-800 HU above cancellous bone). At 5 mm slices, and for the thinnest discs, the pair
+  blurs into one bright band across the body's core; at 1-3 mm the plates of a 6-10 mm disc (with
+  its cortex) stay two bands either side of it (`pair_plates` joins them). The body's area hardly
+  changes. Along the centre
   line, the median HU of the body's core (`CORE_RADIUS_MM` around the centre, perpendicular to the
   column) shows each disc as a bump above the running median of a vertebra's height
   (`find_endplate_discs`). Lumbar endplates give such bumps too, one either side of a thick disc,
@@ -22,7 +24,7 @@ EDGE_MM = 9.0                    # a dip nearer the column's end than the thinne
 THIN_DISC_PITCH_MM = 15.0        # shortest body plus disc above T10 (T1 14 mm + 4 mm disc; C7 16 mm)
 CORE_RADIUS_MM = 8.0             # inside the smallest thoracic body (25 mm across) with the track's 3-4 mm wobble
 SAMPLE_MM = 1.0                  # step along the centre line
-ENDPLATE_SMOOTH_MM = 2.0         # merges the two plates of a 4-6 mm disc into one band
+ENDPLATE_SMOOTH_MM = 2.0         # merges the two plates of a 4 mm disc into one band (thicker ones: `pair_plates`)
 BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the cancellous level
 # A thin disc's band: two 1 mm plates at +500 HU in a 5 mm band raise its mean by about 200 HU at full
 # resolution; the 3 mm working pixels, the median over the core and the 2 mm smoothing leave over 40 HU of it.
