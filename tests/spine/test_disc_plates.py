@@ -87,17 +87,17 @@ def test_benchmark_cts_whose_thin_disc_was_missed(tmp_path, case_id, fov, phase)
     kept for it and its neighbour, one plate each, lay under `THIN_DISC_PITCH_MM` apart), the first-rib anchor
     was lost ("one anchor only"). CT 85 (3 mm): the same lost the lowest rib's anchor ("one anchor only (the
     sacrum)"). Now both anchors counted and agreeing, nothing confirmed wrong."""
-    from jmedseg.data.io import load_volume
-    from jmedseg.data.synth.trunk import save_case, synth_trunk_case
-    from jmedseg.data.synth.trunk.scoring import score_labelling
+    from jmedseg.data import io
+    from jmedseg.data.synth import trunk
+    from jmedseg.data.synth.trunk import scoring
     from jmedseg.spine import label_vertebrae
 
-    case = synth_trunk_case(np.random.default_rng([2026, case_id]), phase=phase, fov=fov, max_voxels=12_000_000,
-                            cap_coarsens="pixels")
-    path = str(tmp_path / f"ct_{case_id}.nii")
-    save_case(case, path)
-    _, report = label_vertebrae(load_volume(path))
-    score = score_labelling(case, report)
+    # generated as the benchmark's run_one does, stored in its random orientation and loaded back
+    case = trunk.synth_trunk_case(np.random.default_rng([2026, case_id]), phase=phase, fov=fov,
+                                  max_voxels=12_000_000, cap_coarsens="pixels")
+    trunk.save_case(case, str(tmp_path / "ct.nii"))
+    report = label_vertebrae(io.load_volume(str(tmp_path / "ct.nii")))[1]
+    score = scoring.score_labelling(case, report)
     assert score["confirmed_wrong"] == [], score["confirmed_wrong"]
     assert report["summary"].startswith("confirmed by"), report["summary"]
     assert report["anchors"]["t12_ribs"] and score["confirmed"] >= 7, (report["anchors"], score["confirmed"])
