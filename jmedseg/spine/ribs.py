@@ -61,7 +61,8 @@ def find_rib_heads(column, spacing, lo, hi):
 
     `hu > BONE_HU` voxels more than `CUT_MM` to the side of the column's centre
     (which cuts each rib from the vertebra's transverse process and body) and not in front of the
-    body's centre (at thick slices, beyond `AORTA_MM`, of its front half) are split into connected parts; each part that passes the tests in the module docstring is a rib.
+    body's centre (at thick slices, beyond `AORTA_MM`, of its front half) are split into connected parts;
+    each part that passes the tests in the module docstring is a rib.
     """
     bone = column.bone
     nx, ny, nz = bone.shape
@@ -91,8 +92,8 @@ def find_rib_heads(column, spacing, lo, hi):
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
     heads = [(z, side) for z, side, reach, shaft in ends
-             if reach >= RIB_REACH_MM or diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
-             _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM]
+             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
+                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
     return sorted(heads)
 
 

@@ -3,7 +3,8 @@
 
 The profiles are built by construction (cancellous level, disc tissue, endplate bands at known positions); the two
 end-to-end cases are CTs of the 200-CT benchmark (benchmarks/spine_labelling.py, seed 2026, 12 Mvoxels), stored in
-their random orientation and loaded back as the benchmark does (pixels coarsened first), that lost L1 or L2 to a split body before the fix.
+their random orientation and loaded back as the benchmark does (pixels coarsened first), that lost L1 or L2 to a
+split body before the fix.
 """
 import numpy as np
 import pytest
