@@ -30,7 +30,7 @@ sys.path.insert(0, ROOT)
 
 from jmedseg.data.io import load_labels, load_volume  # noqa: E402
 from jmedseg.data.labels import erode_mm, vertebral_body  # noqa: E402
-from jmedseg.density.johnson_su import DENSITY_UPPER_QUANTILE, fit_johnson_su  # noqa: E402
+from jmedseg.density.johnson_su import fit_density  # noqa: E402
 from jmedseg.utils.report import markdown_table  # noqa: E402
 
 DATA = os.path.join(ROOT, "tests", "data")  # --data changes it
@@ -83,7 +83,7 @@ def jsu_mode(values, what):
     if values.size < 30:
         return float("nan")
     try:
-        return float(fit_johnson_su(values, what, upper_quantile=DENSITY_UPPER_QUANTILE).mode)
+        return float(fit_density(values, what).mode)
     except ValueError:
         return float("nan")
 

@@ -345,3 +345,10 @@ def fit_johnson_su(values, what="region", max_iter=MAX_ITER, upper_quantile=None
         return fit_johnson_su_counts(*value_counts(v), what, max_iter, upper_quantile)
     fit = fit_johnson_su_counts(*_binned(v, np.ones_like(v), MAX_TERMS), what, max_iter)   # float volume: no sort
     return replace(fit, loglik=float(johnson_su_logpdf(v, fit.a, fit.b, fit.loc, fit.scale).sum()))
+
+
+def fit_density(values, what="region"):
+    """The density's fit (paper section 3, issue 22): `fit_johnson_su` of a cancellous region's values, truncated at
+    DENSITY_UPPER_QUANTILE; its `.mode` is the density. One place for it: `measure`, the model guard
+    (jmedseg.deploy.guard) and the benchmarks report the same number."""
+    return fit_johnson_su(values, what, upper_quantile=DENSITY_UPPER_QUANTILE)

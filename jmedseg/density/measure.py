@@ -32,8 +32,8 @@ from jmedseg.errors import InputError
 from jmedseg.utils.files import atomic_write_bytes
 from jmedseg.density.estimators import DEFAULT_ESTIMATOR, ESTIMATORS, check_estimator, estimate_all
 from jmedseg.utils.plotting import pyplot, save_figure
-from jmedseg.density.johnson_su import (DENSITY_UPPER_QUANTILE, DensityFitError, fit_johnson_su,
-                                        johnson_su_logpdf, weighted_quantiles)
+from jmedseg.density.johnson_su import (DensityFitError, fit_density, fit_johnson_su, johnson_su_logpdf,
+                                        weighted_quantiles)
 
 PAPER_OFFSET = HU_OFFSET                   # paper's units = HU + 1024
 DEFAULT_LEVELS = {name: TOTALSEG_V2[name] for name in ("L1", "L2")}
@@ -328,8 +328,7 @@ def measure_person(hu, vertebrae, tissue=None, spacing=(1.0, 1.0, 1.0), levels=N
     if not used:
         raise _refused(notes, status)
     pixels = np.concatenate(pooled)
-    fit = fit_johnson_su(pixels, "pooled cancellous bone of " + "+".join(used),   # the figure draws it
-                         upper_quantile=DENSITY_UPPER_QUANTILE)                   # as jsu_mode: the rim's tail left out
+    fit = fit_density(pixels, "pooled cancellous bone of " + "+".join(used))   # the figure draws it; as jsu_mode
     pooled_values = estimate_all(pixels, names=[n for n in ESTIMATORS if n != DEFAULT_ESTIMATOR])
     density = fit.mode if estimator == DEFAULT_ESTIMATOR else pooled_values[estimator]
     problem = safety.density_problem(density, "pooled cancellous bone of " + "+".join(used))

@@ -48,18 +48,17 @@ def mask_only_density(body, hu, spacing, level):
     """Johnson SU mode of the mask-only cancellous region (what `measure --mask` without a model uses), or None.
 
     `body` is the vertebral body already taken from the whole-vertebra mask (`reference_body`). Region and
-    fit are the measurement's own (`density.measure.mask_only_region`, the fit truncated at
-    DENSITY_UPPER_QUANTILE), so the guard compares a model with the number `measure --mask` would report.
+    fit are the measurement's own (`density.measure.mask_only_region`, `density.johnson_su.fit_density`), so
+    the guard compares a model with the number `measure --mask` would report.
     """
-    from jmedseg.density.johnson_su import DENSITY_UPPER_QUANTILE, fit_johnson_su
+    from jmedseg.density.johnson_su import fit_density
     from jmedseg.density.measure import mask_only_region
 
     try:
         region = mask_only_region(body, spacing)
         if region.sum() < MIN_DENSITY_PIXELS:
             return None
-        return float(fit_johnson_su(np.asarray(hu)[region], f"{level} mask-only cancellous bone",
-                                    upper_quantile=DENSITY_UPPER_QUANTILE).mode)
+        return float(fit_density(np.asarray(hu)[region], f"{level} mask-only cancellous bone").mode)
     except ValueError:  # no body or no interior: the other checks already speak for this level
         return None
 

@@ -122,11 +122,9 @@ def find_endplate_discs(s, core_hu):
     peaks = [i for i in range(1, len(s) - 1)
              if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
     peaks = _one_per_band(peaks, s, bump)
-    step = float(np.median(np.diff(s)))
     cands = [(sum(bump[i] for i in group), float(np.mean([s[i] for i in group])))
              for group in pair_plates([float(s[i]) for i in peaks], peaks)]
-    chosen = _spaced([(score, pos / step) for score, pos in cands], THIN_DISC_PITCH_MM / step)
-    return [float(c * step) for c in chosen]
+    return _spaced(cands, THIN_DISC_PITCH_MM)         # positions in mm, so the pitch in mm
 
 
 def _one_per_band(peaks, s, bump):
@@ -209,7 +207,8 @@ def _apart(position, discs, pitch_mm):
 
 
 def _spaced(cands, min_gap):
-    """Indices of the strongest (score, index) candidates, no two closer than `min_gap`, in order."""
+    """Positions of the strongest (score, position) candidates, no two closer than `min_gap` (the positions'
+    unit: slice indices or mm), in order."""
     chosen = []
     for _, i in sorted(cands, reverse=True):
         if all(abs(i - j) >= min_gap for j in chosen):
