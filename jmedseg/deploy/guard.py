@@ -101,10 +101,10 @@ def check_level(level, tissue, vertebra_mask, hu, spacing, confidence=None, dens
     if confidence is not None and np.isfinite(confidence) and confidence < MIN_CONFIDENCE:
         out.reasons.append(f"low model confidence {confidence:.2f} (at least {MIN_CONFIDENCE})")
     if density_hu is None and canc.sum() >= MIN_DENSITY_PIXELS:
-        from jmedseg.density.johnson_su import fit_johnson_su
+        from jmedseg.density.johnson_su import fit_density
 
-        try:
-            density_hu = fit_johnson_su(np.asarray(hu)[canc], f"{level} predicted cancellous bone").mode
+        try:   # the fit `measure --model` reports, as on the mask's side (`mask_only_density`)
+            density_hu = fit_density(np.asarray(hu)[canc], f"{level} predicted cancellous bone").mode
         except ValueError as err:
             out.reasons.append(f"no Johnson SU fit on the predicted region ({err})")
     if density_hu is not None:
