@@ -12,7 +12,11 @@ phase (scores: `jmedseg.data.synth.trunk.scoring`):
   (issue 20's target: >= 95 %);
 - conf-wrong %: confirmed (no `uncertain_level`) but wrong names, over all named levels
   (target <= 0.5 %);
-- refused %: CTs with no confirmed level, among CTs with two anchors in view / fewer;
+- refused %: CTs with no confirmed level, among CTs with two anchors in view / fewer; below the tables
+  the refusals with two anchors in view again, where each rib anchor's rib-free neighbour (C7 above the first rib,
+  the vertebra below the lowest rib) also has its body centre in the scan, normal anatomy and variants apart
+  (a rib anchor is counted only when that neighbour shows no rib; with a variant the anchors disagree by anatomy
+  and a refusal is the issue's required answer);
 - err mm: mean centroid error of identified levels; gen s, label s: seconds per CT.
 The same rows per slice thickness (<= 1.5, 2-3, 5 mm) and per anatomical variant follow.
 
@@ -109,6 +113,39 @@ def print_anchor_table(rows):
             cells.append(f"{sum(anchor in r['anchors_found'] for r in seen)}/{len(seen)}; "
                          f"{sum(anchor in r['anchors_found'] for r in unseen)}/{len(unseen)}")
         print(f"| {anchor} | " + " | ".join(cells) + " |")
+
+
+SPINE_ORDER = ["C7"] + [f"T{k}" for k in range(1, 13)] + [f"L{k}" for k in range(1, 7)]
+
+
+def rib_free_neighbours(variant):
+    """{rib anchor: the rib-free vertebra next to it} in the phantom: C7 above T1; below the lowest rib-bearing
+    vertebra (T11 with 11 pairs, T12, L1 with 13: the phantom's thirteenth pair is a lumbar rib) its lower neighbour."""
+    lowest = SPINE_ORDER.index("T1") + variant["rib_pairs"] - 1
+    return {"first_rib": "C7", "last_rib": SPINE_ORDER[lowest + 1]}
+
+
+def anchors_countable(row):
+    """The anchors in view of a CT whose rib-free neighbour's body centre is in the scan too (the sacrum as in view)."""
+    neighbours = rib_free_neighbours(row["variant"])
+    return [a for a in row["anchors_in_view"] if a == "sacrum" or neighbours[a] in row["levels_in_view"]]
+
+
+def print_refusals(rows):
+    """Refusals among CTs with two anchors in view: all; where both anchors' rib-free neighbours are in view too;
+    those by anatomy (normal / a variant)."""
+    two = [r for r in rows if r["anchors"] >= 2]
+    countable = [r for r in two if len(anchors_countable(r)) >= 2]
+    normal = [r for r in countable if variant_name(r["variant"]) == "normal"]
+    variants = [r for r in countable if variant_name(r["variant"]) != "normal"]
+    print("\nrefused, CTs with two anchors in view")
+    print("| CTs | refused / CTs | refused % |\n|---|---|---|")
+    for name, group in (("two anchors in view (the tables' column)", two),
+                        ("and each rib anchor's rib-free neighbour centred in the scan", countable),
+                        ("  of these, normal anatomy", normal),
+                        ("  of these, a variant (anchors disagree by anatomy: refusal expected)", variants)):
+        refused = sum(r["refused"] for r in group)
+        print(f"| {name} | {refused}/{len(group)} | {100.0 * refused / len(group) if group else 0.0:.1f} % |")
 
 
 def variant_name(v):
@@ -269,6 +306,7 @@ def report(rows, title):
         thickness[thickness_name(r["spacing"][2])].append(r)
     print_table("per slice thickness (all fields of view)", [(name, thickness[name]) for name, _, _ in THICKNESS_GROUPS])
     print_anchor_table(rows)
+    print_refusals(rows)
     variants = defaultdict(list)
     for r in rows:
         variants[variant_name(r["variant"])].append(r)

@@ -2,7 +2,8 @@
 hour) with lines of the same series and code only, and prints its rows per slice thickness."""
 import json
 
-from benchmarks.spine_labelling import _done_rows, _open_for_append, print_anchor_table, report, thickness_name
+from benchmarks.spine_labelling import (_done_rows, _open_for_append, anchors_countable, print_anchor_table,
+                                       print_refusals, report, thickness_name)
 
 SERIES = {"seed": 2026, "max_mvoxels": 20.0, "cap_coarsens": "pixels", "code": "abc1234"}
 
@@ -54,3 +55,35 @@ def test_the_anchor_table_counts_found_where_in_view_and_claimed_where_not(capsy
              for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
     assert lines["sacrum"] == ["1/1; 0/0", "0/0; 0/0", "0/1; 1/1", "1/2; 1/1"]     # <= 1.5, 2-3, 5 mm, all
     assert lines["last_rib"][-1] == "1/1; 0/2"
+
+
+def test_a_rib_anchor_counts_only_with_its_rib_free_neighbour_in_view():
+    """The lowest rib is an anchor only where the vertebra below shows no rib: L1 with 12 pairs, L2 with 13 (the
+    phantom's thirteenth pair is a lumbar rib), T12 with 11; C7 above the first rib."""
+    chest = {"anchors_in_view": ["first_rib", "last_rib"], "levels_in_view": ["C7", "T1", "T12"],
+             "variant": {"rib_pairs": 12, "lumbar_count": 5, "transitional": False}}
+    assert anchors_countable(chest) == ["first_rib"]                      # cut between T12 and L1's centre
+    assert anchors_countable({**chest, "levels_in_view": ["C7", "T1", "T12", "L1"]}) == ["first_rib", "last_rib"]
+    thirteen = {**chest, "levels_in_view": ["T1", "T12", "L1"], "variant": {**chest["variant"], "rib_pairs": 13}}
+    assert anchors_countable(thirteen) == []                              # no C7; L1 bears the 13th rib, L2 cut
+    eleven = {**chest, "anchors_in_view": ["last_rib", "sacrum"], "levels_in_view": ["T11", "T12"],
+              "variant": {**chest["variant"], "rib_pairs": 11}}
+    assert anchors_countable(eleven) == ["last_rib", "sacrum"]
+
+
+def test_refusals_are_split_by_countable_anchors_and_anatomy(capsys):
+    normal = {"rib_pairs": 12, "lumbar_count": 5, "transitional": False}
+    rows = [{**_row(0, 3.0, []), "refused": True, "anchors_in_view": ["first_rib", "last_rib"],
+             "levels_in_view": ["C7", "T1", "T12"]},                        # L1 not in view: not countable
+            {**_row(1, 3.0, []), "refused": True, "anchors_in_view": ["first_rib", "last_rib"],
+             "levels_in_view": ["C7", "T1", "T12", "L1"]},
+            {**_row(2, 3.0, []), "refused": False, "anchors_in_view": ["last_rib", "sacrum"],
+             "levels_in_view": ["T12", "L1"], "variant": normal},
+            {**_row(3, 3.0, []), "refused": True, "anchors_in_view": ["last_rib", "sacrum"],
+             "levels_in_view": ["T11", "T12", "L1"], "variant": {**normal, "rib_pairs": 11}}]
+    print_refusals(rows)
+    lines = capsys.readouterr().out.splitlines()
+    assert "| two anchors in view (the tables' column) | 3/4 | 75.0 % |" in lines
+    assert "| and each rib anchor's rib-free neighbour centred in the scan | 2/3 | 66.7 % |" in lines
+    assert "|   of these, normal anatomy | 1/2 | 50.0 % |" in lines
+    assert "|   of these, a variant (anchors disagree by anatomy: refusal expected) | 1/1 | 100.0 % |" in lines
