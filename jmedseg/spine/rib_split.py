@@ -4,11 +4,11 @@ Thin thoracic discs are found as bright endplate bands (`jmedseg.spine.discs`); 
 merged with its neighbour's, leaves one segment holding two vertebrae. Every rib level may still be found:
 the segment then bears two rib levels whose heads lie a vertebra's pitch apart, the count of rib levels
 exceeds the count of vertebrae by one, and `levels.rib_anchor_doubt` refuses the first-rib anchor
-("12 rib levels but 11 vertebrae between the discs"; synthetic CTs 16, 65, 113, 124, 137, 177, 196, 44 of seed
-2026, chest and chest + abdomen at 5 mm).
+("12 rib levels but 11 vertebrae between the discs"; synthetic CTs 44, 113, 124, 137, 177, 196 of seed 2026,
+chest and chest + abdomen at 5 mm, now split and counted; docs/spine.md).
 
 The evidence for the missed disc, all of it required:
-- the segment holds exactly two rib levels (`levels.rib_level_groups`), both sides' heads counted;
+- the segment holds exactly two rib levels (`levels.rib_level_groups`) and heads on both sides;
 - their heads lie a vertebra's pitch apart: between `MIN_PITCH_SHARE` and `MAX_PITCH_SHARE` of the pitch of the
   neighbouring rib levels (consecutive ribs articulate with consecutive vertebrae; a broken-off piece of a neck or
   a bone beside a rib, a false level, lies closer to a true one);
@@ -31,8 +31,8 @@ from jmedseg.spine.levels import rib_level_groups, segments_between
 
 MIN_PITCH_SHARE = 0.7      # two consecutive rib levels: the neighbouring pitch within the variation of thoracic
 MAX_PITCH_SHARE = 1.4      # body heights between neighbours (T1-T12 bodies grow 1-2 mm per level, 14-28 mm)
-MIN_HEIGHT_SHARE = 0.7     # of two pitches: a segment holding two vertebrae is 1.4 pitches or more disc to disc
-                           # (its found discs may each lie up to a 5 mm slice into the neighbours)
+MIN_HEIGHT_SHARE = 0.7     # of two pitches: two vertebrae are two pitches disc to disc, less where a found disc
+                           # lies a 5 mm slice into a neighbour (1.4 or more); one vertebra is one pitch
 SPLIT_NOTE = ("split at a disc inferred between two rib levels {0:.0f} mm apart in a {1:.0f} mm segment (a thin "
               "disc missed): the disc between the two pieces is not seen")
 
@@ -102,7 +102,7 @@ def split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
         gap = (np.mean(above.rib_z) - np.mean(below.rib_z)) * dz
         for piece in (below, above):
             piece.flags.append("uncertain_level")
-            piece.notes.append(SPLIT_NOTE.format(gap, (above.hi - below.lo + 3) * dz))
+            piece.notes.append(SPLIT_NOTE.format(gap, (above.hi - below.lo + 2) * dz))
     return segments, discs, sorted(disc_arcs + [float(arc[k]) for k in added])
 
 
