@@ -68,9 +68,21 @@ def test_a_missed_thoracic_disc_is_restored_and_the_anchors_count(missed):
     assert info["agree"] and info["t1_segment"] is not None and info["t12_segment"] is not None
     assert [s.name for s in segments] == list(NAMES)
     pieces = [s for s in segments if s.name in (missed, NAMES[NAMES.index(missed) + 1])]
-    assert all("uncertain_level" in s.flags and "split at a disc inferred" in " ".join(s.notes) for s in pieces)
+    assert all("uncertain_level" in s.flags and "discs inferred between" in " ".join(s.notes) for s in pieces)
     others = [s for s in segments[2:-1] if s not in pieces]
     assert not any("uncertain_level" in s.flags for s in others)
+
+
+def test_two_discs_missed_in_a_row_cut_one_segment_in_three():
+    """The discs above T6 and T5 not found (benchmark CT 117, 3 mm: segments of 78 and 54 mm holding three rib levels
+    each): the segment is cut into three, each cut within 1.5 slices of the true disc, the names right."""
+    discs, heads, lo, hi = _column(missed=("T6", "T5"))
+    segments, found, info = _labelled(discs, heads, lo, hi)
+    added = sorted(set(found) - set(discs))
+    true = [(NAMES.index(name) + 1) * PITCH for name in ("T6", "T5")]
+    assert len(added) == 2 and max(abs(a - t) for a, t in zip(added, true)) <= 1.5, (added, true)
+    assert info["agree"] and [s.name for s in segments] == list(NAMES)
+    assert [s.name for s in segments if "uncertain_level" in s.flags and "T" in s.name] == ["T6", "T5", "T4"]
 
 
 @pytest.mark.parametrize("rib_bearers, low_anchor_on", [
@@ -116,7 +128,7 @@ def test_the_evidence_each_required():
     (under 2 * `MIN_HEIGHT_SHARE` pitches), a gap beyond `MAX_PITCH_SHARE` of the pitch, a segment cut by the
     column's end."""
     two = _segment(100, 118, [106.0, 106.0, 116.0, 116.0])      # 20 slices disc to disc: two vertebrae
-    assert missed_disc_splits(_chain_around(two), DZ) == [109]     # the middle, within [lower head, midway]
+    assert missed_disc_splits(_chain_around(two), DZ) == [(100, 118, [109])]   # the middle, in [lower head, midway]
     one_side = _segment(100, 118, [106.0, 116.0], sides=("left",))
     assert missed_disc_splits(_chain_around(one_side), DZ) == []
     short = _segment(100, 111, [104.0, 104.0, 114.0, 114.0])    # 13 slices: under 2 * 0.7 pitches
@@ -148,5 +160,5 @@ def test_benchmark_cts_refused_for_a_missed_thin_disc(tmp_path, case_id, fov, ph
     assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
     assert score["confirmed_wrong"] == [], score["confirmed_wrong"]
     assert score["confirmed"] >= 6, score["confirmed"]
-    split = [e for e in report["levels"] if "split at a disc inferred" in e["note"]]
+    split = [e for e in report["levels"] if "discs inferred between" in e["note"]]
     assert len(split) >= 2 and all("uncertain_level" in e["flags"] for e in split)
