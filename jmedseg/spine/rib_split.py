@@ -57,7 +57,8 @@ def missed_disc_splits(segments, dz):
         # level's lowest head and the midway to the next level (module docstring)
         shares = [seg.lo - 1 + j * height / len(own) for j in range(1, len(own))]
         ks = [int(round(np.clip(x, min(g), 0.5 * (a + b)))) for x, g, a, b in zip(shares, own, means, means[1:])]
-        # each piece must stay a vertebra (`levels.MIN_SEGMENT_MM`): a disc slice leaves each at least 2 slices
+        # at least 2 slices per piece and one for each disc (a shorter piece, under `levels.MIN_SEGMENT_MM`, is
+        # dropped by `segments_between`, and the split then fails its check in `split_at_missed_discs`)
         ks = [int(np.clip(k, seg.lo + 2, seg.hi - 2)) for k in ks]
         if all(b - a >= 3 for a, b in zip([seg.lo - 1] + ks, ks + [seg.hi + 1])):
             splits.append((seg.lo, seg.hi, ks))
