@@ -32,6 +32,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
+from jmedseg.spine.rib_split import split_at_missed_discs
 from jmedseg.spine.ribs import find_rib_heads, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor
 from jmedseg.spine.tracked import TrackedColumn, track_column
@@ -65,9 +66,15 @@ def label_vertebrae(volume, tracked=None):
     lo, hi = span
     discs, disc_arcs, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
     clear_to = ribs_clear_above(column, sp, hi)   # the top vertebra is seen as far as the scan shows no rib
+
+    def prepare(segs):          # widths and rib heads of a set of segments (again after a split)
+        measure_widths(segs, column, sp)
+        mark_rib_bearing(segs, heads, sp[2], MIN_PITCH_MM)
+
     segments = segments_between(discs, lo, hi, sp[2])
-    measure_widths(segments, column, sp)
-    mark_rib_bearing(segments, heads, sp[2], MIN_PITCH_MM)
+    prepare(segments)
+    # a thin disc missed between two rib levels a pitch apart (`rib_split`)
+    segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc)
     info = assign_names(segments, sp[2], sacrum, clear_to)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
