@@ -363,7 +363,7 @@ def _pool_and_bone(hu, canal, sp):
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
-    ball = _through_slices(_with_diagonals(_ball(POOL_THICKNESS_MM, sp)))
+    ball = _through_slices(_ball(POOL_THICKNESS_MM, sp))
     core = ndimage.binary_erosion(bright, structure=ball)
     lumen = _lumen(bright, canal, sp)
     if sp[2] > POOL_THICKNESS_MM:
@@ -447,23 +447,6 @@ def _through_slices(ball):
     cx, cy, cz = (n // 2 for n in ball.shape)
     if cz > 0:
         out[cx, cy, cz - 1:cz + 2] = True
-    return out
-
-
-def _with_diagonals(ball):
-    """`ball` with the in-plane diagonal neighbours of its centre, where rounding left it a cross.
-
-    At working pixels over `POOL_THICKNESS_MM` / sqrt(2) (3.18 mm: 1.07-1.12 mm pixels block-averaged by 3, 0.8 mm
-    by 4) the diagonal neighbour lies just past the 4.5 mm radius and the ball rounds to a cross; its erosion only
-    asks the four axis neighbours to be bright and keeps the speckled partial-volume cortex of a small body (upper
-    thoracic bodies, 300-400 HU at 3.4 mm pixels against a pool threshold near 300 HU), taken out of the body as
-    blood from T2 down (synthetic chest CT 0, seed 2026, at 1.12 mm pixels; at 0.77 mm pixels, 3.08 mm working
-    pixels, the ball is a 3 x 3 square and the same bodies are kept: docs/spine.md, issue 20, 2026-12-04 night).
-    """
-    out = ball.copy()
-    cx, cy, cz = (n // 2 for n in ball.shape)
-    if cx > 0 and cy > 0:
-        out[cx - 1:cx + 2, cy - 1:cy + 2, cz] = True
     return out
 
 
