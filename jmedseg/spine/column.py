@@ -264,7 +264,8 @@ def find_column(grid):
         if mask is not None:
             body[:, :, k] = mask
     _cut_wide_contacts(body, filled, canal, sp)
-    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp)
+    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp,
+                         lambda k: _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k])
     for k in range(canal.first, canal.last + 1):
         if body[:, :, k].any():
             raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
@@ -295,7 +296,7 @@ def _not_canal(hu, canal, k, sp):
     return ~(_canal_here(canal, k, sp) | _csf_near(hu[:, :, k], canal.centre[k], sp))
 
 
-def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp):
+def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     """Along the canal, in each run of slices without a body taller than `LOST_BODY_GAP_MM`, the body searched
     again with the bone taken for pool (`bony`, see `_bone_cores_out`) given back.
 
@@ -314,11 +315,15 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp):
         if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
             continue
         for k in lost:
+            not_canal = _not_canal(hu, canal, k, sp)
+            mask = None
             if bony[:, :, k].any():
-                mask = _body_in_front_of_canal((filled[:, :, k] | bony[:, :, k]) & _not_canal(hu, canal, k, sp),
-                                               canal.centre[k], sp, NECK_MM)
-                if mask is not None:
-                    body[:, :, k] = mask
+                mask = _body_in_front_of_canal((filled[:, :, k] | bony[:, :, k]) & not_canal, canal.centre[k], sp,
+                                               NECK_MM)
+            if mask is None:
+                mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
+            if mask is not None:
+                body[:, :, k] = mask
 
 
 def _region_on_track(parts, cands, track_k, sp):
