@@ -308,6 +308,8 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     tests/spine/test_discs_and_ribs.py keeps its disc bands and first-rib anchor).
     """
     ks = np.arange(canal.first, canal.last + 1)
+    if len(ks) == 0:                                 # no canal: no column to search along
+        return
     empty = ~body[:, :, ks].any(axis=(0, 1))
     runs, n = ndimage.label(empty)
     for run in ndimage.find_objects(runs):
