@@ -372,17 +372,18 @@ def _pool_and_bone(hu, canal, sp):
     bright = hu > max(POOL_MIN_HU, bone_hu + POOL_ABOVE_BONE_HU)
     ball = _through_slices(_ball(POOL_THICKNESS_MM, sp))
     core = ndimage.binary_erosion(bright, structure=ball)
-    lumen = _lumen(bright, canal, sp)
     if sp[2] > POOL_THICKNESS_MM:
-        return _grown(_off_the_column(core, canal, sp), ball, hu), lumen, np.zeros(hu.shape, bool)
-    pool = _grown(core, ball, hu)
+        core = _off_the_column(core, canal, sp)
+    if not core.any():
+        return core, core, core
+    pool, lumen = _grown(core, ball, hu), _lumen(bright, canal, sp)
+    if sp[2] > POOL_THICKNESS_MM:
+        return pool, lumen, np.zeros(hu.shape, bool)
     return pool, lumen, pool & ~_grown(_bone_cores_out(core, lumen, canal, sp), ball, hu)
 
 
 def _grown(core, ball, hu):
     """The pool cores grown back by the erosion's ball and a pixel: the pool's partial-volume rim."""
-    if not core.any():
-        return core
     grown = ndimage.binary_dilation(core, structure=ball)
     return ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
 
