@@ -71,6 +71,8 @@ BREACH_RIM_FRACTION = 0.25   # a hole whose rim is lumen over at most this share
 LEAK_AREA_RATIO = 1.4        # a body does not grow by 40 % from one slice to the next (discs only shrink it)
 LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
+LOST_BODY_GAP_MM = 15.0      # along the canal, no body over more than a disc (thoracic 4-6 mm, lumbar 8-12 mm, plus
+                             # a slice of partial volume): bodies were lost there (`_bodies_in_long_gaps`)
 PEDICLE_OPENING_MM = 4.0     # opening radius that cuts pedicles and the arch (5-10 mm thick) off the body
 
 
@@ -247,21 +249,23 @@ def find_column(grid):
     dense = hu > SOFT_TISSUE_MAX_HU
     mid = _patient_midline(hu, sp)
     canal = track_canal(hu, sp, mid)
-    pool, lumen = _blood_pool(hu, canal, sp)
+    pool, lumen, bone_pool = _pool_and_bone(hu, canal, sp)
     filled = np.zeros_like(bone)
     for k in range(nz):
         filled[:, :, k] = _filled_slice(dense[:, :, k], SHELL_GAP_MM, sp, lumen[:, :, k])
     opening = disk(PEDICLE_OPENING_MM, sp[:2])
     slices = [_slice_parts(filled[:, :, k], hu[:, :, k], sp[:2], opening) for k in range(nz)]
+    bony = filled & bone_pool
     filled &= ~pool
     body = np.zeros_like(bone)
     raw = np.full((nz, 2), np.nan)
     for k in range(canal.first, canal.last + 1):       # along the canal: the body just in front of it
-        not_canal = ~(_canal_here(canal, k, sp) | _csf_near(hu[:, :, k], canal.centre[k], sp))
-        mask = _body_in_front_of_canal(filled[:, :, k] & not_canal, canal.centre[k], sp, NECK_MM)
+        mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp, NECK_MM)
         if mask is not None:
             body[:, :, k] = mask
     _cut_wide_contacts(body, filled, canal, sp)
+    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp,
+                         lambda k: _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k])
     for k in range(canal.first, canal.last + 1):
         if body[:, :, k].any():
             raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
@@ -287,6 +291,43 @@ def find_column(grid):
     return Column(track, raw, seen, area, body, filled, bone, mid)
 
 
+def _not_canal(hu, canal, k, sp):
+    """Slice k's pixels that are neither the canal's own (`_canal_here`) nor CSF round its centre (`_csf_near`)."""
+    return ~(_canal_here(canal, k, sp) | _csf_near(hu[:, :, k], canal.centre[k], sp))
+
+
+def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
+    """Along the canal, in each run of slices without a body taller than `LOST_BODY_GAP_MM`, the body searched
+    again with the bone taken for pool (`bony`, see `_bone_cores_out`) given back.
+
+    Such a run is more than a disc: bodies were lost, most often small upper thoracic bodies whose partial-volume
+    cortex passed for blood (synthetic CTs 69, 100, 184, seed 2026: no body from T1 down to T5-T8 over 40-170 mm).
+    The bone is given back only there: the pool's cut also trims the bright pedicles and rib heads off the bodies
+    (the body found with them is T-shaped, its centre 3-6 mm further back), so where a single slice lacks a body
+    (a disc, or one lost slice) the column stays as it was (the full-resolution chest phantom of
+    tests/spine/test_discs_and_ribs.py keeps its disc bands and first-rib anchor).
+    """
+    ks = np.arange(canal.first, canal.last + 1)
+    if len(ks) == 0:                                 # no canal: no column to search along
+        return
+    empty = ~body[:, :, ks].any(axis=(0, 1))
+    runs, n = ndimage.label(empty)
+    for run in ndimage.find_objects(runs):
+        lost = ks[run[0]]
+        if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
+            continue
+        for k in lost:
+            not_canal = _not_canal(hu, canal, k, sp)
+            mask = None
+            if bony[:, :, k].any():
+                mask = _body_in_front_of_canal((filled[:, :, k] | bony[:, :, k]) & not_canal, canal.centre[k], sp,
+                                               NECK_MM)
+            if mask is None:
+                mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
+            if mask is not None:
+                body[:, :, k] = mask
+
+
 def _region_on_track(parts, cands, track_k, sp):
     """Label of the candidate region on the smoothed track (holding it, or centred within
     `TRACK_TOLERANCE_MM`), or None."""
@@ -299,6 +340,11 @@ def _region_on_track(parts, cands, track_k, sp):
 
 
 def _blood_pool(hu, canal, sp):
+    """(pool, lumen) of `_pool_and_bone`."""
+    return _pool_and_bone(hu, canal, sp)[:2]
+
+
+def _pool_and_bone(hu, canal, sp):
     """Contrast-filled heart chambers and vessels: thick in 3D and brighter than the column's bone.
 
     The reference is the median HU `BONE_SAMPLE_MM` in front of the canal's centre, the
@@ -313,11 +359,13 @@ def _blood_pool(hu, canal, sp):
     bone near the canal is thick there; in thinner slices the 3D erosion removes it and the rule is not needed
     (applied there too it moved the synthetic chest CT 0's C7/T1 disc band and lost its first-rib anchor).
 
-    Returns (pool, lumen): `_lumen` is what `_filled_slice` keeps out of the bone.
+    Returns (pool, lumen, bone_pool): `_lumen` is what `_filled_slice` keeps out of the bone; `bone_pool` the part
+    of the pool grown from cores that are more likely bone (`_bone_cores_out`, slices up to `POOL_THICKNESS_MM`),
+    given back to a slice's body only where none is found without it (`find_column`).
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
-        return np.zeros(hu.shape, bool), np.zeros(hu.shape, bool)
+        return (np.zeros(hu.shape, bool),) * 3
     ahead = np.round(canal.centre[ks] + [0.0, BONE_SAMPLE_MM / sp[1]]).astype(int)
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0
@@ -327,10 +375,36 @@ def _blood_pool(hu, canal, sp):
     if sp[2] > POOL_THICKNESS_MM:
         core = _off_the_column(core, canal, sp)
     if not core.any():
-        return core, core
+        return core, core, core
+    pool, lumen = _grown(core, ball, hu), _lumen(bright, canal, sp)
+    if sp[2] > POOL_THICKNESS_MM:
+        return pool, lumen, np.zeros(hu.shape, bool)
+    return pool, lumen, pool & ~_grown(_bone_cores_out(core, lumen, canal, sp), ball, hu)
+
+
+def _grown(core, ball, hu):
+    """The pool cores grown back by the erosion's ball and a pixel: the pool's partial-volume rim."""
     grown = ndimage.binary_dilation(core, structure=ball)
-    pool = ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
-    return pool, _lumen(bright, canal, sp)
+    return ndimage.binary_dilation(grown, structure=np.ones((3, 3, 1), bool)) & (hu > POOL_MIN_HU - 50.0)
+
+
+def _bone_cores_out(core, lumen, canal, sp):
+    """`core` less its connected parts that hold no lumen and come within `LUMEN_CLEARANCE_MM` of the canal's centre.
+
+    At 1-3 mm slices a small upper thoracic body reads above the pool threshold where its cortex fills a working
+    voxel at partial volume (cortex 900-1250 HU, trabecular 120-220 HU), and its core passes the 4.5 mm erosion:
+    the body was cut out as blood from T1 down to T3-T8 and the column ended there (synthetic CTs 0, 69, 100, 184,
+    seed 2026: native and enhanced). Such a core reaches the canal (`_off_the_column`: blood never does) and holds no
+    lumen (`_lumen`'s 6 mm ball does not fit in a body's speckled rim), while a core joined to the aorta or the heart
+    holds theirs and stays blood. The lumen test is what the thick-slice rule does without: there the whole pool core
+    near the canal is bone.
+    """
+    parts, n = ndimage.label(core)
+    if n == 0:
+        return core
+    blood = np.unique(parts[lumen])
+    free = core & ~np.isin(parts, blood[blood > 0])
+    return (core & ~free) | _off_the_column(free, canal, sp)
 
 
 def _lumen(bright, canal, sp):
