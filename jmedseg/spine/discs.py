@@ -122,9 +122,34 @@ def find_endplate_discs(s, core_hu):
     peaks = [i for i in range(1, len(s) - 1)
              if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
     peaks = _one_per_band(peaks, s, bump)
-    cands = [(sum(bump[i] for i in group), float(np.mean([s[i] for i in group])))
-             for group in pair_plates([float(s[i]) for i in peaks], peaks)]
+    groups = pair_plates([float(s[i]) for i in peaks], peaks)
+    centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups])
+    cands = [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
     return _spaced(cands, THIN_DISC_PITCH_MM)         # positions in mm, so the pitch in mm
+
+
+def lone_plate_centres(groups):
+    """The disc centre (arc mm) of each group of endplate bands (`pair_plates`): a pair's middle; a single band
+    under `THIN_DISC_PITCH_MM` from a paired disc's middle moved away from it by half that pair's plate gap.
+
+    Such a band cannot be a disc's middle (no body plus disc is that short): it is one plate of a disc whose
+    other plate is too weak to show. The plates of a disc lie symmetric about it, and the plate nearer the
+    neighbouring disc would lie even closer to it, so the band is the far plate and its disc lies half a plate
+    gap beyond it, the gap taken from the neighbouring pair (the same slices, a disc of about the same
+    thickness). Issue 20, seed 2026 dev CTs 37 and 80: C7/T1's lower plate alone 14 mm from T1/T2's pair, the
+    spacing rule dropped it, C7 and T1 were one segment and the first-rib anchor was lost.
+    """
+    centres = []
+    for j, group in enumerate(groups):
+        centre = float(np.mean(group))
+        if len(group) == 1:
+            near = [g for g in (groups[j - 1] if j else None, groups[j + 1] if j + 1 < len(groups) else None)
+                    if g is not None and len(g) == 2 and abs(np.mean(g) - centre) < THIN_DISC_PITCH_MM]
+            if near:
+                pair = min(near, key=lambda g: abs(np.mean(g) - centre))
+                centre += np.sign(centre - np.mean(pair)) * 0.5 * (pair[1] - pair[0])
+        centres.append(centre)
+    return centres
 
 
 def _one_per_band(peaks, s, bump):
