@@ -66,30 +66,36 @@ def test_the_lone_plate_of_c7_t1_is_kept_as_its_disc():
     assert abs(found[0] - discs[0]) <= 2.0, found
 
 
-def _weak_plate_hu(target_hu):
-    """The plate HU whose two bands rise `target_hu` above the cancellous level after the profile's blurring and
-    `core_departure` (found on a noiseless profile, so the test states the band it builds)."""
+def _weak_plate_hu(discs, k, target_hu):
+    """The plate HU of disc `k` of `discs` (the others `PLATE_HU`) whose bands rise `target_hu` above the running
+    cancellous level after the profile's blurring and `core_departure`, found on the noiseless profile (so the test
+    states the band it builds)."""
     for plate in np.arange(CANCELLOUS_HU, PLATE_HU, 2.0):
-        s, core = _core([100.0], [plate], noise_hu=0.0, length=200.0)
-        if core_departure(core).max() >= target_hu:
+        plates = [PLATE_HU] * len(discs)
+        plates[k] = plate
+        s, core = _core(discs, plates, noise_hu=0.0)
+        if core_departure(core)[np.abs(s - discs[k]) <= 6.0].max() >= target_hu:
             return plate
     raise AssertionError("no plate HU gives that band")
 
 
 def test_a_weak_upper_thoracic_disc_is_taken_from_the_gap_it_leaves():
-    """T1/T2's plates 12-15 HU over the cancellous level (dev CTs 41, 57, 85: 8-13 HU), the others strong: the gap
-    twice its neighbours' pitch takes its strongest band above half the threshold."""
+    """The third disc from the top (T2/T3 when the first is C7/T1) with plates 12-15 HU over the cancellous level
+    (dev CTs 41, 57, 85: 8-13 HU), the others strong: the gap, twice the pitches either side of it, takes its
+    strongest band above half the threshold."""
     discs = _upper_thoracic()
-    weak = _weak_plate_hu(0.65 * ENDPLATE_BUMP_HU)
     plates = [PLATE_HU] * len(discs)
-    plates[1] = weak
+    plates[2] = _weak_plate_hu(discs, 2, 0.7 * ENDPLATE_BUMP_HU)
     s, core = _core(discs, plates)
     bump = core_departure(core)
-    near = np.abs(s - discs[1]) <= 6.0
+    near = np.abs(s - discs[2]) <= 6.0
     assert 0.5 * ENDPLATE_BUMP_HU < bump[near].max() < ENDPLATE_BUMP_HU      # the case is what it claims
-    found = find_endplate_discs(s, core)
+    found = np.array(sorted(find_endplate_discs(s, core)))
     assert len(found) == len(discs), found
-    assert np.abs(np.array(sorted(found)) - discs).max() <= 2.5, found
+    assert np.abs(np.delete(found - discs, 2)).max() <= 2.0, found
+    # the weak disc may be placed at one of its plates (the other under half the threshold): half its plate gap
+    # (3.5 mm) plus the noise's pull on a band this weak (about 3 mm at 3 HU noise)
+    assert abs(found[2] - discs[2]) <= 7.0, found
 
 
 def test_no_disc_is_added_where_the_pitch_is_regular_or_the_gap_holds_no_band():
