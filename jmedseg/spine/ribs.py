@@ -102,28 +102,26 @@ def find_rib_heads(column, spacing, lo, hi):
 
 
 def first_ribs(ends, heads, dz):
-    """[(z, side)] of the first rib's short shaft: medial ends `ends` ((z, side, reach mm, _)) that reach
-    `FIRST_RIB_REACH_MM` but not `RIB_REACH_MM`, at the top of the ribs `heads` found.
+    """[(z, side)] of the first rib pair's short shafts: medial ends `ends` ((z, side, reach mm, _)) that reach
+    `FIRST_RIB_REACH_MM` but not `RIB_REACH_MM`, on both sides at one height, one rib level above the highest
+    rib of `heads` (more than `RIB_LEVEL_GAP_MM`, up to `FIRST_RIB_PITCH_MM`).
 
     The first rib is the shortest and most curved: past its tubercle it turns forward round the narrow apex of the
     thorax within 45-55 mm of the midline, so in the band behind the body's centre it ends short of
-    `RIB_REACH_MM` (issue 20, seed 2026 dev CTs 5, 40, 41: 53-59 mm, the first pair missed or one-sided, the pair
-    below taken for it). `RIB_REACH_MM` is set for the lumbar transverse processes, which lie below the lowest
-    rib, never above the highest. Above the highest rib level the bones beside the column are C7's and T1's
-    transverse processes (35-45 mm from the midline) and the first rib. Taken:
-    - at the highest rib level's height (within `RIB_LEVEL_GAP_MM`), on the side where it has no rib;
-    - one level above it (up to `FIRST_RIB_PITCH_MM`), when both sides show such a shaft at one height.
+    `RIB_REACH_MM` (issue 20, seed 2026 dev CTs 40, 41: 53-56 mm, the first pair missed and the second taken for
+    it). `RIB_REACH_MM` is set for the lumbar transverse processes, which lie below the lowest rib, never above
+    the highest; above it the bones beside the column are C7's and T1's transverse processes (35-45 mm out) and
+    the first rib. A pair only: a one-sided short bone there is a transverse process joined to the first rib's
+    neck or to the clavicle, and completing a one-sided rib at the highest level with one made a false first
+    pair on C7 (the bundled chest CTA, tests/spine/test_chest_cta.py).
     """
     if not heads:
         return []
     top = max(z for z, _ in heads)
-    level = {side for z, side in heads if (top - z) * dz <= RIB_LEVEL_GAP_MM}
-    short = [(z, side) for z, side, reach, _ in ends if FIRST_RIB_REACH_MM <= reach < RIB_REACH_MM]
-    found = [(z, side) for z, side in short if abs(z - top) * dz <= RIB_LEVEL_GAP_MM and side not in level]
-    above = [(z, side) for z, side in short if RIB_LEVEL_GAP_MM < (z - top) * dz <= FIRST_RIB_PITCH_MM]
-    pair = [(z, side) for z, side in above
+    above = [(z, side) for z, side, reach, _ in ends
+             if FIRST_RIB_REACH_MM <= reach < RIB_REACH_MM and RIB_LEVEL_GAP_MM < (z - top) * dz <= FIRST_RIB_PITCH_MM]
+    return [(z, side) for z, side in above
             if any(other != side and abs(z - w) * dz <= RIB_LEVEL_GAP_MM for w, other in above)]
-    return found + pair
 
 
 def _shaft_is_its_own(ends, z_head, shaft, spacing):
