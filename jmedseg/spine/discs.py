@@ -32,6 +32,7 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 # such bright layer (its basivertebral veins are darker, not brighter).
 ENDPLATE_BUMP_HU = 20.0
 RESOLVED_PLATES_MM = 2 * ENDPLATE_SMOOTH_MM + SAMPLE_MM   # two plates the smoothing leaves apart, a sample between
+FULL_PLATE_HU = 2 * ENDPLATE_BUMP_HU   # the band one plate leaves in the core's profile (`ENDPLATE_BUMP_HU`'s note)
 GAP_PITCHES = 1.6                # a gap this many times its neighbouring pitches holds a missed thin disc:
                                  # consecutive thoracic pitches differ by under a quarter
 MAX_THIN_GAP_MM = 60.0           # two of the tallest thoracic pitches (T11-T12, 25-30 mm)
@@ -135,7 +136,8 @@ def _disc_candidates(s, bump, threshold):
              if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
     peaks = _one_per_band(peaks, s, bump)
     groups = pair_plates([float(s[i]) for i in peaks], peaks)
-    centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups])
+    centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
+                                 [max(bump[i] for i in group) for group in groups])
     return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
 
 
@@ -180,7 +182,7 @@ def _fill_one(discs, s, bump):
     return None
 
 
-def lone_plate_centres(groups):
+def lone_plate_centres(groups, strengths):
     """The disc centre (arc mm) of each group of endplate bands (`pair_plates`): a pair's middle; a single band
     under `THIN_DISC_PITCH_MM` from a paired disc's middle moved away from it by half that pair's plate gap.
 
@@ -192,12 +194,15 @@ def lone_plate_centres(groups):
     spacing rule dropped it, C7 and T1 were one segment and the first-rib anchor was lost.
     Only a pair at least `RESOLVED_PLATES_MM` wide gives the gap: a narrower one is one band split by noise
     (`_one_per_band`), and its gap says nothing of a disc's thickness (dev CT 26: a false band in T12 moved out
-    to 16 mm from such a pair and kept).
+    to 16 mm from such a pair and kept). And only a band as bright as a whole plate leaves, `FULL_PLATE_HU`
+    (`strengths`: each group's band departure, HU): a weaker one beside a disc is as often noise or a vessel
+    (seed 7 CT 33, 5 mm: a 23 HU band in T8 moved out of T7/T8's spacing and kept, T8 split, the first-rib
+    anchor lost; C7/T1's lone plates of dev 37 and 80 are 59 and 77 HU).
     """
     centres = []
     for j, group in enumerate(groups):
         centre = float(np.mean(group))
-        if len(group) == 1:
+        if len(group) == 1 and strengths[j] >= FULL_PLATE_HU:
             near = [g for g in (groups[j - 1] if j else None, groups[j + 1] if j + 1 < len(groups) else None)
                     if g is not None and len(g) == 2 and g[1] - g[0] >= RESOLVED_PLATES_MM
                     and abs(np.mean(g) - centre) < THIN_DISC_PITCH_MM]

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, GAP_PITCHES, RESOLVED_PLATES_MM, THIN_DISC_PITCH_MM,
-                                 core_departure, fill_pitch_gaps, find_endplate_discs, lone_plate_centres)
+from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, FULL_PLATE_HU, GAP_PITCHES, RESOLVED_PLATES_MM,
+                                 THIN_DISC_PITCH_MM, core_departure, fill_pitch_gaps, find_endplate_discs,
+                                 lone_plate_centres)
 
 CANCELLOUS_HU, DISC_HU, PLATE_HU = 180.0, 90.0, 700.0
 
@@ -39,15 +40,19 @@ def _upper_thoracic(top=20.0):
 
 
 def test_a_lone_plate_near_a_pair_is_put_half_a_plate_gap_beyond_it():
+    strong = [FULL_PLATE_HU + 10.0] * 2
     # a pair of plates 6 mm apart (disc centre 3) and a lone band 14 mm from that centre: no body plus disc is
     # that short, so the band is the far plate of the next disc, whose centre lies 3 mm further out
-    assert lone_plate_centres([[0.0, 6.0], [17.0]]) == pytest.approx([3.0, 20.0])
-    assert lone_plate_centres([[-11.0], [0.0, 6.0]]) == pytest.approx([-14.0, 3.0])
+    assert lone_plate_centres([[0.0, 6.0], [17.0]], strong) == pytest.approx([3.0, 20.0])
+    assert lone_plate_centres([[-11.0], [0.0, 6.0]], strong) == pytest.approx([-14.0, 3.0])
     # a lone band a shortest pitch or more from the pair is a disc's middle as it stands
-    assert lone_plate_centres([[0.0, 6.0], [3.0 + THIN_DISC_PITCH_MM]]) == pytest.approx([3.0, 18.0])
+    assert lone_plate_centres([[0.0, 6.0], [3.0 + THIN_DISC_PITCH_MM]], strong) == pytest.approx([3.0, 18.0])
     # a "pair" no wider than the smoothing resolves is one band split by noise: its gap is no plate gap
     narrow = RESOLVED_PLATES_MM - 1.0
-    assert lone_plate_centres([[0.0, narrow], [14.0]]) == pytest.approx([narrow / 2, 14.0])
+    assert lone_plate_centres([[0.0, narrow], [14.0]], strong) == pytest.approx([narrow / 2, 14.0])
+    # a lone band weaker than a whole plate's is not trusted over the spacing rule (seed 7 CT 33): left in place
+    assert lone_plate_centres([[0.0, 6.0], [17.0]], [FULL_PLATE_HU + 10.0, FULL_PLATE_HU - 5.0]) == \
+        pytest.approx([3.0, 17.0])
 
 
 def test_the_lone_plate_of_c7_t1_is_kept_as_its_disc():
