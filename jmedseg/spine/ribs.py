@@ -24,7 +24,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.column import BONE_HU
-from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, rib_level_groups
+from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -53,6 +53,10 @@ DIAGONAL_SLICE_MM = 2.5          # at thicker slices (3-5 mm) a thin rib (7-8 mm
                                  # meet the next slice only at an edge; at 2 mm and thinner it overlaps face to face
 SHAFT_RISE_MM = 3.0              # a rib's shaft runs out level with its head's centre or below it (its neck
                                  # rises at most a head's half-height, 5 mm, over the first 20 mm)
+FIRST_RIB_REACH_MM = 50.0        # the first rib's shaft behind the body's centre: it turns forward within 45-55 mm
+                                 # of the midline; C7's and T1's transverse processes end 35-45 mm out
+FIRST_RIB_PITCH_MM = 30.0        # the first rib's head above the second's: T1's body and disc (14-17 + 4 mm) and
+                                 # the heads' spread on the bodies
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -94,7 +98,30 @@ def find_rib_heads(column, spacing, lo, hi):
     heads = [(z, side) for z, side, reach, shaft in ends
              if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
                                           _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
-    return sorted(heads)
+    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+
+
+def first_ribs(ends, heads, dz):
+    """[(z, side)] of the first rib pair's short shafts: medial ends `ends` ((z, side, reach mm, _)) that reach
+    `FIRST_RIB_REACH_MM` but not `RIB_REACH_MM`, on both sides at one height, one rib level above the highest
+    rib of `heads` (more than `RIB_LEVEL_GAP_MM`, up to `FIRST_RIB_PITCH_MM`).
+
+    The first rib is the shortest and most curved: past its tubercle it turns forward round the narrow apex of the
+    thorax within 45-55 mm of the midline, so in the band behind the body's centre it ends short of
+    `RIB_REACH_MM` (issue 20, seed 2026 dev CTs 40, 41: 53-56 mm, the first pair missed and the second taken for
+    it). `RIB_REACH_MM` is set for the lumbar transverse processes, which lie below the lowest rib, never above
+    the highest; above it the bones beside the column are C7's and T1's transverse processes (35-45 mm out) and
+    the first rib. A pair only: a one-sided short bone there is a transverse process joined to the first rib's
+    neck or to the clavicle, and completing a one-sided rib at the highest level with one made a false first
+    pair on C7 (the bundled chest CTA, tests/spine/test_chest_cta.py).
+    """
+    if not heads:
+        return []
+    top = max(z for z, _ in heads)
+    above = [(z, side) for z, side, reach, _ in ends
+             if FIRST_RIB_REACH_MM <= reach < RIB_REACH_MM and RIB_LEVEL_GAP_MM < (z - top) * dz <= FIRST_RIB_PITCH_MM]
+    return [(z, side) for z, side in above
+            if any(other != side and abs(z - w) * dz <= RIB_LEVEL_GAP_MM for w, other in above)]
 
 
 def _shaft_is_its_own(ends, z_head, shaft, spacing):
