@@ -101,6 +101,29 @@ def find_rib_heads(column, spacing, lo, hi):
     return sorted(heads + first_ribs(ends, heads, spacing[2]))
 
 
+def heads_over_cut_base(column, spacing, segments, floor, lo, hi):
+    """`find_rib_heads` from `floor` (`jmedseg.spine.sacrum.rib_floor` for a sacral base cut by the scan's edge,
+    two vertebrae above it), or from the column's bottom `lo` when a rib pair lies on either of the two
+    vertebrae `segments` (inferior to superior) just above `floor`.
+
+    Over a true sacral base those two are L3 and L2, which bear no rib (a 13th pair articulates with L1), and a
+    lumbar transverse process does not reach `RIB_REACH_MM`: a rib pair there says the wide bone at the bottom
+    was no sacrum. At the bottom of a chest CT the lowest ribs beside L1 or T12, joined to the body by the
+    fill, look like a cut sacral base with iliac wings, and the floor then dropped the lowest two or three rib
+    levels (issue 20, seed 2026 dev CTs 8, 1.25 mm: ribs 11-12, and 60, 2 mm: ribs 10-12 missed; the lowest-rib
+    anchor disagreed with a right first pair).
+    """
+    heads = find_rib_heads(column, spacing, floor, hi)
+    if floor <= lo:
+        return heads
+    above = [seg for seg in segments if seg.lo >= floor][:2]
+    for seg in above:
+        sides = {side for z, side in heads if seg.lo - 0.5 <= z <= seg.hi + 0.5}
+        if len(sides) == 2:
+            return find_rib_heads(column, spacing, lo, hi)
+    return heads
+
+
 def first_ribs(ends, heads, dz):
     """[(z, side)] of the first rib pair's short shafts: medial ends `ends` ((z, side, reach mm, _)) that reach
     `FIRST_RIB_REACH_MM` but not `RIB_REACH_MM`, on both sides at one height, one rib level above the highest
