@@ -73,16 +73,35 @@ def find_rib_heads(column, spacing, lo, hi):
     cx, cy = column.centre[:, 0], column.centre[:, 1]
     dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
     dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
-    band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
     forward = FORWARD_MM if spacing[2] >= THICK_SLICE_MM else BEHIND_MM
+    cand = _band(bone, dx_mm, dy_mm, forward, lo, hi)
+    parts, n = ndimage.label(cand)
+    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
+    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
+    ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
+    heads = [(z, side) for z, side, reach, shaft in ends
+             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
+                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
+    if spacing[2] < THICK_SLICE_MM:
+        heads = heads + _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing)
+    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+
+
+def _band(bone, dx_mm, dy_mm, forward, lo, hi):
+    """The rib band's bone between slices lo..hi: `CUT_MM` to `BAND_MM` to the side of the column's centre,
+    behind `BEHIND_MM` and, beyond `AORTA_MM`, behind `forward` mm (+ = anterior of the body's centre)."""
+    band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
     front = np.where(np.abs(dx_mm) > AORTA_MM, forward, BEHIND_MM)                   # [nx, nz]
     cand = bone & band[:, None, :] & (dy_mm[None, :, :] < front[:, None, :])
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
-    parts, n = ndimage.label(cand)
-    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
-    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
-    ends = []                    # (head slice, side, reach of its own part mm, its 26-connected part)
+    return cand
+
+
+def _medial_ends(parts, dx_mm, spacing, shafts):
+    """[(z slice of the medial end, side, reach mm near its height, its part in `shafts` or 0)] of each labelled
+    part of `parts` whose medial end lies within `RIB_HEAD_MM` of the midline."""
+    ends = []
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
@@ -94,11 +113,29 @@ def find_rib_heads(column, spacing, lo, hi):
         # may be joined to it further down or up, and reach out as far)
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
-    heads = [(z, side) for z, side, reach, shaft in ends
-             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
-                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
-    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+        ends.append((z_head, side, float(d[near].max()), int(shafts[tuple(vox[0])]) if shafts is not None else 0))
+    return ends
+
+
+def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
+    """[(z, side)] of ribs at slices thinner than `THICK_SLICE_MM` whose shaft reaches `RIB_REACH_MM` only when
+    followed forward to `FORWARD_MM` beyond `AORTA_MM` (as at thick slices), with their head between the lowest
+    and the highest rib level of `heads` and no rib of `heads` on that side at that level.
+
+    Where the thoracic kyphosis puts a body's centre further back against the cavity (T4-T6), the shaft curves
+    forward of `BEHIND_MM` 55-58 mm out at any slice thickness (issue 20, seed 2026 CTs 69, 3 mm, and 104,
+    1.25 mm: T5's pair missed, the first-rib anchor doubted: "11 rib levels but 12 vertebrae"). Only between
+    found rib levels: above the highest, C7's transverse process joined to the first rib's neck would reach
+    out along that rib's shaft (the bundled chest CTA), and below the lowest lie the lumbar transverse processes.
+    """
+    if not heads:
+        return []
+    gap = RIB_LEVEL_GAP_MM / spacing[2]
+    bottom, top = min(z for z, _ in heads), max(z for z, _ in heads)
+    parts, _ = ndimage.label(_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
+    return [(z, side) for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None)
+            if reach >= RIB_REACH_MM and bottom + gap < z < top - gap
+            and not any(other == side and abs(z - w) <= gap for w, other in heads)]
 
 
 def heads_over_cut_base(column, spacing, segments, floor, lo, hi):
