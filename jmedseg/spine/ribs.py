@@ -128,17 +128,22 @@ def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
     Where the thoracic kyphosis puts a body's centre further back against the cavity (T4-T6), the shaft curves
     forward of `BEHIND_MM` 55-58 mm out at any slice thickness (issue 20, seed 2026 CTs 69, 3 mm, and 104,
     1.25 mm: T5's pair missed, the first-rib anchor doubted: "11 rib levels but 12 vertebrae"). Only between
-    found rib levels: above the highest, C7's transverse process joined to the first rib's neck would reach
-    out along that rib's shaft (the bundled chest CTA), and below the lowest lie the lumbar transverse processes.
+    rib levels found on the same side: above the highest, C7's transverse process joined to the first rib's neck
+    would reach out along that rib's shaft (the bundled chest CTA), and below the lowest lie the lumbar
+    transverse processes; a side whose ribs above were not found (cut by the scan's top) gains none (held-out
+    CT 122: a completed pair under a one-sided top vertebra was claimed as the first rib pair).
     """
     if not heads:
         return []
     gap = RIB_LEVEL_GAP_MM / spacing[2]
-    bottom, top = min(z for z, _ in heads), max(z for z, _ in heads)
     parts, _ = ndimage.label(_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
-    return [(z, side) for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None)
-            if reach >= RIB_REACH_MM and bottom + gap < z < top - gap
-            and not any(other == side and abs(z - w) <= gap for w, other in heads)]
+    found = []
+    for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None):
+        own = [w for w, other in heads if other == side]
+        if reach >= RIB_REACH_MM and own and min(own) + gap < z < max(own) - gap and \
+                not any(abs(z - w) <= gap for w in own):
+            found.append((z, side))
+    return found
 
 
 def heads_over_cut_base(column, spacing, segments, floor, lo, hi):
