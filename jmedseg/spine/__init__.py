@@ -142,7 +142,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         area_arcs = sorted(area_arcs + [float(arc[sacrum.split_at])])
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     if sacrum.segment is None:      # a base cut by the scan's edge (or none): its floor checked against the ribs
-        heads = heads_over_cut_base(column, sp, first, rib_floor(first, sacrum, lo), lo, hi)
+        heads = heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi)
     else:
         heads = find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]

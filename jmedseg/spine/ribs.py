@@ -60,6 +60,10 @@ FIRST_RIB_REACH_MM = 50.0        # the first rib's shaft behind the body's centr
                                  # of the midline; C7's and T1's transverse processes end 35-45 mm out
 FIRST_RIB_PITCH_MM = 30.0        # the first rib's head above the second's: T1's body and disc (14-17 + 4 mm) and
                                  # the heads' spread on the bodies
+RIB_FREE_OVER_BASE_MM = 45.0     # over a cut sacral base's floor (the L3/L4 disc) the lowest possible rib head (a
+                                 # 13th rib, L1's upper half) lies L3 and L2 higher: 55-75 mm (lumbar bodies
+                                 # 25-30 mm, discs 8-12 mm); over the third vertebra of a chest CT's bottom the
+                                 # next rib level lies within a thoracic pitch (20-30 mm)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -146,26 +150,27 @@ def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
     return found
 
 
-def heads_over_cut_base(column, spacing, segments, floor, lo, hi):
+def heads_over_cut_base(column, spacing, floor, lo, hi):
     """`find_rib_heads` from `floor` (`jmedseg.spine.sacrum.rib_floor` for a sacral base cut by the scan's edge,
-    two vertebrae above it), or from the column's bottom `lo` when a rib pair lies on either of the two
-    vertebrae `segments` (inferior to superior) just above `floor`.
+    two vertebrae above it), or from the column's bottom `lo` when a rib pair (both sides at one level) has its
+    heads within `RIB_FREE_OVER_BASE_MM` above `floor`.
 
-    Over a true sacral base those two are L3 and L2, which bear no rib (a 13th pair articulates with L1), and a
-    lumbar transverse process does not reach `RIB_REACH_MM`: a rib pair there says the wide bone at the bottom
-    was no sacrum. At the bottom of a chest CT the lowest ribs beside L1 or T12, joined to the body by the
-    fill, look like a cut sacral base with iliac wings, and the floor then dropped the lowest two or three rib
-    levels (issue 20, seed 2026 dev CTs 8, 1.25 mm: ribs 11-12, and 60, 2 mm: ribs 10-12 missed; the lowest-rib
-    anchor disagreed with a right first pair).
+    Over a true sacral base the floor is the L3/L4 disc and L3 and L2 above it bear no rib (a 13th pair
+    articulates with L1); a lumbar transverse process does not reach `RIB_REACH_MM`: a rib pair there says the
+    wide bone at the bottom was no sacrum. A height, not the two vertebrae above the floor: these come from
+    the thick discs only and one of them may hold L2 to T12 (seed 7 CT 11, a lumbar crop: T12's pair 74 mm
+    above a true cut base's floor lifted it, a crest below was taken for a rib and L4 split).
+    At the bottom of a chest CT the lowest ribs beside L1 or T12, joined to the body by the fill, look like a
+    cut sacral base with iliac wings, and the floor then dropped the lowest two or three rib levels (issue 20,
+    seed 2026 dev CTs 8, 1.25 mm: ribs 11-12, and 60, 2 mm: ribs 10-12 missed; the lowest-rib anchor
+    disagreed with a right first pair).
     """
     heads = find_rib_heads(column, spacing, floor, hi)
     if floor <= lo:
         return heads
-    above = [seg for seg in segments if seg.lo >= floor][:2]
-    for seg in above:
-        sides = {side for z, side in heads if seg.lo - 0.5 <= z <= seg.hi + 0.5}
-        if len(sides) == 2:
-            return find_rib_heads(column, spacing, lo, hi)
+    near = [(z, side) for z, side in heads if (z - floor) * spacing[2] <= RIB_FREE_OVER_BASE_MM]
+    if any(a != b and abs(z - w) * spacing[2] <= RIB_LEVEL_GAP_MM for z, a in near for w, b in near):
+        return find_rib_heads(column, spacing, lo, hi)
     return heads
 
 

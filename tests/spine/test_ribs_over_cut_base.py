@@ -4,12 +4,12 @@
 A sacral base cut by the lower edge of the scan is not counted, but its iliac crests could pass for ribs, so the
 ribs are looked for only above the second vertebra over it (`jmedseg.spine.sacrum.rib_floor`). At the bottom of a
 chest CT the lowest ribs beside L1 or T12, joined to the body, looked like such a base: the floor then dropped the
-lowest two or three rib levels (synthetic benchmark, seed 2026, CTs 8 and 60). Over a true base the two vertebrae
-above the floor are L3 and L2, which bear no rib: a rib pair there lifts the floor. Grid: 3 mm pixels, 2 mm slices
+lowest two or three rib levels (synthetic benchmark, seed 2026, CTs 8 and 60). Over a true base L3 and L2 above the
+floor bear no rib: a rib pair within `RIB_FREE_OVER_BASE_MM` of the floor lifts it. Grid: 3 mm pixels, 2 mm slices
 (tests/spine/test_discs_and_ribs.py); eight vertebrae of 11 slices (22 mm) with a one-slice disc between them.
 """
 from jmedseg.spine.levels import Segment
-from jmedseg.spine.ribs import find_rib_heads, heads_over_cut_base
+from jmedseg.spine.ribs import RIB_FREE_OVER_BASE_MM, find_rib_heads, heads_over_cut_base
 from tests.spine.test_discs_and_ribs import _column_with_bones, _rod
 
 SP = (3.0, 3.0, 2.0)
@@ -47,15 +47,16 @@ def test_a_rib_pair_just_above_the_floor_lifts_it():
     col = _column(range(8))
     top = col.bone.shape[2] - 1
     assert _levels(find_rib_heads(col, SP, FLOOR, top)) == [3, 4, 5, 6, 7]
-    assert _levels(heads_over_cut_base(col, SP, SEGMENTS, FLOOR, 0, top)) == list(range(8))
+    assert _levels(heads_over_cut_base(col, SP, FLOOR, 0, top)) == list(range(8))
 
 
 def test_the_floor_holds_over_a_lumbar_spine_without_ribs():
     """A rib-like pair beside the base's neighbour (an iliac crest joined to the ala), none on the two vertebrae
     above the floor (L3, L2), ribs from the sixth vertebra up (T12, T11): the floor holds."""
     col = _column([1, 6, 7])
-    heads = heads_over_cut_base(col, SP, SEGMENTS, FLOOR, 0, col.bone.shape[2] - 1)
+    heads = heads_over_cut_base(col, SP, FLOOR, 0, col.bone.shape[2] - 1)
     assert _levels(heads) == [6, 7]
+    assert min(z for z, _ in heads) - FLOOR > RIB_FREE_OVER_BASE_MM / SP[2]      # T12's pair: too high to lift it
 
 
 def test_a_one_sided_bone_above_the_floor_does_not_lift_it():
@@ -64,6 +65,6 @@ def test_a_one_sided_bone_above_the_floor_does_not_lift_it():
     col = _column([1, 6, 7])
     z = (PITCH * 3 + PITCH // 2 - 1) * SP[2]
     _rod(col.bone, [22, 40, 85], [-12, -25, -30], [z, z - 3, z - 8], spacing=SP)
-    heads = heads_over_cut_base(col, SP, SEGMENTS, FLOOR, 0, col.bone.shape[2] - 1)
+    heads = heads_over_cut_base(col, SP, FLOOR, 0, col.bone.shape[2] - 1)
     assert _levels(heads) == [6, 7]
     assert [s for z_, s in heads if SEGMENTS[3].lo <= z_ <= SEGMENTS[3].hi] == ["right"]
