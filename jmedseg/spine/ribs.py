@@ -14,6 +14,9 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
+At thinner slices a part followed forward as at thick slices is a rib too when its head lies between two rib levels
+found behind (`_forward_ribs_between`: T4-T6 at the kyphosis). Over a sacral base cut by the scan's edge the ribs are
+looked for from two vertebrae above it unless a rib pair lies just above that floor (`heads_over_cut_base`).
 The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
 the contrast-filled aorta in front of the body's centre.
 The vertebra at the height of its medial end bears it. In most adults the first rib
@@ -57,6 +60,10 @@ FIRST_RIB_REACH_MM = 50.0        # the first rib's shaft behind the body's centr
                                  # of the midline; C7's and T1's transverse processes end 35-45 mm out
 FIRST_RIB_PITCH_MM = 30.0        # the first rib's head above the second's: T1's body and disc (14-17 + 4 mm) and
                                  # the heads' spread on the bodies
+RIB_FREE_OVER_BASE_MM = 45.0     # over a cut sacral base's floor (the L3/L4 disc) the lowest possible rib head (a
+                                 # 13th rib, L1's upper half) lies L3 and L2 higher: 55-75 mm (lumbar bodies
+                                 # 25-30 mm, discs 8-12 mm); over the third vertebra of a chest CT's bottom the
+                                 # next rib level lies within a thoracic pitch (20-30 mm)
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -73,16 +80,35 @@ def find_rib_heads(column, spacing, lo, hi):
     cx, cy = column.centre[:, 0], column.centre[:, 1]
     dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
     dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
-    band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
     forward = FORWARD_MM if spacing[2] >= THICK_SLICE_MM else BEHIND_MM
+    cand = _band(bone, dx_mm, dy_mm, forward, lo, hi)
+    parts, n = ndimage.label(cand)
+    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
+    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
+    ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
+    heads = [(z, side) for z, side, reach, shaft in ends
+             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
+                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
+    if spacing[2] < THICK_SLICE_MM:
+        heads = heads + _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing)
+    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+
+
+def _band(bone, dx_mm, dy_mm, forward, lo, hi):
+    """The rib band's bone between slices lo..hi: `CUT_MM` to `BAND_MM` to the side of the column's centre,
+    behind `BEHIND_MM` and, beyond `AORTA_MM`, behind `forward` mm (+ = anterior of the body's centre)."""
+    band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
     front = np.where(np.abs(dx_mm) > AORTA_MM, forward, BEHIND_MM)                   # [nx, nz]
     cand = bone & band[:, None, :] & (dy_mm[None, :, :] < front[:, None, :])
     cand[:, :, :lo] = False
     cand[:, :, hi + 1:] = False
-    parts, n = ndimage.label(cand)
-    diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
-    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
-    ends = []                    # (head slice, side, reach of its own part mm, its 26-connected part)
+    return cand
+
+
+def _medial_ends(parts, dx_mm, spacing, shafts):
+    """[(z slice of the medial end, side, reach mm near its height, its part in `shafts` or 0)] of each labelled
+    part of `parts` whose medial end lies within `RIB_HEAD_MM` of the midline."""
+    ends = []
     for i, sl in enumerate(ndimage.find_objects(parts), start=1):
         vox = np.argwhere(parts[sl] == i) + [s.start for s in sl]
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
@@ -94,11 +120,58 @@ def find_rib_heads(column, spacing, lo, hi):
         # may be joined to it further down or up, and reach out as far)
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        ends.append((z_head, side, float(d[near].max()), int(shafts[0][tuple(vox[0])])))
-    heads = [(z, side) for z, side, reach, shaft in ends
-             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
-                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
-    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+        ends.append((z_head, side, float(d[near].max()), int(shafts[tuple(vox[0])]) if shafts is not None else 0))
+    return ends
+
+
+def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
+    """[(z, side)] of ribs at slices thinner than `THICK_SLICE_MM` whose shaft reaches `RIB_REACH_MM` only when
+    followed forward to `FORWARD_MM` beyond `AORTA_MM` (as at thick slices), with their head between the lowest
+    and the highest rib level of `heads` and no rib of `heads` on that side at that level.
+
+    Where the thoracic kyphosis puts a body's centre further back against the cavity (T4-T6), the shaft curves
+    forward of `BEHIND_MM` 55-58 mm out at any slice thickness (issue 20, seed 2026 CTs 69, 3 mm, and 104,
+    1.25 mm: T5's pair missed, the first-rib anchor doubted: "11 rib levels but 12 vertebrae"). Only between
+    rib levels found on the same side: above the highest, C7's transverse process joined to the first rib's neck
+    would reach out along that rib's shaft (the bundled chest CTA), and below the lowest lie the lumbar
+    transverse processes; a side whose ribs above were not found (cut by the scan's top) gains none (held-out
+    CT 122: a completed pair under a one-sided top vertebra was claimed as the first rib pair).
+    """
+    if not heads:
+        return []
+    gap = RIB_LEVEL_GAP_MM / spacing[2]
+    parts, _ = ndimage.label(_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
+    found = []
+    for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None):
+        own = [w for w, other in heads if other == side]
+        if reach >= RIB_REACH_MM and own and min(own) + gap < z < max(own) - gap and \
+                not any(abs(z - w) <= gap for w in own):
+            found.append((z, side))
+    return found
+
+
+def heads_over_cut_base(column, spacing, floor, lo, hi):
+    """`find_rib_heads` from `floor` (`jmedseg.spine.sacrum.rib_floor` for a sacral base cut by the scan's edge,
+    two vertebrae above it), or from the column's bottom `lo` when a rib pair (both sides at one level) has its
+    heads within `RIB_FREE_OVER_BASE_MM` above `floor`.
+
+    Over a true sacral base the floor is the L3/L4 disc and L3 and L2 above it bear no rib (a 13th pair
+    articulates with L1); a lumbar transverse process does not reach `RIB_REACH_MM`: a rib pair there says the
+    wide bone at the bottom was no sacrum. A height, not the two vertebrae above the floor: these come from
+    the thick discs only and one of them may hold L2 to T12 (seed 7 CT 11, a lumbar crop: T12's pair 74 mm
+    above a true cut base's floor lifted it, a crest below was taken for a rib and L4 split).
+    At the bottom of a chest CT the lowest ribs beside L1 or T12, joined to the body by the fill, look like a
+    cut sacral base with iliac wings, and the floor then dropped the lowest two or three rib levels (issue 20,
+    seed 2026 dev CTs 8, 1.25 mm: ribs 11-12, and 60, 2 mm: ribs 10-12 missed; the lowest-rib anchor
+    disagreed with a right first pair).
+    """
+    heads = find_rib_heads(column, spacing, floor, hi)
+    if floor <= lo:
+        return heads
+    near = [(z, side) for z, side in heads if (z - floor) * spacing[2] <= RIB_FREE_OVER_BASE_MM]
+    if any(a != b and abs(z - w) * spacing[2] <= RIB_LEVEL_GAP_MM for z, a in near for w, b in near):
+        return find_rib_heads(column, spacing, lo, hi)
+    return heads
 
 
 def first_ribs(ends, heads, dz):
