@@ -332,31 +332,28 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
 
 
 def _small_bodies(body, filled, hu, canal, sp):
-    """Along the canal, each slice without a body searched again with the `SMALL_NECK_MM` erosion, kept where it is
-    no larger than the bodies found near it.
+    """Along the canal above its highest body, each slice searched again with the `SMALL_NECK_MM` erosion, kept where
+    it is no larger than the bodies found below it.
 
     `NECK_MM` (6 mm: two working pixels) leaves a core only in a body five pixels (15 mm) across in every direction.
-    C7's and T1's bodies are 15-20 mm deep and, at 5 mm slices, partial volume with the discs and the uncovertebral
-    margins thins them further: they were lost slice by slice at the column's top, the column or its discs ended at
-    T1, no rib-free vertebra was seen above the first rib pair and the first-rib anchor was not counted (issue 20,
-    synthetic CT 9 of seed 2026, chest and abdomen at 5 mm: C7 and T1 found in one slice of six). A thinner neck
-    holds on to a touching rib head or vessel more easily, so the body found is kept only when its area is at most
-    `LEAK_AREA_RATIO` times the median of the bodies within `LEAK_WINDOW_MM` (a disc slice still has no bone core:
-    disc tissue reads below `SOFT_TISSUE_MAX_HU`).
+    C7's body is 15-20 mm deep and, at 5 mm slices, partial volume with the discs and the scan's top edge thins it
+    further: it was lost at the column's top, the column ended at T1 (issue 20, synthetic CT 9 of seed 2026, chest
+    and abdomen at 5 mm). Only there: further down (tried in every slice without a body) the thinner neck held on
+    to rib heads and vessels at discs and moved the disc bands (dev CTs 6 and 100: an anchor lost). A thinner neck
+    may still hold a touching rib head or vessel, so the body found is kept only when its area is at most
+    `LEAK_AREA_RATIO` times the median of the bodies within `LEAK_WINDOW_MM` below.
     """
     ks = np.arange(canal.first, canal.last + 1)
-    if len(ks) == 0:
+    found = ks[body[:, :, ks].any(axis=(0, 1))]
+    if not len(found):
         return
     area = body.sum(axis=(0, 1)).astype(float)
-    half = int(round(0.5 * LEAK_WINDOW_MM / sp[2]))
-    for k in ks[area[ks] == 0]:
-        near = area[max(0, k - half):k + half + 1]
-        near = near[near > 0]
-        if not len(near):
-            continue
+    below = area[max(0, found[-1] - int(round(LEAK_WINDOW_MM / sp[2]))):found[-1] + 1]
+    typical = float(np.median(below[below > 0]))
+    for k in range(found[-1] + 1, canal.last + 1):
         mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
                                        SMALL_NECK_MM)
-        if mask is not None and mask.sum() <= LEAK_AREA_RATIO * float(np.median(near)):
+        if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
             body[:, :, k] = mask
 
 
