@@ -79,6 +79,7 @@ def test_the_trough_above_the_highest_disc_is_the_next_disc():
     (78.0, 70.0, 40.0),       # the part above is shorter than a pitch (18 mm): one vertebra cut by the column's end
     (92.0, 79.0, 10.0),       # a trough of half `ENDPLATE_BUMP_HU`: a vein in a body's core, not disc tissue
     (92.0, 88.0, 40.0),       # the trough within `MIN_THIN_BODY_MM` of the end: where the body leaves the column
+    (92.0, 70.0, 40.0),       # 10 mm above the highest disc, under `THIN_DISC_PITCH_MM`: a body's darker middle
 ])
 def test_no_disc_added_without_room_or_depth(top_mm, trough_at, depth_hu):
     s, bump = _profile(top_mm, trough_at, depth_hu)
