@@ -127,7 +127,34 @@ def find_endplate_discs(s, core_hu):
         return []
     bump = core_departure(core_hu)
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
-    return fill_pitch_gaps(found, s, bump)
+    return top_trough(fill_pitch_gaps(found, s, bump), s, bump)
+
+
+def top_trough(discs, s, bump):
+    """`discs` (sorted arc mm) with the disc above the highest one added where the profile runs on for more than a
+    pitch past it and a trough of disc tissue lies where the next disc is due.
+
+    At the column's top (C7/T1) a 4 mm disc and its plates share a 5 mm slice with the bodies' rims: the slice reads
+    as disc tissue, a trough of the core's departure, not a bright band (issue 20, synthetic CTs 9 and 28 of seed
+    2026, 5 mm: C7/T1 a trough of 30-60 HU below the cancellous level; C7 and T1 stayed one segment, no rib-free
+    vertebra above the first pair, the first-rib anchor not counted). The part above the highest disc holds more
+    than one vertebra when it is longer than the median pitch (`pitch`) of the discs below. The next disc lies at
+    least `THIN_DISC_PITCH_MM` (the spacing every band keeps) and at most `GAP_PITCHES` pitches above the highest,
+    and at least `MIN_THIN_BODY_MM` below the profile's end (a body above it); there, the deepest point at least
+    `ENDPLATE_BUMP_HU` below the cancellous level is taken. A body's darker middle (basivertebral veins, fatty
+    marrow) lies half a pitch from the disc below it, under `THIN_DISC_PITCH_MM`.
+    """
+    if len(discs) < 2:
+        return discs
+    top, pitch = discs[-1], float(np.median(np.diff(discs)))
+    if s[-1] - top <= pitch:
+        return discs
+    inside = np.flatnonzero((s >= top + THIN_DISC_PITCH_MM) & (s <= top + GAP_PITCHES * pitch)
+                            & (s <= s[-1] - MIN_THIN_BODY_MM))
+    if not len(inside):
+        return discs
+    j = inside[np.argmin(bump[inside])]
+    return discs + [float(s[j])] if bump[j] <= -ENDPLATE_BUMP_HU else discs
 
 
 def _disc_candidates(s, bump, threshold):

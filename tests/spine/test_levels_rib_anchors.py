@@ -8,7 +8,7 @@ that were confirmed-but-wrong before the fix; the others are segment lists whose
 import numpy as np
 import pytest
 
-from jmedseg.spine.levels import Segment, assign_names
+from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, Segment, assign_names
 
 PAIR = ("left", "right")
 
@@ -43,7 +43,12 @@ def test_rib_anchors_that_miscount_the_thoracic_discs_confirm_nothing(case_id):
     assert score["confirmed_wrong"] == [], score["confirmed_wrong"]
     assert not report["anchors"]["t1_first_rib_pair"]
     notes = _notes(report)
-    assert "the first rib pair (T1) not counted" in notes and "rib levels but" in notes
+    # the first-pair anchor is either doubted (11 rib levels against 12 vertebrae) or, since the column keeps C7 at
+    # its top (2026-12-04 night, `column._small_bodies`), not reached at all: a 10 mm piece above C7 at the scan's
+    # top edge holds no vertebra seen enough to show it bears no rib
+    top = report["levels"][0]
+    assert ("the first rib pair (T1) not counted" in notes and "rib levels but" in notes) or \
+        ("incomplete" in top["flags"] and top["height_mm"] < NEIGHBOUR_SEEN_MM and not top["ribs"]), top
     if report["anchors"]["t12_ribs"]:
         # since the T12/L1 dip under the lowest head is kept (discs.merge_discs, `lowest_head`), that disc is
         # found and the lowest rib lies on T12: sacrum and ribs agree, and what they confirm is right (above)
