@@ -7,7 +7,8 @@ adult anatomy, none fitted to a particular scan):
    removed, pedicles cut by an opening), track its centre along z;
 2. `discs`: thick discs as dips of the body cross-section along the column, thin
    (thoracic) discs as bright endplate bands of the body's core HU above the lowest rib;
-3. `ribs`: rib heads beside the column, and which vertebra bears each;
+3. `ribs`: rib heads beside the column, and which vertebra bears each; `rib_split`:
+   a segment holding two rib levels a vertebra's pitch apart is cut at its missed thin disc;
 4. `levels`: the vertebrae between the discs, named from the anchors in view (the
    sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
    rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
