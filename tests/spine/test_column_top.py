@@ -30,13 +30,16 @@ def _body_square(nx, ny, canal_xy):
     return out
 
 
-def test_only_runs_longer_than_a_disc_get_their_body_back():
-    """A 4 mm gap (a disc: two 2 mm slices) stays empty; a 30 mm run (bodies lost) gets the bone given back."""
-    nx, ny, nz = 40, 40, 40
+def _column_of_squares(nz, nx=40, ny=40):
+    """A straight canal, the body square in front of it, a 40 HU volume and an empty body mask of nz slices."""
     canal = _straight_canal(nx, ny, nz)
     square = _body_square(nx, ny, canal.centre[0])
-    hu = np.full((nx, ny, nz), 40.0, np.float32)
-    body = np.zeros((nx, ny, nz), bool)
+    return canal, square, np.full((nx, ny, nz), 40.0, np.float32), np.zeros((nx, ny, nz), bool)
+
+
+def test_only_runs_longer_than_a_disc_get_their_body_back():
+    """A 4 mm gap (a disc: two 2 mm slices) stays empty; a 30 mm run (bodies lost) gets the bone given back."""
+    canal, square, hu, body = _column_of_squares(40)
     body[:, :, :] = square[:, :, None]
     disc, lost = [10, 11], list(range(20, 35))
     body[:, :, disc + lost] = False
@@ -45,7 +48,7 @@ def test_only_runs_longer_than_a_disc_get_their_body_back():
     bony[:, :, disc + lost] = square[:, :, None]             # what the pool took there
     assert len(disc) * SP[2] <= LOST_BODY_GAP_MM < len(lost) * SP[2]
 
-    _bodies_in_long_gaps(body, filled, bony, hu, canal, SP, lambda k: np.zeros((nx, ny), bool))
+    _bodies_in_long_gaps(body, filled, bony, hu, canal, SP, lambda k: np.zeros_like(square))
 
     seen = body.any(axis=(0, 1))
     assert not seen[disc].any(), "a disc's gap must stay a gap"
@@ -58,11 +61,7 @@ def test_only_runs_longer_than_a_disc_get_their_body_back():
 
 def test_the_wider_closing_is_tried_where_the_bone_given_back_finds_none():
     """In a long run without pool bone, the wider closing (`wide`) is what finds the body."""
-    nx, ny, nz = 40, 40, 30
-    canal = _straight_canal(nx, ny, nz)
-    square = _body_square(nx, ny, canal.centre[0])
-    hu = np.full((nx, ny, nz), 40.0, np.float32)
-    body = np.zeros((nx, ny, nz), bool)
+    canal, square, hu, body = _column_of_squares(30)
     body[:, :, :5] = square[:, :, None]
     body[:, :, 25:] = square[:, :, None]
     filled = body.copy()
