@@ -169,7 +169,7 @@ class Column:
 def _filled_slice(dense_k, gap_mm, sp, lumen_k=None):
     """Dense pixels of one slice and what they enclose once gaps up to about 2 `gap_mm` are closed.
 
-    The lumen of a contrast-filled vessel or heart chamber (`lumen_k`, see `_blood_pool`) is dense but
+    The lumen of a contrast-filled vessel or heart chamber (`lumen_k`, see `_pool_and_bone`) is dense but
     not bone: it is left out, and a hole that holds any of it stays unfilled. A body's interior is
     enclosed by its own cortex; soft tissue that blood and bone enclose together (the wall and the
     stented aneurysm sac between the descending aorta's lumen and the thoracic bodies, the tissue between
@@ -368,11 +368,6 @@ def _region_on_track(parts, cands, track_k, sp):
     return cands[j]["label"] if inside or dist[j] <= TRACK_TOLERANCE_MM else None
 
 
-def _blood_pool(hu, canal, sp):
-    """(pool, lumen) of `_pool_and_bone`."""
-    return _pool_and_bone(hu, canal, sp)[:2]
-
-
 def _pool_and_bone(hu, canal, sp):
     """Contrast-filled heart chambers and vessels: thick in 3D and brighter than the column's bone.
 
@@ -394,7 +389,7 @@ def _pool_and_bone(hu, canal, sp):
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
-        return (np.zeros(hu.shape, bool),) * 3
+        return tuple(np.zeros(hu.shape, bool) for _ in range(3))   # three arrays, none an alias of another
     ahead = np.round(canal.centre[ks] + [0.0, BONE_SAMPLE_MM / sp[1]]).astype(int)
     ok = (ahead[:, 0] >= 0) & (ahead[:, 0] < hu.shape[0]) & (ahead[:, 1] >= 0) & (ahead[:, 1] < hu.shape[1])
     bone_hu = float(np.median(hu[ahead[ok, 0], ahead[ok, 1], ks[ok]])) if ok.any() else 0.0

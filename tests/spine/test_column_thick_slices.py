@@ -12,7 +12,7 @@ of CSF at (x, y) = (30, 20):
 import numpy as np
 
 from jmedseg.spine.canal import CanalTrack
-from jmedseg.spine.column import NECK_MM, _blood_pool, _body_in_front_of_canal
+from jmedseg.spine.column import NECK_MM, _body_in_front_of_canal, _pool_and_bone
 
 SP = (3.0, 3.0, 5.0)
 SHAPE = (60, 60, 9)
@@ -37,7 +37,7 @@ def test_a_one_slice_plate_is_bone_and_a_vessel_through_the_slices_is_blood():
     vessel = np.hypot(x - 45, y - 35) <= 4                             # 24 mm across, 45 mm from the canal
     hu[:, :, 4][plate] = 350.0
     hu[vessel] = 350.0
-    pool, _ = _blood_pool(hu, _canal(), SP)
+    pool, _, _ = _pool_and_bone(hu, _canal(), SP)
     assert not pool[:, :, 4][plate].any()        # before: the in-plane erosion alone kept all of it as pool
     core = np.hypot(x - 45, y - 35) <= 2
     assert pool[:, :, 1:-1][core].all()
@@ -50,7 +50,7 @@ def test_thick_bone_round_the_canal_is_not_blood():
     vessel = np.hypot(x - 45, y - 40) <= 4                             # 75 mm from the canal
     hu[ring] = 350.0
     hu[vessel] = 350.0
-    pool, lumen = _blood_pool(hu, _canal(), SP)
+    pool, lumen, _ = _pool_and_bone(hu, _canal(), SP)
     assert not pool[ring].any() and not lumen[ring].any()
     assert pool[:, :, 1:-1][np.hypot(x - 45, y - 40) <= 2].all()
 
