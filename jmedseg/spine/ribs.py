@@ -64,6 +64,7 @@ RIB_FREE_OVER_BASE_MM = 45.0     # over a cut sacral base's floor (the L3/L4 dis
                                  # 13th rib, L1's upper half) lies L3 and L2 higher: 55-75 mm (lumbar bodies
                                  # 25-30 mm, discs 8-12 mm); over the third vertebra of a chest CT's bottom the
                                  # next rib level lies within a thoracic pitch (20-30 mm)
+RIB_HALF_HEIGHT_MM = 4.0         # half the thinnest rib's height (8-12 mm): that much of a rib in the scan shows it
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -252,13 +253,56 @@ def ribs_clear_above(column, spacing, hi):
     above `hi` runs down past it); none there means the top vertebra bears none as far as that
     (issue 20: in 6 of the 37 synthetic dev chest CTs of seed 2026 that missed the T1 anchor every rib
     and disc was right, C7 was followed for 10-14 mm and the scan went on 16-32 mm above it).
+    Where the scan's top edge ends that stretch short of `NEIGHBOUR_SEEN_MM` and the vertebra it cuts shows no rib
+    where its own would lie (`_edge_vertebra_rib_free`), it counts as seen that far: the slice returned then lies
+    past the scan's top.
     """
     nz = column.bone.shape[2]
-    top = min(nz - 1, hi + int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2])))
+    seen = int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2]))
+    top = min(nz - 1, hi + seen)
     below = max(0, hi - int(np.ceil(0.5 * MAX_RIB_HEIGHT_MM / spacing[2])))
-    if top > hi and not any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
-        return top
-    return hi
+    if top > hi and any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
+        return hi
+    if top < hi + seen and _edge_vertebra_rib_free(column, spacing, hi):
+        return hi + seen
+    return top
+
+
+def _edge_vertebra_rib_free(column, spacing, hi):
+    """Whether the vertebra cut by the scan's top edge, over the highest rib level found, is in view where its rib
+    would lie and shows none: the scan reaches within `RIB_HALF_HEIGHT_MM` of the next rib level up (one pitch of the
+    two highest levels above the highest), the rib band there holds bone on both sides (the vertebra's transverse
+    processes, within `RIB_HEAD_MM` of the midline: its own level is in the scan, not only its lower endplate) and
+    none as far out as `FIRST_RIB_REACH_MM` (no rib, whole or with its head cut off by the edge).
+
+    A rib runs out from its head past the tip of its vertebra's transverse process and descends as it goes: in the
+    band it lies at its head's height or lower, so the lower half of a rib one pitch above the highest shows in such
+    a scan. `NEIGHBOUR_SEEN_MM` of a C7 above its lower disc asks for more than the scan holds when the edge cuts C7
+    near its top (issue 20, seed 2026 dev CTs 5, 3 mm; 9 and 89, 5 mm: 10-12 mm of C7 in view, its transverse
+    processes 31-42 mm out and nothing further, every rib level right, the first pair not counted). `hi`: the
+    column's top slice; the slices from half `MAX_RIB_HEIGHT_MM` below the highest rib level to the scan's top are
+    searched.
+    """
+    dz, nz = spacing[2], column.bone.shape[2]
+    lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))
+    levels = rib_level_groups([z for z, _ in find_rib_heads(column, spacing, lo, nz - 1)], dz)
+    if len(levels) < 2:
+        return False
+    z_top = float(np.mean(levels[-1]))
+    pitch = z_top - float(np.mean(levels[-2]))
+    if (z_top + pitch - (nz - 0.5)) * dz > RIB_HALF_HEIGHT_MM or pitch * dz > FIRST_RIB_PITCH_MM:
+        return False
+    above = int(np.floor(z_top + RIB_LEVEL_GAP_MM / dz)) + 1      # past the highest rib level's own bone
+    if above >= nz:
+        return False
+    cx, cy = column.centre[:, 0], column.centre[:, 1]
+    dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
+    dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
+    forward = FORWARD_MM if dz >= THICK_SLICE_MM else BEHIND_MM
+    vox = np.argwhere(_band(column.bone, dx_mm, dy_mm, forward, above, nz - 1))
+    d = dx_mm[vox[:, 0], vox[:, 2]]
+    processes = all(((side * d > 0) & (np.abs(d) <= RIB_HEAD_MM)).any() for side in (-1, 1))
+    return processes and not (np.abs(d) >= FIRST_RIB_REACH_MM).any()
 
 
 def mark_rib_bearing(segments, heads, dz, pitch_mm):
