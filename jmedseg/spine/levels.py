@@ -117,7 +117,8 @@ def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
 
     `sacrum`: a `jmedseg.spine.sacrum.SacrumFinding` (its `segment` is S1, or None).
     `ribs_clear_to`: the slice up to which the scan shows no rib above the column's top
-    (`jmedseg.spine.ribs.ribs_clear_above`): the top vertebra counts as seen that far.
+    (`jmedseg.spine.ribs.ribs_clear_above`; past the scan's top where its edge cuts a vertebra that shows no rib
+    where its own would lie): the top vertebra counts as seen that far.
 
     A rib anchor needs its rib-free neighbour in view: a vertebra without ribs below the lowest
     rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
