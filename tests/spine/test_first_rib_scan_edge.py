@@ -57,3 +57,25 @@ def test_an_edge_below_the_next_rib_level_or_without_processes_is_not_enough():
     assert ribs_clear_above(col, SP, hi) == hi
     col, hi = _cut_column(NEXT_LEVEL_MM - 2.0, processes=False)
     assert ribs_clear_above(col, SP, hi) == hi
+
+
+def test_benchmark_ct_9_counts_its_first_pair_under_a_cut_c7(tmp_path):
+    """Benchmark CT 9 (chest and abdomen, portal venous, 5 mm, seed 2026): the scan's top edge leaves 10 mm of C7 in
+    view, its transverse processes 31-35 mm out and no rib. Before, "one anchor only (the lowest rib-bearing
+    vertebra (T12))"; now both rib anchors are counted and agree, C7 bears no rib and T1 both, every name from C7 to
+    T12 within 10 mm of its vertebra's true centre (half the shortest upper thoracic pitch). About 10 s."""
+    from jmedseg.data.io import load_volume
+    from jmedseg.data.synth.trunk import save_case, synth_trunk_case
+    from jmedseg.spine import label_vertebrae
+
+    case = synth_trunk_case(np.random.default_rng([2026, 9]), phase="portal_venous", fov="chest_abdomen",
+                            max_voxels=12e6, cap_coarsens="pixels")
+    path = tmp_path / "ct9.nii"
+    save_case(case, str(path))
+    _, report = label_vertebrae(load_volume(str(path)))
+    assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
+    levels = {e["name"]: e for e in report["levels"]}
+    assert levels["C7"]["ribs"] == [] and sorted(levels["T1"]["ribs"]) == ["left", "right"]
+    for name in ["C7"] + [f"T{n}" for n in range(1, 13)]:
+        truth = case.levels[name]["centroid_mm"][2]
+        assert abs(levels[name]["centroid_mm"][2] - truth) <= 10.0, (name, levels[name]["centroid_mm"], truth)
