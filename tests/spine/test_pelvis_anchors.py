@@ -1,6 +1,7 @@
 """Abdomen + pelvis CTs with the sacrum and the lowest rib in view (issue 20): the lowest rib level found in a
-disc (`jmedseg.spine.head_at_disc`) and the alae beside a low L5/S1 disc taken for a transitional vertebra
-(`jmedseg.spine.sacrum._wide_at_processes`).
+disc (`jmedseg.spine.head_at_disc`), the alae beside a low L5/S1 disc taken for a transitional vertebra
+(`jmedseg.spine.sacrum._wide_at_processes`), and a neighbouring endplate band's shoulder taken for a disc's mark
+(`jmedseg.spine.disc_check.has_disc_mark`).
 
 Segment lists are built with `segments_between` on 3 mm slices (the slice thickness of the synthetic CTs 10 and
 18 of the 200-CT series, seed 2026, that these rules come from), with the answer known by construction: S1 is
@@ -9,7 +10,8 @@ segment 0, so segment k is LEVEL_NAMES[k].
 import numpy as np
 import pytest
 
-from jmedseg.spine.discs import MIN_PITCH_MM
+from jmedseg.spine.disc_check import DISC_WINDOW_MM, has_disc_mark
+from jmedseg.spine.discs import ENDPLATE_BUMP_HU, MIN_PITCH_MM, core_departure
 from jmedseg.spine.head_at_disc import NEXT_LEVEL_PITCHES, lowest_level_up
 from jmedseg.spine.levels import LEVEL_NAMES, assign_names, segments_between
 from jmedseg.spine.ribs import mark_rib_bearing
@@ -106,3 +108,25 @@ def test_wings_in_the_upper_half_of_l5_are_a_transitional_vertebra():
     count from the sacrum is not confirmed, whatever the lower half shows."""
     finding = find_sacrum(_column(list(range(0, 8)) + list(range(14, 18)), 60.0), _segments(EDGES), SP, 0, 39)
     assert finding.segment == 0 and finding.transitional and "transitional" in finding.notes[-1]
+
+
+def test_a_neighbouring_bands_shoulder_is_no_disc_mark():
+    """A 20 mm body between two discs with bright endplates: 9.5 mm from its middle the smoothed bands of the two
+    discs rise past `ENDPLATE_BUMP_HU` inside the `DISC_WINDOW_MM` window, but their peaks lie outside it. The
+    middle is unmarked (CT 114: a dip where L4's body was lost in three slices was kept by such a shoulder and
+    split L4). A real disc, its dip or its band centred near the position, stays marked: also when placed 3 mm
+    off, and when the bone is as dark as the disc (only its endplates mark it)."""
+    s = np.arange(0.0, 200.0, 1.0)
+    low, high = 60.0, 90.0                                   # 10 mm discs, 20 mm of body between
+    core = np.full(len(s), 160.0)
+    for d in (low, high):
+        core[np.abs(s - d) <= 5.0] = 85.0
+        core[np.abs(np.abs(s - d) - 5.5) <= 0.5] = 600.0
+    departure = core_departure(core)
+    middle = 0.5 * (low + high)
+    assert np.abs(departure[np.abs(s - middle) <= DISC_WINDOW_MM]).max() >= ENDPLATE_BUMP_HU     # the shoulders
+    assert not has_disc_mark(middle, s, departure)
+    assert has_disc_mark(low, s, departure) and has_disc_mark(low + 3.0, s, departure)
+    dark = core.copy()
+    dark[dark == 160.0] = 85.0                               # osteopenic: bone as dark as the disc
+    assert has_disc_mark(low + 3.0, s, core_departure(dark))
