@@ -19,7 +19,8 @@ S1 is the one vertebra that is wider than any lumbar body and joined to the pelv
   segment is split where the width drops from the sacrum's to a body's.
 
 A lumbosacral transitional vertebra (L5 with wing-like transverse processes joined to
-the sacrum, Castellvi II-IV) is wide too: when the segment above S1 is also wide, the
+the sacrum, Castellvi II-IV) is wide too: when the segment above S1 is also wide in its upper half (where the
+transverse processes arise; `_wide_at_processes`), the
 count from the sacrum is not trusted (`transitional` is set and the names get
 `uncertain_level`); a sacralised L5 or a lumbarised S1 changes the count between the
 sacrum and the lowest ribs, and those two anchors disagree (`jmedseg.spine.levels`).
@@ -231,7 +232,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.segment = finding.split_at = None
         finding.notes.append("the vertebrae above the wide lowest one are wide too: ribs, not a sacral base")
         return finding
-    if above and _segment_is_wide(widths, above[0], dz):
+    if above and _wide_at_processes(widths, above[0], dz):
         finding.transitional = True
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
@@ -303,6 +304,19 @@ def rib_floor(segments, finding, lo):
     if base is None or len(segments) <= base + 2:
         return lo
     return max(lo, segments[base + 2].hi + 1)
+
+
+def _wide_at_processes(widths, seg, dz):
+    """Whether the upper half of segment `seg` (from its middle slice up) holds `WIDE_RUN_MM` of wide slices.
+
+    A transitional vertebra is wide where its transverse processes are: they arise at the pedicles, level with
+    the body's middle and upper half, and a winged one (Castellvi II-III, 19 mm or more tall) reaches down from
+    there to the ala. The alae beside an L5/S1 disc placed low (into the sacrum's top) widen only the lower part
+    of the segment above it (issue 20: synthetic CT 18 of the 200-CT series, seed 2026, 3 mm slices, the disc
+    8 mm low, L5's lowest 12 mm as wide as the base and the count from the sacrum not confirmed).
+    """
+    middle = (seg.lo + seg.hi + 1) // 2
+    return (widths[middle:seg.hi + 1] >= SACRUM_WIDTH_MM).sum() * dz >= WIDE_RUN_MM
 
 
 def _segment_is_wide(widths, seg, dz):
