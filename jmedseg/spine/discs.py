@@ -129,8 +129,22 @@ def find_endplate_discs(s, core_hu):
         return []
     bump = core_departure(core_hu)
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
-    found = split_body_pairs(found, body_endplates(s, bump, ENDPLATE_BUMP_HU))
+    body = body_endplates(s, bump, ENDPLATE_BUMP_HU)
+    found = [BandPair(d, body[d]) if d in body else d for d in found]
     return top_trough(fill_pitch_gaps(found, s, bump), s, bump)
+
+
+class BandPair(float):
+    """A thin disc's arc position (mm) found as two bands joined as its plates with bone between them, which can
+    also be one short body's two endplates: `body` holds that reading's (lower disc, upper disc), arc mm
+    (`body_endplates`). The profile alone cannot tell the two apart at 5 mm slices (a disc's plates, 8-14 mm
+    apart, with the bright slices of the neighbouring bodies between them, read the same way); the rib levels
+    can (`jmedseg.spine.rib_split.reread_band_pairs`). Arithmetic on it gives plain floats."""
+
+    def __new__(cls, position, body):
+        obj = super().__new__(cls, position)
+        obj.body = tuple(float(b) for b in body)
+        return obj
 
 
 def top_trough(discs, s, bump):
@@ -173,8 +187,8 @@ def _disc_candidates(s, bump, threshold):
 
 def body_endplates(s, bump, threshold):
     """{disc centre (arc mm): (lower disc, upper disc)} for the bands of `bump` above `threshold` that
-    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`): read as one
-    short body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
+    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`), read instead
+    as one short body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
     peaks = _one_per_band([i for i in range(1, len(s) - 1)
                            if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold], s, bump)
     return {float(np.mean([s[i] for i in group])): outer_troughs(s, bump, *group)
@@ -185,10 +199,9 @@ def body_endplates(s, bump, threshold):
 def split_body_pairs(discs, pairs):
     """`discs` (sorted arc mm) with each disc that is a short body's endplate pair (`body_endplates`) replaced by the
     two discs beyond that body, where both lie at least `THIN_DISC_PITCH_MM` from each other and from every other
-    disc (each side then holds at least the shortest body plus disc). A disc's own two plates at 5 mm slices also
-    lie 12-14 mm apart with no disc tissue left between them; read as a body's endplates, the troughs beyond them
-    are the darker middles of the bodies either side, half a pitch from the next disc (lower thoracic pitches
-    20-30 mm), and the check keeps the disc (issue 20, seed 2026 dev CT 65: T11/T10 and T8/T7 kept)."""
+    disc (each side then holds at least the shortest body plus disc). Read wrongly (a disc's own plates taken for
+    a body's endplates), the troughs beyond them are the darker middles of the bodies either side, often nearer
+    the next disc than that (issue 20, seed 2026 dev CT 65: T11/T10 and T8/T7)."""
     discs = sorted(discs)
     for centre, (low, high) in pairs.items():
         if centre not in discs:
