@@ -4,14 +4,23 @@ At 5 mm slices an upper thoracic body (15-18 mm) shows its two endplates as two 
 bone between them, and the thin disc beyond each as a trough of disc tissue. `pair_plates` joined the two bands as
 one disc's plates and put the disc in the body's middle; the two real discs were lost, one segment held two rib
 levels and the first-rib anchor was not counted (synthetic benchmark CTs 16 and 65 of seed 2026, phantom-only).
-`jmedseg.spine.discs.body_endplates` reads such a pair as the body, and `split_body_pairs` takes the troughs beyond
-it where both clear every other disc by `THIN_DISC_PITCH_MM`.
+`jmedseg.spine.discs.body_endplates` gives such a pair its other reading (the body, its discs in the troughs beyond),
+carried on the disc (`BandPair`); `jmedseg.spine.rib_split.reread_band_pairs` takes it only where a segment bounded
+by the pair holds two rib levels and the other reading gives each its own vertebra (the profile alone cannot tell:
+a disc's own plates read the same way on most 5 mm thoracic discs).
 """
 import numpy as np
 import pytest
 
-from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, OUTER_TROUGH_MM, SAMPLE_MM, THIN_DISC_PITCH_MM, body_endplates,
-                                 outer_troughs, split_body_pairs)
+from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, MIN_PITCH_MM, OUTER_TROUGH_MM, SAMPLE_MM, THIN_DISC_PITCH_MM,
+                                 BandPair, body_endplates, outer_troughs, split_body_pairs)
+from jmedseg.spine.levels import assign_names, segments_between
+from jmedseg.spine.rib_split import split_at_missed_discs
+from jmedseg.spine.ribs import mark_rib_bearing
+
+DZ = 2.0            # working slices (mm)
+PITCH = 10          # slices: a 20 mm upper thoracic vertebra plus its disc
+NAMES = ("L1",) + tuple(f"T{k}" for k in range(12, 0, -1)) + ("C7",)     # inferior to superior
 
 BAND_HU = 35.0          # an endplate slice's departure at 5 mm (CT 16: +32 to +35 HU)
 DISC_TROUGH_HU = 22.0   # a disc slice's departure (CT 16: -22, -23 HU), just over `ENDPLATE_BUMP_HU`
@@ -94,3 +103,66 @@ def test_benchmark_5mm_chest_cts_count_their_first_rib(tmp_path, ct, phase, fov)
         truth = case.levels[name]["centroid_mm"][2]
         assert not levels[name]["flags"] and abs(levels[name]["centroid_mm"][2] - truth) <= 10.0, \
             (name, levels[name], truth)
+
+
+def _column_with_pair(body_at, missed=()):
+    """(disc arcs, heads, lo, hi) of a column by construction (vertebra j of `NAMES` spans slices j*PITCH..(j+1)*PITCH,
+    a rib pair on each thoracic vertebra at 0.7 of its height, towards the disc above): a `BandPair` at each slice
+    of `body_at` (keys) whose other reading is the two slices of its value; the discs at slices `missed` (and at
+    those keys) are not found as discs."""
+    discs = [(j + 1) * PITCH for j in range(len(NAMES) - 1) if (j + 1) * PITCH not in missed]
+    heads = sorted((j * PITCH + 0.7 * PITCH + dz, side) for j, name in enumerate(NAMES) if name.startswith("T")
+                   for side, dz in (("left", 0.0), ("right", 0.1)))
+    arcs = sorted([d * DZ for d in discs if d not in body_at] +
+                  [BandPair(k * DZ, [b * DZ for b in body]) for k, body in body_at.items()])
+    return arcs, heads, 0, len(NAMES) * PITCH - 1
+
+
+def _named(arcs, heads, lo, hi):
+    def prepare(segs):
+        mark_rib_bearing(segs, heads, DZ, MIN_PITCH_MM)
+
+    arc = np.arange(hi + 1) * DZ
+    discs = [int(round(a / DZ)) for a in arcs]
+    segments = segments_between(discs, lo, hi, DZ)
+    prepare(segments)
+    segments, discs, arcs = split_at_missed_discs(segments, discs, list(arcs), arc, lo, hi, DZ, prepare)
+    return segments, discs, assign_names(segments, DZ)
+
+
+def test_the_ribs_take_the_body_reading_where_a_body_was_cut():
+    """T3 (slices 100-110) cut in its middle by a pair at slice 105 whose other reading is T3's own discs (100 and
+    110, both unseen as discs): T4 and T3's rib levels fall in one segment and the first pair is not counted. The
+    re-read restores both discs exactly, every name right, both rib anchors counted and agreeing, no level of
+    T1-T12 flagged."""
+    t3 = NAMES.index("T3") * PITCH
+    arcs, heads, lo, hi = _column_with_pair({t3 + 5: (t3, t3 + PITCH)}, missed=(t3, t3 + PITCH))
+    segments, discs, info = _named(arcs, heads, lo, hi)
+    assert discs == [(j + 1) * PITCH for j in range(len(NAMES) - 1)]
+    assert info["agree"] and info["t1_segment"] is not None and info["t12_segment"] is not None
+    assert [s.name for s in segments] == list(NAMES)
+    assert not any(s.flags for s in segments if s.name.startswith("T"))
+    assert all("endplate bands" in " ".join(s.notes) for s in segments if s.name in ("T4", "T3", "T2"))
+
+
+def test_a_pair_at_a_true_disc_keeps_it():
+    """The T8/T7 disc (slice 60) found as a pair whose other reading cuts T8 and T7 in their middles: no segment
+    holds two rib levels, so the disc stays and nothing is noted."""
+    t7 = NAMES.index("T7") * PITCH
+    arcs, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)})
+    segments, discs, info = _named(arcs, heads, lo, hi)
+    assert discs == [(j + 1) * PITCH for j in range(len(NAMES) - 1)]
+    assert info["agree"] and not any("endplate bands" in " ".join(s.notes) for s in segments)
+
+
+def test_a_body_reading_that_leaves_two_levels_together_is_not_taken():
+    """The T7/T6 disc missed (T7 and T6 in one segment) and that segment's lower disc (T8/T7, slice 60) a pair whose
+    other reading cuts T8 and T7 in their middles: T7's head (upper half) stays with T6's, so the reading is not
+    taken; the ordinary split (`missed_disc_splits`) restores T7/T6, its pieces flagged."""
+    t7 = NAMES.index("T7") * PITCH
+    arcs, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)}, missed=(t7 + PITCH,))
+    segments, discs, info = _named(arcs, heads, lo, hi)
+    assert t7 in discs and t7 - PITCH // 2 not in discs and t7 + PITCH // 2 not in discs
+    assert not any("endplate bands" in " ".join(s.notes) for s in segments)
+    assert [s.name for s in segments] == list(NAMES)
+    assert all("uncertain_level" in s.flags for s in segments if s.name in ("T7", "T6"))
