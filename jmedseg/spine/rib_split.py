@@ -50,14 +50,19 @@ REREAD_NOTE = ("discs at {0:.0f} and {1:.0f} mm of arc taken beside a short body
 def reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
     """(segments, discs, disc_arcs) with a disc found as two joined bands (`discs.BandPair`) replaced by the two
     discs of its other reading (one short body's endplates) where a segment bounded by it holds two rib levels and
-    the other reading gives each rib level a vertebra of its own.
+    the other reading gives each rib level a vertebra of its own, the pair being that segment's upper disc and lying
+    between its two levels.
 
     At 5 mm slices a thin disc's two plates and a short upper thoracic body's two endplates both show as two bright
     slices 8-14 mm apart with bone-level HU between them; the profile cannot tell which (measured on the 27 dev
     chest CTs of seed 2026 at 3 and 5 mm: of 111 such pairs the disc reading puts 88 within 5 mm of a true disc;
     the endplate reading is right for T3 of CT 16 and T4 and T1 of CT 65). Taken as a disc, the body's middle is
-    cut: one segment holds two rib levels and the next a piece of a vertebra ("12 rib levels but 11 vertebrae
-    between the discs", the first-rib anchor not counted). The rib levels decide: the other reading is kept only
+    cut: the cut body's rib heads, on its upper part, lie above that false disc and go to the segment below it
+    (`ribs.mark_rib_bearing`: a head up to half a pitch above a disc), which then holds two rib levels with the
+    false disc between them ("12 rib levels but 11 vertebrae between the discs", the first-rib anchor not
+    counted). A segment holding two levels for another reason (a head at the scan's top handed down to the last
+    segment: synthetic CTs 34, 82 and 126, where re-reading its lower disc cut T10 or T11) does not have its pair
+    between its levels. The rib levels decide: the other reading is kept only
     when it leaves every vertebra between the pair's neighbouring discs (or the column's end) with at most one rib
     level, fewer segments with two levels, and the same rib levels borne in all (`_reread_ok`); its discs are
     seen (troughs of disc tissue, or the band itself), so the vertebrae are not flagged, but noted. Issue 20,
@@ -74,24 +79,26 @@ def reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
 def _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
     """(segments, discs, disc_arcs) after the first band pair re-read (`reread_band_pairs`), or None."""
     for seg in segments:
-        if len(rib_level_groups(seg.rib_z, dz)) != 2 or seg.ribs != ("left", "right"):
+        own = rib_level_groups(seg.rib_z, dz)
+        k = seg.hi + 1                              # the slice of its upper disc
+        if len(own) != 2 or seg.ribs != ("left", "right") or not seg.upper_disc or k not in discs or \
+                not max(own[0]) < k < min(own[1]):
             continue
-        for k in (seg.lo - 1, seg.hi + 1):          # the slices of its lower and upper disc
-            j = discs.index(k) if k in discs else None
-            body = getattr(disc_arcs[j], "body", None) if j is not None else None
-            if body is None:
-                continue
-            arcs = split_body_pairs(disc_arcs, {disc_arcs[j]: body})
-            new = [int(round(np.interp(a, arc, np.arange(len(arc))))) for a in arcs]
-            if len(arcs) == len(disc_arcs) or len(set(new)) < len(new):
-                continue
-            trial = segments_between(new, lo, hi, dz)
-            prepare(trial)
-            span = (discs[j - 1] if j else lo - 1, discs[j + 1] if j + 1 < len(discs) else hi + 1)
-            if _reread_ok(segments, trial, span, dz):
-                for piece in _pieces(trial, span[0] + 1, span[1] - 1):
-                    piece.notes.append(REREAD_NOTE.format(*body))
-                return trial, new, arcs
+        j = discs.index(k)
+        body = getattr(disc_arcs[j], "body", None)
+        if body is None:
+            continue
+        arcs = split_body_pairs(disc_arcs, {disc_arcs[j]: body})
+        new = [int(round(np.interp(a, arc, np.arange(len(arc))))) for a in arcs]
+        if len(arcs) == len(disc_arcs) or len(set(new)) < len(new):
+            continue
+        trial = segments_between(new, lo, hi, dz)
+        prepare(trial)
+        span = (discs[j - 1] if j else lo - 1, discs[j + 1] if j + 1 < len(discs) else hi + 1)
+        if _reread_ok(segments, trial, span, dz):
+            for piece in _pieces(trial, span[0] + 1, span[1] - 1):
+                piece.notes.append(REREAD_NOTE.format(*body))
+            return trial, new, arcs
     return None
 
 

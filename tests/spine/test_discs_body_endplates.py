@@ -166,3 +166,24 @@ def test_a_body_reading_that_leaves_two_levels_together_is_not_taken():
     assert not any("endplate bands" in " ".join(s.notes) for s in segments)
     assert [s.name for s in segments] == list(NAMES)
     assert all("uncertain_level" in s.flags for s in segments if s.name in ("T7", "T6"))
+
+
+def test_benchmark_ct_126_keeps_its_t11_t10_disc(tmp_path):
+    """Benchmark CT 126 (seed 2026, abdomen + pelvis, delayed, 5 mm): T9's heads at the scan's top go to the last
+    segment (T10), which then holds two rib levels; its lower disc (T11/T10, a band pair) lies below both levels, so
+    it is not re-read (a first version re-read it and cut T11 and T10, one vertebra too many above T12). The levels
+    stay as before: confirmed by sacrum and ribs, nothing re-read, T10 and T11 within 10 mm of their true centres."""
+    from jmedseg.data.io import load_volume
+    from jmedseg.data.synth.trunk import save_case, synth_trunk_case
+    from jmedseg.spine import label_vertebrae
+
+    case = synth_trunk_case(np.random.default_rng([2026, 126]), phase="delayed", fov="abdomen_pelvis",
+                            max_voxels=12e6, cap_coarsens="pixels")
+    path = tmp_path / "ct126.nii"
+    save_case(case, str(path))
+    _, report = label_vertebrae(load_volume(str(path)))
+    assert report["summary"] == "confirmed by sacrum and ribs", report["summary"]
+    assert not any("endplate bands" in e["note"] for e in report["levels"])
+    levels = {e["name"]: e for e in report["levels"]}
+    for name in ("T11", "T10"):
+        assert abs(levels[name]["centroid_mm"][2] - case.levels[name]["centroid_mm"][2]) <= 10.0, levels[name]
