@@ -176,10 +176,7 @@ def top_trough(discs, s, bump):
 
 def _disc_candidates(s, bump, threshold):
     """[(score, disc centre mm)] of the bands of `bump` (the core's departure) above `threshold`, plates paired."""
-    peaks = [i for i in range(1, len(s) - 1)
-             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
-    peaks = _one_per_band(peaks, s, bump)
-    groups = pair_plates([float(s[i]) for i in peaks], peaks)
+    groups = _plate_groups(s, bump, threshold)
     centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
                                  [max(bump[i] for i in group) for group in groups])
     return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
@@ -189,11 +186,17 @@ def body_endplates(s, bump, threshold):
     """{disc centre (arc mm): (lower disc, upper disc)} for the bands of `bump` above `threshold` that
     `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`), read instead
     as one short body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
-    peaks = _one_per_band([i for i in range(1, len(s) - 1)
-                           if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold], s, bump)
     return {float(np.mean([s[i] for i in group])): outer_troughs(s, bump, *group)
-            for group in pair_plates([float(s[i]) for i in peaks], peaks)
-            if len(group) == 2 and _bone_between(bump, *group)}
+            for group in _plate_groups(s, bump, threshold) if len(group) == 2 and _bone_between(bump, *group)}
+
+
+def _plate_groups(s, bump, threshold):
+    """Sample indices of the bands of `bump` above `threshold` (one per band), grouped as one disc's plates
+    (`pair_plates`)."""
+    peaks = [i for i in range(1, len(s) - 1)
+             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
+    peaks = _one_per_band(peaks, s, bump)
+    return pair_plates([float(s[i]) for i in peaks], peaks)
 
 
 def split_body_pairs(discs, pairs):
