@@ -38,6 +38,8 @@ GAP_PITCHES = 1.6                # a gap this many times its neighbouring pitche
 MAX_THIN_GAP_MM = 60.0           # two of the tallest thoracic pitches (T11-T12, 25-30 mm)
 MIN_THIN_BODY_MM = 10.0          # a missed disc's middle lies this far from its neighbours found (the shortest
                                  # body, T1 14 mm, less 4 mm for a neighbour placed off its centre)
+OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate band lies nearer it than the
+                                             # middle of the body beyond it (the shortest body plus disc halved)
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
@@ -127,7 +129,22 @@ def find_endplate_discs(s, core_hu):
         return []
     bump = core_departure(core_hu)
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
+    body = body_endplates(s, bump, ENDPLATE_BUMP_HU)
+    found = [BandPair(d, body[d]) if d in body else d for d in found]
     return top_trough(fill_pitch_gaps(found, s, bump), s, bump)
+
+
+class BandPair(float):
+    """A thin disc's arc position (mm) found as two bands joined as its plates with bone between them, which can
+    also be one short body's two endplates: `body` holds that reading's (lower disc, upper disc), arc mm
+    (`body_endplates`). The profile alone cannot tell the two apart at 5 mm slices (a disc's plates, 8-14 mm
+    apart, with the bright slices of the neighbouring bodies between them, read the same way); the rib levels
+    can (`jmedseg.spine.rib_split.reread_band_pairs`). Arithmetic on it gives plain floats."""
+
+    def __new__(cls, position, body):
+        obj = super().__new__(cls, position)
+        obj.body = tuple(float(b) for b in body)
+        return obj
 
 
 def top_trough(discs, s, bump):
@@ -159,13 +176,72 @@ def top_trough(discs, s, bump):
 
 def _disc_candidates(s, bump, threshold):
     """[(score, disc centre mm)] of the bands of `bump` (the core's departure) above `threshold`, plates paired."""
-    peaks = [i for i in range(1, len(s) - 1)
-             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
-    peaks = _one_per_band(peaks, s, bump)
-    groups = pair_plates([float(s[i]) for i in peaks], peaks)
+    groups = _plate_groups(s, bump, threshold)
     centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
                                  [max(bump[i] for i in group) for group in groups])
     return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
+
+
+def body_endplates(s, bump, threshold):
+    """{disc centre (arc mm): (lower disc, upper disc)} for the bands of `bump` above `threshold` that
+    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`), read instead
+    as one short body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
+    return {float(np.mean([s[i] for i in group])): outer_troughs(s, bump, *group)
+            for group in _plate_groups(s, bump, threshold) if len(group) == 2 and _bone_between(bump, *group)}
+
+
+def _plate_groups(s, bump, threshold):
+    """Sample indices of the bands of `bump` above `threshold` (one per band), grouped as one disc's plates
+    (`pair_plates`)."""
+    peaks = [i for i in range(1, len(s) - 1)
+             if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
+    peaks = _one_per_band(peaks, s, bump)
+    return pair_plates([float(s[i]) for i in peaks], peaks)
+
+
+def split_body_pairs(discs, pairs):
+    """`discs` (sorted arc mm) with each disc that is a short body's endplate pair (`body_endplates`) replaced by the
+    two discs beyond that body, where both lie at least `THIN_DISC_PITCH_MM` from each other and from every other
+    disc (each side then holds at least the shortest body plus disc). Read wrongly (a disc's own plates taken for
+    a body's endplates), the troughs beyond them are the darker middles of the bodies either side, often nearer
+    the next disc than that (issue 20, seed 2026 dev CT 65: T11/T10 and T8/T7)."""
+    discs = sorted(discs)
+    for centre, (low, high) in pairs.items():
+        if centre not in discs:
+            continue
+        rest = [d for d in discs if d != centre]
+        if high - low >= THIN_DISC_PITCH_MM and _apart(low, rest, THIN_DISC_PITCH_MM) and \
+                _apart(high, rest, THIN_DISC_PITCH_MM):
+            discs = sorted(rest + [low, high])
+    return discs
+
+
+def _bone_between(bump, i, j):
+    """Whether the core between the bands at samples i < j stays within `ENDPLATE_BUMP_HU` / 2 of the cancellous
+    level or above it (bone, not the disc tissue between one disc's two plates: 70-100 HU against 150-250)."""
+    return float(np.min(bump[i:j + 1])) > -0.5 * ENDPLATE_BUMP_HU
+
+
+def outer_troughs(s, bump, i, j):
+    """(lower disc, upper disc) in arc mm for two bands (samples i < j) under `THIN_DISC_PITCH_MM` apart with bone
+    between them (`_bone_between`): one short body's two endplates, not one disc's two plates.
+
+    At 5 mm slices the upper thoracic bodies (T1-T4, 15-18 mm) put their two endplates in two bright slices
+    10-11 mm apart, while the 4-6 mm disc beyond each fills a slice of its own and reads as a trough of disc
+    tissue: the two bands were joined as one disc's plates and that disc put in the body's middle, the real
+    discs either side lost (issue 20, seed 2026 dev CTs 16 and 65, chest and chest + abdomen at 5 mm: T3, T4 or
+    T1 cut through its middle, "12 rib levels but 11 vertebrae between the discs", the first-rib anchor not
+    counted). Each band's disc is the deepest point at least `ENDPLATE_BUMP_HU` below the cancellous level
+    within `OUTER_TROUGH_MM` beyond it, away from the other band; without such a trough, the band itself (the
+    disc and its plate sharing the band's slice).
+    """
+    below = np.flatnonzero((s >= s[i] - OUTER_TROUGH_MM) & (s < s[i]))
+    above = np.flatnonzero((s > s[j]) & (s <= s[j] + OUTER_TROUGH_MM))
+    out = []
+    for band, near in ((i, below), (j, above)):
+        k = near[np.argmin(bump[near])] if len(near) else band
+        out.append(float(s[k]) if bump[k] <= -ENDPLATE_BUMP_HU else float(s[band]))
+    return out
 
 
 def fill_pitch_gaps(discs, s, bump):

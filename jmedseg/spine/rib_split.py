@@ -25,9 +25,14 @@ each piece then bears exactly one of the levels. The pieces are flagged `uncerta
 between them are inferred, not seen, so the density of one may hold a slice of its neighbour. A variant (11 or 13
 rib pairs) still moves one rib anchor against the other, since the split only restores the count of vertebrae
 between the discs; the anchors then disagree as before.
+
+Before any split, a disc found as two joined bands that may be one short body's two endplates (`discs.BandPair`,
+5 mm slices) is read the other way where that gives each rib level of a two-level segment its own vertebra
+(`reread_band_pairs`): there the disc was not missed but put in the body's middle (seed 2026 CTs 16 and 65).
 """
 import numpy as np
 
+from jmedseg.spine.discs import split_body_pairs
 from jmedseg.spine.levels import rib_level_groups, segments_between
 
 MIN_PITCH_SHARE = 0.7      # two consecutive rib levels: the neighbouring pitch within the variation of thoracic
@@ -36,6 +41,76 @@ MIN_HEIGHT_SHARE = 0.7     # of n pitches: n vertebrae are n pitches disc to dis
                            # a 5 mm slice into a neighbour (two: 1.4 or more); one vertebra is one pitch
 SPLIT_NOTE = ("split in {0} at discs inferred between {0} rib levels {1} mm apart in a {2:.0f} mm segment (thin discs "
               "missed): the discs between the pieces are not seen")
+
+
+REREAD_NOTE = ("discs at {0:.0f} and {1:.0f} mm of arc taken beside a short body's two endplate bands, where the rib "
+               "levels put them, not between the bands")
+
+
+def reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
+    """(segments, discs, disc_arcs) with a disc found as two joined bands (`discs.BandPair`) replaced by the two
+    discs of its other reading (one short body's endplates) where a segment bounded by it holds two rib levels and
+    the other reading gives each rib level a vertebra of its own, the pair being that segment's upper disc and lying
+    between its two levels.
+
+    At 5 mm slices a thin disc's two plates and a short upper thoracic body's two endplates both show as two bright
+    slices 8-14 mm apart with bone-level HU between them; the profile cannot tell which (measured on the 27 dev
+    chest CTs of seed 2026 at 3 and 5 mm: of 111 such pairs the disc reading puts 88 within 5 mm of a true disc;
+    the endplate reading is right for T3 of CT 16 and T4 and T1 of CT 65). Taken as a disc, the body's middle is
+    cut: the cut body's rib heads, on its upper part, lie above that false disc and go to the segment below it
+    (`ribs.mark_rib_bearing`: a head up to half a pitch above a disc), which then holds two rib levels with the
+    false disc between them ("12 rib levels but 11 vertebrae between the discs", the first-rib anchor not
+    counted). A segment holding two levels for another reason (a head at the scan's top handed down to the last
+    segment: synthetic CTs 34, 82 and 126, where re-reading its lower disc cut T10 or T11) does not have its pair
+    between its levels. The rib levels decide: the other reading is kept only
+    when it leaves every vertebra between the pair's neighbouring discs (or the column's end) with at most one rib
+    level, fewer segments with two levels, and the same rib levels borne in all (`_reread_ok`); its discs are
+    seen (troughs of disc tissue, or the band itself), so the vertebrae are not flagged, but noted. Issue 20,
+    docs/spine.md.
+    """
+    for _ in range(len(disc_arcs)):
+        trial = _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare)
+        if trial is None:
+            break
+        segments, discs, disc_arcs = trial
+    return segments, discs, disc_arcs
+
+
+def _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
+    """(segments, discs, disc_arcs) after the first band pair re-read (`reread_band_pairs`), or None."""
+    for seg in segments:
+        own = rib_level_groups(seg.rib_z, dz)
+        k = seg.hi + 1                              # the slice of its upper disc
+        if len(own) != 2 or seg.ribs != ("left", "right") or not seg.upper_disc or k not in discs or \
+                not max(own[0]) < k < min(own[1]):
+            continue
+        j = discs.index(k)
+        body = getattr(disc_arcs[j], "body", None)
+        if body is None:
+            continue
+        arcs = split_body_pairs(disc_arcs, {disc_arcs[j]: body})
+        new = [int(round(np.interp(a, arc, np.arange(len(arc))))) for a in arcs]
+        if len(arcs) == len(disc_arcs) or len(set(new)) < len(new):
+            continue
+        trial = segments_between(new, lo, hi, dz)
+        prepare(trial)
+        span = (discs[j - 1] if j else lo - 1, discs[j + 1] if j + 1 < len(discs) else hi + 1)
+        if _reread_ok(segments, trial, span, dz):
+            for piece in _pieces(trial, span[0] + 1, span[1] - 1):
+                piece.notes.append(REREAD_NOTE.format(*body))
+            return trial, new, arcs
+    return None
+
+
+def _reread_ok(before, after, span, dz):
+    """Whether the segments `after` a re-read give every rib level within slices `span` (exclusive) a vertebra of its
+    own, with fewer segments bearing two or more levels than `before` and the same number of levels borne."""
+    def levels(segs):
+        return [len(rib_level_groups(s.rib_z, dz)) for s in segs]
+
+    inside = levels(_pieces(after, span[0] + 1, span[1] - 1))
+    return (len(inside) >= 2 and max(inside) == 1 and sum(levels(after)) == sum(levels(before))
+            and sum(n >= 2 for n in levels(after)) < sum(n >= 2 for n in levels(before)))
 
 
 def missed_disc_splits(segments, dz):
@@ -86,8 +161,10 @@ def split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
 
     `prepare(segments)` readies new segments as the pipeline does (widths, rib heads given by
     `ribs.mark_rib_bearing`); a split is kept when each of its pieces then bears exactly one rib level.
+    Band pairs that the rib levels read as a body's endplates are re-read first (`reread_band_pairs`).
     `arc`: each slice's arc position along the column (mm), for the disc's plane (`bodies.split_bodies`).
     """
+    segments, discs, disc_arcs = reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare)
     added, kept = [], []
     for seg_lo, seg_hi, ks in missed_disc_splits(segments, dz):
         trial = segments_between(sorted(discs + added + ks), lo, hi, dz)
