@@ -14,8 +14,8 @@ default-model: setup  ## train the shipped model by its recipe on built-in data 
 	$(PY) -m jmedseg.pipelines.default_model
 
 test: setup  ## the test suite (what CI runs)
-	@# two processes: the zoo's 41 models grow Jittor's kernel cache and memory in the process that runs them,
-	@# and a late test aborted natively once in one long process; each half starts clean
+	@# two processes: the zoo's 41 models grow Jittor's kernel cache and memory in the process that runs them;
+	@# each half starts clean (native crashes while kernels compiled: see use_parallel_op_compiler in jmedseg/backend.py)
 	$(PY) -m pytest -q tests/models
 	$(PY) -m pytest -q --ignore=tests/models
 

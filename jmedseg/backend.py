@@ -42,6 +42,12 @@ def _prepare_environment():
     # OpenMP threads that spin while they wait made 2-thread train steps 1.4x (load 2-3) to 5x
     # (load 10) slower on a shared 2-core machine (README "Performance and scale").
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Jittor compiles the new kernels of a graph on up to 16 threads that share unlocked global maps (its own
+    # source says so where it drops to one thread in debug builds). Caught under gdb: a segfault in
+    # VarRelayManager::get_relay_src on a compile thread, and "Fatal Python error: Aborted" in backward, each in
+    # about one in three cold runs of the model tests. Compiling one kernel at a time only costs time on the first
+    # run of a new shape; a user may set use_parallel_op_compiler to take the risk back.
+    os.environ.setdefault("use_parallel_op_compiler", "0")
     if not os.path.exists(DNNL_LIB) and os.environ.get("use_mkl", "1") == "1":
         # Without the link Jittor would try (and fail) to download oneDNN.
         os.environ["use_mkl"] = "0"
