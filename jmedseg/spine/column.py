@@ -384,8 +384,8 @@ def _pool_and_bone(hu, canal, sp):
     (applied there too it moved the synthetic chest CT 0's C7/T1 disc band and lost its first-rib anchor).
 
     Returns (pool, lumen, bone_pool): `_lumen` is what `_filled_slice` keeps out of the bone; `bone_pool` the part
-    of the pool grown from cores that are more likely bone (`_bone_cores_out`, slices up to `POOL_THICKNESS_MM`),
-    given back to a slice's body only where none is found without it (`find_column`).
+    of the pool grown from cores that are more likely bone (`_bone_cores_out`, slices up to `POOL_THICKNESS_MM`;
+    thicker slices: the cores that hold no lumen, `_cores_holding`), given back to a slice's body only where none is found without it (`find_column`).
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
@@ -402,8 +402,28 @@ def _pool_and_bone(hu, canal, sp):
         return core, core, core
     pool, lumen = _grown(core, ball, hu), _lumen(bright, canal, sp)
     if sp[2] > POOL_THICKNESS_MM:
-        return pool, lumen, np.zeros(hu.shape, bool)
+        return pool, lumen, pool & ~_grown(_cores_holding(core, lumen), ball, hu)
     return pool, lumen, pool & ~_grown(_bone_cores_out(core, lumen, canal, sp), ball, hu)
+
+
+def _cores_holding(core, lumen):
+    """The connected parts of `core` that hold some `lumen`: blood; at slices thicker than `POOL_THICKNESS_MM` the
+    rest of the pool is given back in long runs without a body (`_bodies_in_long_gaps`).
+
+    At 5 mm slices an osteopenic column (cancellous bone 50-80 HU in front of the canal) puts the pool threshold at
+    `POOL_MIN_HU`, and the rib heads, necks and the bodies' posterolateral corners (bone over 150 HU, 15-30 mm beside
+    the canal, thick in 3D once a slice averages 5 mm of them) pass the erosion; they lie beyond
+    `LUMEN_CLEARANCE_MM`, so `_off_the_column` keeps them as pool, and cut out of the slice they break the
+    body's shell on both sides, leaving its interior (below `SOFT_TISSUE_MAX_HU`) unfilled: no body from T10 up
+    to C7 in 5-7 slice runs, the column ended at T11 (issue 20, synthetic CT 77 of seed 2026, chest + abdomen,
+    delayed, 5 mm). Blood that thick is the aorta (15-30 mm) or a heart chamber, where `_lumen`'s ball fits; a
+    rib head's core holds none.
+    """
+    parts, n = ndimage.label(core)
+    if n == 0:
+        return core
+    blood = np.unique(parts[lumen])
+    return np.isin(parts, blood[blood > 0])
 
 
 def _grown(core, ball, hu):
