@@ -115,7 +115,9 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
         if d.min() > RIB_HEAD_MM:
             continue
-        head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        head = _head_run(vox[d <= d.min() + HEAD_TOLERANCE_MM])
+        if (vox[:, 2].max() - head[:, 2].max()) * spacing[2] > SHAFT_RISE_MM:
+            continue        # its bone rises past its medial end: a shaft come down from a head above (`_head_run`)
         z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
@@ -123,6 +125,20 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         ends.append((z_head, side, float(d[near].max()), int(shafts[tuple(vox[0])]) if shafts is not None else 0))
     return ends
+
+
+def _head_run(inner):
+    """The voxels `inner` (n, 3) of a part's medial end in the highest run of consecutive slices.
+
+    A rib's head is where its shaft meets the column, at the top of its course: the shaft runs out and down
+    from it. A part whose innermost voxels lie in two runs at different heights holds a rib and, below it,
+    bone joined to its descending shaft (an enhanced kidney beside L1, a transverse process); the mean of
+    both put the twelfth rib's head on L1 (issue 20, seed 2026 dev CT 41, 3 mm: 136-148 and 178-184 mm).
+    """
+    zs = np.unique(inner[:, 2])
+    breaks = np.flatnonzero(np.diff(zs) > 1)
+    top = zs[breaks[-1] + 1] if len(breaks) else zs[0]
+    return inner[inner[:, 2] >= top]
 
 
 def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
