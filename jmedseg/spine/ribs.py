@@ -116,8 +116,8 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         if d.min() > RIB_HEAD_MM:
             continue
         head = _head_run(vox[d <= d.min() + HEAD_TOLERANCE_MM])
-        if (vox[:, 2].max() - head[:, 2].max()) * spacing[2] > SHAFT_RISE_MM:
-            continue        # its bone rises past its medial end: a shaft come down from a head above (`_head_run`)
+        if _runs_up_and_out(vox[:, 2], d, int(head[:, 2].max()), spacing[2]):
+            continue
         z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
@@ -139,6 +139,23 @@ def _head_run(inner):
     breaks = np.flatnonzero(np.diff(zs) > 1)
     top = zs[breaks[-1] + 1] if len(breaks) else zs[0]
     return inner[inner[:, 2] >= top]
+
+
+def _runs_up_and_out(z, d, top, dz):
+    """Whether a part's medial end, whose highest slice is `top`, is the lower end of a shaft that runs up and out
+    from it (`z`, `d`: the part's voxels' slices and distances from the midline, mm): its bone rises more than
+    `SHAFT_RISE_MM` (and a slice) above `top`, and its innermost bone in the slice above lies within
+    `HEAD_TOLERANCE_MM` of that in `top`, so the medial edge goes on up without a break.
+
+    A rib's head is the top of its course: its shaft runs out level with it or below. A piece split from the twelfth
+    rib's descending shaft has its inner end at its bottom and rises outward from it (issue 20, seed 2026 dev CT 88,
+    2 mm: inner end 31 mm out at L1, the edge 31-36 mm over 16 mm of height and up to 51 mm 8 mm higher: a one-sided
+    "rib" on L1, the T12 anchor lost). Not bone joined far out only: a neighbouring rib's shaft touching a rib's
+    shaft 50-65 mm out rises above its head too (dev CT 8, 1.25 mm: the step from the head's edge is 24 mm).
+    """
+    if (z.max() - top) * dz <= max(SHAFT_RISE_MM, dz):
+        return False
+    return d[z == top + 1].min() - d[z == top].min() <= HEAD_TOLERANCE_MM
 
 
 def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
