@@ -10,6 +10,7 @@ labeller's at 2 mm and thinner).
 """
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from jmedseg.spine.ribs import HEAD_TOLERANCE_MM, SHAFT_RISE_MM, _head_run, find_rib_heads
 from tests.spine.test_discs_and_ribs import _column_with_bones, _rod
@@ -43,8 +44,8 @@ def test_bone_joined_below_a_rib_does_not_pull_its_head_down():
 def test_a_shaft_piece_whose_bone_rises_past_its_inner_end_is_no_rib():
     """On the left, a piece whose inner end lies 31 mm out at 20 mm height and which rises outward to 65 mm out at
     36 mm (the twelfth rib's shaft coming down past L1, split from its head): it reaches `RIB_REACH_MM` near its
-    inner end, so it passed before; its bone rises 16 mm above that end, more than `SHAFT_RISE_MM`. The rib on the
-    right (head at its top) is still found."""
+    inner end, so it passed before; its bone rises 16 mm above that end, more than `SHAFT_RISE_MM`, and its medial
+    edge runs on up and out without a break. The rib on the right (head at its top) is still found."""
     col = _column_with_bones()
     _rod(col.bone, [-31, -50, -65], [-20, -25, -30], [20, 30, 36])
     _rod(col.bone, [22, 45, 90], [-12, -30, -40], [80, 76, 60])
@@ -73,3 +74,18 @@ def test_benchmark_cts_name_t12_and_l1_from_both_rib_anchors(ct, tmp_path):
     assert (found["T12"][1], found["L1"][1]) == (["left", "right"], [])
     errors = {name: abs(found[name][0] - case.levels[name]["centroid_mm"][2]) for name in ("T11", "T12", "L1")}
     assert max(errors.values()) <= 10.0, errors
+
+
+def test_a_rib_touched_far_out_by_bone_above_its_head_is_kept():
+    """A rib on the right, head at 40 mm, running out and down; 56 mm out a bone rises from its shaft to 56 mm
+    height (a neighbouring rib's descending shaft touching it, dev CT 8, 1.25 mm: the twelfth rib was lost and
+    the anchors disagreed when any bone above the head was taken for a shaft's course). The part's bone rises
+    16 mm above the head, but the edge above the head lies far out: the head is kept, within a slice and a half
+    of 40 mm."""
+    col = _column_with_bones()
+    _rod(col.bone, [22, 45, 90], [-12, -30, -40], [40, 36, 20])
+    _rod(col.bone, [56, 56], [-33, -33], [31, 56])
+    assert ndimage.label(col.bone)[1] == 1                   # the rod is joined to the rib
+    heads = find_rib_heads(col, SP, 0, col.bone.shape[2] - 1)
+    assert [side for _, side in heads] == ["right"]
+    assert abs(heads[0][0] * SP[2] - 40.0) <= 1.5 * SP[2], heads
