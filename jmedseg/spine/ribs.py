@@ -116,8 +116,8 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         if d.min() > RIB_HEAD_MM:
             continue
         head = _head_run(vox[d <= d.min() + HEAD_TOLERANCE_MM])
-        if _runs_up_and_out(vox[:, 2], d, int(head[:, 2].max()), spacing[2]):
-            continue
+        if d.min() > CUT_MM + spacing[0] and _runs_up_and_out(vox[:, 2], d, int(head[:, 2].max()), spacing[2]):
+            continue        # free in the band, below the shaft it came down by: no head (`_runs_up_and_out`)
         z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
@@ -147,11 +147,14 @@ def _runs_up_and_out(z, d, top, dz):
     `SHAFT_RISE_MM` (and a slice) above `top`, and its innermost bone in the slice above lies within
     `HEAD_TOLERANCE_MM` of that in `top`, so the medial edge goes on up without a break.
 
-    A rib's head is the top of its course: its shaft runs out level with it or below. A piece split from the twelfth
-    rib's descending shaft has its inner end at its bottom and rises outward from it (issue 20, seed 2026 dev CT 88,
-    2 mm: inner end 31 mm out at L1, the edge 31-36 mm over 16 mm of height and up to 51 mm 8 mm higher: a one-sided
-    "rib" on L1, the T12 anchor lost). Not bone joined far out only: a neighbouring rib's shaft touching a rib's
-    shaft 50-65 mm out rises above its head too (dev CT 8, 1.25 mm: the step from the head's edge is 24 mm).
+    Asked only of a part whose innermost voxel lies more than a pixel beyond `CUT_MM`: one that crosses the cut (a
+    rib's neck joined to its head or transverse process) has a voxel within a pixel of it. A piece split from the
+    twelfth rib's descending shaft ends free in the band, its inner end at its bottom, and rises outward from it
+    (issue 20, seed 2026 dev CT 88, 2 mm: inner end 31 mm out at L1, the edge 31-36 mm over 16 mm of height and up to
+    51 mm 8 mm higher: a one-sided "rib" on L1, the T12 anchor lost). The rise alone is no cue: the necks of the
+    upper ribs of the bundled chest CTA (1.5 mm) rise 6-8 mm to their tubercles with such an edge from heads 26-27 mm
+    out, and a neighbouring rib's shaft touching a rib's shaft 50-65 mm out rises above its head too (dev CT 8,
+    1.25 mm: the step from the head's edge is 24 mm).
     """
     if (z.max() - top) * dz <= max(SHAFT_RISE_MM, dz):
         return False
