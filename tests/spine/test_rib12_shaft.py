@@ -89,3 +89,15 @@ def test_a_rib_touched_far_out_by_bone_above_its_head_is_kept():
     heads = find_rib_heads(col, SP, 0, col.bone.shape[2] - 1)
     assert [side for _, side in heads] == ["right"]
     assert abs(heads[0][0] * SP[2] - 40.0) <= 1.5 * SP[2], heads
+
+
+def test_a_neck_rising_from_a_head_at_the_cut_to_its_tubercle_is_kept():
+    """A rib on the left whose neck rises 12 mm up and out from its head at the cut to the tubercle 42 mm out, then
+    descends round the trunk (the upper ribs of the bundled chest CTA, 1.5 mm: a shaft's up-and-out edge above the
+    medial end dropped three of their heads when asked of every part). Its innermost voxel lies within a pixel of
+    `CUT_MM`: it crosses the cut, and its head is kept."""
+    col = _column_with_bones()
+    _rod(col.bone, [-22, -42, -60, -90], [-12, -25, -30, -40], [40, 52, 50, 34])
+    heads = find_rib_heads(col, SP, 0, col.bone.shape[2] - 1)
+    assert [side for _, side in heads] == ["left"]
+    assert abs(heads[0][0] * SP[2] - 40.0) <= 2.0 * SP[2], heads
