@@ -14,6 +14,9 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
+The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); a part
+free in the band (not crossing the cut) whose medial edge runs on up and out from its inner end is a piece of a
+shaft come down from a head above, no rib (`_runs_up_and_out`).
 At thinner slices a part followed forward as at thick slices is a rib too when its head lies between two rib levels
 found behind (`_forward_ribs_between`: T4-T6 at the kyphosis). Over a sacral base cut by the scan's edge the ribs are
 looked for from two vertebrae above it unless a rib pair lies just above that floor (`heads_over_cut_base`).
