@@ -14,6 +14,9 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
+The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); a part
+free in the band (not crossing the cut) whose medial edge runs on up and out from its inner end is a piece of a
+shaft come down from a head above, no rib (`_runs_up_and_out`).
 At thinner slices a part followed forward as at thick slices is a rib too when its head lies between two rib levels
 found behind (`_forward_ribs_between`: T4-T6 at the kyphosis). Over a sacral base cut by the scan's edge the ribs are
 looked for from two vertebrae above it unless a rib pair lies just above that floor (`heads_over_cut_base`).
@@ -115,7 +118,9 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         d = np.abs(dx_mm[vox[:, 0], vox[:, 2]])
         if d.min() > RIB_HEAD_MM:
             continue
-        head = vox[d <= d.min() + HEAD_TOLERANCE_MM]
+        head = _head_run(vox[d <= d.min() + HEAD_TOLERANCE_MM])
+        if d.min() > CUT_MM + spacing[0] and _runs_up_and_out(vox[:, 2], d, int(head[:, 2].max()), spacing[2]):
+            continue        # free in the band, below the shaft it came down by: no head (`_runs_up_and_out`)
         z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
@@ -123,6 +128,40 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
         ends.append((z_head, side, float(d[near].max()), int(shafts[tuple(vox[0])]) if shafts is not None else 0))
     return ends
+
+
+def _head_run(inner):
+    """The voxels `inner` (n, 3) of a part's medial end in the highest run of consecutive slices.
+
+    A rib's head is where its shaft meets the column, at the top of its course: the shaft runs out and down
+    from it. A part whose innermost voxels lie in two runs at different heights holds a rib and, below it,
+    bone joined to its descending shaft (an enhanced kidney beside L1, a transverse process); the mean of
+    both put the twelfth rib's head on L1 (issue 20, seed 2026 dev CT 41, 3 mm: 136-148 and 178-184 mm).
+    """
+    zs = np.unique(inner[:, 2])
+    breaks = np.flatnonzero(np.diff(zs) > 1)
+    top = zs[breaks[-1] + 1] if len(breaks) else zs[0]
+    return inner[inner[:, 2] >= top]
+
+
+def _runs_up_and_out(z, d, top, dz):
+    """Whether a part's medial end, whose highest slice is `top`, is the lower end of a shaft that runs up and out
+    from it (`z`, `d`: the part's voxels' slices and distances from the midline, mm): its bone rises more than
+    `SHAFT_RISE_MM` (and a slice) above `top`, and its innermost bone in the slice above lies within
+    `HEAD_TOLERANCE_MM` of that in `top`, so the medial edge goes on up without a break.
+
+    Asked only of a part whose innermost voxel lies more than a pixel beyond `CUT_MM`: one that crosses the cut (a
+    rib's neck joined to its head or transverse process) has a voxel within a pixel of it. A piece split from the
+    twelfth rib's descending shaft ends free in the band, its inner end at its bottom, and rises outward from it
+    (issue 20, seed 2026 dev CT 88, 2 mm: inner end 31 mm out at L1, the edge 31-36 mm over 16 mm of height and up to
+    51 mm 8 mm higher: a one-sided "rib" on L1, the T12 anchor lost). The rise alone is no cue: the necks of the
+    upper ribs of the bundled chest CTA (1.5 mm) rise 6-8 mm to their tubercles with such an edge from heads 26-27 mm
+    out, and a neighbouring rib's shaft touching a rib's shaft 50-65 mm out rises above its head too (dev CT 8,
+    1.25 mm: the step from the head's edge is 24 mm).
+    """
+    if (z.max() - top) * dz <= max(SHAFT_RISE_MM, dz):
+        return False
+    return d[z == top + 1].min() - d[z == top].min() <= HEAD_TOLERANCE_MM
 
 
 def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
