@@ -4,13 +4,13 @@
 synthetic benchmark CT 41 of seed 2026 (phantom-only; chest + abdomen, portal, 3 mm) the T12/L1 disc's plates lay
 15.0 mm apart along the centre line (10.7 mm in z, the track wobbling), each band became a disc and T12 was cut
 in two; its rib level went to a 10 mm piece and the first-rib anchor was not counted. Between the two bands the
-core fell 89 HU below the cancellous level: disc tissue, which no body shows between its discs.
+core fell 89 HU below the cancellous level: disc tissue (`DISC_TISSUE_HU`), deeper than a body's middle reads.
 `jmedseg.spine.discs.join_split_plates` takes such bands for one disc at the trough's bottom.
 """
 import numpy as np
 import pytest
 
-from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, FULL_PLATE_HU, JOIN_PITCH_SHARE, SAMPLE_MM, BandPair,
+from jmedseg.spine.discs import (DISC_TISSUE_HU, ENDPLATE_BUMP_HU, FULL_PLATE_HU, JOIN_PITCH_SHARE, SAMPLE_MM, BandPair,
                                  find_endplate_discs, join_split_plates)
 
 CANCELLOUS_HU = 240.0   # CT 41's core in T11-T12 (236-250 HU)
@@ -32,10 +32,13 @@ def test_ct41_plates_with_disc_tissue_between_are_one_disc():
     assert join_split_plates([144.0, 159.0, 185.0], s, bump) == [pytest.approx(151.5, abs=SAMPLE_MM), 185.0]
 
 
-def test_a_body_with_a_dark_middle_between_two_discs_is_kept():
+@pytest.mark.parametrize("middle_hu", [-0.9 * FULL_PLATE_HU, -67.0])
+def test_a_body_with_a_dark_middle_between_two_discs_is_kept(middle_hu):
     """Two discs 15 mm apart under a 26 mm pitch, but between them only a body's darker middle (basivertebral
-    veins, half a plate's band: under `FULL_PLATE_HU` below the cancellous level): both discs stay."""
-    s, bump = _profile([(151.5, -0.9 * FULL_PLATE_HU, 3.0)], top_mm=200.0)
+    veins; at 5 mm slices the running median takes in the bands and a body's middle reads 41-67 HU below it, dev
+    CTs 21, 28, 65 of seed 2026): under `DISC_TISSUE_HU`, both discs stay."""
+    assert -middle_hu < DISC_TISSUE_HU
+    s, bump = _profile([(151.5, middle_hu, 3.0)], top_mm=200.0)
     assert join_split_plates([144.0, 159.0, 185.0], s, bump) == [144.0, 159.0, 185.0]
 
 
@@ -74,4 +77,4 @@ def test_find_endplate_discs_puts_one_disc_at_each_thick_disc():
     found = find_endplate_discs(s, CANCELLOUS_HU + dep)
     assert len(found) == len(discs)
     assert np.max(np.abs(np.array(found) - [at for at, _ in discs])) <= 2 * SAMPLE_MM
-    assert ENDPLATE_BUMP_HU < FULL_PLATE_HU     # the trough's depth asks more than a band's threshold
+    assert ENDPLATE_BUMP_HU < FULL_PLATE_HU < DISC_TISSUE_HU < 130.0   # the troughs above are deep enough
