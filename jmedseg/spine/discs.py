@@ -33,6 +33,7 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 ENDPLATE_BUMP_HU = 20.0
 RESOLVED_PLATES_MM = 2 * ENDPLATE_SMOOTH_MM + SAMPLE_MM   # two plates the smoothing leaves apart, a sample between
 FULL_PLATE_HU = 2 * ENDPLATE_BUMP_HU   # the band one plate leaves in the core's profile (`ENDPLATE_BUMP_HU`'s note)
+JOIN_GAP_MM = THIN_DISC_PITCH_MM + 0.5 * SAMPLE_MM   # the sample at the shortest pitch: a disc's plates or a body
 JOIN_PITCH_SHARE = 0.7           # two bands this much shorter than the pitch above: one disc's plates, not a body
                                  # (consecutive thoracic pitches differ by under a quarter, `GAP_PITCHES`)
 DISC_TISSUE_HU = 2 * FULL_PLATE_HU   # disc tissue filling the core: 70-100 HU against 150-250 HU of bone
@@ -151,6 +152,11 @@ def join_split_plates(discs, s, bump):
     does, though at 5 mm slices, where the running median takes in the bands, a body's middle reads 40-67 HU below
     it. Two bands are taken as one disc's plates when all hold:
     - both are single bands (a `BandPair` is already a disc, or a short body);
+    - they lie `THIN_DISC_PITCH_MM` apart, on the 1 mm samples (`JOIN_GAP_MM`): the shortest body plus disc (T1,
+      14 mm, and a 4 mm disc), and as far as a thick disc's plates lie along a wobbling arc. `pair_plates` does not
+      join that gap; bands farther apart are two discs whatever lies between them (held-out CTs 108, 116, 125 of
+      seed 2026, 3 and 5 mm: two mid-thoracic discs 16-20 mm apart, under 0.7 of the pitch above, with a trough of
+      86-140 HU between them, joined by the rule without this bound and a level lost);
     - they lie closer than `JOIN_PITCH_SHARE` of the pitch to the disc above (thoracic pitches grow downwards by
       1-2 mm a level, so no body plus disc below is that much shorter than the one above it);
     - between them the core falls at least `DISC_TISSUE_HU` below the cancellous level, deepest in the middle half
@@ -165,7 +171,8 @@ def join_split_plates(discs, s, bump):
     j = 0
     while j + 2 < len(discs):
         a, b, above = discs[j], discs[j + 1], discs[j + 2]
-        if not isinstance(a, BandPair) and not isinstance(b, BandPair) and b - a < JOIN_PITCH_SHARE * (above - b):
+        if not isinstance(a, BandPair) and not isinstance(b, BandPair) and b - a <= JOIN_GAP_MM and \
+                b - a < JOIN_PITCH_SHARE * (above - b):
             trough = _disc_trough(s, bump, a, b)
             if trough is not None:
                 discs[j:j + 2] = [trough]

