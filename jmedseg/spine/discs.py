@@ -33,11 +33,6 @@ BODY_WINDOW_MM = 25.0            # running median over about a vertebra: the can
 ENDPLATE_BUMP_HU = 20.0
 RESOLVED_PLATES_MM = 2 * ENDPLATE_SMOOTH_MM + SAMPLE_MM   # two plates the smoothing leaves apart, a sample between
 FULL_PLATE_HU = 2 * ENDPLATE_BUMP_HU   # the band one plate leaves in the core's profile (`ENDPLATE_BUMP_HU`'s note)
-JOIN_GAP_MM = THIN_DISC_PITCH_MM + 0.5 * SAMPLE_MM   # the sample at the shortest pitch: a disc's plates or a body
-JOIN_PITCH_SHARE = 0.7           # two bands this much shorter than the pitch above: one disc's plates, not a body
-                                 # (consecutive thoracic pitches differ by under a quarter, `GAP_PITCHES`)
-DISC_TISSUE_HU = 2 * FULL_PLATE_HU   # disc tissue filling the core: 70-100 HU against 150-250 HU of bone
-                                     # (CT 41's T12/L1 at 3 mm: 89 HU below the cancellous level)
 GAP_PITCHES = 1.6                # a gap this many times its neighbouring pitches holds a missed thin disc:
                                  # consecutive thoracic pitches differ by under a quarter
 MAX_THIN_GAP_MM = 60.0           # two of the tallest thoracic pitches (T11-T12, 25-30 mm)
@@ -136,60 +131,7 @@ def find_endplate_discs(s, core_hu):
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
     body = body_endplates(s, bump, ENDPLATE_BUMP_HU)
     found = [BandPair(d, body[d]) if d in body else d for d in found]
-    return top_trough(fill_pitch_gaps(join_split_plates(found, s, bump), s, bump), s, bump)
-
-
-def join_split_plates(discs, s, bump):
-    """`discs` (sorted arc mm) with two single bands that are one thick disc's two plates replaced by that disc:
-    the deepest point of the disc tissue between them.
-
-    `pair_plates` joins two bands only under `THIN_DISC_PITCH_MM` apart. Where the centre line wobbles, or at the
-    lower thoracic discs (8-10 mm, with their cortex 10-14 mm), a disc's two plates can lie that far apart along the
-    arc: each band was kept as a disc and the body above or below was cut in two (issue 20, seed 2026 dev CT 41,
-    portal, 3 mm: the T12/L1 disc's plates 15.0 mm apart along the arc with a trough of 89 HU below the cancellous
-    level between them; T12 split, its rib level borne by a 10 mm piece, the first-rib anchor not counted). A body
-    lies between two discs' bands: its cancellous bone keeps the core nearer its running level than disc tissue
-    does, though at 5 mm slices, where the running median takes in the bands, a body's middle reads 40-67 HU below
-    it. Two bands are taken as one disc's plates when all hold:
-    - both are single bands (a `BandPair` is already a disc, or a short body);
-    - they lie `THIN_DISC_PITCH_MM` apart, on the 1 mm samples (`JOIN_GAP_MM`): the shortest body plus disc (T1,
-      14 mm, and a 4 mm disc), and as far as a thick disc's plates lie along a wobbling arc. `pair_plates` does not
-      join that gap; bands farther apart are two discs whatever lies between them (held-out CTs 108, 116, 125 of
-      seed 2026, 3 and 5 mm: two mid-thoracic discs 16-20 mm apart, under 0.7 of the pitch above, with a trough of
-      86-140 HU between them, joined by the rule without this bound and a level lost);
-    - they lie closer than `JOIN_PITCH_SHARE` of the pitch to the disc above (thoracic pitches grow downwards by
-      1-2 mm a level, so no body plus disc below is that much shorter than the one above it);
-    - between them the core falls at least `DISC_TISSUE_HU` below the cancellous level, deepest in the middle half
-      of the gap (a disc's plates lie symmetric about it).
-    Measured on dev CTs 0-99 of seed 2026 (every pair of neighbouring single bands, against the phantom's discs):
-    of the pairs with both conditions on the gap and the trough, all but 3 lie either side of one true disc (the 3:
-    one band 9-12 mm off the disc, at L1-S1, where bands are not used); two real discs with such a deep trough
-    between them lie 0.74 or more of the pitch above apart; two real discs under 0.7 of it have 41-67 HU troughs
-    (5 mm: CTs 21, 28, 65, where `FULL_PLATE_HU` alone joined T6/T7 with T5/T6 and T9/T10 with T10/T11).
-    """
-    discs = list(discs)
-    j = 0
-    while j + 2 < len(discs):
-        a, b, above = discs[j], discs[j + 1], discs[j + 2]
-        if not isinstance(a, BandPair) and not isinstance(b, BandPair) and b - a <= JOIN_GAP_MM and \
-                b - a < JOIN_PITCH_SHARE * (above - b):
-            trough = _disc_trough(s, bump, a, b)
-            if trough is not None:
-                discs[j:j + 2] = [trough]
-                continue
-        j += 1
-    return discs
-
-
-def _disc_trough(s, bump, a, b):
-    """The arc position (mm) of the deepest core sample between bands a < b when it lies in the middle half of the
-    gap and `DISC_TISSUE_HU` or more below the cancellous level (`join_split_plates`), else None."""
-    between = np.flatnonzero((s > a) & (s < b))
-    if not len(between):
-        return None
-    k = between[np.argmin(bump[between])]
-    quarter = 0.25 * (b - a)
-    return float(s[k]) if bump[k] <= -DISC_TISSUE_HU and a + quarter <= s[k] <= b - quarter else None
+    return top_trough(fill_pitch_gaps(found, s, bump), s, bump)
 
 
 class BandPair(float):
