@@ -79,7 +79,7 @@ def label_vertebrae(volume, tracked=None):
     # a thin disc missed between two rib levels a pitch apart (`rib_split`)
     segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
-    check_count_above_sacrum(sacrum, segments, disc_arcs, arc)
+    check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}

@@ -119,9 +119,9 @@ def test_a_lumbar_vertebra_split_by_a_false_disc_drops_the_sacrum_as_an_anchor()
     way. Lumbar pitches of 30-36 mm keep the anchor; one of 18 mm (under 24 mm) drops it, with the reason."""
     segments, discs, arc = _split_column([36, 33, 33, 30, 30, 30])
     finding = SacrumFinding(segment=0)
-    assert not check_count_above_sacrum(finding, segments, discs, arc) and finding.segment == 0
+    assert not check_count_above_sacrum(finding, segments, discs, arc, 3.0) and finding.segment == 0
     segments, discs, arc = _split_column([36, 33, 18, 18, 30, 30])
-    assert check_count_above_sacrum(finding, segments, discs, arc) and finding.segment is None
+    assert check_count_above_sacrum(finding, segments, discs, arc, 3.0) and finding.segment is None
     assert f"18 mm disc to disc, under the {LUMBAR_PITCH_MM:.0f} mm" in segments[0].notes[-1]
 
 
