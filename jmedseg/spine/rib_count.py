@@ -16,6 +16,8 @@ rib levels fit the vertebrae in order:
   joined to its neighbour it would be two);
 - a disc is added only inside a segment at least `2 * MIN_HEIGHT_SHARE` pitches tall (room for two bodies), at the
   slice nearest its middle that makes the levels fit.
+Where the discs fit already and only a head went to a neighbour (seed 11 CT 9: the first pair's left and right heads
+either side of the half-pitch reach), the levels are given one to each vertebra, no disc changed.
 Only a single edit is tried, and only where the current discs do not fit; where no edit or more than one
 fitting edit of different names exists, nothing changes. The disc count stays the evidence the anchors check:
 an edit must leave every level on its own vertebra with the discs found elsewhere unchanged, so a false rib level
