@@ -10,6 +10,7 @@ adult anatomy, none fitted to a particular scan):
 3. `ribs`: rib heads beside the column, and which vertebra bears each; `rib_split`:
    a segment holding two rib levels a vertebra's pitch apart is cut at its missed thin disc;
    `head_at_disc`: the lowest rib level in a disc goes up when the vertebra above would be left bare;
+   `rib_count`: twelve regular rib levels re-cut the thoracic segments (one false or missed disc);
 4. `levels`: the vertebrae between the discs, named from the anchors in view (the
    sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
    rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
@@ -35,6 +36,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
+from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_split import split_at_missed_discs
 from jmedseg.spine.ribs import find_rib_heads, heads_over_cut_base, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor
@@ -79,6 +81,8 @@ def label_vertebrae(volume, tracked=None):
     # a thin disc missed between two rib levels a pitch apart (`rib_split`)
     segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
+    # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
+    segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)

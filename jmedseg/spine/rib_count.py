@@ -1,0 +1,212 @@
+"""Twelve rib levels re-cut the thoracic segments their discs got wrong (issue 20, docs/spine.md).
+
+Ribs are borne by consecutive vertebrae, one rib level per vertebra (T1 to T12), so where the rib search finds
+twelve levels from the first pair to the lowest rib, each with a head on both sides and a vertebra's pitch from its
+neighbours, the levels count the thoracic vertebrae even where a thin disc was missed or a false one found
+(synthetic dev CTs 1 and 20 of seed 11 at 5 mm: a false disc cuts T11 into a piece with ribs and a rib-free
+piece; a thin disc between T7 and T8 missed). `levels.rib_anchor_doubt` then refuses the first-rib anchor ("12 rib
+levels but 12 vertebrae between the discs (1 without a rib)"). Here the discs are edited, one at a time, until the
+rib levels fit the vertebrae in order:
+- level k (from the lowest) lies on the k-th vertebra from the lowest rib-bearing one: between its discs, or up to
+  half a pitch above its upper disc (the heads of ribs 2-9 span the disc above their body: `ribs.mark_rib_bearing`),
+  or, for the lowest `SINGLE_FACET_LEVELS` (ribs 10-12 on their own body only), in the disc just below it (a head
+  on the body's lower endplate read one slice low);
+- a disc is removed only where the vertebra it leaves is at most `MAX_PITCH_SHARE` of the local rib pitch tall
+  disc to disc (a piece of one body, not a vertebra whose rib was missed: that one is a full pitch tall and
+  joined to its neighbour it would be two);
+- a disc is added only inside a segment at least `2 * MIN_HEIGHT_SHARE` pitches tall (room for two bodies), at the
+  slice nearest its middle that makes the levels fit.
+Where the discs fit already and only a head went to a neighbour (seed 11 CT 9: the first pair's left and right heads
+either side of the half-pitch reach), the levels are given one to each vertebra, no disc changed.
+Only a single edit is tried, and only where the current discs do not fit; where no edit or more than one
+fitting edit of different names exists, nothing changes. The disc count stays the evidence the anchors check:
+an edit must leave every level on its own vertebra with the discs found elsewhere unchanged, so a false rib level
+plus a missed one, or an 11th or 13th pair, is not made to agree (13 pairs with one missed leave a double gap, 11
+with a false one a short gap: `regular_levels` refuses both; 11 or 13 found are not twelve).
+
+An added disc is inferred, not seen: both pieces are flagged `incomplete` (the body is not delimited by a disc
+seen in the CT, so its density may hold a slice of its neighbour) and say so in their note; a removed disc leaves a
+vertebra bounded by seen discs, noted only.
+"""
+import numpy as np
+
+from jmedseg.spine.discs import MIN_PITCH_MM
+from jmedseg.spine.levels import rib_level_groups, segments_between
+from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
+from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
+
+THORACIC_LEVELS = 12          # rib pairs in most adults (an 11th or 13th pair is not re-cut: not twelve)
+MERGE_NOTE = ("a disc found at {0:.0f} mm of arc inside this vertebra dropped: the twelve rib levels from the first "
+              "pair to the lowest rib leave the piece it cut off without a rib of its own (ribs are borne by "
+              "consecutive vertebrae)")
+REASSIGN_NOTE = ("rib levels given one to each vertebra from the lowest rib to the first pair (twelve levels, ribs "
+                 "borne by consecutive vertebrae): a head near a disc had gone to the neighbour")
+SPLIT_NOTE = ("split at a disc inferred at {0:.0f} mm of arc, not seen (the body is not delimited by it): the twelve "
+              "rib levels from the first pair to the lowest rib need one more vertebra than the discs found, in this "
+              "{1:.0f} mm segment")
+
+
+def rib_levels(heads, dz):
+    """[(mean slice, sides)] of the rib levels among `heads` ((slice, side) pairs), the lowest first."""
+    sides = {}
+    for z, side in heads:
+        sides.setdefault(float(z), set()).add(side)
+    return [(float(np.mean(g)), set().union(*(sides[z] for z in g))) for g in rib_level_groups(list(sides), dz)]
+
+
+def regular_levels(levels):
+    """Whether `levels` are twelve, each with heads on both sides, each gap within `MIN_PITCH_SHARE` ..
+    `MAX_PITCH_SHARE` of the median of its neighbouring gaps (a missed level leaves a double gap, a false one a
+    short one)."""
+    if len(levels) != THORACIC_LEVELS or any(len(s) < 2 for _, s in levels):
+        return False
+    gaps = np.diff([z for z, _ in levels])
+    for j, g in enumerate(gaps):
+        near = np.median(np.r_[gaps[max(0, j - 2):j], gaps[j + 1:j + 3]])
+        if not MIN_PITCH_SHARE * near <= g <= MAX_PITCH_SHARE * near:
+            return False
+    return True
+
+
+def _fits(segments, levels, dz):
+    """Index of the lowest rib-bearing vertebra when level k lies on vertebra start + k for every k (module
+    docstring); else None."""
+    zs = [z for z, _ in levels]
+
+    def on(j, k):
+        seg = segments[j]
+        if k < SINGLE_FACET_LEVELS:     # ribs 10-12 on their own body, or in the disc just below it
+            floor = segments[j - 1].hi + 0.5 if j else seg.lo - 0.5
+            return floor <= zs[k] <= seg.hi + 0.5
+        return seg.lo - 0.5 <= zs[k] <= seg.hi + 0.5 + 0.5 * MIN_PITCH_MM / dz
+
+    for start in range(len(segments) - len(zs) + 1):
+        if all(on(start + k, k) for k in range(len(zs))):
+            return start
+    return None
+
+
+def _pitch(levels, z):
+    """Local rib pitch (slices) at slice z: the median of the two level gaps on each side of it."""
+    zs = np.array([v for v, _ in levels])
+    gaps = np.diff(zs)
+    mids = 0.5 * (zs[1:] + zs[:-1])
+    return float(np.median(gaps[np.argsort(np.abs(mids - z))[:4]]))
+
+
+def _candidates(segments, discs, levels, dz):
+    """[(kind, disc slice, new disc list)] of the single edits allowed within the rib levels' span."""
+    lo_z, hi_z = levels[0][0] - MIN_PITCH_MM / dz, levels[-1][0] + MIN_PITCH_MM / dz
+    out = []
+    for j, d in enumerate(discs):
+        if not lo_z <= d <= hi_z:
+            continue
+        below = discs[j - 1] if j else None
+        above = discs[j + 1] if j + 1 < len(discs) else None
+        if below is not None and above is not None and above - below <= MAX_PITCH_SHARE * _pitch(levels, d):
+            out.append(("merge", d, discs[:j] + discs[j + 1:]))
+    for seg in segments:
+        if not (seg.lower_disc and seg.upper_disc) or seg.hi < lo_z or seg.lo > hi_z:
+            continue
+        height = seg.hi - seg.lo + 2                # disc to disc, slices
+        mid = 0.5 * (seg.lo + seg.hi)
+        if height < 2 * MIN_HEIGHT_SHARE * _pitch(levels, mid):
+            continue
+        for k in sorted(range(seg.lo + 2, seg.hi - 1), key=lambda k: abs(k - mid)):
+            out.append(("split", k, sorted(discs + [k])))
+    return out
+
+
+def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, heads):
+    """(segments, discs, disc_arcs) with one disc removed or added where the twelve rib levels then fit the
+    vertebrae in order and do not before (module docstring); unchanged otherwise.
+
+    `prepare(segments)` readies new segments as the pipeline does (widths, rib heads); the heads of the chain are
+    then given to its vertebrae in order (one level each). `heads`: (slice, side) of every rib head found.
+    `arc`: each slice's arc position (mm), for an added disc's plane.
+    """
+    levels = rib_levels(heads, dz)
+    if not regular_levels(levels) or _one_each(segments, dz):
+        return segments, discs, disc_arcs
+    start = _fits(segments, levels, dz)
+    if start is not None:
+        # the discs fit; a level was handed to a neighbour (a head half a pitch above a disc): one level each
+        if start == next(i for i, s in enumerate(segments) if s.ribs):
+            _assign_in_order(segments[start:start + len(levels)], heads, dz, REASSIGN_NOTE)
+        return segments, discs, disc_arcs
+    edit = _single_edit(segments, discs, levels, lo, hi, dz)
+    if edit is None:
+        return segments, discs, disc_arcs
+    kind, d, new_discs, trial, start = edit
+    prepare(trial)
+    _assign_in_order(trial[start:start + len(levels)], heads, dz)
+    j = discs.index(d) if kind == "merge" else None
+    if kind == "merge":
+        seg = next(s for s in trial if s.lo <= d <= s.hi)
+        seg.notes.append(MERGE_NOTE.format(disc_arcs[j]))
+        return trial, new_discs, disc_arcs[:j] + disc_arcs[j + 1:]
+    cut = next(s for s in segments if s.lo <= d <= s.hi)
+    for seg in trial:
+        if seg.hi + 1 == d or seg.lo - 1 == d:
+            seg.flags.append("incomplete")
+            seg.notes.append(SPLIT_NOTE.format(float(arc[d]), (cut.hi - cut.lo + 2) * dz))
+    return trial, new_discs, sorted(disc_arcs + [float(arc[d])])
+
+
+def _single_edit(segments, discs, levels, lo, hi, dz):
+    """(kind, disc slice, discs, segments, index of the lowest rib-bearing vertebra) of the one edit that makes
+    the levels fit, or None where none or several (in different places) do. Of a segment's cuts the one nearest
+    its middle is kept; two fitting merges are one edit when they join the same piece to one or the other
+    neighbour (the vertebra closer to the local pitch is kept: the piece completes it)."""
+    found = {}
+    for kind, d, trial_discs in _candidates(segments, discs, levels, dz):
+        place = next((i for i, s in enumerate(segments) if s.lo - 1 <= d <= s.hi + 1), None)
+        key = (kind, place) if kind == "split" else (kind, d)
+        if key in found:
+            continue
+        trial = segments_between(trial_discs, lo, hi, dz)
+        start = _fits(trial, levels, dz)
+        if start is not None:
+            found[key] = (kind, d, trial_discs, trial, start)
+    if not found:
+        return None
+    edits = list(found.values())
+    if len(edits) == 2 and all(e[0] == "merge" for e in edits):
+        a, b = sorted(e[1] for e in edits)
+        j = discs.index(a)
+        if j + 1 < len(discs) and discs[j + 1] == b:   # the two discs of one piece
+            return min(edits, key=lambda e: _score(e, levels))
+    return edits[0] if len(edits) == 1 else None
+
+
+def _one_each(segments, dz):
+    """Whether every segment from the lowest rib-bearing one to the highest holds exactly one rib level."""
+    idx = [i for i, s in enumerate(segments) if s.ribs]
+    return all(len(rib_level_groups(s.rib_z, dz)) == 1 for s in segments[idx[0]:idx[-1] + 1]) if idx else False
+
+
+def _score(found, levels):
+    """A merge's vertebra closest to the local pitch first (the piece joins the vertebra it completes)."""
+    kind, d, trial_discs, trial, start = found
+    if kind != "merge":
+        return 0.0
+    j = trial_discs.index(next(x for x in trial_discs if x > d)) if any(x > d for x in trial_discs) else None
+    if j is None or j == 0:
+        return np.inf
+    return abs((trial_discs[j] - trial_discs[j - 1]) / _pitch(levels, d) - 1.0)
+
+
+def _assign_in_order(chain, heads, dz, note=None):
+    """Level k's heads to the k-th vertebra of `chain` (ribs are borne by consecutive vertebrae); `note` goes to
+    each vertebra whose rib level changed."""
+    before = [list(s.rib_z) for s in chain]
+    for seg in chain:
+        seg.ribs, seg.rib_z = (), []
+    groups = rib_level_groups([z for z, _ in heads], dz)
+    for seg, group in zip(chain, groups):
+        members = [(z, side) for z, side in heads if z in group]
+        seg.ribs = tuple(sorted({side for _, side in members}))
+        seg.rib_z = sorted(float(z) for z, _ in members)
+    for seg, old in zip(chain, before):
+        if note and seg.rib_z != old:
+            seg.notes.append(note)
