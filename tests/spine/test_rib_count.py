@@ -14,6 +14,8 @@ from jmedseg.spine.rib_count import THORACIC_LEVELS, recut_by_rib_levels, regula
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import mark_rib_bearing
 
+from tests.spine.benchmark_ct import label_benchmark_ct
+
 DZ = 2.0            # working slices (mm)
 PITCH = 12          # slices: a 24 mm thoracic vertebra plus its disc
 NAMES = ("L2", "L1") + tuple(f"T{k}" for k in range(12, 0, -1)) + ("C7",)     # inferior to superior
@@ -126,16 +128,7 @@ def test_dev_cts_refused_for_a_false_or_missed_disc(tmp_path, case_id, fov, phas
     """CTs 1 (a false disc cuts T11, 5 mm) and 20 (the disc between T7 and T8 missed, 5 mm) of the benchmark's dev
     seed 11: all 24 rib heads found, "one anchor only (the lowest rib-bearing vertebra (T12))" before. Now
     confirmed by both rib anchors, nothing confirmed wrong."""
-    from jmedseg.data import io
-    from jmedseg.data.synth import trunk
-    from jmedseg.data.synth.trunk import scoring
-    from jmedseg.spine import label_vertebrae
-
-    case = trunk.synth_trunk_case(np.random.default_rng([11, case_id]), phase=phase, fov=fov,
-                                  max_voxels=12_000_000, cap_coarsens="pixels")
-    trunk.save_case(case, str(tmp_path / "ct.nii"))
-    report = label_vertebrae(io.load_volume(str(tmp_path / "ct.nii")))[1]
-    score = scoring.score_labelling(case, report)
+    _, report, score = label_benchmark_ct(tmp_path, 11, case_id, fov, phase)
     assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
     assert score["confirmed_wrong"] == [], score["confirmed_wrong"]
     assert score["confirmed"] >= 12, score["confirmed"]

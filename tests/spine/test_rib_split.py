@@ -15,6 +15,8 @@ from jmedseg.spine.rib_split import (MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITC
                                      split_at_missed_discs)
 from jmedseg.spine.ribs import mark_rib_bearing
 
+from tests.spine.benchmark_ct import label_benchmark_ct
+
 DZ = 2.0            # working slices (mm)
 PITCH = 10          # slices: a 20 mm thoracic vertebra plus its disc
 NAMES = ("L2", "L1") + tuple(f"T{k}" for k in range(12, 0, -1)) + ("C7",)     # inferior to superior
@@ -147,16 +149,7 @@ def test_benchmark_cts_refused_for_a_missed_thin_disc(tmp_path, case_id, fov, ph
     """CTs 124 (chest, 5 mm) and 137 (chest + abdomen, 5 mm; two segments each holding two rib levels) of the
     benchmark: every rib level found, a thoracic disc missed, "one anchor only (the lowest rib-bearing vertebra
     (T12))" before. Now the split pieces are flagged and the rib anchors confirm the rest, nothing confirmed wrong."""
-    from jmedseg.data import io
-    from jmedseg.data.synth import trunk
-    from jmedseg.data.synth.trunk import scoring
-    from jmedseg.spine import label_vertebrae
-
-    case = trunk.synth_trunk_case(np.random.default_rng([2026, case_id]), phase=phase, fov=fov,
-                                  max_voxels=12_000_000, cap_coarsens="pixels")
-    trunk.save_case(case, str(tmp_path / "ct.nii"))
-    report = label_vertebrae(io.load_volume(str(tmp_path / "ct.nii")))[1]
-    score = scoring.score_labelling(case, report)
+    _, report, score = label_benchmark_ct(tmp_path, 2026, case_id, fov, phase)
     assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
     assert score["confirmed_wrong"] == [], score["confirmed_wrong"]
     assert score["confirmed"] >= 6, score["confirmed"]
