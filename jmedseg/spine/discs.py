@@ -41,8 +41,8 @@ MIN_THIN_BODY_MM = 10.0          # a missed disc's middle lies this far from its
 OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate band lies nearer it than the
                                              # middle of the body beyond it (the shortest body plus disc halved)
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
-DARKER_BEYOND_HU = 0.5 * ENDPLATE_BUMP_HU   # a trough darker than the core between two bands by 2-3 times the
-                                           # core median's noise (`ENDPLATE_BUMP_HU`'s note): not noise
+DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
+                                     # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
