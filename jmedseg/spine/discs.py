@@ -43,7 +43,6 @@ OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
                                      # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
-DISC_TISSUE_DROP_HU = 80.0   # disc tissue (70-100 HU) under cancellous bone (150-250 HU): the smaller difference
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
@@ -139,39 +138,7 @@ def find_endplate_discs(s, core_hu):
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
     body = body_endplates(s, bump, ENDPLATE_BUMP_HU, band_hu)
     found = [BandPair(d, body[d]) if d in body else d for d in found]
-    return onto_disc_tissue(top_trough(fill_pitch_gaps(found, s, bump, band_hu), s, bump), s, bump, band_hu)
-
-
-def onto_disc_tissue(discs, s, bump, band_hu):
-    """`discs` (sorted arc mm) with each disc found on a lone bright band moved to the trough of disc tissue beside
-    it, where exactly one side of the band holds one within `OUTER_TROUGH_MM`.
-
-    A band is a cortical plate; the disc is the tissue beyond it (70-100 HU, the darkest the core gets along the
-    column). Where only one of a disc's two plates shows, the disc was put on that plate, a plate's thickness plus
-    half the disc (4-7 mm) into the body beyond it (issue 20, seed 11 dev CT 77, chest + abdomen, delayed, 3 mm:
-    T11/T12 and T12/L1 troughs of 119-140 HU against 270-290 HU of cancellous bone, their plates on L1 and T12
-    at +11 and +15 HU, the discs put on T12's and T11's lower plates; T11's rib level handed down to T12, "one
-    anchor only"). A trough is disc tissue when its smoothed HU lies `DISC_TISSUE_DROP_HU` or more under the
-    median of the whole profile (cancellous bone): the running level cannot say, since a neighbouring band
-    raises it and a body's middle then reads as a trough (`_disc_beyond`). A disc with such troughs on both
-    sides, or one that would come nearer another than `THIN_DISC_PITCH_MM`, stays. Pairs' middles (disc tissue
-    between plates) are not on a band and stay.
-    """
-    level = float(np.median(band_hu))
-    out = list(discs)
-    for j, d in enumerate(discs):
-        i = int(np.argmin(np.abs(s - d)))
-        if isinstance(d, BandPair) or bump[i] < ENDPLATE_BUMP_HU:
-            continue
-        troughs = []
-        for near in (np.flatnonzero((s >= d - OUTER_TROUGH_MM) & (s < d)),
-                     np.flatnonzero((s > d) & (s <= d + OUTER_TROUGH_MM))):
-            k = near[np.argmin(band_hu[near])] if len(near) else None
-            if k is not None and band_hu[k] <= level - DISC_TISSUE_DROP_HU:
-                troughs.append(float(s[k]))
-        if len(troughs) == 1 and _apart(troughs[0], discs[:j] + discs[j + 1:], THIN_DISC_PITCH_MM):
-            out[j] = troughs[0]
-    return sorted(out)
+    return top_trough(fill_pitch_gaps(found, s, bump, band_hu), s, bump)
 
 
 class BandPair(float):
