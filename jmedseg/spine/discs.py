@@ -41,6 +41,8 @@ MIN_THIN_BODY_MM = 10.0          # a missed disc's middle lies this far from its
 OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate band lies nearer it than the
                                              # middle of the body beyond it (the shortest body plus disc halved)
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
+DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
+                                     # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
@@ -114,12 +116,17 @@ def core_hu_profile(hu, column, spacing, arc, lo, hi):
     return s, np.median(vals.reshape(len(s), len(off)), axis=1)
 
 
+def smoothed_core(core_hu):
+    """The core's HU smoothed over `ENDPLATE_SMOOTH_MM`, per sample (the bands' and troughs' own HU)."""
+    return ndimage.gaussian_filter1d(np.asarray(core_hu, float), ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
+
+
 def core_departure(core_hu):
     """The core's HU (smoothed over `ENDPLATE_SMOOTH_MM`) minus its running cancellous level (median over
     `BODY_WINDOW_MM`), per sample: positive at an endplate band, negative where disc tissue fills the core."""
     core_hu = np.asarray(core_hu, float)
-    band = ndimage.gaussian_filter1d(core_hu, ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
-    return band - ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
+    return smoothed_core(core_hu) - ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1,
+                                                          mode="nearest")
 
 
 def find_endplate_discs(s, core_hu):
@@ -127,11 +134,11 @@ def find_endplate_discs(s, core_hu):
     one disc taken together (`pair_plates`)."""
     if len(s) < 3:
         return []
-    bump = core_departure(core_hu)
+    bump, band_hu = core_departure(core_hu), smoothed_core(core_hu)
     found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
-    body = body_endplates(s, bump, ENDPLATE_BUMP_HU)
+    body = body_endplates(s, bump, ENDPLATE_BUMP_HU, band_hu)
     found = [BandPair(d, body[d]) if d in body else d for d in found]
-    return top_trough(fill_pitch_gaps(found, s, bump), s, bump)
+    return top_trough(fill_pitch_gaps(found, s, bump, band_hu), s, bump)
 
 
 class BandPair(float):
@@ -182,12 +189,20 @@ def _disc_candidates(s, bump, threshold):
     return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
 
 
-def body_endplates(s, bump, threshold):
+def body_endplates(s, bump, threshold, band_hu=None):
     """{disc centre (arc mm): (lower disc, upper disc)} for the bands of `bump` above `threshold` that
-    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`), read instead
-    as one short body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
+    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`) or disc tissue
+    lies beyond them (`_disc_beyond`, where `band_hu`, the smoothed core, is given), read instead as one short
+    body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
+    return body_readings(s, bump, _plate_groups(s, bump, threshold), band_hu)
+
+
+def body_readings(s, bump, groups, band_hu=None):
+    """`body_endplates` for band groups given as sample indices of `s` (the whole profile, so the troughs beyond
+    a pair are looked for past the part of it the bands were found in)."""
     return {float(np.mean([s[i] for i in group])): outer_troughs(s, bump, *group)
-            for group in _plate_groups(s, bump, threshold) if len(group) == 2 and _bone_between(bump, *group)}
+            for group in groups if len(group) == 2 and (_bone_between(bump, *group) or
+                                                        _disc_beyond(s, bump, band_hu, *group))}
 
 
 def _plate_groups(s, bump, threshold):
@@ -222,6 +237,27 @@ def _bone_between(bump, i, j):
     return float(np.min(bump[i:j + 1])) > -0.5 * ENDPLATE_BUMP_HU
 
 
+def _disc_beyond(s, bump, band_hu, i, j):
+    """Whether a trough of disc tissue (at least `ENDPLATE_BUMP_HU` below the cancellous level) within
+    `OUTER_TROUGH_MM` beyond the bands at samples i < j is darker, by `DARKER_BEYOND_HU` or more, than the darkest
+    point between them (`band_hu`: the smoothed core's own HU; None: not known, False).
+
+    Disc tissue (70-100 HU) is the darkest the core gets along the thoracic column; where the slices beyond a band
+    are darker than those between the two bands, the disc lies beyond and the two bands are one body's endplates
+    with its middle between them. The running cancellous level cannot tell: with both bright endplates inside its
+    window it rises in a body's middle, which then reads as a trough too (issue 20, seed 11 dev CT 20, chest,
+    arterial, 5 mm: T7's endplates at +171 and +88 HU 15 mm apart, its middle at 244 HU reading 77 HU below the
+    running level, the T6/T7 disc beyond the upper band at 177 HU; the two bands were joined as one disc in T7's
+    middle, T6/T7 and T7/T8 lost, "12 rib levels but 11 vertebrae between the discs"). Only a candidate reading:
+    the rib levels decide (`jmedseg.spine.rib_split.reread_band_pairs`).
+    """
+    if band_hu is None:
+        return False
+    between = float(np.min(band_hu[i:j + 1]))
+    beyond = np.flatnonzero(((s >= s[i] - OUTER_TROUGH_MM) & (s < s[i])) | ((s > s[j]) & (s <= s[j] + OUTER_TROUGH_MM)))
+    return any(bump[k] <= -ENDPLATE_BUMP_HU and band_hu[k] <= between - DARKER_BEYOND_HU for k in beyond)
+
+
 def outer_troughs(s, bump, i, j):
     """(lower disc, upper disc) in arc mm for two bands (samples i < j) under `THIN_DISC_PITCH_MM` apart with bone
     between them (`_bone_between`): one short body's two endplates, not one disc's two plates.
@@ -244,7 +280,7 @@ def outer_troughs(s, bump, i, j):
     return out
 
 
-def fill_pitch_gaps(discs, s, bump):
+def fill_pitch_gaps(discs, s, bump, band_hu=None):
     """`discs` (sorted arc mm) with one disc added in each gap that the neighbouring pitches say holds a missed
     disc, taken from bands down to half `ENDPLATE_BUMP_HU`.
 
@@ -259,17 +295,23 @@ def fill_pitch_gaps(discs, s, bump):
     strongest band (its plates paired) above half the threshold, 2-4 times the core median's noise, whose disc
     lies at least `MIN_THIN_BODY_MM` from both ends of the gap, is taken for the missed disc. Repeated while a gap
     is filled (two missed discs in one gap).
+
+    A disc taken from two bands that may be one short body's endplates (`body_readings`, `band_hu` the smoothed
+    core) is a `BandPair`, as in `find_endplate_discs`: at 3 mm the weak plates of the upper thoracic bodies
+    (+16 HU) lie inside the gap with the discs either side of them as troughs (issue 20, seed 11 dev CT 77,
+    chest + abdomen, delayed, 3 mm: T3's endplates 11 mm apart over bone, T2/T3 and T3/T4 troughs of -40 HU; the
+    gap's disc put in T3's middle and T3 and T4 named 8 mm off), and the rib levels choose the reading.
     """
     discs = sorted(discs)
     for _ in range(len(discs)):
-        added = _fill_one(discs, s, bump)
+        added = _fill_one(discs, s, bump, band_hu)
         if added is None:
             return discs
         discs = sorted(discs + [added])
     return discs
 
 
-def _fill_one(discs, s, bump):
+def _fill_one(discs, s, bump, band_hu=None):
     """One disc for the first gap of `discs` that holds a missed disc (`fill_pitch_gaps`), or None."""
     for j in range(len(discs) - 1):
         a, b = discs[j], discs[j + 1]
@@ -277,11 +319,15 @@ def _fill_one(discs, s, bump):
                              discs[j + 2] - discs[j + 1] if j + 2 < len(discs) else None) if p is not None]
         if not sides or b - a > MAX_THIN_GAP_MM or b - a < GAP_PITCHES * float(np.mean(sides)):
             continue
-        inside = (s > a + MIN_THIN_BODY_MM) & (s < b - MIN_THIN_BODY_MM)
+        inside = np.flatnonzero((s > a + MIN_THIN_BODY_MM) & (s < b - MIN_THIN_BODY_MM))
         cands = [(score, c) for score, c in _disc_candidates(s[inside], bump[inside], 0.5 * ENDPLATE_BUMP_HU)
                  if a + MIN_THIN_BODY_MM <= c <= b - MIN_THIN_BODY_MM]
         if cands:
-            return max(cands)[1]
+            best = max(cands)[1]
+            groups = [tuple(inside[i] for i in g) for g in _plate_groups(s[inside], bump[inside],
+                                                                       0.5 * ENDPLATE_BUMP_HU)]
+            body = body_readings(s, bump, groups, band_hu)
+            return BandPair(best, body[best]) if best in body else best
     return None
 
 

@@ -17,3 +17,14 @@ def label_benchmark_ct(tmp_path, seed, case_id, fov, phase):
     trunk.save_case(case, path)
     report = label_vertebrae(io.load_volume(path))[1]
     return case, report, scoring.score_labelling(case, report)
+
+
+def assert_thoracic_levels_unflagged_near_truth(case, report, tolerance_mm=10.0):
+    """Each of T1-T12 named without a flag, its centroid within `tolerance_mm` of its true centre along z (10 mm:
+    half the shortest upper thoracic pitch, so a name one level off cannot pass)."""
+    levels = {e["name"]: e for e in report["levels"]}
+    for name in [f"T{n}" for n in range(1, 13)]:
+        truth = case.levels[name]["centroid_mm"][2]
+        assert name in levels, (name, sorted(levels, key=str))
+        assert not levels[name]["flags"] and abs(levels[name]["centroid_mm"][2] - truth) <= tolerance_mm, \
+            (name, levels[name], truth)

@@ -18,6 +18,8 @@ from jmedseg.spine.levels import assign_names, segments_between
 from jmedseg.spine.rib_split import split_at_missed_discs
 from jmedseg.spine.ribs import mark_rib_bearing
 
+from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
+
 DZ = 2.0            # working slices (mm)
 PITCH = 10          # slices: a 20 mm upper thoracic vertebra plus its disc
 NAMES = ("L1",) + tuple(f"T{k}" for k in range(12, 0, -1)) + ("C7",)     # inferior to superior
@@ -87,22 +89,10 @@ def test_benchmark_5mm_chest_cts_count_their_first_rib(tmp_path, ct, phase, fov)
     their middles ("one anchor only (the lowest rib-bearing vertebra (T12))", 12 rib levels but 11 vertebrae);
     now confirmed by both rib anchors, each name of C7-T12 within 10 mm of its vertebra's true centre (half the
     shortest upper thoracic pitch). A few seconds each."""
-    from jmedseg.data.io import load_volume
-    from jmedseg.data.synth.trunk import save_case, synth_trunk_case
-    from jmedseg.spine import label_vertebrae
-
-    case = synth_trunk_case(np.random.default_rng([2026, ct]), phase=phase, fov=fov, max_voxels=12e6,
-                            cap_coarsens="pixels")
+    case, report, _ = label_benchmark_ct(tmp_path, 2026, ct, fov, phase)
     assert case.spacing[2] == 5.0
-    path = tmp_path / f"ct{ct}.nii"
-    save_case(case, str(path))
-    _, report = label_vertebrae(load_volume(str(path)))
     assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
-    levels = {e["name"]: e for e in report["levels"]}
-    for name in [f"T{n}" for n in range(1, 13)]:
-        truth = case.levels[name]["centroid_mm"][2]
-        assert not levels[name]["flags"] and abs(levels[name]["centroid_mm"][2] - truth) <= 10.0, \
-            (name, levels[name], truth)
+    assert_thoracic_levels_unflagged_near_truth(case, report)
 
 
 def _column_with_pair(body_at, missed=()):
