@@ -164,7 +164,8 @@ class Column:
     filled: np.ndarray        # [nx, ny, nz] bool, bone plus what it encloses (body, arch, ribs)
     bone: np.ndarray          # [nx, ny, nz] bool, HU > BONE_HU
     midline_x: np.ndarray     # [nz] left-right centre of the patient's body outline (voxels)
-    dense: np.ndarray         # [nx, ny, nz] bool, HU > SOFT_TISSUE_MAX_HU: also bone thinned by partial volume
+    dense: np.ndarray = None  # [nx, ny, nz] bool, HU > SOFT_TISSUE_MAX_HU: also bone thinned by partial volume
+                              # (None in a column built from a bone mask alone: `bone` stands for it)
 
 
 def _filled_slice(dense_k, gap_mm, sp, lumen_k=None):

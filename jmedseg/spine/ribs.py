@@ -348,7 +348,8 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
     dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
     forward = FORWARD_MM if dz >= THICK_SLICE_MM else BEHIND_MM
-    vox = np.argwhere(_band(column.dense if thick else column.bone, dx_mm, dy_mm, forward, above, nz - 1))
+    slab = column.dense if thick and column.dense is not None else column.bone
+    vox = np.argwhere(_band(slab, dx_mm, dy_mm, forward, above, nz - 1))
     d = dx_mm[vox[:, 0], vox[:, 2]]
     processes = all(((side * d > 0) & (np.abs(d) <= RIB_HEAD_MM)).any() for side in (-1, 1))
     return processes and not (np.abs(d) >= FIRST_RIB_REACH_MM).any()
