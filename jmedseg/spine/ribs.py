@@ -327,8 +327,9 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     read there at `SOFT_TISSUE_MAX_HU` (bone filling a fifth of the slab reads over it, muscle with noise does not), for
     the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows too), and
     the next level may lie half a slice further past the edge (the levels' heights are means of whole-slice head
-    runs). Issue 20, seed 11 dev CT 45 (5 mm): C7 cut 4 mm below its centre, its transverse processes centred above
-    the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm past the edge.
+    runs). Issue 20, seed 11 dev CT 45 (5 mm): the edge 4 mm above C7's centre, its transverse processes centred near
+    or above the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm
+    past the edge.
     """
     dz, nz = spacing[2], column.bone.shape[2]
     lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))
@@ -347,7 +348,7 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     cx, cy = column.centre[:, 0], column.centre[:, 1]
     dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
     dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
-    forward = FORWARD_MM if dz >= THICK_SLICE_MM else BEHIND_MM
+    forward = FORWARD_MM if thick else BEHIND_MM
     slab = column.dense if thick and column.dense is not None else column.bone
     vox = np.argwhere(_band(slab, dx_mm, dy_mm, forward, above, nz - 1))
     d = dx_mm[vox[:, 0], vox[:, 2]]

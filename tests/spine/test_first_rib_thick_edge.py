@@ -2,7 +2,7 @@
 
 Issue 20, synthetic benchmark seed 11 dev CT 45 (chest and abdomen, delayed phase, 5 mm slices): every level from C7
 to L5 named right and 24 rib heads found, but the first rib pair was not counted: the scan's top edge cuts C7 4 mm
-below its centre, so its transverse processes, centred above the edge, fill only the lower part of the 5 mm top slab
+above its centre, so its transverse processes, centred near or above the edge, fill only the lower part of the top slab
 and read 100-150 HU there (none over `BONE_HU`), and the next rib level lay 4.2 mm past the edge
 (`RIB_HALF_HEIGHT_MM` allowed 4). At slices of `THICK_SLICE_MM` or more the slab is read at `SOFT_TISSUE_MAX_HU`,
 for the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike, and the next level may lie half a slice
