@@ -164,6 +164,8 @@ class Column:
     filled: np.ndarray        # [nx, ny, nz] bool, bone plus what it encloses (body, arch, ribs)
     bone: np.ndarray          # [nx, ny, nz] bool, HU > BONE_HU
     midline_x: np.ndarray     # [nz] left-right centre of the patient's body outline (voxels)
+    dense: np.ndarray = None  # [nx, ny, nz] bool, HU > SOFT_TISSUE_MAX_HU: also bone thinned by partial volume
+                              # (None in a column built from a bone mask alone: `bone` stands for it)
 
 
 def _filled_slice(dense_k, gap_mm, sp, lumen_k=None):
@@ -291,7 +293,7 @@ def find_column(grid):
             raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
     seen = np.isfinite(raw[:, 0])
     area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
-    return Column(track, raw, seen, area, body, filled, bone, mid)
+    return Column(track, raw, seen, area, body, filled, bone, mid, dense)
 
 
 def _not_canal(hu, canal, k, sp):

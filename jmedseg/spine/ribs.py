@@ -29,7 +29,7 @@ lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.column import BONE_HU
+from jmedseg.spine.column import BONE_HU, SOFT_TISSUE_MAX_HU
 from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
@@ -321,6 +321,15 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     processes 31-42 mm out and nothing further, every rib level right, the first pair not counted). `hi`: the
     column's top slice; the slices from half `MAX_RIB_HEIGHT_MM` below the highest rib level to the scan's top are
     searched.
+
+    At slices of `THICK_SLICE_MM` or more the scan's top slice is a 4-5 mm slab that a process or rib cut by the edge
+    fills only in part, and partial volume averages it with the soft tissue above: the band above the highest level is
+    read there at `SOFT_TISSUE_MAX_HU` (bone filling a fifth of the slab reads over it, muscle with noise does not), for
+    the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows too), and
+    the next level may lie half a slice further past the edge (the levels' heights are means of whole-slice head
+    runs). Issue 20, seed 11 dev CT 45 (5 mm): the edge 4 mm above C7's centre, its transverse processes centred near
+    or above the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm
+    past the edge.
     """
     dz, nz = spacing[2], column.bone.shape[2]
     lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))
@@ -329,7 +338,9 @@ def _edge_vertebra_rib_free(column, spacing, hi):
         return False
     z_top = float(np.mean(levels[-1]))
     pitch = z_top - float(np.mean(levels[-2]))
-    if (z_top + pitch - (nz - 0.5)) * dz > RIB_HALF_HEIGHT_MM or pitch * dz > FIRST_RIB_PITCH_MM:
+    thick = dz >= THICK_SLICE_MM
+    if (z_top + pitch - (nz - 0.5)) * dz > RIB_HALF_HEIGHT_MM + (0.5 * dz if thick else 0.0) or \
+            pitch * dz > FIRST_RIB_PITCH_MM:
         return False
     above = int(np.floor(z_top + RIB_LEVEL_GAP_MM / dz)) + 1      # past the highest rib level's own bone
     if above >= nz:
@@ -337,8 +348,9 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     cx, cy = column.centre[:, 0], column.centre[:, 1]
     dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
     dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
-    forward = FORWARD_MM if dz >= THICK_SLICE_MM else BEHIND_MM
-    vox = np.argwhere(_band(column.bone, dx_mm, dy_mm, forward, above, nz - 1))
+    forward = FORWARD_MM if thick else BEHIND_MM
+    slab = column.dense if thick and column.dense is not None else column.bone
+    vox = np.argwhere(_band(slab, dx_mm, dy_mm, forward, above, nz - 1))
     d = dx_mm[vox[:, 0], vox[:, 2]]
     processes = all(((side * d > 0) & (np.abs(d) <= RIB_HEAD_MM)).any() for side in (-1, 1))
     return processes and not (np.abs(d) >= FIRST_RIB_REACH_MM).any()
