@@ -135,8 +135,9 @@ def find_endplate_discs(s, core_hu):
     if len(s) < 3:
         return []
     bump, band_hu = core_departure(core_hu), smoothed_core(core_hu)
-    found = _spaced(_disc_candidates(s, bump, ENDPLATE_BUMP_HU), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
-    body = body_endplates(s, bump, ENDPLATE_BUMP_HU, band_hu)
+    groups = _plate_groups(s, bump, ENDPLATE_BUMP_HU)      # found once: both readings of a pair start from them
+    found = _spaced(_group_candidates(s, bump, groups), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
+    body = body_readings(s, bump, groups, band_hu)
     found = [BandPair(d, body[d]) if d in body else d for d in found]
     return top_trough(fill_pitch_gaps(found, s, bump, band_hu), s, bump)
 
@@ -183,7 +184,11 @@ def top_trough(discs, s, bump):
 
 def _disc_candidates(s, bump, threshold):
     """[(score, disc centre mm)] of the bands of `bump` (the core's departure) above `threshold`, plates paired."""
-    groups = _plate_groups(s, bump, threshold)
+    return _group_candidates(s, bump, _plate_groups(s, bump, threshold))
+
+
+def _group_candidates(s, bump, groups):
+    """[(score, disc centre mm)] of band groups (`_plate_groups`): a pair's middle, a lone plate's disc beside it."""
     centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
                                  [max(bump[i] for i in group) for group in groups])
     return [(sum(bump[i] for i in group), c) for group, c in zip(groups, centres)]
