@@ -69,7 +69,7 @@ def label_vertebrae(volume, tracked=None):
                              "midline); is this a CT of the trunk in HU?")
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
-    discs, disc_arcs, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
+    discs, disc_arcs, body_readings, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
     clear_to = ribs_clear_above(column, sp, hi)   # the top vertebra is seen as far as the scan shows no rib
 
     def prepare(segs):          # widths and rib heads of a set of segments (again after a split)
@@ -79,7 +79,8 @@ def label_vertebrae(volume, tracked=None):
     segments = segments_between(discs, lo, hi, sp[2])
     prepare(segments)
     # a thin disc missed between two rib levels a pitch apart (`rib_split`)
-    segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare)
+    segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare,
+                                                       body_readings)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
     # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
     segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
@@ -130,15 +131,17 @@ def label_vertebrae(volume, tracked=None):
 
 
 def _discs_and_ribs(grid, column, lo, hi):
-    """(disc slices, disc arc positions mm, rib heads, arc position of each slice mm, sacrum finding) along the
-    column between slices lo and hi.
+    """(disc slices, disc arc positions mm, body readings, rib heads, arc position of each slice mm, sacrum
+    finding) along the column between slices lo and hi.
 
     Thick discs (body-area dips) first, with the L5/S1 disc at the top of the sacral base
     (`jmedseg.spine.sacrum`); the ribs are looked for above L4 when the sacrum is found (the
     iliac crests are long lateral bones too); above the lowest rib head the
     column is thoracic and its thin discs are found by their endplate bands
     (`jmedseg.spine.discs`). A thick-disc dip that leaves no mark on the body's core and
-    splits what can be one vertebra is dropped (`jmedseg.spine.disc_check`).
+    splits what can be one vertebra is dropped (`jmedseg.spine.disc_check`). Body readings: {disc arc mm:
+    (lower disc, upper disc)} of the thin discs kept that may be one short body's endplates instead
+    (`discs.find_endplate_discs`), for `jmedseg.spine.rib_split.reread_band_pairs`.
     """
     sp = grid.spacing
     area, bin_mm, arc = arc_profile(column, sp, lo, hi)
@@ -154,19 +157,22 @@ def _discs_and_ribs(grid, column, lo, hi):
     else:
         heads = find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
-    disc_arcs = area_arcs
+    disc_arcs, readings = area_arcs, {}
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
     if heads:
         # the lowest rib's head lies on the upper half of T12's body (20-25 mm tall): the T12/L1 disc is
         # more than `T12_HALF_BODY_MM` below it and stays a thick-disc dip; a head found lower on T12 still
         # lies above that disc, so a dip between it and the head's own half-height counts too (`merge_discs`)
         lowest_head = float(np.interp(heads[0][0], np.arange(len(arc)), arc))
-        disc_arcs = merge_discs(area_arcs, find_endplate_discs(s, core), lowest_head - T12_HALF_BODY_MM,
-                                lowest_head)
+        thin, readings = find_endplate_discs(s, core)
+        disc_arcs = merge_discs(area_arcs, thin, lowest_head - T12_HALF_BODY_MM, lowest_head)
     # a thick-disc dip (not the sacral base's split) with a flat core between two short pieces splits one body
     false = unmarked_splits(disc_arcs, [a for a in dips if a in disc_arcs], s, core)
     disc_arcs = [a for a in disc_arcs if a not in false]
-    return _slices(disc_arcs, arc), disc_arcs, heads, arc, sacrum
+    # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
+    # (`rib_split.reread_band_pairs`), which must not bring a reading with it
+    readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
+    return _slices(disc_arcs, arc), disc_arcs, readings, heads, arc, sacrum
 
 
 def _slices(disc_arcs, arc):

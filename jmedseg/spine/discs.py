@@ -130,29 +130,24 @@ def core_departure(core_hu):
 
 
 def find_endplate_discs(s, core_hu):
-    """Arc positions (mm) of thin discs: bands brighter than the running cancellous level, the two plates of
-    one disc taken together (`pair_plates`)."""
+    """(arc positions (mm) of thin discs, body readings): bands brighter than the running cancellous level, the
+    two plates of one disc taken together (`pair_plates`).
+
+    Body readings: {disc arc: (lower disc, upper disc)}, arc mm, for each disc found as two bands joined as its
+    plates that can also be one short body's two endplates (`body_readings`), its discs in the troughs beyond
+    them. The profile alone cannot tell the two apart at 5 mm slices (a disc's plates, 8-14 mm apart, with the
+    bright slices of the neighbouring bodies between them, read the same way); the rib levels can
+    (`jmedseg.spine.rib_split.reread_band_pairs`), so the reading is handed beside the discs, keyed by the disc's
+    arc position (issue 20)."""
     if len(s) < 3:
-        return []
+        return [], {}
     bump, band_hu = core_departure(core_hu), smoothed_core(core_hu)
     groups = _plate_groups(s, bump, ENDPLATE_BUMP_HU)      # found once: both readings of a pair start from them
     found = _spaced(_group_candidates(s, bump, groups), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
     body = body_readings(s, bump, groups, band_hu)
-    found = [BandPair(d, body[d]) if d in body else d for d in found]
-    return top_trough(fill_pitch_gaps(found, s, bump, band_hu), s, bump)
-
-
-class BandPair(float):
-    """A thin disc's arc position (mm) found as two bands joined as its plates with bone between them, which can
-    also be one short body's two endplates: `body` holds that reading's (lower disc, upper disc), arc mm
-    (`body_endplates`). The profile alone cannot tell the two apart at 5 mm slices (a disc's plates, 8-14 mm
-    apart, with the bright slices of the neighbouring bodies between them, read the same way); the rib levels
-    can (`jmedseg.spine.rib_split.reread_band_pairs`). Arithmetic on it gives plain floats."""
-
-    def __new__(cls, position, body):
-        obj = super().__new__(cls, position)
-        obj.body = tuple(float(b) for b in body)
-        return obj
+    readings = {d: tuple(body[d]) for d in found if d in body}
+    filled, gap_readings = fill_pitch_gaps(found, s, bump, band_hu)
+    return top_trough(filled, s, bump), {**readings, **gap_readings}
 
 
 def top_trough(discs, s, bump):
@@ -301,23 +296,27 @@ def fill_pitch_gaps(discs, s, bump, band_hu=None):
     lies at least `MIN_THIN_BODY_MM` from both ends of the gap, is taken for the missed disc. Repeated while a gap
     is filled (two missed discs in one gap).
 
-    A disc taken from two bands that may be one short body's endplates (`body_readings`, `band_hu` the smoothed
-    core) is a `BandPair`, as in `find_endplate_discs`: at 3 mm the weak plates of the upper thoracic bodies
+    Returns (discs, body readings of the discs added): a disc taken from two bands that may be one short body's
+    endplates (`body_readings`, `band_hu` the smoothed core) has its other reading there, {disc arc (mm): (lower
+    disc, upper disc)}, as in `find_endplate_discs`: at 3 mm the weak plates of the upper thoracic bodies
     (+16 HU) lie inside the gap with the discs either side of them as troughs (issue 20, seed 11 dev CT 77,
     chest + abdomen, delayed, 3 mm: T3's endplates 11 mm apart over bone, T2/T3 and T3/T4 troughs of -40 HU; the
     gap's disc put in T3's middle and T3 and T4 named 8 mm off), and the rib levels choose the reading.
     """
-    discs = sorted(discs)
+    discs, readings = sorted(discs), {}
     for _ in range(len(discs)):
-        added = _fill_one(discs, s, bump, band_hu)
+        added, reading = _fill_one(discs, s, bump, band_hu)
         if added is None:
-            return discs
+            break
         discs = sorted(discs + [added])
-    return discs
+        if reading is not None:
+            readings[added] = reading
+    return discs, readings
 
 
 def _fill_one(discs, s, bump, band_hu=None):
-    """One disc for the first gap of `discs` that holds a missed disc (`fill_pitch_gaps`), or None."""
+    """(one disc for the first gap of `discs` that holds a missed disc (`fill_pitch_gaps`), its body reading or
+    None), or (None, None)."""
     for j in range(len(discs) - 1):
         a, b = discs[j], discs[j + 1]
         sides = [p for p in (discs[j] - discs[j - 1] if j else None,
@@ -332,8 +331,8 @@ def _fill_one(discs, s, bump, band_hu=None):
             groups = [tuple(inside[i] for i in g) for g in _plate_groups(s[inside], bump[inside],
                                                                        0.5 * ENDPLATE_BUMP_HU)]
             body = body_readings(s, bump, groups, band_hu)
-            return BandPair(best, body[best]) if best in body else best
-    return None
+            return best, (tuple(body[best]) if best in body else None)
+    return None, None
 
 
 def lone_plate_centres(groups, strengths):

@@ -26,9 +26,10 @@ between them are inferred, not seen, so the density of one may hold a slice of i
 rib pairs) still moves one rib anchor against the other, since the split only restores the count of vertebrae
 between the discs; the anchors then disagree as before.
 
-Before any split, a disc found as two joined bands that may be one short body's two endplates (`discs.BandPair`,
-5 mm slices) is read the other way where that gives each rib level of a two-level segment its own vertebra
-(`reread_band_pairs`): there the disc was not missed but put in the body's middle (seed 2026 CTs 16 and 65).
+Before any split, a disc found as two joined bands that may be one short body's two endplates (5 mm slices; its
+body reading from `discs.find_endplate_discs`) is read the other way where that gives each rib level of a two-level
+segment its own vertebra (`reread_band_pairs`): there the disc was not missed but put in the body's middle (seed
+2026 CTs 16 and 65).
 """
 import numpy as np
 
@@ -47,11 +48,11 @@ REREAD_NOTE = ("discs at {0:.0f} and {1:.0f} mm of arc taken beside a short body
                "levels put them, not between the bands")
 
 
-def reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
-    """(segments, discs, disc_arcs) with a disc found as two joined bands (`discs.BandPair`) replaced by the two
-    discs of its other reading (one short body's endplates) where a segment bounded by it holds two rib levels and
-    the other reading gives each rib level a vertebra of its own, the pair being that segment's upper disc and lying
-    between its two levels.
+def reread_band_pairs(segments, discs, disc_arcs, body_readings, arc, lo, hi, dz, prepare):
+    """(segments, discs, disc_arcs) with a disc found as two joined bands replaced by the two discs of its other
+    reading (one short body's endplates: `body_readings`, {disc arc mm: (lower disc, upper disc)}, from
+    `discs.find_endplate_discs`) where a segment bounded by it holds two rib levels and the other reading gives each
+    rib level a vertebra of its own, the pair being that segment's upper disc and lying between its two levels.
 
     At 5 mm slices a thin disc's two plates and a short upper thoracic body's two endplates both show as two bright
     slices 8-14 mm apart with bone-level HU between them; the profile cannot tell which (measured on the 27 dev
@@ -68,16 +69,19 @@ def reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
     seen (troughs of disc tissue, or the band itself), so the vertebrae are not flagged, but noted. Issue 20,
     docs/spine.md.
     """
+    readings = dict(body_readings)
     for _ in range(len(disc_arcs)):
-        trial = _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare)
+        trial = _first_reread(segments, discs, disc_arcs, readings, arc, lo, hi, dz, prepare)
         if trial is None:
             break
-        segments, discs, disc_arcs = trial
+        segments, discs, disc_arcs, done = trial
+        del readings[done]              # that disc is gone: its troughs took its place
     return segments, discs, disc_arcs
 
 
-def _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
-    """(segments, discs, disc_arcs) after the first band pair re-read (`reread_band_pairs`), or None."""
+def _first_reread(segments, discs, disc_arcs, readings, arc, lo, hi, dz, prepare):
+    """(segments, discs, disc_arcs, the re-read disc's arc) after the first band pair re-read
+    (`reread_band_pairs`), or None."""
     for seg in segments:
         own = rib_level_groups(seg.rib_z, dz)
         k = seg.hi + 1                              # the slice of its upper disc
@@ -85,7 +89,7 @@ def _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
                 not max(own[0]) < k < min(own[1]):
             continue
         j = discs.index(k)
-        body = getattr(disc_arcs[j], "body", None)
+        body = readings.get(disc_arcs[j])
         if body is None:
             continue
         arcs = split_body_pairs(disc_arcs, {disc_arcs[j]: body})
@@ -98,7 +102,7 @@ def _first_reread(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
         if _reread_ok(segments, trial, span, dz):
             for piece in _pieces(trial, span[0] + 1, span[1] - 1):
                 piece.notes.append(REREAD_NOTE.format(*body))
-            return trial, new, arcs
+            return trial, new, arcs, disc_arcs[j]
     return None
 
 
@@ -156,15 +160,17 @@ def _neighbour_pitch(levels, low, high):
     return float(np.median(gaps)) if gaps else None
 
 
-def split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare):
+def split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, body_readings=None):
     """(segments, discs, disc_arcs) with the discs of `missed_disc_splits` added where each split is confirmed.
 
     `prepare(segments)` readies new segments as the pipeline does (widths, rib heads given by
     `ribs.mark_rib_bearing`); a split is kept when each of its pieces then bears exactly one rib level.
-    Band pairs that the rib levels read as a body's endplates are re-read first (`reread_band_pairs`).
+    Band pairs that the rib levels read as a body's endplates are re-read first (`reread_band_pairs`; `body_readings`:
+    {disc arc mm: (lower disc, upper disc)} from `discs.find_endplate_discs`, None: no disc has that reading).
     `arc`: each slice's arc position along the column (mm), for the disc's plane (`bodies.split_bodies`).
     """
-    segments, discs, disc_arcs = reread_band_pairs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare)
+    segments, discs, disc_arcs = reread_band_pairs(segments, discs, disc_arcs, body_readings or {}, arc, lo, hi, dz,
+                                                   prepare)
     added, kept = [], []
     for seg_lo, seg_hi, ks in missed_disc_splits(segments, dz):
         trial = segments_between(sorted(discs + added + ks), lo, hi, dz)

@@ -210,6 +210,13 @@ def heads_over_cut_base(column, spacing, floor, lo, hi):
         return heads
     near = [(z, side) for z, side in heads if (z - floor) * spacing[2] <= RIB_FREE_OVER_BASE_MM]
     if any(a != b and abs(z - w) * spacing[2] <= RIB_LEVEL_GAP_MM for z, a in near for w, b in near):
+        # searched again, not taken from one search from `lo` and kept above the floor: that would not give the
+        # same heads. The band is cut at the floor, so a rib whose head lies just above it and whose shaft descends
+        # below it reaches `RIB_REACH_MM` only when searched from lower down (tests/spine/test_ribs_floor_search.py:
+        # a pair 4 mm over the floor, descending 20 mm, is found from `lo`, not from the floor); the ends below
+        # the floor also decide heads above it (`_shaft_is_its_own`, the lowest level of `_forward_ribs_between`).
+        # Searching from `lo` first would also cost every cut base the longer band, where the lift is rare
+        # (issue 20, review)
         return find_rib_heads(column, spacing, lo, hi)
     return heads
 

@@ -66,7 +66,7 @@ def test_the_lone_plate_of_c7_t1_is_kept_as_its_disc():
     # the spacing rule alone would drop it
     lone = discs[0] + 3.5
     assert discs[1] - lone < THIN_DISC_PITCH_MM
-    found = find_endplate_discs(s, core)
+    found, _ = find_endplate_discs(s, core)
     assert len(found) == len(discs), found
     assert abs(found[0] - discs[0]) <= 2.0, found
 
@@ -95,7 +95,7 @@ def test_a_weak_upper_thoracic_disc_is_taken_from_the_gap_it_leaves():
     bump = core_departure(core)
     near = np.abs(s - discs[2]) <= 6.0
     assert 0.5 * ENDPLATE_BUMP_HU < bump[near].max() < ENDPLATE_BUMP_HU      # the case is what it claims
-    found = np.array(sorted(find_endplate_discs(s, core)))
+    found = np.array(sorted(find_endplate_discs(s, core)[0]))
     assert len(found) == len(discs), found
     assert np.abs(np.delete(found - discs, 2)).max() <= 2.0, found
     # the weak disc may be placed at one of its plates (the other under half the threshold): half its plate gap
@@ -107,12 +107,12 @@ def test_no_disc_is_added_where_the_pitch_is_regular_or_the_gap_holds_no_band():
     discs = _upper_thoracic()
     s, core = _core(discs, [PLATE_HU] * len(discs))
     bump = core_departure(core)
-    assert fill_pitch_gaps(discs, s, bump) == discs
+    assert fill_pitch_gaps(discs, s, bump) == (discs, {})
     # one disc's plates no brighter than cancellous bone (nothing to find): the gap is left, not filled by noise
     plates = [PLATE_HU] * len(discs)
     plates[2] = CANCELLOUS_HU
     s, core = _core(discs, plates)
-    found = find_endplate_discs(s, core)
+    found, _ = find_endplate_discs(s, core)
     assert len(found) == len(discs) - 1, found
     gaps = np.diff(sorted(found))
     assert gaps.max() >= GAP_PITCHES * np.median(gaps)       # the gap is there, and stays

@@ -43,7 +43,7 @@ def test_two_plates_of_each_disc_are_one_disc_at_its_centre():
     maxima = [i for i in np.flatnonzero(first)
               if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > ENDPLATE_BUMP_HU]
     assert len(maxima) == 2, s[maxima]
-    found = find_endplate_discs(s, core)
+    found, _ = find_endplate_discs(s, core)
     assert len(found) == len(discs), found
     # each plate's band lies 3.5 mm off the centre; their middle is within the profile's 1 mm step and the noise's
     # pull on a band (about 1 mm) of the disc's centre
@@ -54,7 +54,7 @@ def test_thin_discs_at_5_mm_slices_are_found_too():
     """At 5 mm the two plates of a 4-5 mm disc fall into one slice's band: single bands, each a disc."""
     discs = _upper_to_lower_thoracic()
     s, core = _core(discs, disc_mm=4.5, slice_mm=5.0)
-    found = find_endplate_discs(s, core)
+    found, _ = find_endplate_discs(s, core)
     assert len(found) == len(discs), found
     assert np.abs(np.array(found) - discs).max() <= 3.0, found
 

@@ -5,15 +5,15 @@ bone between them, and the thin disc beyond each as a trough of disc tissue. `pa
 one disc's plates and put the disc in the body's middle; the two real discs were lost, one segment held two rib
 levels and the first-rib anchor was not counted (synthetic benchmark CTs 16 and 65 of seed 2026, phantom-only).
 `jmedseg.spine.discs.body_endplates` gives such a pair its other reading (the body, its discs in the troughs beyond),
-carried on the disc (`BandPair`); `jmedseg.spine.rib_split.reread_band_pairs` takes it only where a segment bounded
-by the pair holds two rib levels and the other reading gives each its own vertebra (the profile alone cannot tell:
-a disc's own plates read the same way on most 5 mm thoracic discs).
+returned beside the discs (`find_endplate_discs`); `jmedseg.spine.rib_split.reread_band_pairs` takes it only where a
+segment bounded by the pair holds two rib levels and the other reading gives each its own vertebra (the profile
+alone cannot tell: a disc's own plates read the same way on most 5 mm thoracic discs).
 """
 import numpy as np
 import pytest
 
 from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, MIN_PITCH_MM, OUTER_TROUGH_MM, SAMPLE_MM, THIN_DISC_PITCH_MM,
-                                 BandPair, body_endplates, outer_troughs, split_body_pairs)
+                                 body_endplates, outer_troughs, split_body_pairs)
 from jmedseg.spine.levels import assign_names, segments_between
 from jmedseg.spine.rib_split import split_at_missed_discs
 from jmedseg.spine.ribs import mark_rib_bearing
@@ -96,19 +96,19 @@ def test_benchmark_5mm_chest_cts_count_their_first_rib(tmp_path, ct, phase, fov)
 
 
 def _column_with_pair(body_at, missed=()):
-    """(disc arcs, heads, lo, hi) of a column by construction (vertebra j of `NAMES` spans slices j*PITCH..(j+1)*PITCH,
-    a rib pair on each thoracic vertebra at 0.7 of its height, towards the disc above): a `BandPair` at each slice
-    of `body_at` (keys) whose other reading is the two slices of its value; the discs at slices `missed` (and at
-    those keys) are not found as discs."""
+    """(disc arcs, body readings, heads, lo, hi) of a column by construction (vertebra j of `NAMES` spans slices
+    j*PITCH..(j+1)*PITCH, a rib pair on each thoracic vertebra at 0.7 of its height, towards the disc above): a
+    disc at each slice of `body_at` (keys) whose other reading is the two slices of its value; the discs at slices
+    `missed` (and at those keys) are not found as discs."""
     discs = [(j + 1) * PITCH for j in range(len(NAMES) - 1) if (j + 1) * PITCH not in missed]
     heads = sorted((j * PITCH + 0.7 * PITCH + dz, side) for j, name in enumerate(NAMES) if name.startswith("T")
                    for side, dz in (("left", 0.0), ("right", 0.1)))
-    arcs = sorted([d * DZ for d in discs if d not in body_at] +
-                  [BandPair(k * DZ, [b * DZ for b in body]) for k, body in body_at.items()])
-    return arcs, heads, 0, len(NAMES) * PITCH - 1
+    readings = {k * DZ: tuple(b * DZ for b in body) for k, body in body_at.items()}
+    arcs = sorted([d * DZ for d in discs if d not in body_at] + list(readings))
+    return arcs, readings, heads, 0, len(NAMES) * PITCH - 1
 
 
-def _named(arcs, heads, lo, hi):
+def _named(arcs, readings, heads, lo, hi):
     def prepare(segs):
         mark_rib_bearing(segs, heads, DZ, MIN_PITCH_MM)
 
@@ -116,7 +116,7 @@ def _named(arcs, heads, lo, hi):
     discs = [int(round(a / DZ)) for a in arcs]
     segments = segments_between(discs, lo, hi, DZ)
     prepare(segments)
-    segments, discs, arcs = split_at_missed_discs(segments, discs, list(arcs), arc, lo, hi, DZ, prepare)
+    segments, discs, arcs = split_at_missed_discs(segments, discs, list(arcs), arc, lo, hi, DZ, prepare, readings)
     return segments, discs, assign_names(segments, DZ)
 
 
@@ -126,8 +126,8 @@ def test_the_ribs_take_the_body_reading_where_a_body_was_cut():
     re-read restores both discs exactly, every name right, both rib anchors counted and agreeing, no level of
     T1-T12 flagged."""
     t3 = NAMES.index("T3") * PITCH
-    arcs, heads, lo, hi = _column_with_pair({t3 + 5: (t3, t3 + PITCH)}, missed=(t3, t3 + PITCH))
-    segments, discs, info = _named(arcs, heads, lo, hi)
+    arcs, readings, heads, lo, hi = _column_with_pair({t3 + 5: (t3, t3 + PITCH)}, missed=(t3, t3 + PITCH))
+    segments, discs, info = _named(arcs, readings, heads, lo, hi)
     assert discs == [(j + 1) * PITCH for j in range(len(NAMES) - 1)]
     assert info["agree"] and info["t1_segment"] is not None and info["t12_segment"] is not None
     assert [s.name for s in segments] == list(NAMES)
@@ -139,8 +139,8 @@ def test_a_pair_at_a_true_disc_keeps_it():
     """The T8/T7 disc (slice 60) found as a pair whose other reading cuts T8 and T7 in their middles: no segment
     holds two rib levels, so the disc stays and nothing is noted."""
     t7 = NAMES.index("T7") * PITCH
-    arcs, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)})
-    segments, discs, info = _named(arcs, heads, lo, hi)
+    arcs, readings, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)})
+    segments, discs, info = _named(arcs, readings, heads, lo, hi)
     assert discs == [(j + 1) * PITCH for j in range(len(NAMES) - 1)]
     assert info["agree"] and not any("endplate bands" in " ".join(s.notes) for s in segments)
 
@@ -150,8 +150,8 @@ def test_a_body_reading_that_leaves_two_levels_together_is_not_taken():
     other reading cuts T8 and T7 in their middles: T7's head (upper half) stays with T6's, so the reading is not
     taken; the ordinary split (`missed_disc_splits`) restores T7/T6, its pieces flagged."""
     t7 = NAMES.index("T7") * PITCH
-    arcs, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)}, missed=(t7 + PITCH,))
-    segments, discs, info = _named(arcs, heads, lo, hi)
+    arcs, readings, heads, lo, hi = _column_with_pair({t7: (t7 - PITCH // 2, t7 + PITCH // 2)}, missed=(t7 + PITCH,))
+    segments, discs, info = _named(arcs, readings, heads, lo, hi)
     assert t7 in discs and t7 - PITCH // 2 not in discs and t7 + PITCH // 2 not in discs
     assert not any("endplate bands" in " ".join(s.notes) for s in segments)
     assert [s.name for s in segments] == list(NAMES)

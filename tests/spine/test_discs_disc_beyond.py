@@ -8,7 +8,7 @@ Two ways a thoracic disc was put in a body's middle on the fresh dev seed 11 (sy
 - 3 mm (CT 77, chest + abdomen, delayed): T3's weak endplates (+16 HU, under `ENDPLATE_BUMP_HU`) were taken by the
   gap filling (`discs.fill_pitch_gaps`) as one disc in T3's middle, never offered for the other reading.
 `discs._disc_beyond` compares the core's own HU (smoothed, `discs.smoothed_core`) between the bands with the troughs
-beyond them; gap-filled pairs carry their body reading as `discs.BandPair`. The rib levels still decide
+beyond them; gap-filled pairs have their body reading returned beside the discs. The rib levels still decide
 (`rib_split.reread_band_pairs`). Profiles here are built by construction: cancellous bone, bright bands and dark
 troughs of Gaussian shape (sd 2 mm, a 5 mm slice smoothed over 2 mm), sampled every `SAMPLE_MM`.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from jmedseg.spine.discs import (DARKER_BEYOND_HU, ENDPLATE_BUMP_HU, GAP_PITCHES, OUTER_TROUGH_MM, SAMPLE_MM,
-                                 BandPair, body_endplates, core_departure, fill_pitch_gaps, smoothed_core)
+                                 body_endplates, core_departure, fill_pitch_gaps, smoothed_core)
 
 from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
 
@@ -88,15 +88,15 @@ def _gap_profile(band_hu_above=16.0):
 
 
 def test_a_gap_filled_from_a_body_pair_carries_its_other_reading():
-    """The gap's disc taken from the two weak bands (their middle, 66.5 mm: the body's middle) is a `BandPair`
-    whose other reading is the two troughs, so the rib levels can choose it."""
+    """The gap's disc taken from the two weak bands (their middle, 66.5 mm: the body's middle) has the two troughs
+    as its other reading, returned beside the discs, so the rib levels can choose it."""
     discs, s, bump, band_hu = _gap_profile()
     assert 93.0 - 40.0 >= GAP_PITCHES * np.mean([20.0, 21.0])
-    filled = fill_pitch_gaps(discs, s, bump, band_hu)
+    filled, readings = fill_pitch_gaps(discs, s, bump, band_hu)
     added = [d for d in filled if d not in discs]
     assert added == [pytest.approx(66.5, abs=SAMPLE_MM)]
-    assert isinstance(added[0], BandPair)
-    low, high = added[0].body
+    assert list(readings) == added
+    low, high = readings[added[0]]
     assert abs(low - 55.0) <= SAMPLE_MM and abs(high - 78.0) <= SAMPLE_MM
 
 
@@ -104,9 +104,9 @@ def test_a_gap_filled_from_one_band_is_a_plain_disc():
     """One weak band alone in the gap (no pair): the disc is the band, with no other reading."""
     discs, s, _, _ = _gap_profile()
     bump = 16.0 * np.exp(-0.5 * ((s - 66.0) / 1.5) ** 2)
-    filled = fill_pitch_gaps(discs, s, bump, CANCELLOUS_HU + bump)
+    filled, readings = fill_pitch_gaps(discs, s, bump, CANCELLOUS_HU + bump)
     added = [d for d in filled if d not in discs]
-    assert added == [pytest.approx(66.0, abs=SAMPLE_MM)] and not isinstance(added[0], BandPair)
+    assert added == [pytest.approx(66.0, abs=SAMPLE_MM)] and readings == {}
 
 
 def _label(seed, ct, tmp_path):
