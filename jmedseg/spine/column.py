@@ -75,6 +75,7 @@ LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
 LOST_BODY_GAP_MM = 15.0      # along the canal, no body over more than a disc (thoracic 4-6 mm, lumbar 8-12 mm, plus
                              # a slice of partial volume): bodies were lost there (`_bodies_in_long_gaps`)
+THORACIC_DISC_MM = 6.0       # the thickest thoracic disc: a run without a body longer than this plus a slice holds bone
 PEDICLE_OPENING_MM = 4.0     # opening radius that cuts pedicles and the arch (5-10 mm thick) off the body
 
 
@@ -319,7 +320,8 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     runs, n = ndimage.label(empty)
     for run in ndimage.find_objects(runs):
         lost = ks[run[0]]
-        if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
+        long_run = len(lost) * sp[2] > LOST_BODY_GAP_MM
+        if not long_run and len(lost) * sp[2] <= THORACIC_DISC_MM + sp[2]:
             continue
         for k in lost:
             not_canal = _not_canal(hu, canal, k, sp)
@@ -327,7 +329,7 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
             if bony[:, :, k].any():
                 mask = _body_in_front_of_canal((filled[:, :, k] | bony[:, :, k]) & not_canal, canal.centre[k], sp,
                                                NECK_MM)
-            if mask is None:
+            if mask is None and long_run:
                 mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
             if mask is not None:
                 body[:, :, k] = mask
