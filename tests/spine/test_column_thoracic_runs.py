@@ -4,7 +4,7 @@ Synthetic (phantom-only) cases. On dev seed 11 of the labelling benchmark the fo
 64, 73, 97) were named right between their discs, but the column found each body in 0-2 of its slices, so its label
 was a slice or two at one end, nearer the neighbour's centre. CT 73 (portal venous, 3 mm): T2-T4 each lost over its
 upper half and the disc above, 9-12 mm runs, where the rib heads and the partial-volume cortex were cut out as blood
-pool (`column._longer_than_thoracic_disc`). CTs 25, 64, 97 (osteopenic shells broken at 2.5-5 mm, still lost): the
+pool (`column._thoracic_bodies_round`). CTs 25, 64, 97 (osteopenic shells broken at 2.5-5 mm, still lost): the
 piece is flagged `uncertain_level` (`bodies._flag_pieces_off_centre`).
 """
 import numpy as np
@@ -13,7 +13,7 @@ import pytest
 from jmedseg.spine.bodies import PIECE_OFF_CENTRE_SHARE, _flag_pieces_off_centre
 from jmedseg.spine.canal import CanalTrack
 from jmedseg.spine.column import (LOST_BODY_GAP_MM, THORACIC_BODY_AREA_MM2, THORACIC_DISC_MM, _bodies_in_long_gaps,
-                                  _longer_than_thoracic_disc)
+                                  _thoracic_bodies_round)
 from jmedseg.spine.levels import Segment
 from tests.spine.benchmark_ct import label_benchmark_ct
 
@@ -28,23 +28,24 @@ def _areas(nz, body_mm2, run):
 
 
 def test_a_run_longer_than_a_thoracic_disc_between_thoracic_bodies_holds_body_slices():
-    """12 mm (4 slices of 3 mm) between 450 mm^2 bodies: more than a 6 mm disc and a slice, so body slices."""
+    """12 mm (4 slices of 3 mm) between 450 mm^2 bodies: more than a 6 mm disc and a slice, so body slices; the
+    bodies round it (their median) are what a body given back is compared with."""
     run = np.arange(10, 14)
     assert len(run) * SP[2] > THORACIC_DISC_MM + SP[2]
-    assert _longer_than_thoracic_disc(run, _areas(30, 450.0, run), SP)
+    assert _thoracic_bodies_round(run, _areas(30, 450.0, run), SP) == pytest.approx(450.0, rel=1e-6)
 
 
 def test_the_same_run_between_lumbar_bodies_is_a_disc():
     """12 mm is an ordinary lumbar disc (8-12 mm): between bodies over `THORACIC_BODY_AREA_MM2` nothing is given back."""
     run = np.arange(10, 14)
-    assert not _longer_than_thoracic_disc(run, _areas(30, THORACIC_BODY_AREA_MM2 + 300.0, run), SP)
+    assert _thoracic_bodies_round(run, _areas(30, THORACIC_BODY_AREA_MM2 + 300.0, run), SP) is None
 
 
 def test_a_thoracic_disc_and_a_slice_is_not_searched():
     """9 mm (3 slices) is a 6 mm disc seen over one more slice at partial volume: it stays a gap."""
     run = np.arange(10, 13)
     assert len(run) * SP[2] <= THORACIC_DISC_MM + SP[2]
-    assert not _longer_than_thoracic_disc(run, _areas(30, 450.0, run), SP)
+    assert _thoracic_bodies_round(run, _areas(30, 450.0, run), SP) is None
 
 
 def _square_column(nz, run):
@@ -81,6 +82,20 @@ def test_thoracic_body_slices_taken_for_pool_are_given_back_in_a_12_mm_run():
     assert asked == []
     # the body given back is the square less what the 6 mm neck's erosion and regrowth round off its corners
     assert not (body[:, :, 11] & ~square).any() and body[:, :, 11].sum() >= square.sum() - 4 * 3
+
+
+def test_a_body_given_back_with_rib_heads_far_larger_than_its_neighbours_is_not_taken():
+    """In a 12 mm run the bone given back holds, besides the 432 mm^2 body, a 15 mm thick bar across it (rib heads
+    touching it over more than the 6 mm neck, so the neck's erosion keeps them): about 3.5 times the bodies round it,
+    over `LEAK_AREA_RATIO`, so the slice stays empty (seed 11 CT 41's T7)."""
+    run = list(range(10, 14))
+    canal, square, body, bony = _square_column(40, run)
+    bar = np.zeros_like(square)
+    bar[5:35, 12:17] = True
+    bony[:, :, run] = (square | bar)[:, :, None]
+    _bodies_in_long_gaps(body, body.copy(), bony, np.full(body.shape, 40.0, np.float32), canal, SP,
+                         lambda k: np.zeros_like(square))
+    assert not body[:, :, run].any()
 
 
 def _segments_with_label(slices):
