@@ -75,8 +75,6 @@ LEAK_WINDOW_MM = 40.0        # about a vertebra and a half
 MAX_EXTENSION_GAP_MM = 25.0  # past the canal track, a gap taller than a disc ends the column
 LOST_BODY_GAP_MM = 15.0      # along the canal, no body over more than a disc (thoracic 4-6 mm, lumbar 8-12 mm, plus
                              # a slice of partial volume): bodies were lost there (`_bodies_in_long_gaps`)
-THORACIC_DISC_MM = 6.0       # the thickest upper and mid thoracic disc (`_thoracic_bodies_round`)
-THORACIC_BODY_AREA_MM2 = 700.0   # a T10 body's cross-section: bodies no larger are upper or mid thoracic
 PEDICLE_OPENING_MM = 4.0     # opening radius that cuts pedicles and the arch (5-10 mm thick) off the body
 
 
@@ -318,13 +316,10 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     if len(ks) == 0:                                 # no canal: no column to search along
         return
     empty = ~body[:, :, ks].any(axis=(0, 1))
-    area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
     runs, n = ndimage.label(empty)
     for run in ndimage.find_objects(runs):
         lost = ks[run[0]]
-        long_run = len(lost) * sp[2] > LOST_BODY_GAP_MM
-        typical = None if long_run else _thoracic_bodies_round(lost, area, sp)
-        if not long_run and typical is None:
+        if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
             continue
         for k in lost:
             not_canal = _not_canal(hu, canal, k, sp)
@@ -332,35 +327,10 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
             if bony[:, :, k].any():
                 mask = _body_in_front_of_canal((filled[:, :, k] | bony[:, :, k]) & not_canal, canal.centre[k], sp,
                                                NECK_MM)
-            if mask is None and long_run:
+            if mask is None:
                 mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
-            if mask is not None and (long_run or mask.sum() * sp[0] * sp[1] <= LEAK_AREA_RATIO * typical):
+            if mask is not None:
                 body[:, :, k] = mask
-
-
-def _thoracic_bodies_round(lost, area, sp):
-    """The median cross-section (mm^2) of the bodies found within `LEAK_WINDOW_MM` of a run of slices without a body
-    (`lost`) when the run is longer than `THORACIC_DISC_MM` plus a slice and that median is no larger than
-    `THORACIC_BODY_AREA_MM2`; else None.
-
-    A disc's height grows with its bodies: 3-6 mm between the small upper and mid thoracic bodies, 8-12 mm in the
-    lumbar spine. Where the bodies round the run are thoracic, a run longer than such a disc and a slice of partial
-    volume holds body slices, and `_bodies_in_long_gaps` gives back the bone the pool took there. Synthetic benchmark
-    CT 73 of seed 11 (portal venous, 3 mm): T2-T4 each lost over their upper half and the disc above (9-12 mm runs),
-    their rib heads and partial-volume cortex a pool core (its cancellous bone, 126-143 HU, inside the pool's grown
-    rim), the label of each a slice or two at its lower end ("T3" confirmed 7 mm from T2's centre). Between lumbar
-    bodies such a run is the disc itself (seed 11 CT 33: L1's lower endplate given back at the L1/L2 disc cost the CT
-    its first-rib anchor). The body given back keeps the rib heads the pool took with it where they touch it over
-    more than the neck; one over `LEAK_AREA_RATIO` times the median is not taken (seed 11 CT 41, T7: 920-1090 mm^2
-    among 500-700 mm^2 bodies, a false disc band lost).
-    """
-    win = int(round(LEAK_WINDOW_MM / sp[2]))
-    near = np.concatenate([area[max(0, lost[0] - win):lost[0]], area[lost[-1] + 1:lost[-1] + 1 + win]])
-    near = near[near > 0]
-    if len(lost) * sp[2] <= THORACIC_DISC_MM + sp[2] or not len(near):
-        return None
-    typical = float(np.median(near))
-    return typical if typical <= THORACIC_BODY_AREA_MM2 else None
 
 
 def _small_bodies(body, filled, hu, canal, sp):
