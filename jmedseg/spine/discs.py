@@ -177,11 +177,6 @@ def top_trough(discs, s, bump):
     return discs + [float(s[j])] if bump[j] <= -ENDPLATE_BUMP_HU else discs
 
 
-def _disc_candidates(s, bump, threshold):
-    """[(score, disc centre mm)] of the bands of `bump` (the core's departure) above `threshold`, plates paired."""
-    return _group_candidates(s, bump, _plate_groups(s, bump, threshold))
-
-
 def _group_candidates(s, bump, groups):
     """[(score, disc centre mm)] of band groups (`_plate_groups`): a pair's middle, a lone plate's disc beside it."""
     centres = lone_plate_centres([[float(s[i]) for i in group] for group in groups],
@@ -191,7 +186,7 @@ def _group_candidates(s, bump, groups):
 
 def body_endplates(s, bump, threshold, band_hu=None):
     """{disc centre (arc mm): (lower disc, upper disc)} for the bands of `bump` above `threshold` that
-    `_disc_candidates` joins as one disc's two plates while bone lies between them (`_bone_between`) or disc tissue
+    `_plate_groups` joins as one disc's two plates while bone lies between them (`_bone_between`) or disc tissue
     lies beyond them (`_disc_beyond`, where `band_hu`, the smoothed core, is given), read instead as one short
     body's two endplates, their discs in the troughs beyond them (`outer_troughs`)."""
     return body_readings(s, bump, _plate_groups(s, bump, threshold), band_hu)
@@ -324,13 +319,12 @@ def _fill_one(discs, s, bump, band_hu=None):
         if not sides or b - a > MAX_THIN_GAP_MM or b - a < GAP_PITCHES * float(np.mean(sides)):
             continue
         inside = np.flatnonzero((s > a + MIN_THIN_BODY_MM) & (s < b - MIN_THIN_BODY_MM))
-        cands = [(score, c) for score, c in _disc_candidates(s[inside], bump[inside], 0.5 * ENDPLATE_BUMP_HU)
+        groups = _plate_groups(s[inside], bump[inside], 0.5 * ENDPLATE_BUMP_HU)   # once: candidates and readings
+        cands = [(score, c) for score, c in _group_candidates(s[inside], bump[inside], groups)
                  if a + MIN_THIN_BODY_MM <= c <= b - MIN_THIN_BODY_MM]
         if cands:
             best = max(cands)[1]
-            groups = [tuple(inside[i] for i in g) for g in _plate_groups(s[inside], bump[inside],
-                                                                       0.5 * ENDPLATE_BUMP_HU)]
-            body = body_readings(s, bump, groups, band_hu)
+            body = body_readings(s, bump, [tuple(inside[i] for i in g) for g in groups], band_hu)
             return best, (tuple(body[best]) if best in body else None)
     return None, None
 
