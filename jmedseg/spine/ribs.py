@@ -29,7 +29,6 @@ lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.column import BONE_HU, SOFT_TISSUE_MAX_HU
 from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
@@ -331,8 +330,8 @@ def _edge_vertebra_rib_free(column, spacing, hi):
 
     At slices of `THICK_SLICE_MM` or more the scan's top slice is a 4-5 mm slab that a process or rib cut by the edge
     fills only in part, and partial volume averages it with the soft tissue above: the band above the highest level is
-    read there at `SOFT_TISSUE_MAX_HU` (bone filling a fifth of the slab reads over it, muscle with noise does not), for
-    the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows too), and
+    read there at `column.SOFT_TISSUE_MAX_HU` (bone filling a fifth of the slab reads over it, muscle with noise does
+    not), for the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows too), and
     the next level may lie half a slice further past the edge (the levels' heights are means of whole-slice head
     runs). Issue 20, seed 11 dev CT 45 (5 mm): the edge 4 mm above C7's centre, its transverse processes centred near
     or above the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm
