@@ -121,12 +121,13 @@ def smoothed_core(core_hu):
     return ndimage.gaussian_filter1d(np.asarray(core_hu, float), ENDPLATE_SMOOTH_MM / SAMPLE_MM, mode="nearest")
 
 
-def core_departure(core_hu):
-    """The core's HU (smoothed over `ENDPLATE_SMOOTH_MM`) minus its running cancellous level (median over
-    `BODY_WINDOW_MM`), per sample: positive at an endplate band, negative where disc tissue fills the core."""
+def core_departure(core_hu, smoothed=None):
+    """The core's HU (smoothed over `ENDPLATE_SMOOTH_MM`; `smoothed`: that smoothing where the caller has it)
+    minus its running cancellous level (median over `BODY_WINDOW_MM`), per sample: positive at an endplate band,
+    negative where disc tissue fills the core."""
     core_hu = np.asarray(core_hu, float)
-    return smoothed_core(core_hu) - ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1,
-                                                          mode="nearest")
+    smoothed = smoothed_core(core_hu) if smoothed is None else smoothed
+    return smoothed - ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
 
 
 def find_endplate_discs(s, core_hu):
@@ -141,7 +142,8 @@ def find_endplate_discs(s, core_hu):
     arc position (issue 20)."""
     if len(s) < 3:
         return [], {}
-    bump, band_hu = core_departure(core_hu), smoothed_core(core_hu)
+    band_hu = smoothed_core(core_hu)
+    bump = core_departure(core_hu, band_hu)
     groups = _plate_groups(s, bump, ENDPLATE_BUMP_HU)      # found once: both readings of a pair start from them
     found = _spaced(_group_candidates(s, bump, groups), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
     body = body_readings(s, bump, groups, band_hu)

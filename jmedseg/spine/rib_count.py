@@ -185,11 +185,10 @@ def _one_each(segments, dz):
     return all(len(rib_level_groups(s.rib_z, dz)) == 1 for s in segments[idx[0]:idx[-1] + 1]) if idx else False
 
 
-def _score(found, levels):
-    """A merge's vertebra closest to the local pitch first (the piece joins the vertebra it completes)."""
-    kind, d, trial_discs, trial, start = found
-    if kind != "merge":
-        return 0.0
+def _score(merge, levels):
+    """How far a merge's vertebra is from the local pitch (the piece joins the vertebra it completes: the
+    smaller, the better). Only merges are scored (`_single_edit`)."""
+    _, d, trial_discs, _, _ = merge
     j = trial_discs.index(next(x for x in trial_discs if x > d)) if any(x > d for x in trial_discs) else None
     if j is None or j == 0:
         return np.inf
