@@ -309,8 +309,9 @@ def ribs_clear_above(column, spacing, hi):
     (issue 20: in 6 of the 37 synthetic dev chest CTs of seed 2026 that missed the T1 anchor every rib
     and disc was right, C7 was followed for 10-14 mm and the scan went on 16-32 mm above it).
     Where the scan's top edge ends that stretch short of `NEIGHBOUR_SEEN_MM` and the vertebra it cuts shows no rib
-    where its own would lie (`_edge_vertebra_rib_free`), it counts as seen that far: the slice returned then lies
-    past the scan's top.
+    where its own would lie (`_edge_vertebra_rib_free`), or the highest rib level is the first pair by its short
+    shafts, ending inside the scan (`_first_pair_whole`: no rib pair lies above the first), it counts as seen that
+    far: the slice returned then lies past the scan's top.
     """
     nz = column.bone.shape[2]
     seen = int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2]))
