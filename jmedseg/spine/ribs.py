@@ -78,6 +78,13 @@ def find_rib_heads(column, spacing, lo, hi):
     body's centre (at thick slices, beyond `AORTA_MM`, of its front half) are split into connected parts;
     each part that passes the tests in the module docstring is a rib.
     """
+    heads, firsts, _ = _rib_heads(column, spacing, lo, hi)
+    return sorted(heads + firsts)
+
+
+def _rib_heads(column, spacing, lo, hi):
+    """`find_rib_heads`'s ribs as (heads reaching `RIB_REACH_MM`, the first pair's short shafts (`first_ribs`),
+    {26- or 6-connected part label: its highest slice} of the parts holding the short shafts)."""
     bone = column.bone
     nx, ny, nz = bone.shape
     cx, cy = column.centre[:, 0], column.centre[:, 1]
@@ -94,7 +101,10 @@ def find_rib_heads(column, spacing, lo, hi):
                                           _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
     if spacing[2] < THICK_SLICE_MM:
         heads = heads + _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing)
-    return sorted(heads + first_ribs(ends, heads, spacing[2]))
+    firsts = first_ribs(ends, heads, spacing[2])
+    labels = {shaft for z, side, _, shaft in ends if (z, side) in firsts}
+    boxes = ndimage.find_objects(shafts[0]) if labels else []
+    return heads, firsts, {i: boxes[i - 1][2].stop - 1 for i in labels}
 
 
 def _band(bone, dx_mm, dy_mm, forward, lo, hi):
@@ -299,8 +309,9 @@ def ribs_clear_above(column, spacing, hi):
     (issue 20: in 6 of the 37 synthetic dev chest CTs of seed 2026 that missed the T1 anchor every rib
     and disc was right, C7 was followed for 10-14 mm and the scan went on 16-32 mm above it).
     Where the scan's top edge ends that stretch short of `NEIGHBOUR_SEEN_MM` and the vertebra it cuts shows no rib
-    where its own would lie (`_edge_vertebra_rib_free`), it counts as seen that far: the slice returned then lies
-    past the scan's top.
+    where its own would lie (`_edge_vertebra_rib_free`), or the highest rib level is the first pair by its short
+    shafts, ending inside the scan (`_first_pair_whole`: no rib pair lies above the first), it counts as seen that
+    far: the slice returned then lies past the scan's top.
     """
     nz = column.bone.shape[2]
     seen = int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2]))
@@ -308,9 +319,29 @@ def ribs_clear_above(column, spacing, hi):
     below = max(0, hi - int(np.ceil(0.5 * MAX_RIB_HEIGHT_MM / spacing[2])))
     if top > hi and any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
         return hi
-    if top < hi + seen and _edge_vertebra_rib_free(column, spacing, hi):
+    if top < hi + seen and (_edge_vertebra_rib_free(column, spacing, hi) or _first_pair_whole(column, spacing, hi)):
         return hi + seen
     return top
+
+
+def _first_pair_whole(column, spacing, hi):
+    """Whether the highest rib level is a pair of first ribs by their shape (`first_ribs`: short shafts, both sides,
+    one level over the highest rib reaching `RIB_REACH_MM`), each ending below the scan's top slice.
+
+    The first rib is the highest: no rib pair lies over it (a cervical rib aside, a variant like an 11th or 13th
+    pair), so the vertebra over it bears none whether or not the scan shows that vertebra's own level. Its shaft
+    turns forward round the narrow apex of the thorax within 45-55 mm of the midline, while every rib below it runs
+    on behind the body's centre past `RIB_REACH_MM`; a pair found short is the first, not the second, only when its
+    shafts end in the scan: a rib whose posterior part rises through the scan's top slice (the upper ribs' necks and
+    tubercles lie over their heads in the kyphosis) is cut short by the edge, not by its shape. Issue 20, seed 11 CT
+    77 (chest + abdomen, 3 mm): the scan ends 10 mm over T1's heads, cutting C7 near its centre with its transverse
+    processes above the edge; T1's shafts end 50 mm out, two slices under the top, those of T2-T12 63-65 mm out.
+    `hi`: the column's top slice; the search starts `FIRST_RIB_PITCH_MM` + `MAX_RIB_HEIGHT_MM` below it.
+    """
+    dz, nz = spacing[2], column.bone.shape[2]
+    lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))
+    _, firsts, tops = _rib_heads(column, spacing, lo, nz - 1)
+    return bool(firsts) and all(top < nz - 1 for top in tops.values())
 
 
 def _edge_vertebra_rib_free(column, spacing, hi):
