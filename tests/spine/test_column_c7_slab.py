@@ -1,0 +1,65 @@
+"""C7's body at 5 mm slices: searched below the column's top at C7's own size (issue 20).
+
+Synthetic (phantom-only) cases. C7's body (14-17 mm deep, 19-25 mm wide) in a 5 mm slab through its lower part reads
+under the 250 mm^2 that `MIN_BODY_AREA_MM2` counts further down the column, so the column lost it there and ended in
+C7's top slice (benchmark CT 12 of seed 31, chest, delayed, 5 mm: C7 a 5 mm sliver, not counted, the first rib pair
+without a rib-free neighbour, "one anchor only").
+"""
+import numpy as np
+
+from jmedseg.spine.column import (C7_BODY_MM, C7_MIN_AREA_MM2, MIN_BODY_AREA_MM2, SMALL_NECK_MM, TOP_SLAB_MM,
+                                  UPPER_BODY_MAX_MM2, _body_in_front_of_canal, _c7_slices, _small_bodies)
+from tests.spine.test_column_c7 import _block, _canal
+
+SP5 = (3.0, 3.0, 5.0)
+SP2 = (3.0, 3.0, 2.5)
+PX_MM2 = 9.0                       # a 3 x 3 mm working pixel
+
+
+def test_a_c7_sized_body_counts_at_c7s_minimum_only():
+    """A 15 x 15 mm body (5 x 5 pixels, 225 mm^2: C7's lower part in a 5 mm slab) is under `MIN_BODY_AREA_MM2` and
+    over `C7_MIN_AREA_MM2`; the `SMALL_NECK_MM` erosion leaves it a core."""
+    c7 = _block(40, 40, (20, 10), 5, 5)
+    assert C7_MIN_AREA_MM2 < c7.sum() * PX_MM2 < MIN_BODY_AREA_MM2
+    centre = np.array([20.0, 10.0])
+    assert _body_in_front_of_canal(c7, centre, SP5, SMALL_NECK_MM) is None
+    found = _body_in_front_of_canal(c7, centre, SP5, SMALL_NECK_MM, C7_MIN_AREA_MM2)
+    assert found is not None and (found == c7).all()
+
+
+def test_the_slices_searched_below_the_top_only_at_thick_slices_under_upper_thoracic_bodies():
+    """Top body at slice 10 of 14, slices 7 and 8 without a body: at 5 mm the empty slices within `C7_BODY_MM` below
+    it and the slices above are searched at `C7_MIN_AREA_MM2`; at 2.5 mm slices, or under bodies of a lower thoracic
+    or lumbar size (`UPPER_BODY_MAX_MM2`), only the slices above, at `MIN_BODY_AREA_MM2`."""
+    body = np.zeros((40, 40, 14), bool)
+    body[15:20, 13:18, :11] = True
+    body[:, :, [7, 8]] = False
+    upper = 400.0 / PX_MM2                     # an upper thoracic body (T1-T4: 300-600 mm^2), in pixels
+    below = [k for k in range(10 - int(round(C7_BODY_MM / SP5[2])), 10) if k in (7, 8)]
+    assert TOP_SLAB_MM <= SP5[2] and below == [7, 8]
+    assert _c7_slices(body, 10, 13, SP5, upper) == [(7, C7_MIN_AREA_MM2), (8, C7_MIN_AREA_MM2),
+                                                     (11, C7_MIN_AREA_MM2), (12, C7_MIN_AREA_MM2),
+                                                     (13, C7_MIN_AREA_MM2)]
+    above = [(11, MIN_BODY_AREA_MM2), (12, MIN_BODY_AREA_MM2), (13, MIN_BODY_AREA_MM2)]
+    assert _c7_slices(body, 10, 13, SP2, upper) == above
+    assert _c7_slices(body, 10, 13, SP5, UPPER_BODY_MAX_MM2 / PX_MM2) == above
+
+
+def test_small_bodies_finds_c7s_lower_slice_at_5_mm_and_not_at_2_5_mm():
+    """Bodies of 6 x 8 pixels (432 mm^2, T1-T2) in slices 0-5, C7's 5 x 5 pixels in slices 6-8, slice 6 without a
+    body and slices 7-8 found: at 5 mm slices `_small_bodies` puts C7 in slice 6; at 2.5 mm slices it stays empty
+    (there C7's middle slices show its whole cross-section)."""
+    nx, ny, nz = 40, 40, 9
+    c7, t1 = _block(nx, ny, (20, 10), 5, 5), _block(nx, ny, (20, 10), 6, 8)
+    for sp, expected in ((SP5, True), (SP2, False)):
+        canal = _canal(nx, ny, nz)
+        filled = np.zeros((nx, ny, nz), bool)
+        filled[:, :, :6] = t1[:, :, None]
+        filled[:, :, 6:] = c7[:, :, None]
+        body = filled.copy()
+        body[:, :, 6] = False
+        hu = np.full((nx, ny, nz), 40.0, np.float32)
+        _small_bodies(body, filled, hu, canal, sp)
+        assert bool(body[:, :, 6].any()) is expected, sp
+        if expected:
+            assert (body[:, :, 6] == c7).all()
