@@ -63,3 +63,21 @@ def test_small_bodies_finds_c7s_lower_slice_at_5_mm_and_not_at_2_5_mm():
         assert bool(body[:, :, 6].any()) is expected, sp
         if expected:
             assert (body[:, :, 6] == c7).all()
+
+
+def test_benchmark_ct_12_of_seed_31_gets_c7_and_both_rib_anchors(tmp_path):
+    """Benchmark CT 12 of seed 31 (chest, delayed phase, 5 mm): before, the column ended in C7's top slice, C7 was a
+    5 mm sliver under `MIN_SEGMENT_MM` and the first rib pair had no rib-free neighbour ("one anchor only (the lowest
+    rib-bearing vertebra (T12))"). Now C7 is a vertebra of its own without ribs, within 10 mm (half the shortest upper
+    thoracic pitch) of its true centre, the levels are confirmed by both rib anchors and no confirmed level is nearer
+    another vertebra's centre: T1-T12 confirmed but T5 and T7, whose middle slices lost their bodies and whose labels
+    lie in their segments' outer quarters (`bodies._lost_in_middle`; T7's 12 mm from its centre). About 15 s."""
+    from tests.spine.benchmark_ct import label_benchmark_ct
+
+    case, report, score = label_benchmark_ct(tmp_path, 31, 12, "chest", "delayed")
+    assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
+    levels = {e["name"]: e for e in report["levels"]}
+    assert levels["C7"]["ribs"] == [] and sorted(levels["T1"]["ribs"]) == ["left", "right"]
+    for name in ("C7", "T1"):
+        assert abs(levels[name]["centroid_mm"][2] - case.levels[name]["centroid_mm"][2]) <= 10.0, levels[name]
+    assert score["confirmed_wrong"] == [] and score["confirmed"] >= 10, score
