@@ -358,35 +358,40 @@ def _small_bodies(body, filled, hu, canal, sp):
     area = body.sum(axis=(0, 1)).astype(float)
     below = area[max(0, found[-1] - int(round(LEAK_WINDOW_MM / sp[2]))):found[-1] + 1]
     typical = float(np.median(below[below > 0]))
-    for k, min_area in _c7_slices(body, found[-1], canal.last, sp, typical):
-        mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
-                                       SMALL_NECK_MM, min_area)
-        if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
-            body[:, :, k] = mask
+
+    def search(slices):
+        for k, min_area in slices:
+            mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
+                                           SMALL_NECK_MM, min_area)
+            if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
+                body[:, :, k] = mask
+
+    search([(k, MIN_BODY_AREA_MM2) for k in range(found[-1] + 1, canal.last + 1)])
+    search(_c7_slices(body, ks[body[:, :, ks].any(axis=(0, 1))][-1], sp, typical))
 
 
-def _c7_slices(body, top, last, sp, typical):
-    """[(slice, smallest body area mm^2)] searched for the column's top body (`_small_bodies`): the slices above the
-    highest body `top` up to the canal's end `last` at `MIN_BODY_AREA_MM2`; at slices of `TOP_SLAB_MM` or more,
-    where the bodies below the top are upper thoracic (`typical`, their median area in voxels, under
-    `UPPER_BODY_MAX_MM2`), also the slices without a body within `C7_BODY_MM` below it, and all of them at
-    `C7_MIN_AREA_MM2`.
+def _c7_slices(body, top, sp, typical):
+    """[(slice, smallest body area mm^2)] searched again for C7 once the column's top body `top` is found
+    (`_small_bodies`): at slices of `TOP_SLAB_MM` or more, where the bodies below the top are upper thoracic
+    (`typical`, their median area in voxels, under `UPPER_BODY_MAX_MM2`), the slices without a body within
+    `C7_BODY_MM` below the top, at `C7_MIN_AREA_MM2`; none elsewhere.
 
     C7's body is the smallest the column holds (14-17 mm deep, 19-25 mm wide); a 5 mm slab through its rounded
     lower part averages its endplate rim with the C7/T1 disc, and what reads over `SOFT_TISSUE_MAX_HU` there is
-    under the 250 mm^2 counted further down (synthetic CTs 12 of seed 31 and 9 of seed 11, chest and chest +
-    abdomen, 5 mm: C7 read 135-245 mm^2 in all but one slice, the column ended in C7's top slice, C7 and T1 one
-    segment or C7 a sliver, the first rib pair unconfirmed: issue 20). At thinner slices C7's middle slices show
-    its whole cross-section, and a disc slice (70-100 HU) has no bone to fill, so there nothing changes. Where the
-    column's top is a lower thoracic or lumbar body cut by the scan (abdomen, lumbar crop) C7 is not in view, and an
-    empty slice below the top is a thick disc, whose endplates at partial volume the thinner search could fill.
+    under the 250 mm^2 counted further down (synthetic CT 12 of seed 31, chest, 5 mm: C7 read 245 mm^2 in its lower
+    slice, the column held C7's two upper slices only, C7 a sliver under `MIN_SEGMENT_MM`, the first rib pair
+    without a rib-free neighbour: issue 20). Only between bodies already found, inside the column: above the top
+    the slices hold C7's upper endplate rim and the C6/C7 disc at partial volume, which C7's minimum took for
+    bodies, and the column grew past C7 (synthetic CT 196 of seed 2026: the discs at the top moved, T1 and T2 named
+    a level high). At thinner slices C7's middle slices show its whole cross-section, and a disc slice (70-100 HU)
+    has no bone to fill. Where the column's top is a lower thoracic or lumbar body cut by the scan (abdomen, lumbar
+    crop) C7 is not in view, and an empty slice below the top is a thick disc, whose endplates at partial volume
+    the thinner search could fill.
     """
-    above = [(k, MIN_BODY_AREA_MM2) for k in range(top + 1, last + 1)]
     if sp[2] < TOP_SLAB_MM or typical * sp[0] * sp[1] >= UPPER_BODY_MAX_MM2:
-        return above
+        return []
     reach = int(round(C7_BODY_MM / sp[2]))
-    empty = [k for k in range(max(0, top - reach), top) if not body[:, :, k].any()]
-    return [(k, C7_MIN_AREA_MM2) for k in empty] + [(k, C7_MIN_AREA_MM2) for k, _ in above]
+    return [(k, C7_MIN_AREA_MM2) for k in range(max(0, top - reach), top) if not body[:, :, k].any()]
 
 
 def _region_on_track(parts, cands, track_k, sp):

@@ -29,20 +29,16 @@ def test_a_c7_sized_body_counts_at_c7s_minimum_only():
 
 def test_the_slices_searched_below_the_top_only_at_thick_slices_under_upper_thoracic_bodies():
     """Top body at slice 10 of 14, slices 7 and 8 without a body: at 5 mm the empty slices within `C7_BODY_MM` below
-    it and the slices above are searched at `C7_MIN_AREA_MM2`; at 2.5 mm slices, or under bodies of a lower thoracic
-    or lumbar size (`UPPER_BODY_MAX_MM2`), only the slices above, at `MIN_BODY_AREA_MM2`."""
+    it are searched at `C7_MIN_AREA_MM2`; at 2.5 mm slices, or under bodies of a lower thoracic or lumbar size
+    (`UPPER_BODY_MAX_MM2`), none."""
     body = np.zeros((40, 40, 14), bool)
     body[15:20, 13:18, :11] = True
     body[:, :, [7, 8]] = False
     upper = 400.0 / PX_MM2                     # an upper thoracic body (T1-T4: 300-600 mm^2), in pixels
-    below = [k for k in range(10 - int(round(C7_BODY_MM / SP5[2])), 10) if k in (7, 8)]
-    assert TOP_SLAB_MM <= SP5[2] and below == [7, 8]
-    assert _c7_slices(body, 10, 13, SP5, upper) == [(7, C7_MIN_AREA_MM2), (8, C7_MIN_AREA_MM2),
-                                                     (11, C7_MIN_AREA_MM2), (12, C7_MIN_AREA_MM2),
-                                                     (13, C7_MIN_AREA_MM2)]
-    above = [(11, MIN_BODY_AREA_MM2), (12, MIN_BODY_AREA_MM2), (13, MIN_BODY_AREA_MM2)]
-    assert _c7_slices(body, 10, 13, SP2, upper) == above
-    assert _c7_slices(body, 10, 13, SP5, UPPER_BODY_MAX_MM2 / PX_MM2) == above
+    assert TOP_SLAB_MM <= SP5[2] and 10 - C7_BODY_MM / SP5[2] <= 7
+    assert _c7_slices(body, 10, SP5, upper) == [(7, C7_MIN_AREA_MM2), (8, C7_MIN_AREA_MM2)]
+    assert _c7_slices(body, 10, SP2, upper) == []
+    assert _c7_slices(body, 10, SP5, UPPER_BODY_MAX_MM2 / PX_MM2) == []
 
 
 def test_small_bodies_finds_c7s_lower_slice_at_5_mm_and_not_at_2_5_mm():
