@@ -76,26 +76,7 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
             keep = _part_to_keep(parts, n, column.centre, sp, on_line_only=not wide_ok[j])
             out[mask & (parts != keep)] = 0
     lost = _flag_lost_bodies(out, segments, spacing[2])
-    _flag_pieces_off_centre(out, segments, sorted(set(lost) | set(_lost_in_middle(out, segments))), spacing[2])
-    return out
-
-
-def _lost_in_middle(labels, segments):
-    """Indices of the segments whose body is missing from a slice of their middle half (within a quarter of their
-    height of their middle).
-
-    A body is widest and seen best in its middle; the slices next to its discs may lose it to partial volume, but a
-    slice of its middle without it lost the body there (at 5 mm slices the pedicles and rib heads taken for blood
-    pool with the body's posterior half: synthetic CT 12 of seed 31, T7's middle slice empty). What is left of the
-    label lies to one side, and `_flag_pieces_off_centre` tells whether it lies against a disc, as for a body lost
-    over most of its height (issue 20).
-    """
-    out = []
-    for j, seg in enumerate(segments):
-        mid, quarter = 0.5 * (seg.lo + seg.hi), 0.25 * (seg.hi - seg.lo + 1)
-        middle = [k for k in range(seg.lo, seg.hi + 1) if abs(k - mid) < quarter]
-        if any(not (labels[:, :, k] == j + 1).any() for k in middle):
-            out.append(j)
+    _flag_pieces_off_centre(out, segments, lost, spacing[2])
     return out
 
 
@@ -125,8 +106,7 @@ def _flag_lost_bodies(labels, segments, dz):
 
 
 def _flag_pieces_off_centre(labels, segments, lost, dz):
-    """Flag `uncertain_level` each vertebra of `lost` (its body lost, `_flag_lost_bodies`, or lost in a slice of its
-    middle, `_lost_in_middle`) whose label is centred more
+    """Flag `uncertain_level` each vertebra of `lost` (its body lost, `_flag_lost_bodies`) whose label is centred more
     than `PIECE_OFF_CENTRE_SHARE` of its segment's height from the segment's middle.
 
     A vertebral body fills the height between its two discs and is centred between them, so its label is too. A piece

@@ -60,12 +60,6 @@ NECK_MM = 6.0                # erosion radius that parts the body from a touchin
 WIDE_NECK_MM = 10.0          # the same where a wide contact let the aorta in (see _cut_wide_contacts)
 SMALL_NECK_MM = 4.5          # the same for the smallest bodies (C7, T1: 15-20 mm deep): one working pixel, so a body
                              # three pixels (9-10 mm) across keeps a core (`_small_bodies`)
-TOP_SLAB_MM = 4.0            # slices this thick average C7's small body with its endplate rims and disc (`_c7_slices`)
-C7_MIN_AREA_MM2 = 120.0      # C7's body (14-17 mm deep, 19-25 mm wide: 200-330 mm^2) in such a slab through its
-                             # rounded lower or upper part: about half of it, and a 4.5 mm-eroded core grown back
-C7_BODY_MM = 20.0            # C7's body and the disc below it (14-17 mm plus 4-5 mm)
-UPPER_BODY_MAX_MM2 = 700.0   # bodies below the top smaller than this (T10, `MIN_BODY_AREA_MM2`'s note) are upper
-                             # thoracic: the column's top can be C7 (a lower top is a cut thoracic or lumbar column)
 BONE_SAMPLE_MM = 20.0        # the body's middle: canal radius 6-12 mm plus half a body's depth, 12-18 mm
 POOL_MIN_HU = 150.0          # iodine-enhanced blood reads above this; unenhanced blood 30-50 HU
 POOL_ABOVE_BONE_HU = 80.0    # a blood pool brighter than the column's cancellous bone by this much
@@ -358,40 +352,11 @@ def _small_bodies(body, filled, hu, canal, sp):
     area = body.sum(axis=(0, 1)).astype(float)
     below = area[max(0, found[-1] - int(round(LEAK_WINDOW_MM / sp[2]))):found[-1] + 1]
     typical = float(np.median(below[below > 0]))
-
-    def search(slices):
-        for k, min_area in slices:
-            mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
-                                           SMALL_NECK_MM, min_area)
-            if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
-                body[:, :, k] = mask
-
-    search([(k, MIN_BODY_AREA_MM2) for k in range(found[-1] + 1, canal.last + 1)])
-    search(_c7_slices(body, ks[body[:, :, ks].any(axis=(0, 1))][-1], sp, typical))
-
-
-def _c7_slices(body, top, sp, typical):
-    """[(slice, smallest body area mm^2)] searched again for C7 once the column's top body `top` is found
-    (`_small_bodies`): at slices of `TOP_SLAB_MM` or more, where the bodies below the top are upper thoracic
-    (`typical`, their median area in voxels, under `UPPER_BODY_MAX_MM2`), the slices without a body within
-    `C7_BODY_MM` below the top, at `C7_MIN_AREA_MM2`; none elsewhere.
-
-    C7's body is the smallest the column holds (14-17 mm deep, 19-25 mm wide); a 5 mm slab through its rounded
-    lower part averages its endplate rim with the C7/T1 disc, and what reads over `SOFT_TISSUE_MAX_HU` there is
-    under the 250 mm^2 counted further down (synthetic CT 12 of seed 31, chest, 5 mm: C7 read 245 mm^2 in its lower
-    slice, the column held C7's two upper slices only, C7 a sliver under `MIN_SEGMENT_MM`, the first rib pair
-    without a rib-free neighbour: issue 20). Only between bodies already found, inside the column: above the top
-    the slices hold C7's upper endplate rim and the C6/C7 disc at partial volume, which C7's minimum took for
-    bodies, and the column grew past C7 (synthetic CT 196 of seed 2026: the discs at the top moved, T1 and T2 named
-    a level high). At thinner slices C7's middle slices show its whole cross-section, and a disc slice (70-100 HU)
-    has no bone to fill. Where the column's top is a lower thoracic or lumbar body cut by the scan (abdomen, lumbar
-    crop) C7 is not in view, and an empty slice below the top is a thick disc, whose endplates at partial volume
-    the thinner search could fill.
-    """
-    if sp[2] < TOP_SLAB_MM or typical * sp[0] * sp[1] >= UPPER_BODY_MAX_MM2:
-        return []
-    reach = int(round(C7_BODY_MM / sp[2]))
-    return [(k, C7_MIN_AREA_MM2) for k in range(max(0, top - reach), top) if not body[:, :, k].any()]
+    for k in range(found[-1] + 1, canal.last + 1):
+        mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
+                                       SMALL_NECK_MM)
+        if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
+            body[:, :, k] = mask
 
 
 def _region_on_track(parts, cands, track_k, sp):
@@ -613,7 +578,7 @@ def _larger_than_bodies_near(area, k, win):
     return area[k] > LEAK_AREA_RATIO * float(np.median(near))
 
 
-def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm, min_area_mm2=MIN_BODY_AREA_MM2):
+def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm):
     """The vertebral body of one slice: the solid region just in front of the canal, or None.
 
     The body starts at the canal's anterior wall; inside a window of a body's width
@@ -644,7 +609,7 @@ def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm, min_area_mm2=MIN_BODY_
         return None
     keep = parts == parts[tuple(pts[np.argmin(d)])]
     mask = ndimage.binary_dilation(keep, structure=neck, mask=allowed)
-    return mask if mask.sum() * sp[0] * sp[1] >= min_area_mm2 else None
+    return mask if mask.sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2 else None
 
 
 def _notch_walls(allowed, ahead, sp):
