@@ -17,7 +17,7 @@ Two signatures, because discs differ along the spine:
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM
+from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM
 
 DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus
 MIN_PITCH_MM = 20.0              # shortest body plus disc of T10-S1 (small adult)
@@ -451,14 +451,17 @@ def bands_over_lost_bodies(dips, bands):
     cancellous bone; seed 11 CT 42, portal, 2 mm: L2's lost over 8 mm, L4 and L5 thinned to a third). Such a dip,
     the deepest near it, took the place of the discs either side (no two dips closer than `MIN_PITCH_MM`): L3 was
     lost, or L2-L5 named 7-13 mm off. A dip with no band disc within `DISC_WINDOW_MM` that lies between two band
-    discs less than `LUMBAR_PITCH_MAX_MM` apart (the tallest lumbar vertebra, disc to disc) is inside that
-    vertebra: the bands' discs are taken instead, where no other dip lies within `MIN_PITCH_MM` of them.
+    discs one vertebra apart (from `LUMBAR_PITCH_MM`, the smallest lumbar vertebra disc to disc, to under
+    `LUMBAR_PITCH_MAX_MM`, the tallest) is inside that vertebra: the bands' discs are taken instead, where no other
+    dip lies within `MIN_PITCH_MM` of them. Two bands closer than a lumbar pitch are one disc's two plates left
+    unpaired (16-18 mm apart at 5 mm slices), the dip between them that disc.
     """
     dips, bands = sorted(dips), sorted(bands)
     kept, added = [], []
     for d in dips:
         below, above = [b for b in bands if b < d], [b for b in bands if b > d]
-        if _apart(d, bands, DISC_WINDOW_MM) and below and above and above[0] - below[-1] < LUMBAR_PITCH_MAX_MM:
+        if _apart(d, bands, DISC_WINDOW_MM) and below and above and \
+                LUMBAR_PITCH_MM <= above[0] - below[-1] < LUMBAR_PITCH_MAX_MM:
             added += [below[-1], above[0]]
         else:
             kept.append(d)
