@@ -452,20 +452,31 @@ def bands_over_lost_bodies(dips, bands):
     the deepest near it, took the place of the discs either side (no two dips closer than `MIN_PITCH_MM`): L3 was
     lost, or L2-L5 named 7-13 mm off. A dip with no band disc within `DISC_WINDOW_MM` that lies between two band
     discs one vertebra apart (from `LUMBAR_PITCH_MM`, the smallest lumbar vertebra disc to disc, to under
-    `LUMBAR_PITCH_MAX_MM`, the tallest) is inside that vertebra: the bands' discs are taken instead, where no other
-    dip lies within `MIN_PITCH_MM` of them. Two bands closer than a lumbar pitch are one disc's two plates left
+    `LUMBAR_PITCH_MAX_MM`, the tallest) is inside that vertebra: the bands' discs are taken instead, each unless a dip
+    that stays lies at it (the same disc). Where a band lies between (nearer a dip that stays than `MIN_PITCH_MM`,
+    too near to be the next disc, too far to be the same), the two readings conflict and the dip stays. Two bands closer than a lumbar pitch are one disc's two plates left
     unpaired (16-18 mm apart at 5 mm slices), the dip between them that disc.
     """
     dips, bands = sorted(dips), sorted(bands)
-    kept, added = [], []
-    for d in dips:
-        below, above = [b for b in bands if b < d], [b for b in bands if b > d]
-        if _apart(d, bands, DISC_WINDOW_MM) and below and above and \
-                LUMBAR_PITCH_MM <= above[0] - below[-1] < LUMBAR_PITCH_MAX_MM:
-            added += [below[-1], above[0]]
+    bounds = {d: _bounding_bands(d, bands) for d in dips}
+    fixed = [d for d in dips if bounds[d] is None]
+    kept, added = list(fixed), []
+    for d in (d for d in dips if bounds[d] is not None):
+        # each band is a disc found already (a dip at it) or stands a vertebra from the dips kept
+        if all(not _apart(b, fixed, DISC_WINDOW_MM) or _apart(b, fixed, MIN_PITCH_MM) for b in bounds[d]):
+            added += [b for b in bounds[d] if _apart(b, fixed, MIN_PITCH_MM)]
         else:
             kept.append(d)
-    return sorted(kept + [b for b in dict.fromkeys(added) if _apart(b, kept, MIN_PITCH_MM)])
+    return sorted(kept + list(dict.fromkeys(added)))
+
+
+def _bounding_bands(dip, bands):
+    """(band below, band above) of `dip` (arc mm) where no band lies within `DISC_WINDOW_MM` of it and the two lie
+    one lumbar vertebra apart (`bands_over_lost_bodies`); else None."""
+    below, above = [b for b in bands if b < dip], [b for b in bands if b > dip]
+    if not (below and above and _apart(dip, bands, DISC_WINDOW_MM)):
+        return None
+    return (below[-1], above[0]) if LUMBAR_PITCH_MM <= above[0] - below[-1] < LUMBAR_PITCH_MAX_MM else None
 
 
 def _apart(position, discs, pitch_mm):
