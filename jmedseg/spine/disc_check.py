@@ -22,8 +22,10 @@ A dip is dropped only when both hold (`unmarked_splits`):
 """
 import numpy as np
 
-from jmedseg.spine.discs import DISC_WINDOW_MM, ENDPLATE_BUMP_HU, core_departure
+from jmedseg.spine.discs import ENDPLATE_BUMP_HU, core_departure
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM
+
+DISC_WINDOW_MM = 6.0     # half the thickest lumbar disc (10-12 mm): the disc's middle lies this near its dip
 
 
 def has_disc_mark(position, s, departure):
