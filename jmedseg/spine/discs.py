@@ -85,17 +85,18 @@ def _bone_on_track(column, lo, hi):
     lost). A disc holds no bone: its middle reads 70-100 HU, under that threshold, so no disc is filled in. Each
     such slice is given the mean body area of the nearest slices with a body either side (the filled region can
     hold what the body merged with, the reason it was dropped)."""
+    dense = column.dense if column.dense is not None else column.bone    # a column from a bone mask alone
     counts = column.body[:, :, lo:hi + 1].sum(axis=(0, 1))
     has = np.flatnonzero(counts)
     out = []
-    if column.dense is None or not len(has):
+    if not len(has):
         return out
     for j in np.flatnonzero(counts == 0):
         k = lo + j
         x, y = (int(round(v)) for v in column.centre[k])
-        if not (0 <= x < column.dense.shape[0] and 0 <= y < column.dense.shape[1]):
+        if not (0 <= x < dense.shape[0] and 0 <= y < dense.shape[1]):
             continue
-        if column.dense[x, y, k] and column.filled[x, y, k]:
+        if dense[x, y, k] and column.filled[x, y, k]:
             near = [counts[has[has < j][-1]]] if (has < j).any() else []
             near += [counts[has[has > j][0]]] if (has > j).any() else []
             out.append((k, float(np.mean(near))))
