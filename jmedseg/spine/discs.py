@@ -81,17 +81,20 @@ def arc_profile(column, spacing, lo, hi):
 def _bone_on_track(column, lo, hi):
     """[(slice k, body pixels)] for the slices between lo and hi with no body where the centre line runs through
     cancellous bone: dense (above `jmedseg.spine.column.SOFT_TISSUE_MAX_HU`), not cortex, and inside a
-    shell-bounded (filled) region. The body is there, dropped by the column (issue 20, seed 2026 CT 174, abdomen +
-    pelvis, delayed, 2 mm: L3's body dropped over 8 mm of its middle, its centre at 130-200 HU inside a filled
-    region as large as the body's in the slices either side; the dip it left took the place of the L3/L4 and L2/L3
-    discs, 17 and 16 mm away, and L3 was lost). A disc holds no bone: its middle reads 70-100 HU, under that threshold, so no disc is filled in, where
-    the slices are thin enough (`arc_profile`: at most half `THINNEST_THICK_DISC_MM`) for one to lie wholly in the
-    disc; thicker slices mix the disc with its plates at partial volume (seed 2026 CT 190, 5 mm: the L2/L3 disc's
-    slice, dropped, read as bone on the track and was filled in, L2 and L3 merged). Bone read above
+    shell-bounded (filled) region.
+
+    The body is there, dropped by the column (issue 20, seed 2026 CT 174, abdomen + pelvis, delayed, 2 mm: L3's
+    body dropped over 8 mm of its middle, its centre at 130-200 HU inside a filled region as large as the body's in
+    the slices either side; the dip it left took the place of the L3/L4 and L2/L3 discs, 17 and 16 mm away, and L3
+    was lost). A disc holds no bone: its middle reads 70-100 HU, under that threshold, so no disc is filled in,
+    where the slices are thin enough (`arc_profile`: at most half `THINNEST_THICK_DISC_MM`) for one to lie wholly
+    in the disc. Thicker slices mix the disc with its plates at partial volume (seed 2026 CT 190, 5 mm: the L2/L3
+    disc's dropped slice read as bone on the track, was filled in, and L2 and L3 merged). Bone above
     `jmedseg.spine.column.BONE_HU` on the track is a plate, not a body's middle (seed 31 CT 74, 2.5 mm: the T12/L1
-    disc's slices, dropped, at 360-390 HU where the plates reach the track). Each
-    such slice is given the mean body area of the nearest slices with a body either side (the filled region can
-    hold what the body merged with, the reason it was dropped)."""
+    disc's dropped slices at 360-390 HU where the plates reach the track). Each such slice is given the mean body
+    area of the nearest slices with a body either side (the filled region can hold what the body merged with, the
+    reason it was dropped).
+    """
     counts = column.body[:, :, lo:hi + 1].sum(axis=(0, 1))
     has = np.flatnonzero(counts)
     out = []
