@@ -5,13 +5,14 @@
 and less than `MIN_PITCH_MM` from them, took their place (`find_area_discs` keeps the deepest of dips closer than
 that): one segment held two vertebrae and the anchors disagreed by one. A disc holds no bone (its middle reads
 70-100 HU, under `SOFT_TISSUE_MAX_HU`); where the centre line runs through dense bone inside a filled region, the
-body is there (`discs._bone_on_track`). Phantom columns here; the benchmark CTs end to end below (synthetic).
+body is there (`discs._bone_on_track`), where the track reads cancellous bone (not a plate's cortex) and the
+slices are thin enough for one to lie wholly in a disc. Phantom columns here; the benchmark CTs end to end below (synthetic).
 """
 import numpy as np
 import pytest
 
 from jmedseg.spine.column import Column
-from jmedseg.spine.discs import MIN_PITCH_MM, arc_profile, find_area_discs
+from jmedseg.spine.discs import MIN_PITCH_MM, THINNEST_THICK_DISC_MM, arc_profile, find_area_discs
 from tests.spine.benchmark_ct import label_benchmark_ct
 
 SP = (2.0, 2.0, 2.0)
@@ -19,11 +20,13 @@ BODY_MM = 26.0      # a lumbar body, then an 8 mm disc: a 34 mm pitch
 DISC_MM = 8.0
 
 
-def _column(dropped=(), bone_on_track=True):
+def _column(dropped=(), bone_on_track=True, cortex_on_track=False):
     """A straight column of lumbar bodies (a 16 x 12 pixel block, 768 mm^2) and 8 mm discs, 2 mm voxels: in each
     disc's 4 slices the outer two hold half a body (the plates at partial volume), the middle two none.
     `dropped`: slices of a body's middle with no body (the column dropped them); `bone_on_track`: whether dense
-    bone in a filled region lies on the track there (False: what `arc_profile` saw before, an empty slice)."""
+    bone in a filled region lies on the track there (False: what `arc_profile` saw before, an empty slice);
+    `cortex_on_track`: whether it reads above `BONE_HU` there (a plate). The interiors read 120-200 HU (dense,
+    not `bone`)."""
     nx, ny, nz = 40, 40, 100
     body = np.zeros((nx, ny, nz), bool)
     depth = np.array([(k * SP[2]) % (BODY_MM + DISC_MM) - BODY_MM for k in range(nz)])   # mm into the disc
@@ -34,17 +37,19 @@ def _column(dropped=(), bone_on_track=True):
         elif depth[k] in (0.0, DISC_MM - SP[2]):
             body[12:28, 14:20, k] = True
     dense, filled = body.copy(), body.copy()
+    bone = np.zeros_like(body)
     for k in dropped:
         body[:, :, k] = False
         dense[:, :, k] &= bone_on_track
+        bone[:, :, k] = dense[:, :, k] & cortex_on_track
     centre = np.tile([20.0, 20.0], (nz, 1))
     area = body.sum(axis=(0, 1)) * SP[0] * SP[1]
-    return Column(centre, centre.copy(), area > 0, area, body, filled, dense.copy(), np.full(nz, 20.0), dense), in_disc
+    return Column(centre, centre.copy(), area > 0, area, body, filled, bone, np.full(nz, 20.0), dense), in_disc
 
 
-def _discs(column):
+def _discs(column, spacing=SP):
     """Disc positions (arc mm) from the body-area dips of the whole phantom column."""
-    area, width, arc = arc_profile(column, SP, 0, 99)
+    area, width, arc = arc_profile(column, spacing, 0, 99)
     return [b * width for b in find_area_discs(area, 0, int(round(arc[99] / width)), width)]
 
 
@@ -70,6 +75,20 @@ def test_the_dropped_body_no_longer_takes_the_place_of_the_discs_either_side():
     assert not any(abs(d - 63.0) <= SP[2] or abs(d - 97.0) <= SP[2] for d in before)
     after = _discs(_column(dropped=range(39, 42))[0])
     assert len(after) == len(middles) and all(abs(d - m) <= SP[2] for d, m in zip(after, middles)), after
+
+
+def test_no_fill_where_the_track_reads_cortex_or_slices_are_thick():
+    """A plate on the track (above `BONE_HU`: seed 31 CT 74's T12/L1 disc, its dropped slices at 360-390 HU) is not
+    a body's middle; and with slices thicker than half `THINNEST_THICK_DISC_MM` no slice need lie wholly in a disc,
+    whose slices then read as bone at partial volume (seed 2026 CT 190, 5 mm): in both the profile is left as the
+    column found it."""
+    assert SP[2] <= 0.5 * THINNEST_THICK_DISC_MM < 5.0
+    before = _discs(_column(dropped=range(39, 42), bone_on_track=False)[0])
+    assert _discs(_column(dropped=range(39, 42), cortex_on_track=True)[0]) == before
+    thick = (SP[0], SP[1], 5.0)
+    column = _column(dropped=range(39, 42))[0]
+    empty = _column(dropped=range(39, 42), bone_on_track=False)[0]
+    assert np.array_equal(arc_profile(column, thick, 0, 99)[0], arc_profile(empty, thick, 0, 99)[0])
 
 
 @pytest.mark.parametrize("seed, case_id, phase", [(2026, 174, "delayed")])
