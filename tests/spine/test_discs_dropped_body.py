@@ -6,7 +6,8 @@ and less than `MIN_PITCH_MM` from them, took their place (`find_area_discs` keep
 that): one segment held two vertebrae and the anchors disagreed by one. A disc holds no bone (its middle reads
 70-100 HU, under `SOFT_TISSUE_MAX_HU`); where the centre line runs through dense bone inside a filled region, the
 body is there (`discs._bone_on_track`), where the track reads cancellous bone (not a plate's cortex) and the
-slices are thin enough for one to lie wholly in a disc. Phantom columns here; the benchmark CTs end to end below (synthetic).
+slices are thin enough for one to lie wholly in a disc. Phantom columns here; a benchmark CT end to end below
+(synthetic).
 """
 import numpy as np
 import pytest
