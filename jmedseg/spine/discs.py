@@ -93,24 +93,32 @@ def _bone_on_track(column, lo, hi):
     `jmedseg.spine.column.BONE_HU` on the track is a plate, not a body's middle (seed 31 CT 74, 2.5 mm: the T12/L1
     disc's dropped slices at 360-390 HU where the plates reach the track). Each such slice is given the mean body
     area of the nearest slices with a body either side (the filled region can hold what the body merged with, the
-    reason it was dropped).
+    reason it was dropped). A run of such slices is filled only where every slice of it reads cancellous bone: a
+    disc is bounded by its cortical plates, so a run over a disc crosses a plate (above `BONE_HU`) or the disc's
+    middle (under `SOFT_TISSUE_MAX_HU`) even where one slice mixes plate and disc into 120-200 HU (seed 2026 CT 57,
+    3 mm: the T12/L1 disc's dropped slices at 287 and 178 HU; filling the second moved the disc and split T12).
     """
     counts = column.body[:, :, lo:hi + 1].sum(axis=(0, 1))
     has = np.flatnonzero(counts)
     out = []
     if column.dense is None or not len(has):     # a column from a bone mask alone: no cancellous reading
         return out
-    dense = column.dense
-    for j in np.flatnonzero(counts == 0):
-        k = lo + j
-        x, y = (int(round(v)) for v in column.centre[k])
-        if not (0 <= x < dense.shape[0] and 0 <= y < dense.shape[1]):
-            continue
-        if dense[x, y, k] and not column.bone[x, y, k] and column.filled[x, y, k]:
-            near = [counts[has[has < j][-1]]] if (has < j).any() else []
-            near += [counts[has[has > j][0]]] if (has > j).any() else []
-            out.append((k, float(np.mean(near))))
+    runs, n = ndimage.label(counts == 0)
+    for r in range(1, n + 1):
+        run = np.flatnonzero(runs == r)
+        if all(_cancellous_on_track(column, lo + j) for j in run):
+            near = [counts[has[has < run[0]][-1]]] if (has < run[0]).any() else []
+            near += [counts[has[has > run[-1]][0]]] if (has > run[-1]).any() else []
+            out += [(lo + j, float(np.mean(near))) for j in run]
     return out
+
+
+def _cancellous_on_track(column, k):
+    """Whether the centre line in slice k runs through cancellous bone: dense, not cortex, inside a filled region."""
+    x, y = (int(round(v)) for v in column.centre[k])
+    if not (0 <= x < column.dense.shape[0] and 0 <= y < column.dense.shape[1]):
+        return False
+    return bool(column.dense[x, y, k] and not column.bone[x, y, k] and column.filled[x, y, k])
 
 
 def find_area_discs(area, lo, hi, dz):
