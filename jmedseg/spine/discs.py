@@ -19,6 +19,7 @@ from scipy import ndimage
 
 DISC_DEPTH = 0.7                 # disc: body area below 70 % of the neighbouring plateaus
 MIN_PITCH_MM = 20.0              # shortest body plus disc of T10-S1 (small adult)
+THINNEST_THICK_DISC_MM = 8.0     # the thinnest lumbar disc (8-14 mm)
 EDGE_MM = 9.0                    # a dip nearer the column's end than the thinnest vertebra counted
                                  # (`jmedseg.spine.levels.MIN_SEGMENT_MM`) is where the body leaves the scan
 THIN_DISC_PITCH_MM = 15.0        # shortest body plus disc above T10 (T1 14 mm + 4 mm disc; C7 16 mm)
@@ -64,6 +65,9 @@ def arc_profile(column, spacing, lo, hi):
     width = sp[2]
     nbins = int(np.ceil(arc[hi] / width)) + 2
     area = np.zeros(nbins)
+    if width <= 0.5 * THINNEST_THICK_DISC_MM:      # a slice can lie wholly in a disc: its middle reads no bone
+        for k, slice_area in _bone_on_track(column, lo, hi):     # bodies dropped where the track runs through bone
+            area[min(int(round(arc[k] / width)), nbins - 1)] += slice_area * sp[0] * sp[1]
     for k in range(lo, hi + 1):
         vox = np.argwhere(column.body[:, :, k])
         if len(vox) == 0:
@@ -72,6 +76,49 @@ def arc_profile(column, spacing, lo, hi):
         s_pos = arc[k] + (xyz - pts[k]) @ tangent[k]
         np.add.at(area, np.clip(np.round(s_pos / width).astype(int), 0, nbins - 1), sp[0] * sp[1] * sp[2] / width)
     return area, width, arc
+
+
+def _bone_on_track(column, lo, hi):
+    """[(slice k, body pixels)] for the slices between lo and hi with no body where the centre line runs through
+    cancellous bone: dense (above `jmedseg.spine.column.SOFT_TISSUE_MAX_HU`), not cortex, and inside a
+    shell-bounded (filled) region.
+
+    The body is there, dropped by the column (issue 20, seed 2026 CT 174, abdomen + pelvis, delayed, 2 mm: L3's
+    body dropped over 8 mm of its middle, its centre at 130-200 HU inside a filled region as large as the body's in
+    the slices either side; the dip it left took the place of the L3/L4 and L2/L3 discs, 17 and 16 mm away, and L3
+    was lost). A disc holds no bone: its middle reads 70-100 HU, under that threshold, so no disc is filled in,
+    where the slices are thin enough (`arc_profile`: at most half `THINNEST_THICK_DISC_MM`) for one to lie wholly
+    in the disc. Thicker slices mix the disc with its plates at partial volume (seed 2026 CT 190, 5 mm: the L2/L3
+    disc's dropped slice read as bone on the track, was filled in, and L2 and L3 merged). Bone above
+    `jmedseg.spine.column.BONE_HU` on the track is a plate, not a body's middle (seed 31 CT 74, 2.5 mm: the T12/L1
+    disc's dropped slices at 360-390 HU where the plates reach the track). Each such slice is given the mean body
+    area of the nearest slices with a body either side (the filled region can hold what the body merged with, the
+    reason it was dropped). A run of such slices is filled only where every slice of it reads cancellous bone: a
+    disc is bounded by its cortical plates, so a run over a disc crosses a plate (above `BONE_HU`) or the disc's
+    middle (under `SOFT_TISSUE_MAX_HU`) even where one slice mixes plate and disc into 120-200 HU (seed 2026 CT 57,
+    3 mm: the T12/L1 disc's dropped slices at 287 and 178 HU; filling the second moved the disc and split T12).
+    """
+    counts = column.body[:, :, lo:hi + 1].sum(axis=(0, 1))
+    has = np.flatnonzero(counts)
+    out = []
+    if column.dense is None or not len(has):     # a column from a bone mask alone: no cancellous reading
+        return out
+    runs, n = ndimage.label(counts == 0)
+    for r in range(1, n + 1):
+        run = np.flatnonzero(runs == r)
+        if all(_cancellous_on_track(column, lo + j) for j in run):
+            near = [counts[has[has < run[0]][-1]]] if (has < run[0]).any() else []
+            near += [counts[has[has > run[-1]][0]]] if (has > run[-1]).any() else []
+            out += [(lo + j, float(np.mean(near))) for j in run]
+    return out
+
+
+def _cancellous_on_track(column, k):
+    """Whether the centre line in slice k runs through cancellous bone: dense, not cortex, inside a filled region."""
+    x, y = (int(round(v)) for v in column.centre[k])
+    if not (0 <= x < column.dense.shape[0] and 0 <= y < column.dense.shape[1]):
+        return False
+    return bool(column.dense[x, y, k] and not column.bone[x, y, k] and column.filled[x, y, k])
 
 
 def find_area_discs(area, lo, hi, dz):
