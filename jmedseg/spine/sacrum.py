@@ -211,7 +211,8 @@ def find_sacrum(column, segments, spacing, lo, hi):
                              "for the sacrum")
         return finding
     finding.pelvis = True
-    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM:
+    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM and \
+            not _disc_over_cut_base(widths, segments, run, dz):
         finding.notes.append(f"the sacral base is cut by the lower edge of the scan ({(run[1] - run[0] + 1) * dz:.0f} "
                              f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
                              "told, the sacrum is not counted")
@@ -237,6 +238,28 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
+
+
+def _disc_over_cut_base(widths, segments, run, dz):
+    """Whether the L5/S1 disc is found over a sacral base cut by the scan's edge: the lowest segment ends at a disc
+    that the wide run reaches (within a slice), and the vertebra above that disc is a whole lumbar one: bounded by
+    discs, at least `LUMBAR_PITCH_MM` disc to disc, and not wide (`_segment_is_wide`).
+
+    `CUT_BASE_MM` stands for the case where nothing in the scan tells S1 from L5: the alae's tops beside the
+    bottom of L5 with the disc between them not found (synthetic CT 147 of seed 2026, S1 named on L5's bottom).
+    The alae reach up to the L5/S1 disc and no higher (their top is level with the tilted S1 endplate's back
+    edge), so a disc found at the top of the wide run, under a narrow vertebra as tall as a lumbar one, is the
+    L5/S1 disc and the wide bone under it is S1, however little of S1 the scan holds. A false disc in L5's body
+    lies above the alae's top (the run does not reach it) and leaves a piece of L5 shorter than a lumbar
+    vertebra above it. The run's length is no measure of how much of S1 is in view: at 2 mm slices 10 mm of S1
+    give 18 mm of wide bone, at 5 mm 7 mm of S1 give 20 mm (partial volume; issue 20, seed 31 CTs 47 and 59).
+    """
+    lowest = segments[0]
+    if len(segments) < 2 or not lowest.upper_disc or run[1] + 1 < lowest.hi:
+        return False
+    above = segments[1]
+    return bool(above.upper_disc and (above.hi - above.lo + 2) * dz >= LUMBAR_PITCH_MM
+                and not _segment_is_wide(widths, above, dz))
 
 
 def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
