@@ -57,6 +57,7 @@ LUMBAR_PITCH_MM = 24.0      # disc to disc along the column: the smallest lumbar
 LUMBAR_PITCH_MAX_MM = 46.0  # disc to disc, the tallest lumbar vertebra (L3/L4 body 28-30 mm + disc 11-12 mm of a
                             # tall adult) and two discs' placement error (2 mm each): a short vertebra and its
                             # neighbour longer than this together are two vertebrae with a disc placed off between
+RIB_FREE_ABOVE_S1 = 3        # the fewest lumbar vertebrae (four), less a thirteenth rib's on the top one
 
 
 @dataclass
@@ -275,6 +276,8 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     the pair is unchanged. `dz` (mm): the slice spacing, the measuring error of a two-vertebra length
     (`_may_be_split`). The reason goes into every segment's note. Returns True when the sacrum was dropped.
     """
+    if finding.segment is not None and _ribs_on_lumbar(finding, segments):
+        return True
     if finding.segment is None or not disc_arcs:
         return False
     pitches = [_pitch(seg, disc_arcs, arc) for seg in segments]
@@ -287,6 +290,30 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     note = (f"a vertebra above the sacrum measures {min(short):.0f} mm disc to disc, under the "
             f"{LUMBAR_PITCH_MM:.0f} mm of the smallest lumbar vertebra: a false disc may split a body, so the count "
             "from the sacrum is not used")
+    finding.notes.append(note)
+    finding.segment = None
+    for seg in segments:
+        seg.notes.append(note)
+    return True
+
+
+def _ribs_on_lumbar(finding, segments):
+    """Drop the sacrum (in place, the reason in every segment's note) when a vertebra fewer than
+    `RIB_FREE_ABOVE_S1` above it bears a rib; True when dropped.
+
+    At least four lumbar vertebrae lie between S1 and the lowest rib-bearing vertebra (a four-lumbar column is
+    the fewest; a thirteenth rib pair sits on the top lumbar one), so no rib articulates with the three vertebrae
+    above S1. A rib pair there means a wide bone at the bottom of a chest CT taken for the sacrum: the twelfth
+    ribs' necks beside T12 are as wide as the alae and the lower ribs' shafts lie where the iliac wings would
+    (issue 20, seed 31 CT 88: T12 named S1, T9 the lowest rib-bearing vertebra above the rib search's floor).
+    The iliac crests, which reach L4, are kept out of the rib search (`rib_floor`), so they cannot cause this.
+    """
+    above = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    if not any(seg.ribs for seg in above):
+        return False
+    note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
+            f"ribs, where S1 has four or more lumbar vertebrae above it, the lowest {RIB_FREE_ABOVE_S1} never "
+            "rib-bearing: the wide bone is not taken for the sacrum")
     finding.notes.append(note)
     finding.segment = None
     for seg in segments:
