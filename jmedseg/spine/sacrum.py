@@ -290,11 +290,7 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     note = (f"a vertebra above the sacrum measures {min(short):.0f} mm disc to disc, under the "
             f"{LUMBAR_PITCH_MM:.0f} mm of the smallest lumbar vertebra: a false disc may split a body, so the count "
             "from the sacrum is not used")
-    finding.notes.append(note)
-    finding.segment = None
-    for seg in segments:
-        seg.notes.append(note)
-    return True
+    return _drop_sacrum(finding, segments, note)
 
 
 def _ribs_on_lumbar(finding, segments):
@@ -314,6 +310,11 @@ def _ribs_on_lumbar(finding, segments):
     note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
             f"ribs, where S1 has four or more lumbar vertebrae above it, the lowest {RIB_FREE_ABOVE_S1} never "
             "rib-bearing: the wide bone is not taken for the sacrum")
+    return _drop_sacrum(finding, segments, note)
+
+
+def _drop_sacrum(finding, segments, note):
+    """The sacrum is no anchor (in place): `note` (why) into the finding's and every segment's notes. True."""
     finding.notes.append(note)
     finding.segment = None
     for seg in segments:
