@@ -252,12 +252,16 @@ def _disc_over_cut_base(widths, segments, run, dz):
     edge), so a disc found at the top of the wide run, under a narrow vertebra as tall as a lumbar one, is the
     L5/S1 disc and the wide bone under it is S1, however little of S1 the scan holds. A false disc in L5's body
     lies above the alae's top (the run does not reach it) and leaves a piece of L5 shorter than a lumbar
-    vertebra above it. The run's length is no measure of how much of S1 is in view: at 2 mm slices 10 mm of S1
+    vertebra above it. The run must be wide in every slice up to the disc: the alae are one bone mass, while a
+    chest CT's lowest rib necks at its bottom edge are wide in alternate slices (seed 2026 CT 164, 2.5 mm, a
+    false cut base counted and the rib search lifted over T12's ribs). The run's length is no measure of how much of S1 is in view: at 2 mm slices 10 mm of S1
     give 18 mm of wide bone, at 5 mm 7 mm of S1 give 20 mm (partial volume; issue 20, seed 31 CTs 47 and 59).
     """
     lowest = segments[0]
     if len(segments) < 2 or not lowest.upper_disc or run[1] + 1 < lowest.hi:
         return False
+    if not (widths[run[0]:min(run[1], lowest.hi) + 1] >= SACRUM_WIDTH_MM).all():
+        return False        # the alae are wide in every slice; rib necks in a few (seed 2026 CT 164)
     above = segments[1]
     return bool(above.upper_disc and (above.hi - above.lo + 2) * dz >= LUMBAR_PITCH_MM
                 and not _segment_is_wide(widths, above, dz))
