@@ -57,6 +57,7 @@ LUMBAR_PITCH_MM = 24.0      # disc to disc along the column: the smallest lumbar
 LUMBAR_PITCH_MAX_MM = 46.0  # disc to disc, the tallest lumbar vertebra (L3/L4 body 28-30 mm + disc 11-12 mm of a
                             # tall adult) and two discs' placement error (2 mm each): a short vertebra and its
                             # neighbour longer than this together are two vertebrae with a disc placed off between
+RIB_FREE_ABOVE_S1 = 3        # the fewest lumbar vertebrae (four), less a thirteenth rib's on the top one
 
 
 @dataclass
@@ -211,7 +212,8 @@ def find_sacrum(column, segments, spacing, lo, hi):
                              "for the sacrum")
         return finding
     finding.pelvis = True
-    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM:
+    if lo <= 1 and run[0] <= lo + 1 and (run[1] - run[0] + 1) * dz < CUT_BASE_MM and \
+            not _disc_over_cut_base(widths, segments, run, dz):
         finding.notes.append(f"the sacral base is cut by the lower edge of the scan ({(run[1] - run[0] + 1) * dz:.0f} "
                              f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
                              "told, the sacrum is not counted")
@@ -239,6 +241,32 @@ def find_sacrum(column, segments, spacing, lo, hi):
     return finding
 
 
+def _disc_over_cut_base(widths, segments, run, dz):
+    """Whether the L5/S1 disc is found over a sacral base cut by the scan's edge: the lowest segment ends at a disc
+    that the wide run reaches (within a slice), and the vertebra above that disc is a whole lumbar one: bounded by
+    discs, at least `LUMBAR_PITCH_MM` disc to disc, and not wide (`_segment_is_wide`).
+
+    `CUT_BASE_MM` stands for the case where nothing in the scan tells S1 from L5: the alae's tops beside the
+    bottom of L5 with the disc between them not found (synthetic CT 147 of seed 2026, S1 named on L5's bottom).
+    The alae reach up to the L5/S1 disc and no higher (their top is level with the tilted S1 endplate's back
+    edge), so a disc found at the top of the wide run, under a narrow vertebra as tall as a lumbar one, is the
+    L5/S1 disc and the wide bone under it is S1, however little of S1 the scan holds. A false disc in L5's body
+    lies above the alae's top (the run does not reach it) and leaves a piece of L5 shorter than a lumbar
+    vertebra above it. The run must be wide in every slice up to the disc: the alae are one bone mass, while a
+    chest CT's lowest rib necks at its bottom edge are wide in alternate slices (seed 2026 CT 164, 2.5 mm, a
+    false cut base counted and the rib search lifted over T12's ribs). The run's length is no measure of how much of S1 is in view: at 2 mm slices 10 mm of S1
+    give 18 mm of wide bone, at 5 mm 7 mm of S1 give 20 mm (partial volume; issue 20, seed 31 CTs 47 and 59).
+    """
+    lowest = segments[0]
+    if len(segments) < 2 or not lowest.upper_disc or run[1] + 1 < lowest.hi:
+        return False
+    if not (widths[run[0]:min(run[1], lowest.hi) + 1] >= SACRUM_WIDTH_MM).all():
+        return False        # the alae are wide in every slice; rib necks in a few (seed 2026 CT 164)
+    above = segments[1]
+    return bool(above.upper_disc and (above.hi - above.lo + 2) * dz >= LUMBAR_PITCH_MM
+                and not _segment_is_wide(widths, above, dz))
+
+
 def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     """Drop the sacrum as an anchor (in place) when a vertebra counted from it up to L1 is shorter, disc to disc
     along the column (`disc_arcs`, mm; `arc`: each slice's arc position), than `LUMBAR_PITCH_MM`, and it and a
@@ -252,6 +280,8 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     the pair is unchanged. `dz` (mm): the slice spacing, the measuring error of a two-vertebra length
     (`_may_be_split`). The reason goes into every segment's note. Returns True when the sacrum was dropped.
     """
+    if finding.segment is not None and _ribs_on_lumbar(finding, segments):
+        return True
     if finding.segment is None or not disc_arcs:
         return False
     pitches = [_pitch(seg, disc_arcs, arc) for seg in segments]
@@ -264,6 +294,31 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     note = (f"a vertebra above the sacrum measures {min(short):.0f} mm disc to disc, under the "
             f"{LUMBAR_PITCH_MM:.0f} mm of the smallest lumbar vertebra: a false disc may split a body, so the count "
             "from the sacrum is not used")
+    return _drop_sacrum(finding, segments, note)
+
+
+def _ribs_on_lumbar(finding, segments):
+    """Drop the sacrum (in place, the reason in every segment's note) when a vertebra fewer than
+    `RIB_FREE_ABOVE_S1` above it bears a rib; True when dropped.
+
+    At least four lumbar vertebrae lie between S1 and the lowest rib-bearing vertebra (a four-lumbar column is
+    the fewest; a thirteenth rib pair sits on the top lumbar one), so no rib articulates with the three vertebrae
+    above S1. A rib pair there means a wide bone at the bottom of a chest CT taken for the sacrum: the twelfth
+    ribs' necks beside T12 are as wide as the alae and the lower ribs' shafts lie where the iliac wings would
+    (issue 20, seed 31 CT 88: T12 named S1, T9 the lowest rib-bearing vertebra above the rib search's floor).
+    The iliac crests, which reach L4, are kept out of the rib search (`rib_floor`), so they cannot cause this.
+    """
+    above = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    if not any(seg.ribs for seg in above):
+        return False
+    note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
+            f"ribs, where S1 has four or more lumbar vertebrae above it, the lowest {RIB_FREE_ABOVE_S1} never "
+            "rib-bearing: the wide bone is not taken for the sacrum")
+    return _drop_sacrum(finding, segments, note)
+
+
+def _drop_sacrum(finding, segments, note):
+    """The sacrum is no anchor (in place): `note` (why) into the finding's and every segment's notes. True."""
     finding.notes.append(note)
     finding.segment = None
     for seg in segments:

@@ -98,7 +98,9 @@ def test_benchmark_ct_45_of_seed_11_counts_its_first_pair(tmp_path):
     anchors are counted and agree, C7 bears no rib and T1 both, T1-T8 and T11-T12 confirmed, every name from C7 to
     T12 within 10 mm of its vertebra's true centre (half the shortest upper thoracic pitch). About 10 s."""
     case, report = _label(11, 45, tmp_path)
-    assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
+    # the scan ends 6 mm into S1: since branch sacrum2 the sacral base under the L5/S1 disc agrees as a third anchor
+    assert report["summary"] in ("confirmed by ribs and first rib pair",
+                                 "confirmed by sacrum and ribs and first rib pair"), report["summary"]
     found = {e["name"]: (e["centroid_mm"][2], sorted(e["ribs"]), e["flags"]) for e in report["levels"]}
     assert (found["C7"][1], found["T1"][1]) == ([], ["left", "right"])
     assert [n for n in ("T1", "T2", "T12") if found[n][2]] == []
