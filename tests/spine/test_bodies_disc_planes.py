@@ -40,12 +40,21 @@ def _sacrum_behind_l5():
 def test_the_l5_s1_plane_faces_forwards_and_up_within_the_steepest_tilt():
     column, _ = _sacrum_behind_l5()
     arc = np.arange(column.body.shape[2]) * SP[2]
-    (point, normal), = disc_planes(column, [DISC * SP[2]], arc, SP)
+    (point, normal), = disc_planes(column, [DISC * SP[2]], arc, SP, sacral=0)
     tilt = np.degrees(np.arccos(normal[2]))
     assert normal[1] > 0                          # forwards and up: S1's top is higher at its back
     # the line joining the bodies (42 mm back over 12.5 mm of z) is steeper than any disc: held at the limit
     assert abs(tilt - MAX_DISC_TILT_DEG) < 0.5
     assert 15.5 * SP[1] < point[1] < 30 * SP[1]   # between S1's centre (15.5 px) and L5's (30 px)
+
+
+def test_other_discs_keep_the_smoothed_lines_plane():
+    """A disc not above S1 is cut perpendicular to the smoothed line (its tangent from the slices either side)."""
+    column, _ = _sacrum_behind_l5()
+    arc = np.arange(column.body.shape[2]) * SP[2]
+    (_, normal), = disc_planes(column, [DISC * SP[2]], arc, SP)
+    expected = np.array([0.0, -0.6 * 3 * SP[1], 3 * SP[2]])          # slices 5 -> 8 of the drifting line
+    assert np.allclose(normal, expected / np.linalg.norm(expected))
 
 
 def test_the_sacrums_back_stays_s1_and_l5_is_its_own_body():
