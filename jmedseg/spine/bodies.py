@@ -159,9 +159,9 @@ def _flag_pieces_off_centre(labels, segments, lost, dz):
     of a slice or two in the outer quarter lies against a disc, where the column's body can as well be the neighbour's
     endplate seen through the oblique disc plane or at partial volume; the report's centroid, the QC figure's name and
     any density taken from it are then of a point nearer the neighbour's centre than its own (synthetic benchmark,
-    seed 11: CTs 25, 64, 97, the label 10-12 mm from its true centre, 1-3 mm from the neighbour's disc). The name, counted
-    from the discs, may be right; the label cannot be vouched for as that vertebra, which is what `uncertain_level`
-    tells a reader (issue 20 section 1: such a level is not confirmed).
+    seed 11: CTs 25, 64, 97, the label 10-12 mm from its true centre, 1-3 mm from the neighbour's disc). The name,
+    counted from the discs, may be right; the label cannot be vouched for as that vertebra, which is what
+    `uncertain_level` tells a reader (issue 20 section 1: such a level is not confirmed).
     """
     for j in lost:
         seg = segments[j]

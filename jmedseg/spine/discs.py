@@ -333,8 +333,8 @@ def fill_pitch_gaps(discs, s, bump, band_hu=None):
     thoracic pitches (`MAX_THIN_GAP_MM`), holds a disc whose bands stayed under the threshold. A gap at either end
     of the bands has one pitch beside it, which is taken alone: it can mislead where the lumbar spine begins
     (held-out CT 156, 5 mm: the gap over T12 filled from 17 HU bands in T12's body, the first-rib anchor lost),
-    but leaving end gaps out lost more (dev CT 97, held-out 113 and 193: C7/T1 or T1/T2 in the top gap). The upper thoracic
-    endplate bands are the weakest (issue 20, seed 2026 dev CTs 41, 57, 85: T1/T2 and T2/T3 at 8-13 HU, under
+    but leaving end gaps out lost more (dev CT 97, held-out 113 and 193: C7/T1 or T1/T2 in the top gap). The upper
+    thoracic endplate bands are the weakest (issue 20, seed 2026 dev CTs 41, 57, 85: T1/T2 and T2/T3 at 8-13 HU, under
     `ENDPLATE_BUMP_HU`, two vertebrae merged and the first-rib anchor lost). Inside such a gap, and only there, the
     strongest band (its plates paired) above half the threshold, 2-4 times the core median's noise, whose disc
     lies at least `MIN_THIN_BODY_MM` from both ends of the gap, is taken for the missed disc. Repeated while a gap

@@ -10,9 +10,9 @@ chest and chest + abdomen at 5 mm, now split and counted; docs/spine.md). Where 
 
 The evidence for the missed disc, all of it required:
 - the segment holds n >= 2 rib levels (`levels.rib_level_groups`) and heads on both sides;
-- consecutive levels' heads lie a vertebra's pitch apart: between `MIN_PITCH_SHARE` and `MAX_PITCH_SHARE` of the pitch of the
-  neighbouring rib levels (consecutive ribs articulate with consecutive vertebrae; a broken-off piece of a neck or
-  a bone beside a rib, a false level, lies closer to a true one);
+- consecutive levels' heads lie a vertebra's pitch apart: between `MIN_PITCH_SHARE` and `MAX_PITCH_SHARE` of the
+  pitch of the neighbouring rib levels (consecutive ribs articulate with consecutive vertebrae; a broken-off piece of
+  a neck or a bone beside a rib, a false level, lies closer to a true one);
 - the segment is tall enough for n vertebrae: disc to disc at least `MIN_HEIGHT_SHARE` of n such pitches
   (one vertebra with a false level is one pitch tall);
 - both its discs were found (its height is measured, not cut by the column's end).

@@ -362,14 +362,14 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     At slices of `THICK_SLICE_MM` or more the scan's top slice is a 4-5 mm slab that a process or rib cut by the edge
     fills only in part, and partial volume averages it with the soft tissue above: the band above the highest level is
     read there at `column.SOFT_TISSUE_MAX_HU` (bone filling a fifth of the slab reads over it, muscle with noise does
-    not), for the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows too), and
-    the next level may lie half a slice further past the edge (the levels' heights are means of whole-slice head
-    runs). Issue 20, seed 11 dev CT 45 (5 mm): the edge 4 mm above C7's centre, its transverse processes centred near
-    or above the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm
-    past the edge. The bone mask (`BONE_HU`) is read first, as at thinner slices, and the lower reading only where
-    it finds no processes: bone at the lower threshold is also the halo of the highest rib level's own rib and of
-    processes near `FIRST_RIB_REACH_MM`, and taken alone it lost a first pair the bone mask counts (seed 23 CT 49,
-    5 mm, held out: two voxels over 120 HU at 51 and 64 mm, none over 200 HU; every level right).
+    not), for the processes and for any bone reaching `FIRST_RIB_REACH_MM` alike (a rib just entering the slab shows
+    too), and the next level may lie half a slice further past the edge (the levels' heights are means of whole-slice
+    head runs). Issue 20, seed 11 dev CT 45 (5 mm): the edge 4 mm above C7's centre, its transverse processes centred
+    near or above the edge read 100-150 HU in the top slab and nothing reached beyond 38 mm; the next level lay 4.2 mm
+    past the edge. The bone mask (`BONE_HU`) is read first, as at thinner slices, and the lower reading only where it
+    finds no processes: bone at the lower threshold is also the halo of the highest rib level's own rib and of
+    processes near `FIRST_RIB_REACH_MM`, and taken alone it lost a first pair the bone mask counts (seed 23 CT 49, 5
+    mm, held out: two voxels over 120 HU at 51 and 64 mm, none over 200 HU; every level right).
     """
     dz, nz = spacing[2], column.bone.shape[2]
     lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))

@@ -254,8 +254,9 @@ def _disc_over_cut_base(widths, segments, run, dz):
     lies above the alae's top (the run does not reach it) and leaves a piece of L5 shorter than a lumbar
     vertebra above it. The run must be wide in every slice up to the disc: the alae are one bone mass, while a
     chest CT's lowest rib necks at its bottom edge are wide in alternate slices (seed 2026 CT 164, 2.5 mm, a
-    false cut base counted and the rib search lifted over T12's ribs). The run's length is no measure of how much of S1 is in view: at 2 mm slices 10 mm of S1
-    give 18 mm of wide bone, at 5 mm 7 mm of S1 give 20 mm (partial volume; issue 20, seed 31 CTs 47 and 59).
+    false cut base counted and the rib search lifted over T12's ribs). The run's length is no measure of how much
+    of S1 is in view: at 2 mm slices 10 mm of S1 give 18 mm of wide bone, at 5 mm 7 mm of S1 give 20 mm (partial
+    volume; issue 20, seed 31 CTs 47 and 59).
     """
     lowest = segments[0]
     if len(segments) < 2 or not lowest.upper_disc or run[1] + 1 < lowest.hi:
