@@ -52,9 +52,6 @@ def disc_planes(column, disc_arcs, arc, spacing, sacral=None):
     """
     sp = np.asarray(spacing, float)
     pts = np.column_stack([column.centre * sp[:2], np.arange(len(arc)) * sp[2]])
-    raw = np.column_stack([column.raw_centre * sp[:2], np.arange(len(arc)) * sp[2]])
-    seen = np.asarray(column.seen, bool) & np.isfinite(raw).all(axis=1)
-    reach = max(1, int(round(ADJACENT_BODY_MM / sp[2])))
     planes = []
     for i, s in enumerate(disc_arcs):
         k = float(np.interp(s, arc, np.arange(len(arc))))
@@ -63,22 +60,31 @@ def disc_planes(column, disc_arcs, arc, spacing, sacral=None):
         point = (1 - f) * pts[k0] + f * pts[k0 + 1]
         a, b = max(0, k0 - 1), min(len(arc) - 1, k0 + 2)
         tangent = pts[b] - pts[a]
-        if i != sacral:
-            planes.append((point, tangent / np.linalg.norm(tangent)))
-            continue
-        below = np.arange(max(0, k0 - reach + 1), k0 + 1)
-        above = np.arange(k0 + 1, min(len(arc), k0 + 1 + reach))
-        below, above = below[seen[below]], above[seen[above]]
-        if len(below) and len(above):
-            lower, upper = raw[below].mean(axis=0), raw[above].mean(axis=0)
-            # left-right from the smoothed line: the sacrum steps back, not sideways, and the centre of mass of
-            # the sacral base's middle leans to whichever ala holds more bone (seed 2026 CT 174: 22 degrees)
-            lower[0], upper[0] = pts[below, 0].mean(), pts[above, 0].mean()
-            line = upper - lower
-            point = lower + np.clip((k * sp[2] - lower[2]) / line[2], 0.0, 1.0) * line   # on the line, at the disc
-            tangent = _within_tilt(line)
+        if i == sacral:
+            point, tangent = _line_between_bodies(column, pts, k, k0, sp) or (point, tangent)
         planes.append((point, tangent / np.linalg.norm(tangent)))
     return planes
+
+
+def _line_between_bodies(column, pts, k, k0, sp):
+    """(point at slice `k` on the line joining the bodies either side of the disc at k, that line's direction within
+    `MAX_DISC_TILT_DEG`), or None where a side has no body seen within `ADJACENT_BODY_MM` (`disc_planes`). `pts`: the
+    smoothed centre line (mm), whose left-right position is kept."""
+    raw = np.column_stack([column.raw_centre * sp[:2], np.arange(len(pts)) * sp[2]])
+    seen = np.asarray(column.seen, bool) & np.isfinite(raw).all(axis=1)
+    reach = max(1, int(round(ADJACENT_BODY_MM / sp[2])))
+    below = np.arange(max(0, k0 - reach + 1), k0 + 1)
+    above = np.arange(k0 + 1, min(len(pts), k0 + 1 + reach))
+    below, above = below[seen[below]], above[seen[above]]
+    if not len(below) or not len(above):
+        return None
+    lower, upper = raw[below].mean(axis=0), raw[above].mean(axis=0)
+    # left-right from the smoothed line: the sacrum steps back, not sideways, and the centre of mass of the sacral
+    # base's middle leans to whichever ala holds more bone (seed 2026 CT 174: 22 degrees)
+    lower[0], upper[0] = pts[below, 0].mean(), pts[above, 0].mean()
+    line = upper - lower
+    point = lower + np.clip((k * sp[2] - lower[2]) / line[2], 0.0, 1.0) * line     # on the line, at the disc
+    return point, _within_tilt(line)
 
 
 def _within_tilt(tangent):
