@@ -141,11 +141,30 @@ def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     pairs = [i for i, s in enumerate(segments) if len(s.ribs) == 2]
     if pairs:
         top = pairs[-1]
-        if top != anchors.get("T12") and any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:]):
+        above = any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:])
+        if top != anchors.get("T12") and (above or _end_over_disc_seen(segments, top, dz, ribs_clear_to)):
             anchors["T1"] = top
     for level, why in rib_anchor_doubt(segments, anchors, dz).items():
         doubts[level] = (anchors.pop(level), why)
     return anchors, doubts
+
+
+def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
+    """Whether the column goes on over the disc above the highest rib pair's vertebra `top`, the column's top
+    segment, and the scan shows no rib over that disc for `NEIGHBOUR_SEEN_MM` (`ribs_clear_to`).
+
+    The vertebra over the disc is in view, but its body was followed for less than `MIN_SEGMENT_MM` (no segment):
+    the scan's top edge cuts it a slice or two over the disc at 2-3 mm slices (issue 20, seed 53 CT 73, 3 mm: C7/T1
+    disc found, 6 mm of C7 followed, the edge 8 mm over the disc; C7's transverse processes in the band and no rib,
+    `ribs._edge_vertebra_rib_free`). Whether it bears a rib is seen all the same: a head in the followed end lies
+    within half a pitch of the disc and is given to `top` (`ribs.mark_rib_bearing`), making two rib levels there
+    (`rib_anchor_doubt` then refuses the pair), and one above the followed end is what `ribs.ribs_clear_above`
+    looks for. Without the disc the end may be the top of `top`'s own body: nothing counts.
+    """
+    seg = segments[top]
+    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None:
+        return False
+    return (ribs_clear_to - seg.hi - 1) * dz >= NEIGHBOUR_SEEN_MM
 
 
 def rib_anchor_doubt(segments, anchors, dz):
