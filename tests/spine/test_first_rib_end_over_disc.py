@@ -7,7 +7,7 @@ main c423826 with every level right.
 """
 import numpy as np
 
-from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, Segment, find_anchors
+from jmedseg.spine.levels import FIRST_HEAD_OVER_DISC_MM, NEIGHBOUR_SEEN_MM, THICK_SLICE_MM, Segment, find_anchors
 from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
 
 DZ = 3.0
@@ -50,6 +50,22 @@ def test_no_upper_disc_or_a_short_clear_stretch_counts_nothing():
     segs = _chest()
     assert "T1" not in find_anchors(segs, DZ, ribs_clear_to=_clear_slices(NEIGHBOUR_SEEN_MM - DZ)(segs))[0]
     assert "T1" not in find_anchors(segs, DZ)[0]
+
+
+def test_thick_slices_or_a_pair_just_over_its_lower_disc_count_nothing():
+    """At `THICK_SLICE_MM` the end over the disc is one slab averaging the disc with the endplate over it (the same
+    segments, 5 mm slices); a pair whose heads lie within `FIRST_HEAD_OVER_DISC_MM` over the top vertebra's lower disc
+    is where rib 2's head lies (at the T1/T2 disc), not the first rib's (on T1's upper half)."""
+    segs = _chest()
+    thick = THICK_SLICE_MM + 1.0
+    assert "T1" not in find_anchors(segs, thick, ribs_clear_to=segs[-1].hi + 1 + int(np.ceil(2 * NEIGHBOUR_SEEN_MM
+                                                                                             / thick)))[0]
+    top = segs[-1]
+    low = top.lo - 0.5 + FIRST_HEAD_OVER_DISC_MM / DZ          # exactly `FIRST_HEAD_OVER_DISC_MM` over the disc
+    top.rib_z = [low, low]
+    assert "T1" not in find_anchors(segs, DZ, ribs_clear_to=_clear_slices(2 * NEIGHBOUR_SEEN_MM)(segs))[0]
+    top.rib_z = [low + 0.5, low + 0.5]                         # 1.5 mm higher: on T1's upper half
+    assert "T1" in find_anchors(segs, DZ, ribs_clear_to=_clear_slices(2 * NEIGHBOUR_SEEN_MM)(segs))[0]
 
 
 def test_a_rib_head_in_the_end_over_the_disc_is_a_second_level_on_the_top_vertebra():
