@@ -173,7 +173,7 @@ def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
     Not at slices of `THICK_SLICE_MM` or more: there the end is one slab over a disc as thick as the slice, which
     averages the disc with the endplate over it, so the slab shows no body of the vertebra above. Measured: at 5 mm
     the rule confirmed seed 31 CT 12 (chest, held out), whose T7 segment is cut by a disc 6 mm inside T6 and was then
-    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`); C7 at 5 mm is looked at in `column.py`.
+    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`); C7 at 5 mm is another branch's work.
     """
     seg = segments[top]
     if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None or dz >= THICK_SLICE_MM:
