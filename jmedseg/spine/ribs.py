@@ -29,7 +29,7 @@ lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, rib_level_groups
+from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM, rib_level_groups
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -43,8 +43,6 @@ MAX_RIB_HEIGHT_MM = 60.0         # within the band a rib descends 10-40 mm (the 
                                  # reach is judged within half of this above and below its head
 BEHIND_MM = -5.0                 # rib heads and necks lie beside and behind the body's centre; the
                                  # descending aorta, as bright with contrast, lies beside and in front
-THICK_SLICE_MM = 4.0             # slices this thick or more average a rib (8-12 mm tall, sloping) over most of
-                                 # its height: partial volume thins it below `BONE_HU` at its edges
 AORTA_MM = 45.0                  # the descending aorta lies against the body's left side (centre 20-30 mm,
                                  # radius 10-15 mm from the midline): further out, at thick slices, the band
 FORWARD_MM = 15.0                # reaches forward to the body's front half (half-depth 15-20 mm): past the
