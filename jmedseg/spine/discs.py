@@ -237,17 +237,19 @@ def top_within_pitch(discs, s, bump):
     placed 5-7 mm up in C7, more than that pitch above T1/T2, and left a piece under `MIN_SEGMENT_MM` above it:
     C7 was dropped as a sliver and T1 read from C7's lower part down, the first rib pair with no rib-free vertebra
     above it (issue 20, seed 53 CTs 25 and 49, chest + abdomen, 5 mm: C7/T1 at +5.7 and +7.3 mm, T1's pitch read
-    22 and 24 mm against 19 and 21 below). Moved to one pitch above, the disc stays inside its band (a band's
-    departure of 0 or more there) or is left where it was.
+    22 and 24 mm against 19 and 21 below). The disc is moved only within its own band (the core's departure 0 or
+    more all the way from where it was to one pitch above the disc below): a disc farther up, beyond a trough,
+    is another disc, with a disc missed below it (seed 47 CT 84, chest, 5 mm: T1/T2 missed, C7/T1 45 mm above
+    T2/T3; moved to 31 mm above it across T1's middle, C7 and T1 became one segment).
     """
     if len(discs) < 3 or s[-1] - discs[-1] >= TOP_PIECE_MM:
         return discs
     below = discs[-2] - discs[-3]
     if discs[-1] - discs[-2] <= below:
         return discs
-    moved = discs[-2] + below
-    j = int(np.argmin(np.abs(s - moved)))
-    return discs[:-1] + [float(s[j])] if bump[j] >= 0 else discs
+    j = int(np.argmin(np.abs(s - (discs[-2] + below))))
+    band = bump[j:int(np.argmin(np.abs(s - discs[-1]))) + 1]
+    return discs[:-1] + [float(s[j])] if len(band) and band.min() >= 0 else discs
 
 
 def top_trough(discs, s, bump):

@@ -42,6 +42,14 @@ def test_a_top_disc_whose_pitch_place_is_outside_its_band_stays():
     assert top_within_pitch([24.0, 44.0, 68.0], s, bump) == [24.0, 44.0, 68.0]
 
 
+def test_a_top_disc_beyond_a_trough_from_its_pitch_place_stays():
+    """Bands at 62-64 and 66-70 mm with a trough between: the disc at 68 is not the band at 64 moved up, it is
+    another disc (one missed below it), and is left where it is."""
+    s, bump = _profile(75.0, 62.0, 70.0)
+    bump[(s > 64.5) & (s < 65.5)] = -40.0
+    assert top_within_pitch([24.0, 44.0, 68.0], s, bump) == [24.0, 44.0, 68.0]
+
+
 def test_a_pair_too_near_a_gap_disc_is_read_as_one_body():
     """T1's endplates joined as a disc at 97 mm (reading: troughs at 90 and 110), T1/T2 filled at 84.4 mm,
     12.6 mm below: the disc at 97 is replaced by its reading's upper trough, C7/T1."""
