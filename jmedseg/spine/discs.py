@@ -44,8 +44,8 @@ OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
                                      # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
-TOP_PIECE_MM = 2 * 5.0           # the column above its highest disc: under two 5 mm slices it is dropped as a sliver
-                                 # (`jmedseg.spine.levels.MIN_SEGMENT_MM`, 9 mm, needs two slices at 5 mm)
+TOP_PIECE_MM = 10.0              # the column above its highest disc, shorter than this, is dropped as a sliver:
+                                 # `jmedseg.spine.levels.MIN_SEGMENT_MM` (9 mm) in whole slices, two at 5 mm
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
