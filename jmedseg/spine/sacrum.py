@@ -202,6 +202,8 @@ def find_sacrum(column, segments, spacing, lo, hi):
     widths = base_widths(column, spacing, lo, hi)
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
+    if run is not None and segments:
+        run = _run_to_sacral_top(column, spacing, widths, run, segments[0])
     if run is None or not segments:
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
@@ -239,6 +241,33 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
+
+
+def _run_to_sacral_top(column, spacing, widths, run, lowest):
+    """The wide run (first, last) raised to the top of a second wide run above it in the same segment `lowest`
+    (no disc found between them) with the iliac wings beside it, or `run` unchanged.
+
+    The sacrum is widest at its base, S1 with the alae, and tapers down to S5; the bone is joined to the ilia
+    at the sacroiliac joints (S1-S3). A wide run low in the sacrum with narrower slices over it (S1's lower
+    part read narrow, the pelvic ring's inside filled in one slice and not the next) and a second wide run with
+    the iliac wings beside it higher up, with no disc between the two, is one sacrum: the base is the upper run,
+    where the L5/S1 disc lies on top. Stopping at the lower run put the L5/S1 disc into the sacrum and named S1
+    L5 (issue 20, seed 53 CT 62: abdomen + pelvis, delayed, 5 mm, the lower run 10 mm, three narrow slices,
+    S1's alae 20 mm wide above them, every level named one too low). A disc found between the runs means the
+    upper one is a vertebra of its own (a transitional L5), which `_wide_at_processes` handles."""
+    dz = spacing[2]
+    wide = widths >= SACRUM_WIDTH_MM
+    top = next((k for k in range(lowest.hi, run[1], -1) if wide[k]), None)
+    if top is None:
+        return run
+    start, gap = top, max(2, int(round(RUN_GAP_MM / dz)))
+    while start - 1 > run[1] and any(wide[max(run[1] + 1, start - 1 - gap):start]):
+        start -= 1                          # down the upper run, over its own open-shell gaps
+    start = next(k for k in range(start, top + 1) if wide[k])
+    if wide[start:top + 1].sum() * dz < WIDE_RUN_MM:
+        return run                          # a stray wide slice, not the alae
+    wings = [iliac_wings_beside(column, spacing, k) for k in range(start, top + 1)]
+    return (run[0], top) if np.mean(wings) >= ILIAC_SLICE_FRACTION else run
 
 
 def _disc_over_cut_base(widths, segments, run, dz):
@@ -310,12 +339,41 @@ def _ribs_on_lumbar(finding, segments):
     The iliac crests, which reach L4, are kept out of the rib search (`rib_floor`), so they cannot cause this.
     """
     above = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    _clear_lone_process(finding, segments)
     if not any(seg.ribs for seg in above):
         return False
     note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
             f"ribs, where S1 has four or more lumbar vertebrae above it, the lowest {RIB_FREE_ABOVE_S1} never "
             "rib-bearing: the wide bone is not taken for the sacrum")
     return _drop_sacrum(finding, segments, note)
+
+
+def _clear_lone_process(finding, segments):
+    """Take a one-sided "rib" off a vertebra fewer than `RIB_FREE_ABOVE_S1` above a sacrum with iliac wings when
+    the vertebrae above and below it bear none (in place, the reason in its note); True when one was taken off.
+
+    Ribs are borne by consecutive vertebrae from T1 down (an 11th or 13th pair changes the run at its lower
+    end, never leaves a vertebra out), so a rib level with a rib-free vertebra above it is cut off from the
+    run, and a lumbar rib articulates with L1, directly under T12's pair, never two or three vertebrae above
+    S1. What shows there on one side is a lumbar transverse process (L3's is the longest, its tip 45-55 mm
+    from the midline) prolonged by something touching its tip at a thick slice: at 5 mm slices the shaft's
+    diagonal contacts join it to the enhanced renal cortex of the arterial phase (issue 20, seed 53 CT 70,
+    abdomen + pelvis, arterial, 5 mm: L3 named T12 from a right "rib", the sacrum dropped as a chest CT's
+    T12). A chest CT's T12 taken for the sacrum has T11's ribs directly above and both sides: not touched."""
+    if not finding.pelvis:
+        return False
+    top = finding.segment + 1 + RIB_FREE_ABOVE_S1
+    for j in range(finding.segment + 1, min(top, len(segments) - 1)):
+        seg = segments[j]
+        if len(seg.ribs) == 1 and not segments[j + 1].ribs and not any(s.ribs for s in segments[finding.segment + 1:j]):
+            note = (f"a one-sided rib ({seg.ribs[0]}) on a vertebra {j - finding.segment} above the sacrum with a "
+                    "rib-free vertebra above it is cut off from the rib run: a lumbar transverse process, not "
+                    "counted as a rib")
+            seg.ribs, seg.rib_z = (), []
+            seg.notes.append(note)
+            finding.notes.append(note)
+            return True
+    return False
 
 
 def _drop_sacrum(finding, segments, note):
