@@ -339,41 +339,12 @@ def _ribs_on_lumbar(finding, segments):
     The iliac crests, which reach L4, are kept out of the rib search (`rib_floor`), so they cannot cause this.
     """
     above = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
-    _clear_lone_process(finding, segments)
     if not any(seg.ribs for seg in above):
         return False
     note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
             f"ribs, where S1 has four or more lumbar vertebrae above it, the lowest {RIB_FREE_ABOVE_S1} never "
             "rib-bearing: the wide bone is not taken for the sacrum")
     return _drop_sacrum(finding, segments, note)
-
-
-def _clear_lone_process(finding, segments):
-    """Take a one-sided "rib" off a vertebra fewer than `RIB_FREE_ABOVE_S1` above a sacrum with iliac wings when
-    the vertebrae above and below it bear none (in place, the reason in its note); True when one was taken off.
-
-    Ribs are borne by consecutive vertebrae from T1 down (an 11th or 13th pair changes the run at its lower
-    end, never leaves a vertebra out), so a rib level with a rib-free vertebra above it is cut off from the
-    run, and a lumbar rib articulates with L1, directly under T12's pair, never two or three vertebrae above
-    S1. What shows there on one side is a lumbar transverse process (L3's is the longest, its tip 45-55 mm
-    from the midline) prolonged by something touching its tip at a thick slice: at 5 mm slices the shaft's
-    diagonal contacts join it to the enhanced renal cortex of the arterial phase (issue 20, seed 53 CT 70,
-    abdomen + pelvis, arterial, 5 mm: L3 named T12 from a right "rib", the sacrum dropped as a chest CT's
-    T12). A chest CT's T12 taken for the sacrum has T11's ribs directly above and both sides: not touched."""
-    if not finding.pelvis:
-        return False
-    top = finding.segment + 1 + RIB_FREE_ABOVE_S1
-    for j in range(finding.segment + 1, min(top, len(segments) - 1)):
-        seg = segments[j]
-        if len(seg.ribs) == 1 and not segments[j + 1].ribs and not any(s.ribs for s in segments[finding.segment + 1:j]):
-            note = (f"a one-sided rib ({seg.ribs[0]}) on a vertebra {j - finding.segment} above the sacrum with a "
-                    "rib-free vertebra above it is cut off from the rib run: a lumbar transverse process, not "
-                    "counted as a rib")
-            seg.ribs, seg.rib_z = (), []
-            seg.notes.append(note)
-            finding.notes.append(note)
-            return True
-    return False
 
 
 def _drop_sacrum(finding, segments, note):
@@ -411,6 +382,39 @@ def _may_be_split(pitches, j, sacrum, dz):
         if n < 0 or n >= len(pitches) or pitches[n] is None or pitches[j] + pitches[n] < LUMBAR_PITCH_MAX_MM + dz:
             return True
     return False
+
+
+def without_lone_process(heads, segments, finding):
+    """`heads` ([(z slice, side)], from `jmedseg.spine.ribs.find_rib_heads`) less a lone one-sided head on a
+    vertebra fewer than `RIB_FREE_ABOVE_S1` above a counted sacrum with iliac wings, where the vertebra above it
+    holds no head (segments: the thick-disc segments, inferior to superior). The reason goes into the finding's
+    notes.
+
+    Ribs are borne by consecutive vertebrae from T1 down (an 11th or 13th pair changes the run at its lower end,
+    never leaves a vertebra out), and a lumbar rib articulates with L1, directly under T12's pair, never within
+    three vertebrae of S1 (`_ribs_on_lumbar`). A one-sided "rib" there, cut off from the rib run by a rib-free
+    vertebra, is a lumbar transverse process (L3's is the longest, its tip 45-55 mm from the midline) prolonged by
+    what touches its tip at a thick slice: at 5 mm slices the shaft's diagonal contacts join it to the enhanced
+    renal cortex of the arterial phase (issue 20, seed 53 CT 70, abdomen + pelvis, arterial, 5 mm: a right head
+    on L3). Kept, it made L3 the lowest rib-bearing vertebra, the thin-disc search began there and split L1 at its
+    endplate bands, and the sacrum was dropped as a chest CT's T12. A chest CT's T12 taken for the sacrum has
+    T11's ribs directly above and on both sides: its heads are kept and `_ribs_on_lumbar` drops that "sacrum".
+    """
+    if finding.segment is None or not finding.pelvis or len(segments) <= finding.segment + RIB_FREE_ABOVE_S1:
+        return heads
+    near = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    on = [(z, side) for z, side in heads if z <= near[-1].hi + 0.5]
+    if not on or len({side for _, side in on}) > 1:
+        return heads
+    j = next((j for j, seg in enumerate(near) if all(seg.lo - 1 <= z <= seg.hi + 1 for z, _ in on)), None)
+    if j is None:
+        return heads                        # heads on two vertebrae: a run, not one process
+    above = segments[finding.segment + 2 + j]
+    if any(above.lo - 1 <= z <= above.hi + 1 for z, _ in heads):
+        return heads
+    finding.notes.append(f"a one-sided rib head ({on[0][1]}) {j + 1} vertebra(e) above the sacrum with a rib-free "
+                         "vertebra above it is cut off from the rib run: a lumbar transverse process, not a rib")
+    return [h for h in heads if h not in on]
 
 
 def rib_floor(segments, finding, lo):
