@@ -407,8 +407,8 @@ def without_lone_process(heads, segments, finding):
     if not on or len({side for _, side in on}) > 1:
         return heads
     j = next((j for j, seg in enumerate(near) if all(seg.lo - 1 <= z <= seg.hi + 1 for z, _ in on)), None)
-    if j is None:
-        return heads                        # heads on two vertebrae: a run, not one process
+    if j is None or finding.segment + 2 + j >= len(segments):
+        return heads                        # heads on two vertebrae (a run), or no vertebra above to see rib-free
     above = segments[finding.segment + 2 + j]
     if any(above.lo - 1 <= z <= above.hi + 1 for z, _ in heads):
         return heads

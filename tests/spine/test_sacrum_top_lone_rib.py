@@ -57,6 +57,13 @@ def test_a_one_sided_head_under_a_rib_bearing_vertebra_is_kept():
     assert without_lone_process(heads, _segments(NINE), finding) == heads and not finding.notes
 
 
+def test_a_lone_head_on_the_column_s_top_vertebra_is_kept():
+    """S1 and three vertebrae: a right head on the top one has no vertebra above it to show the run cut off."""
+    finding = SacrumFinding(segment=0, pelvis=True)
+    heads = [(34.0, "right")]
+    assert without_lone_process(heads, _segments(NINE[:4]), finding) == heads and not finding.notes
+
+
 def test_heads_on_both_sides_or_without_iliac_wings_are_kept():
     both = [(34.0, "left"), (34.0, "right")] + RUN
     assert without_lone_process(both, _segments(NINE), SacrumFinding(segment=0, pelvis=True)) == both
