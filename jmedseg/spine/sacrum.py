@@ -202,6 +202,8 @@ def find_sacrum(column, segments, spacing, lo, hi):
     widths = base_widths(column, spacing, lo, hi)
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
+    if run is not None and segments:
+        run = _run_to_sacral_top(column, spacing, widths, run, segments[0])
     if run is None or not segments:
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
@@ -239,6 +241,33 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
+
+
+def _run_to_sacral_top(column, spacing, widths, run, lowest):
+    """The wide run (first, last) raised to the top of a second wide run above it in the same segment `lowest`
+    (no disc found between them) with the iliac wings beside it, or `run` unchanged.
+
+    The sacrum is widest at its base, S1 with the alae, and tapers down to S5; the bone is joined to the ilia
+    at the sacroiliac joints (S1-S3). A wide run low in the sacrum with narrower slices over it (S1's lower
+    part read narrow, the pelvic ring's inside filled in one slice and not the next) and a second wide run with
+    the iliac wings beside it higher up, with no disc between the two, is one sacrum: the base is the upper run,
+    where the L5/S1 disc lies on top. Stopping at the lower run put the L5/S1 disc into the sacrum and named S1
+    L5 (issue 20, seed 53 CT 62: abdomen + pelvis, delayed, 5 mm, the lower run 10 mm, three narrow slices,
+    S1's alae 20 mm wide above them, every level named one too low). A disc found between the runs means the
+    upper one is a vertebra of its own (a transitional L5), which `_wide_at_processes` handles."""
+    dz = spacing[2]
+    wide = widths >= SACRUM_WIDTH_MM
+    top = next((k for k in range(lowest.hi, run[1], -1) if wide[k]), None)
+    if top is None:
+        return run
+    start, gap = top, max(2, int(round(RUN_GAP_MM / dz)))
+    while start - 1 > run[1] and any(wide[max(run[1] + 1, start - 1 - gap):start]):
+        start -= 1                          # down the upper run, over its own open-shell gaps
+    start = next(k for k in range(start, top + 1) if wide[k])
+    if wide[start:top + 1].sum() * dz < WIDE_RUN_MM:
+        return run                          # a stray wide slice, not the alae
+    wings = [iliac_wings_beside(column, spacing, k) for k in range(start, top + 1)]
+    return (run[0], top) if np.mean(wings) >= ILIAC_SLICE_FRACTION else run
 
 
 def _disc_over_cut_base(widths, segments, run, dz):
@@ -353,6 +382,39 @@ def _may_be_split(pitches, j, sacrum, dz):
         if n < 0 or n >= len(pitches) or pitches[n] is None or pitches[j] + pitches[n] < LUMBAR_PITCH_MAX_MM + dz:
             return True
     return False
+
+
+def without_lone_process(heads, segments, finding):
+    """`heads` ([(z slice, side)], from `jmedseg.spine.ribs.find_rib_heads`) less a lone one-sided head on a
+    vertebra fewer than `RIB_FREE_ABOVE_S1` above a counted sacrum with iliac wings, where the vertebra above it
+    holds no head (segments: the thick-disc segments, inferior to superior). The reason goes into the finding's
+    notes.
+
+    Ribs are borne by consecutive vertebrae from T1 down (an 11th or 13th pair changes the run at its lower end,
+    never leaves a vertebra out), and a lumbar rib articulates with L1, directly under T12's pair, never within
+    three vertebrae of S1 (`_ribs_on_lumbar`). A one-sided "rib" there, cut off from the rib run by a rib-free
+    vertebra, is a lumbar transverse process (L3's is the longest, its tip 45-55 mm from the midline) prolonged by
+    what touches its tip at a thick slice: at 5 mm slices the shaft's diagonal contacts join it to the enhanced
+    renal cortex of the arterial phase (issue 20, seed 53 CT 70, abdomen + pelvis, arterial, 5 mm: a right head
+    on L3). Kept, it made L3 the lowest rib-bearing vertebra, the thin-disc search began there and split L1 at its
+    endplate bands, and the sacrum was dropped as a chest CT's T12. A chest CT's T12 taken for the sacrum has
+    T11's ribs directly above and on both sides: its heads are kept and `_ribs_on_lumbar` drops that "sacrum".
+    """
+    if finding.segment is None or not finding.pelvis or len(segments) <= finding.segment + RIB_FREE_ABOVE_S1:
+        return heads
+    near = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    on = [(z, side) for z, side in heads if z <= near[-1].hi + 0.5]
+    if not on or len({side for _, side in on}) > 1:
+        return heads
+    j = next((j for j, seg in enumerate(near) if all(seg.lo - 1 <= z <= seg.hi + 1 for z, _ in on)), None)
+    if j is None or finding.segment + 2 + j >= len(segments):
+        return heads                        # heads on two vertebrae (a run), or no vertebra above to see rib-free
+    above = segments[finding.segment + 2 + j]
+    if any(above.lo - 1 <= z <= above.hi + 1 for z, _ in heads):
+        return heads
+    finding.notes.append(f"a one-sided rib head ({on[0][1]}) {j + 1} vertebra(e) above the sacrum with a rib-free "
+                         "vertebra above it is cut off from the rib run: a lumbar transverse process, not a rib")
+    return [h for h in heads if h not in on]
 
 
 def rib_floor(segments, finding, lo):
