@@ -270,7 +270,8 @@ def find_column(grid):
     _cut_wide_contacts(body, filled, canal, sp)
     _bodies_in_long_gaps(body, filled, bony, hu, canal, sp,
                          lambda k: _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k])
-    _bodies_in_short_runs(body, filled, bony, hu, canal, sp)
+    if _bodies_in_short_runs(body, filled, bony, hu, canal, sp):
+        _cut_wide_contacts(body, filled, canal, sp)   # its running median was of empty slices round the lost bodies
     _small_bodies(body, filled, hu, canal, sp)
     for k in range(canal.first, canal.last + 1):
         if body[:, :, k].any():
@@ -352,9 +353,10 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp):
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) < 3:
-        return
+        return False
     present = body[:, :, ks].any(axis=(0, 1))
     runs, n = ndimage.label(~present)
+    given = False
     for run in ndimage.find_objects(runs):
         lost = ks[run[0]]
         lo, hi = lost[0] - 1, lost[-1] + 1
@@ -371,6 +373,8 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp):
                                            canal.centre[k], sp, NECK_MM)
             if mask is not None and (mask & outline).sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2:
                 body[:, :, k] = mask & outline
+                given = True
+    return given
 
 
 def _small_bodies(body, filled, hu, canal, sp):
