@@ -349,11 +349,15 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp):
     is not grown: a working pixel's rim adds a third to a 400 mm^2 upper thoracic body, and bodies larger than their
     neighbours make the disc finder's dips where there are none (seed 47 CTs 44, 69: the C7/T1 disc moved). Where the
     two ends differ by more than `LEAK_AREA_RATIO` one of them holds more than a body (seed 31 CT 41: T2-T4 grown
-    into the blood beside them, 1000-1600 mm^2 against T1's 530) and the run is left as it was.
+    into the blood beside them, 1000-1600 mm^2 against T1's 530) and the run is left as it was. Not at slices
+    thicker than `POOL_THICKNESS_MM`: there `bony` is every lumen-free pool core (`_cores_holding`), the rib heads
+    at a disc's slab included, and a 5 mm slab at a disc holds enough endplate and rib head to fill; given back, it
+    merged two bodies (seed 2026 CTs 16 and 65, native, 5 mm: the first rib pair lost, test_discs_body_endplates.py).
+    Returns True when a body was given back (`find_column` then checks the wide contacts again).
     """
     ks = np.arange(canal.first, canal.last + 1)
-    if len(ks) < 3:
-        return False
+    if len(ks) < 3 or sp[2] > POOL_THICKNESS_MM:
+        return False                                 # thick slices: see the docstring
     present = body[:, :, ks].any(axis=(0, 1))
     runs, n = ndimage.label(~present)
     given = False
