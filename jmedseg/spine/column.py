@@ -39,7 +39,8 @@ WORK_MM = 3.0            # working pixel size in mm: the same structuring elemen
 WORK_Z_MM = 2.0          # working slice spacing: a thin (5 mm) disc still spans two or more slices
 BONE_HU = 200.0
 QUIET_NOISE_HU = 15.0    # ... and what it is smoothed down to (the 3 mm example CT's working grid: 11-18 HU)
-MAX_NOISE_HU = 25.0      # working-grid noise tolerated unsmoothed (routine CT at 3 mm: 10-20 HU; 40 HU low-dose: smoothed)
+MAX_NOISE_HU = 25.0      # working-grid noise tolerated unsmoothed (routine CT at 3 mm: 10-20 HU;
+                         # 40 HU low-dose: smoothed)
 SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): muscle 40-60, disc 70-100, + noise
 CANAL_MAX_HU = 25.0
 BODY_HALF_WIDTH_MM = 30.0    # half the widest body (L5, 50-55 mm) plus a margin
@@ -268,8 +269,11 @@ def find_column(grid):
         if mask is not None:
             body[:, :, k] = mask
     _cut_wide_contacts(body, filled, canal, sp)
-    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp,
-                         lambda k: _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k])
+
+    def filled_outside_pool(k):
+        return _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k]
+
+    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, filled_outside_pool)
     if _bodies_in_short_runs(body, filled, bony, hu, canal, sp):
         _cut_wide_contacts(body, filled, canal, sp)   # its running median was of empty slices round the lost bodies
     _small_bodies(body, filled, hu, canal, sp)
@@ -435,7 +439,8 @@ def _pool_and_bone(hu, canal, sp):
 
     Returns (pool, lumen, bone_pool): `_lumen` is what `_filled_slice` keeps out of the bone; `bone_pool` the part
     of the pool grown from cores that are more likely bone (`_bone_cores_out`, slices up to `POOL_THICKNESS_MM`;
-    thicker slices: the cores that hold no lumen, `_cores_holding`), given back to a slice's body only where none is found without it (`find_column`).
+    thicker slices: the cores that hold no lumen, `_cores_holding`), given back to a slice's body only where none is
+    found without it (`find_column`).
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) == 0:
@@ -678,7 +683,8 @@ def _notch_walls(allowed, ahead, sp):
 
 
 def _extend_by_continuity(slices, centre, direction, sp):
-    """From the last seeded slice outwards (`direction` -1: down, +1: up), seed each slice with the candidate nearest to the last seed (or stop)."""
+    """From the last seeded slice outwards (`direction` -1: down, +1: up), seed each slice with the candidate nearest
+    to the last seed (or stop)."""
     seen = np.flatnonzero(np.isfinite(centre[:, 0]))
     if not len(seen):
         return

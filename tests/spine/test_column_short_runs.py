@@ -26,7 +26,8 @@ def _disk(cx, cy, radius_mm):
 def _scene():
     """A straight canal, a round thoracic body (radius 13 mm, centre 21 mm in front of the canal) found in every
     slice but those of `RUN`; there the pool took it, with the pedicles and rib heads behind its sides (a bar
-    72 mm wide and 15 mm deep, wider than the `NECK_MM` erosion parts). Returns hu, canal, body, filled, bony and the body's own disk."""
+    72 mm wide and 15 mm deep, wider than the `NECK_MM` erosion parts). Returns hu, canal, body, filled, bony and the
+    body's own disk."""
     hu = np.full((NX, NY, NZ), 40.0, np.float32)
     canal = CanalTrack(np.tile(np.array(CANAL_XY, float), (NZ, 1)), np.ones(NZ, bool), 0, NZ - 1,
                        np.zeros((NX, NY, NZ), bool))

@@ -8,7 +8,6 @@
 Constructed columns (3 mm voxels, `tests.spine.test_sacrum._column`) check the rules; synthetic benchmark CTs of
 seed 53 (phantom-only) check them end to end.
 """
-import numpy as np
 
 from jmedseg.spine.sacrum import RUN_GAP_MM, SPLIT_BODY_MM, WIDE_RUN_MM, SacrumFinding, find_sacrum, \
     without_lone_process
