@@ -293,38 +293,31 @@ def _group_candidates(s, bump, groups, resolved=None):
 
 
 def _resolved_groups(s, core_hu, bump, band_hu):
-    """(groups of `_plate_groups` at `ENDPLATE_BUMP_HU`, {sample: band score}) with each band that holds a whole
-    disc (`_disc_in_band`) made a group of its own: the disc's sample, never paired with another band.
+    """(groups of `_plate_groups` at `ENDPLATE_BUMP_HU`, {sample: band score}) with each lone band, and each pair
+    whose two bands each hold a whole disc of their own (`_disc_in_band`, the two discs apart), that holds its disc
+    made that disc: one group each, the disc's sample, scored by its band's departure.
 
     At 1-3 mm slices a thin upper thoracic disc (4 mm, its plates 5-6 mm apart) shows in the core's raw profile as
     plate, disc, plate; the `ENDPLATE_SMOOTH_MM` smoothing blurs the three into one band whose peak lies on the
-    brighter plate, 2-3 mm off the disc. Two such bands either side of a short body (T2, 13 mm) lie 11-12 mm
-    apart, each the other's nearest, and `pair_plates` joined them as one disc's plates: the disc put in T2's
-    middle, T1/T2 and T2/T3 lost (issue 20, seed 47 CT 4, chest, arterial, 2.5 mm: T1/T2's plates at 371 and
-    310 HU either side of 194 HU, T2/T3's at 224 and 370 HU either side of 180 HU, the cancellous level 200-230).
-    A band that holds its own disc is a whole disc, not one plate of one.
+    brighter plate. Where the brighter plates of the discs above and below a short body (T2, 13 mm) are that
+    body's own endplates, the two bands lie 11-12 mm apart, each the other's nearest, and `pair_plates` joined them
+    as one disc's plates: the disc put in the body's middle, the discs either side lost (issue 20, seed 47 CT 4,
+    chest, arterial, 2.5 mm: T1/T2's plates at 371 and 310 HU either side of 194 HU, T2/T3's at 224 and 370 HU
+    either side of 180 HU, the cancellous level 200-230; "12 rib levels but 11 vertebrae"). A band that holds its
+    own disc is a whole disc, not one plate of one, and a lone band that holds one is placed at it. A pair joined
+    to one disc between them (both plates seen as bands: at 5 mm, as often one short body's two endplates,
+    `body_readings`) stays as it was.
     """
-    peaks = _one_per_band(_band_peaks(s, bump, ENDPLATE_BUMP_HU), s, bump)
+    groups, resolved = [], {}
     level = band_hu - bump                  # the running cancellous level (`core_departure`)
-    inside = {i: _disc_in_band(s, core_hu, level, i) for i in peaks}
-    groups, run, resolved, last = [], [], {}, None
-    for i in peaks + [None]:
-        if i is not None and inside[i] is None:
-            run.append(i)
-            continue
-        groups += pair_plates([float(s[j]) for j in run], run)
-        run = []
-        if i is None:
-            break
-        m = inside[i]
-        if groups and groups[-1][0] in resolved and abs(s[groups[-1][0]] - s[m]) < 2 * ENDPLATE_SMOOTH_MM:
-            # both plates seen as bands of their own: the ordinary pair, with its body reading (`body_readings`:
-            # at 5 mm two bands either side of a dark slice are as often one short body's endplates)
-            del resolved[groups[-1][0]]
-            groups[-1] = (last, i)
-            continue
-        groups.append((m,))
-        resolved[m], last = float(bump[i]), i
+    for group in _plate_groups(s, bump, ENDPLATE_BUMP_HU):
+        inside = [_disc_in_band(s, core_hu, level, i) for i in group]
+        if None not in inside and (len(group) == 1 or s[inside[1]] - s[inside[0]] >= 2 * ENDPLATE_SMOOTH_MM):
+            for i, m in zip(group, inside):
+                groups.append((m,))
+                resolved[m] = float(bump[i])
+        else:
+            groups.append(group)
     return groups, resolved
 
 

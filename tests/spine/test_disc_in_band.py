@@ -14,7 +14,7 @@ from scipy import ndimage
 from jmedseg.spine.discs import THIN_DISC_PITCH_MM, find_endplate_discs
 
 CANCELLOUS_HU, DISC_HU = 200.0, 90.0
-BRIGHT_PLATE_HU, DIM_PLATE_HU = 900.0, 450.0     # a body's dense endplate and a thinner one (CT 4: 371 against 224
+BRIGHT_PLATE_HU, DIM_PLATE_HU = 900.0, 350.0     # a body's dense endplate and a thinner one (CT 4: 371 against 224
                                                  # HU on the core at 2.5 mm)
 DISC_MM = 4.0
 
@@ -35,7 +35,8 @@ def _core(discs, bright_plates, slice_mm, length=200.0, noise_hu=4.0, seed=0):
 
 # T4/T5 .. C7/T1 upwards: pitches 19, 18, 17 (T2: 13 mm body + 4 mm disc), 17
 DISCS = [30.0, 49.0, 67.0, 84.0, 101.0, 118.0]
-SHORT_BODY_PLATES = {(3, 1), (4, -1)}     # the body between discs 3 and 4: its own endplates the bright ones
+# one bright plate per disc (as on CT 4), the lower one but where the short body between discs 3 and 4 has them
+SHORT_BODY_PLATES = {(0, -1), (1, -1), (2, -1), (3, 1), (4, -1), (5, -1)}
 
 
 def test_a_band_holding_its_disc_is_not_paired_across_a_short_body():
