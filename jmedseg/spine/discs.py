@@ -352,7 +352,8 @@ def _plate_excess(core_hu, level, side):
     (one side of a disc; -inf if none). A maximum, not the side's brightest sample: at 5 mm slices the plates'
     slices lie 5 mm either side of the disc's, outside `_disc_in_band`'s reach, and the core only rises towards
     them there (issue 20, seed 2026 CT 16, 5 mm: such rises either side of a cancellous slice read as plates)."""
-    peaks = [j for j in side if 0 < j < len(core_hu) - 1 and core_hu[j] >= core_hu[j - 1] and core_hu[j] >= core_hu[j + 1]]
+    peaks = [j for j in side
+             if 0 < j < len(core_hu) - 1 and core_hu[j] >= core_hu[j - 1] and core_hu[j] >= core_hu[j + 1]]
     return max((core_hu[j] - level[j] for j in peaks), default=-np.inf)
 
 
@@ -381,7 +382,8 @@ def _plate_groups(s, bump, threshold):
 
 def _band_peaks(s, bump, threshold):
     """Sample indices of the local maxima of `bump` above `threshold`."""
-    return [i for i in range(1, len(s) - 1) if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
+    return [i for i in range(1, len(s) - 1)
+            if bump[i] >= bump[i - 1] and bump[i] >= bump[i + 1] and bump[i] > threshold]
 
 
 def split_body_pairs(discs, pairs):
