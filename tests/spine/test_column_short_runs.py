@@ -10,7 +10,8 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.canal import CanalTrack
-from jmedseg.spine.column import LEAK_AREA_RATIO, LOST_BODY_GAP_MM, MIN_BODY_AREA_MM2, _bodies_in_short_runs
+from jmedseg.spine.column import (LEAK_AREA_RATIO, LOST_BODY_GAP_MM, MIN_BODY_AREA_MM2, POOL_SHARE_OF_LOST_BODY,
+                                  _bodies_in_short_runs)
 
 SP = (3.0, 3.0, 3.0)          # the working grid of a 3 mm CT
 NX, NY, NZ = 60, 60, 9
@@ -85,6 +86,25 @@ def test_a_slice_the_pool_did_not_touch_stays_empty():
     bony[:, :, RUN[1]] = False
     _bodies_in_short_runs(body, filled, bony, hu, canal, SP)
     assert body[:, :, RUN[0]].any() and not body[:, :, RUN[1]].any()
+
+
+def test_a_slice_whose_rim_alone_went_to_the_pool_stays_empty():
+    """A lumbar disc's slab by the enhanced aorta: the pool took a rim under `POOL_SHARE_OF_LOST_BODY` of the region
+    found with it given back, so no body was lost there (a body put in would hide the disc); the same slice emptied
+    by the wide-contact cut (`cut_wide`) is given its body back inside the outline."""
+    hu, canal, body, filled, bony, own = _scene()
+    rim = own & ~ndimage.binary_erosion(own, iterations=1)
+    for k in RUN:
+        filled[:, :, k] = own & ~rim
+        bony[:, :, k] = rim & (np.arange(NY)[None, :] > CANAL_XY[1] + 9)        # the front rim, by the aorta
+    share = bony[:, :, RUN[0]].sum() / own.sum()
+    assert 0 < share < POOL_SHARE_OF_LOST_BODY, share
+    _bodies_in_short_runs(body, filled, bony, hu, canal, SP)
+    assert not body[:, :, list(RUN)].any()
+    cut_wide = np.zeros(NZ, bool)
+    cut_wide[list(RUN)] = True
+    _bodies_in_short_runs(body, filled, bony, hu, canal, SP, cut_wide)
+    assert all(_area(body[:, :, k]) >= MIN_BODY_AREA_MM2 for k in RUN)
 
 
 def test_chest_ct_132_keeps_t1_to_t3(tmp_path):
