@@ -202,8 +202,6 @@ def find_sacrum(column, segments, spacing, lo, hi):
     widths = base_widths(column, spacing, lo, hi)
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
-    if run is not None and segments:
-        run = _run_to_sacral_top(column, spacing, widths, run, segments[0])
     if run is None or not segments:
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
@@ -241,33 +239,6 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
-
-
-def _run_to_sacral_top(column, spacing, widths, run, lowest):
-    """The wide run (first, last) raised to the top of a second wide run above it in the same segment `lowest`
-    (no disc found between them) with the iliac wings beside it, or `run` unchanged.
-
-    The sacrum is widest at its base, S1 with the alae, and tapers down to S5; the bone is joined to the ilia
-    at the sacroiliac joints (S1-S3). A wide run low in the sacrum with narrower slices over it (S1's lower
-    part read narrow, the pelvic ring's inside filled in one slice and not the next) and a second wide run with
-    the iliac wings beside it higher up, with no disc between the two, is one sacrum: the base is the upper run,
-    where the L5/S1 disc lies on top. Stopping at the lower run put the L5/S1 disc into the sacrum and named S1
-    L5 (issue 20, seed 53 CT 62: abdomen + pelvis, delayed, 5 mm, the lower run 10 mm, three narrow slices,
-    S1's alae 20 mm wide above them, every level named one too low). A disc found between the runs means the
-    upper one is a vertebra of its own (a transitional L5), which `_wide_at_processes` handles."""
-    dz = spacing[2]
-    wide = widths >= SACRUM_WIDTH_MM
-    top = next((k for k in range(lowest.hi, run[1], -1) if wide[k]), None)
-    if top is None:
-        return run
-    start, gap = top, max(2, int(round(RUN_GAP_MM / dz)))
-    while start - 1 > run[1] and any(wide[max(run[1] + 1, start - 1 - gap):start]):
-        start -= 1                          # down the upper run, over its own open-shell gaps
-    start = next(k for k in range(start, top + 1) if wide[k])
-    if wide[start:top + 1].sum() * dz < WIDE_RUN_MM:
-        return run                          # a stray wide slice, not the alae
-    wings = [iliac_wings_beside(column, spacing, k) for k in range(start, top + 1)]
-    return (run[0], top) if np.mean(wings) >= ILIAC_SLICE_FRACTION else run
 
 
 def _disc_over_cut_base(widths, segments, run, dz):
