@@ -44,8 +44,6 @@ OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
                                      # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
-TOP_PIECE_MM = 10.0              # the column above its highest disc, shorter than this, is dropped as a sliver:
-                                 # `jmedseg.spine.levels.MIN_SEGMENT_MM` (9 mm) in whole slices, two at 5 mm
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
@@ -200,7 +198,7 @@ def find_endplate_discs(s, core_hu):
     readings = {d: tuple(body[d]) for d in found if d in body}
     filled, gap_readings = fill_pitch_gaps(found, s, bump, band_hu)
     filled, readings = body_beside_filled(filled, [d for d in filled if d not in found], readings)
-    return top_within_pitch(top_trough(filled, s, bump), s, bump), {**readings, **gap_readings}
+    return top_trough(filled, s, bump), {**readings, **gap_readings}
 
 
 def body_beside_filled(discs, added, readings):
@@ -226,31 +224,6 @@ def body_beside_filled(discs, added, readings):
                 discs = sorted(rest + [far])
                 del readings[d]
     return discs, readings
-
-
-def top_within_pitch(discs, s, bump):
-    """`discs` (sorted arc mm) with the highest moved down to one pitch above the disc below it, where it lies
-    farther than that pitch above it and leaves under `TOP_PIECE_MM` of the column above it.
-
-    Vertebral bodies grow from T1 downwards (T1 14-15 mm, T2 16-17 mm, each next 0.5-2 mm taller) and the upper
-    thoracic discs are alike (4-5 mm), so the pitch (body plus disc) above the highest pair of discs is at most
-    the pitch between them. At 5 mm slices the C7/T1 band, C7's small lower endplate blurred with the disc, was
-    placed 5-7 mm up in C7, more than that pitch above T1/T2, and left a piece under `MIN_SEGMENT_MM` above it:
-    C7 was dropped as a sliver and T1 read from C7's lower part down, the first rib pair with no rib-free vertebra
-    above it (issue 20, seed 53 CTs 25 and 49, chest + abdomen, 5 mm: C7/T1 at +5.7 and +7.3 mm, T1's pitch read
-    22 and 24 mm against 19 and 21 below). The disc is moved only within its own band (the core's departure 0 or
-    more all the way from where it was to one pitch above the disc below): a disc farther up, beyond a trough,
-    is another disc, with a disc missed below it (seed 47 CT 84, chest, 5 mm: T1/T2 missed, C7/T1 45 mm above
-    T2/T3; moved to 31 mm above it across T1's middle, C7 and T1 became one segment).
-    """
-    if len(discs) < 3 or s[-1] - discs[-1] >= TOP_PIECE_MM:
-        return discs
-    below = discs[-2] - discs[-3]
-    if discs[-1] - discs[-2] <= below:
-        return discs
-    j = int(np.argmin(np.abs(s - (discs[-2] + below))))
-    band = bump[j:int(np.argmin(np.abs(s - discs[-1]))) + 1]
-    return discs[:-1] + [float(s[j])] if len(band) and band.min() >= 0 else discs
 
 
 def top_trough(discs, s, bump):
