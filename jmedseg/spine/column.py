@@ -323,13 +323,7 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     (a disc, or one lost slice) the column stays as it was (the full-resolution chest phantom of
     tests/spine/test_discs_and_ribs.py keeps its disc bands and first-rib anchor).
     """
-    ks = np.arange(canal.first, canal.last + 1)
-    if len(ks) == 0:                                 # no canal: no column to search along
-        return
-    empty = ~body[:, :, ks].any(axis=(0, 1))
-    runs, n = ndimage.label(empty)
-    for run in ndimage.find_objects(runs):
-        lost = ks[run[0]]
+    for lost in _runs_without_body(body, canal):
         if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
             continue
         for k in lost:
@@ -342,6 +336,15 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
                 mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
             if mask is not None:
                 body[:, :, k] = mask
+
+
+def _runs_without_body(body, canal):
+    """[slice indices] of each run of slices along the canal (`canal.first`..`canal.last`) with no body."""
+    ks = np.arange(canal.first, canal.last + 1)
+    if len(ks) == 0:                                 # no canal: no column to search along
+        return []
+    runs, _ = ndimage.label(~body[:, :, ks].any(axis=(0, 1)))
+    return [ks[run[0]] for run in ndimage.find_objects(runs)]
 
 
 def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
@@ -374,11 +377,8 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
         return False                                 # thick slices: see the docstring
     if cut_wide is None:
         cut_wide = np.zeros(body.shape[2], bool)
-    present = body[:, :, ks].any(axis=(0, 1))
-    runs, n = ndimage.label(~present)
     given = False
-    for run in ndimage.find_objects(runs):
-        lost = ks[run[0]]
+    for lost in _runs_without_body(body, canal):
         lo, hi = lost[0] - 1, lost[-1] + 1
         if len(lost) * sp[2] > LOST_BODY_GAP_MM or lo < canal.first or hi > canal.last:
             continue                                 # long runs: `_bodies_in_long_gaps`; a run at an end: unbounded

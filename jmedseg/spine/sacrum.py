@@ -298,6 +298,12 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
     return _drop_sacrum(finding, segments, note)
 
 
+def _rib_free_above(finding, segments):
+    """The segments of the `RIB_FREE_ABOVE_S1` vertebrae over the sacrum's (`finding.segment`), none of which bears
+    a rib (`_ribs_on_lumbar`)."""
+    return segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+
+
 def _ribs_on_lumbar(finding, segments):
     """Drop the sacrum (in place, the reason in every segment's note) when a vertebra fewer than
     `RIB_FREE_ABOVE_S1` above it bears a rib; True when dropped.
@@ -309,7 +315,7 @@ def _ribs_on_lumbar(finding, segments):
     (issue 20, seed 31 CT 88: T12 named S1, T9 the lowest rib-bearing vertebra above the rib search's floor).
     The iliac crests, which reach L4, are kept out of the rib search (`rib_floor`), so they cannot cause this.
     """
-    above = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    above = _rib_free_above(finding, segments)
     if not any(seg.ribs for seg in above):
         return False
     note = (f"a vertebra {next(j for j, seg in enumerate(above, 1) if seg.ribs)} above the wide lowest one bears "
@@ -373,7 +379,7 @@ def without_lone_process(heads, segments, finding):
     """
     if finding.segment is None or not finding.pelvis or len(segments) <= finding.segment + RIB_FREE_ABOVE_S1:
         return heads
-    near = segments[finding.segment + 1:finding.segment + 1 + RIB_FREE_ABOVE_S1]
+    near = _rib_free_above(finding, segments)
     on = [(z, side) for z, side in heads if z <= near[-1].hi + 0.5]
     if not on or len({side for _, side in on}) > 1:
         return heads
