@@ -196,7 +196,6 @@ def find_endplate_discs(s, core_hu):
     found = _spaced(_group_candidates(s, bump, groups, resolved), THIN_DISC_PITCH_MM)   # mm, so the pitch in mm
     body = body_readings(s, bump, groups, band_hu)
     readings = {d: tuple(body[d]) for d in found if d in body}
-    found = plates_beside_readings(found, readings, s, bump)
     filled, gap_readings = fill_pitch_gaps(found, s, bump, band_hu)
     filled, readings = body_beside_filled(filled, [d for d in filled if d not in found], readings)
     return top_trough(filled, s, bump), {**readings, **gap_readings}
@@ -225,55 +224,6 @@ def body_beside_filled(discs, added, readings):
                 discs = sorted(rest + [far])
                 del readings[d]
     return discs, readings
-
-
-def plates_beside_readings(discs, readings, s, bump):
-    """`discs` (sorted arc mm) with a disc found on a lone band next to a disc with a body reading (`readings`,
-    {disc: (lower disc, upper disc)}) moved onto the trough of disc tissue beyond that band, where the band lies
-    under `THIN_DISC_PITCH_MM` from the reading's disc on its side and the move puts it that far from every disc.
-
-    At 2-3 mm slices a thin disc (4-6 mm, 70-100 HU) is resolved: a trough of disc tissue with a cortical plate on
-    each side, and often only one of the two plates is bright enough to be a band. That lone band is one plate,
-    not the disc: the disc lies on the side where the core drops to disc tissue, and cancellous bone (no trough)
-    lies on the other. Where the lone plates of the discs above and below a short upper thoracic body (T2,
-    17-19 mm) lie on that body's side, its own two endplates are joined as one disc's plates in its middle, and the
-    body reading's troughs (the true discs either side) lie 11-14 mm from the neighbouring lone plates, so the
-    rib levels' re-read (`jmedseg.spine.rib_split.reread_band_pairs`, which keeps `THIN_DISC_PITCH_MM` between
-    discs) cannot take it (issue 20, seed 59 CT 36, chest, arterial, 3 mm: T2's endplates at 403 and 414 mm
-    joined as a disc at 409, the troughs beyond at 399 and 419 (T2/T3, T1/T2); C7/T1 found on its lower plate
-    at 430, its disc trough at 437 (-112 HU), and T3/T4 on its upper plate at 385, its trough at 381 (-22 HU);
-    C7 read as T1, "one anchor only"). The lone band is moved to the deepest point at least `ENDPLATE_BUMP_HU`
-    under the cancellous level within `OUTER_TROUGH_MM` beyond it (away from the reading), only where the band
-    is at least `ENDPLATE_BUMP_HU` bright and the near side within `OUTER_TROUGH_MM` holds no such trough (a
-    trough either side is as likely a body's darker middle). The reading itself is still chosen by the ribs.
-    """
-    discs = sorted(discs)
-    for d, (low, high) in readings.items():
-        if d not in discs:
-            continue
-        j = discs.index(d)
-        for k, near in ((j - 1, low), (j + 1, high)):
-            if not 0 <= k < len(discs) or abs(discs[k] - near) >= THIN_DISC_PITCH_MM:
-                continue
-            moved = _disc_beyond_plate(s, bump, discs[k], np.sign(discs[k] - d))
-            rest = [x for x in discs if x != discs[k]] + [near]
-            if moved is not None and _apart(moved, rest, THIN_DISC_PITCH_MM):
-                discs[k] = moved
-    return sorted(discs)
-
-
-def _disc_beyond_plate(s, bump, position, away):
-    """Arc (mm) of the trough of disc tissue beyond a lone plate's band at `position` on side `away` (+1 up, -1
-    down; `plates_beside_readings`), or None."""
-    i = int(np.argmin(np.abs(s - position)))
-    if bump[i] < ENDPLATE_BUMP_HU:
-        return None
-    beyond = np.flatnonzero((away * (s - position) > 0) & (away * (s - position) <= OUTER_TROUGH_MM))
-    near = np.flatnonzero((away * (position - s) > 0) & (away * (position - s) <= OUTER_TROUGH_MM))
-    if not len(beyond) or (len(near) and float(np.min(bump[near])) <= -ENDPLATE_BUMP_HU):
-        return None
-    k = beyond[np.argmin(bump[beyond])]
-    return float(s[k]) if bump[k] <= -ENDPLATE_BUMP_HU else None
 
 
 def top_trough(discs, s, bump):
