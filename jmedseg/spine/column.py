@@ -279,8 +279,9 @@ def find_column(grid):
         return _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k]
 
     _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, filled_outside_pool)
-    if _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide):
-        _cut_wide_contacts(body, filled, canal, sp)   # its running median was of empty slices round the lost bodies
+    given = _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide, lumen.any())
+    if given:                                        # its running median was of empty slices round the lost bodies
+        _cut_wide_contacts(body, filled, canal, sp, given)
     _small_bodies(body, filled, hu, canal, sp)
     for k in range(canal.first, canal.last + 1):
         if body[:, :, k].any():
@@ -347,7 +348,7 @@ def _runs_without_body(body, canal):
     return [ks[run[0]] for run in ndimage.find_objects(runs)]
 
 
-def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
+def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None, blood=True):
     """Along the canal, in each run of slices without a body up to `LOST_BODY_GAP_MM` between two bodies, the body
     searched again with the bone taken for pool (`bony`) given back, kept only inside the outline of the two bodies
     that bound the run.
@@ -365,19 +366,29 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
     thicker than `POOL_THICKNESS_MM`: there `bony` is every lumen-free pool core (`_cores_holding`), the rib heads
     at a disc's slab included, and a 5 mm slab at a disc holds enough endplate and rib head to fill; given back, it
     merged two bodies (seed 2026 CTs 16 and 65, native, 5 mm: the first rib pair lost, test_discs_body_endplates.py).
-    A slice is given a body only where the pool took over `POOL_SHARE_OF_LOST_BODY` of it, or where `cut_wide`
-    (the slices `_cut_wide_contacts` emptied: a body pressed against a vessel over a wide front) marks it: there the
-    outline keeps the vessel out (seed 53 CT 21: T7's middle slices). At a lumbar disc's slab beside the enhanced
-    aorta the pool takes a rim of 2-7 % and the search with it given back filled seven disc slices of the portal
-    venous lumbar CT of tests/calibration/test_phase_synthetic.py with body: the discs lost, the aorta read 38 HU low.
-    Returns True when a body was given back (`find_column` then checks the wide contacts again).
+    A run is given its bodies only where the pool took over `POOL_SHARE_OF_LOST_BODY` of the bodies found in it
+    with the pool's bone given back, summed over the run's slices, and only where the pool holds blood (`blood`:
+    `_lumen` found some); a slice that `cut_wide` marks (the slices `_cut_wide_contacts` emptied: a body pressed
+    against a vessel over a wide front) is given its body in any case: there the outline keeps the vessel out (seed 53
+    CT 21: T7's middle slices). At a lumbar disc's slab beside the enhanced aorta the pool takes a rim of 2-7 % and
+    the search with it given back filled seven disc slices of the portal venous lumbar CT of
+    tests/calibration/test_phase_synthetic.py with body: the discs lost, the aorta read 38 HU low.
+    The share is the run's, not each slice's: a body lost to the pool is lost over its height, and a slice given
+    back alone between slices left empty is a piece of a body 3 mm thick with empty slices round it, read as a
+    level of its own or a disc's dip beside it (seed 2026 CT 85: L1/L2 lost; seed 53 CT 6: a lone L5 slice).
+    Without blood in the pool (no `_lumen` anywhere: native blood reads 30-50 HU, or enhanced blood under the
+    column's threshold) what the pool cut took is bone, partial-volume cortex and endplates at 1-3 mm slices, the
+    disc's slabs as much as the bodies' (a 3 mm slab through a disc holds both endplates): the share then does not
+    tell a lost body from a disc, and giving it back filled the T1/T2 and T4/T5 disc slices of seed 59 CT 64 (chest,
+    native, 3 mm: the first rib pair lost) and the upper thoracic discs of seed 2026 CT 57 (portal venous).
+    Returns the slices given a body (`find_column` then checks the wide contacts again round them).
     """
     ks = np.arange(canal.first, canal.last + 1)
     if len(ks) < 3 or sp[2] > POOL_THICKNESS_MM:
         return False                                 # thick slices: see the docstring
     if cut_wide is None:
         cut_wide = np.zeros(body.shape[2], bool)
-    given = False
+    given = []
     for lost in _runs_without_body(body, canal):
         lo, hi = lost[0] - 1, lost[-1] + 1
         if len(lost) * sp[2] > LOST_BODY_GAP_MM or lo < canal.first or hi > canal.last:
@@ -386,6 +397,7 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
         if ends[1] > LEAK_AREA_RATIO * ends[0]:
             continue                                 # one end holds more than a body: no outline to trust
         outline = body[:, :, lo] | body[:, :, hi]
+        found = {}
         for k in lost:
             if not bony[:, :, k].any():
                 continue                             # nothing taken for pool here: a disc, not a lost body
@@ -393,11 +405,13 @@ def _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide=None):
                                            canal.centre[k], sp, NECK_MM)
             if mask is None or (mask & outline).sum() * sp[0] * sp[1] < MIN_BODY_AREA_MM2:
                 continue
-            kept = mask & outline
-            if not cut_wide[k] and (bony[:, :, k] & kept).sum() < POOL_SHARE_OF_LOST_BODY * kept.sum():
-                continue                             # the pool took a rim, not the body: no body lost here
-            body[:, :, k] = kept
-            given = True
+            found[k] = mask & outline
+        pooled = sum(int((bony[:, :, k] & kept).sum()) for k, kept in found.items())
+        lost_to_pool = blood and pooled >= POOL_SHARE_OF_LOST_BODY * sum(int(kept.sum()) for kept in found.values())
+        for k, kept in found.items():
+            if lost_to_pool or cut_wide[k]:          # else the pool took a rim, or bone beside no blood
+                body[:, :, k] = kept
+                given.append(k)
     return given
 
 
@@ -611,12 +625,16 @@ def _csf_near(hu_k, canal_xy, sp):
     return (hu_k < CANAL_MAX_HU) & (np.hypot(dx[:, None], dy[None, :]) <= CANAL_RADIUS_MM + sp[0])
 
 
-def _cut_wide_contacts(body, filled, canal, sp):
+def _cut_wide_contacts(body, filled, canal, sp, near=None):
     """Redo, with a wider erosion, the slices whose body is far larger than its neighbours'.
 
     A blood pool touching the body over more than 12 mm (the descending aorta lies against the
     thoracic bodies) survives the `NECK_MM` erosion; such a slice's region is over
     `LEAK_AREA_RATIO` times the running median of the body areas over `LEAK_WINDOW_MM`.
+    With `near` (slices given a body since the first pass), only the slices whose running median holds one of them:
+    elsewhere the median is the first pass's own less the slices that pass emptied, and redone over its own cuts
+    it falls and takes ordinary bodies next to them (seed 53 CT 6, abdomen + pelvis, arterial: L3's middle redone,
+    a false disc split it, "one anchor only").
     """
     area = body.sum(axis=(0, 1)).astype(float)
     ks = np.arange(canal.first, canal.last + 1)
@@ -624,6 +642,11 @@ def _cut_wide_contacts(body, filled, canal, sp):
         return
     win = max(3, int(round(LEAK_WINDOW_MM / sp[2]))) | 1
     typical = ndimage.median_filter(area[ks], size=win, mode="nearest")
+    if near is not None:
+        reach = np.zeros(len(area), bool)
+        for g in near:
+            reach[max(0, g - win // 2):g + win // 2 + 1] = True
+        typical = np.where(reach[ks], typical, 0.0)
     for k, ref in zip(ks, typical):
         if ref > 0 and area[k] > LEAK_AREA_RATIO * ref:
             solid = filled[:, :, k] & ~_canal_here(canal, k, sp)
