@@ -25,11 +25,12 @@ count from the sacrum is not trusted (`transitional` is set and the names get
 `uncertain_level`); a sacralised L5 or a lumbarised S1 changes the count between the
 sacrum and the lowest ribs, and those two anchors disagree (`jmedseg.spine.levels`).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.spine import sacral_top
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM, WIDE_SHELL_GAP_MM, disk
 
 SACRUM_WIDTH_MM = 100.0     # sacral base with alae 100-120 mm; a lumbar body 40-55 mm
@@ -66,6 +67,7 @@ class SacrumFinding:
 
     segment: int = None
     split_at: int = None
+    inner_disc: int = None            # a slice of a disc found inside the sacral base, to be taken out (`sacral_top`)
     transitional: bool = False
     pelvis: bool = False              # a sacral base with iliac wings at the column's bottom, counted or not
     widths_mm: np.ndarray = None      # per working-grid slice, the sacral-base width measure (0 outside)
@@ -218,12 +220,19 @@ def find_sacrum(column, segments, spacing, lo, hi):
                              f"mm of it in view, under {CUT_BASE_MM:.0f} mm): where S1 ends and L5 begins cannot be "
                              "told, the sacrum is not counted")
         return finding
+    inner = sacral_top.disc_inside_sacrum(column, spacing, widths, segments)
+    if inner is not None:       # S1-S2 read as two vertebrae: the dip between them is no disc
+        finding.inner_disc = inner
+        finding.notes.append("a disc found inside the sacral base (wide bone with the iliac wings beside it from "
+                             "the column's bottom through the dip up to the next disc): not a level")
+        segments = [replace(segments[1], lo=segments[0].lo, lower_disc=False)] + list(segments[2:])
     lowest = segments[0]
     if lowest.lower_disc:
         finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
         return finding
     top = run[1]
-    if top < lowest.hi and (lowest.hi - top) * dz >= SPLIT_BODY_MM:
+    if top < lowest.hi and (lowest.hi - top) * dz >= SPLIT_BODY_MM and \
+            not sacral_top.wide_under_top_disc(column, spacing, widths, segments):
         finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
     finding.segment = 0
     above = segments[1:3] if finding.split_at is None else segments[1:2]
