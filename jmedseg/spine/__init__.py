@@ -38,7 +38,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_split import split_at_missed_discs
-from jmedseg.spine.ribs import find_rib_heads, heads_over_cut_base, mark_rib_bearing, ribs_clear_above
+from jmedseg.spine.ribs import heads_over_cut_base, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.tracked import TrackedColumn, track_column
@@ -156,10 +156,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base
         area_arcs = sorted(area_arcs + [float(arc[sacrum.split_at])])
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
-    if sacrum.segment is None:      # a base cut by the scan's edge (or none): its floor checked against the ribs
-        heads = heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi)
-    else:
-        heads = without_lone_process(find_rib_heads(column, sp, rib_floor(first, sacrum, lo), hi), first, sacrum)
+    # the floor over a sacral base, counted or cut by the scan's edge, checked against the ribs (`ribs`)
+    heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs, readings = area_arcs, {}
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)

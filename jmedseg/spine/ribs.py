@@ -19,7 +19,8 @@ free in the band (not crossing the cut) whose medial edge runs on up and out fro
 shaft come down from a head above, no rib (`_runs_up_and_out`).
 At thinner slices a part followed forward as at thick slices is a rib too when its head lies between two rib levels
 found behind (`_forward_ribs_between`: T4-T6 at the kyphosis). Over a sacral base cut by the scan's edge the ribs are
-looked for from two vertebrae above it unless a rib pair lies just above that floor (`heads_over_cut_base`).
+looked for from two vertebrae above it unless a rib pair lies just above that floor (`heads_over_cut_base`); so over
+a sacrum counted with its iliac wings, where the floor is the same.
 The clavicle and sternum lie in front of the band, the scapula mostly lateral to it and
 the contrast-filled aorta in front of the body's centre.
 The vertebra at the height of its medial end bears it. In most adults the first rib
@@ -198,9 +199,9 @@ def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
 
 
 def heads_over_cut_base(column, spacing, floor, lo, hi):
-    """`find_rib_heads` from `floor` (`jmedseg.spine.sacrum.rib_floor` for a sacral base cut by the scan's edge,
-    two vertebrae above it), or from the column's bottom `lo` when a rib pair (both sides at one level) has its
-    heads within `RIB_FREE_OVER_BASE_MM` above `floor`.
+    """`find_rib_heads` from `floor` (`jmedseg.spine.sacrum.rib_floor` for a sacral base, counted as S1 or cut by the
+    scan's edge: two vertebrae above it), or from the column's bottom `lo` when a rib pair (both sides at one level)
+    has its heads within `RIB_FREE_OVER_BASE_MM` above `floor`.
 
     Over a true sacral base the floor is the L3/L4 disc and L3 and L2 above it bear no rib (a 13th pair
     articulates with L1); a lumbar transverse process does not reach `RIB_REACH_MM`: a rib pair there says the
@@ -211,6 +212,12 @@ def heads_over_cut_base(column, spacing, floor, lo, hi):
     cut sacral base with iliac wings, and the floor then dropped the lowest two or three rib levels (issue 20,
     seed 2026 dev CTs 8, 1.25 mm: ribs 11-12, and 60, 2 mm: ribs 10-12 missed; the lowest-rib anchor
     disagreed with a right first pair).
+    The same holds over a base counted as S1 (its iliac wings beside it): the floor is the same L3/L4 disc, and the
+    wide bone a chest CT's lowest ribs make at its bottom was taken for S1 with wings just as for a cut base (issue 20,
+    seed 59 CT 88, chest, 1.25 mm: T11's and T12's pairs 14-42 mm under the floor dropped, T10 taken for T12, "ribs
+    and first rib pair disagree"; the ribs found on the vertebrae over that "S1" then drop it,
+    `sacrum._ribs_on_lumbar`). The pair over the floor asks for both sides at one level: a lone one-sided head there
+    is a lumbar transverse process prolonged by what touches its tip (`sacrum.without_lone_process`, applied after).
     """
     heads = find_rib_heads(column, spacing, floor, hi)
     if floor <= lo:
