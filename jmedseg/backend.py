@@ -48,6 +48,11 @@ def _prepare_environment():
     # about one in three cold runs of the model tests. Compiling one kernel at a time only costs time on the first
     # run of a new shape; a user may set use_parallel_op_compiler to take the risk back.
     os.environ.setdefault("use_parallel_op_compiler", "0")
+    # Jittor compiles its own core once per install (a new virtual environment: every fresh clone and `.ci/run`) in
+    # a multiprocessing pool of up to 16 forked processes. On this 2-core machine under load that pool hung twice in
+    # a row on 2026-12-05 (all workers waiting on the task queue's lock, the parent on its results; py-spy), so a
+    # fresh clone's `make test` never started. One process compiles the same objects a little slower, and only once.
+    os.environ.setdefault("DISABLE_MULTIPROCESSING", "1")
     if not os.path.exists(DNNL_LIB) and os.environ.get("use_mkl", "1") == "1":
         # Without the link Jittor would try (and fail) to download oneDNN.
         os.environ["use_mkl"] = "0"
