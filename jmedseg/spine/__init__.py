@@ -150,7 +150,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
     first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     sacrum = find_sacrum(column, first, sp, lo, hi)
-    if sacrum.inner_disc is not None:        # a dip inside the sacral base is no disc (`sacrum`, `sacral_top`)
+    if sacrum.inner_disc is not None:        # a dip inside the sacral base is no disc (`sacrum.disc_inside_sacrum`)
         area_arcs = [a for a, k in zip(area_arcs, _slices(area_arcs, arc)) if k != sacrum.inner_disc]
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     if sacrum.split_at is not None:          # the L5/S1 disc the profile missed, at the top of the sacral base

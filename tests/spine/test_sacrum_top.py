@@ -1,4 +1,5 @@
-"""The sacral base's top in abdomen + pelvis CTs of normal anatomy (issue 20, branch `sacrumlr`; `sacral_top`).
+"""The sacral base's top in abdomen + pelvis CTs of normal anatomy (issue 20, branch `sacrumlr`;
+`sacrum.wide_under_top_disc`, `sacrum.disc_inside_sacrum`).
 
 Two readings named every level one too low ("sacrum and ribs disagree; named from the sacrum", L1/L2 missed):
 - a narrow slab inside the lowest segment: the L5/S1 disc added 30 mm down in the sacrum although the segment's
