@@ -207,8 +207,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
         return finding
-    with_wings = [iliac_wings_beside(column, spacing, k) for k in range(run[0], run[1] + 1)]
-    if np.mean(with_wings) < ILIAC_SLICE_FRACTION:
+    if not _with_wings(column, spacing, range(run[0], run[1] + 1)):
         finding.notes.append("a wide bone at the bottom of the column without iliac wings beside it: not taken "
                              "for the sacrum")
         return finding
