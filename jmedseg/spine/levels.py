@@ -173,40 +173,14 @@ def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
     Not at slices of `THICK_SLICE_MM` or more: there the end is one slab over a disc as thick as the slice, which
     averages the disc with the endplate over it, so the slab shows no body of the vertebra above. Measured: at 5 mm
     the rule confirmed seed 31 CT 12 (chest, held out), whose T7 segment is cut by a disc 6 mm inside T6 and was then
-    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`). At those slices the vertebra over the disc
-    counts only where its own level is seen instead: its transverse processes on both sides in the rib band over the
-    highest rib level and no rib there (`ribs_clear_to.processes_shown`, `ribs._processes_over_top_level`; branch
-    `thicktop`: seed 53 CT 49, seed 61 CT 1, seed 67 CT 85, 5 mm), and the chain's bodies found (`_thick_chain_seen`).
-    TRIED AND REVERTED: seed 31 CT 12 still confirmed with T7 wrong, seed 53 CT 49 and seed 67 CT 85 lost again.
+    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`); C7 at 5 mm is another branch's work.
     """
     seg = segments[top]
-    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None:
-        return False
-    if dz >= THICK_SLICE_MM and not _thick_chain_seen(segments, top, ribs_clear_to):
+    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None or dz >= THICK_SLICE_MM:
         return False
     if (min(seg.rib_z) - seg.lo + 0.5) * dz <= FIRST_HEAD_OVER_DISC_MM:
         return False
     return (ribs_clear_to - seg.hi - 1) * dz >= NEIGHBOUR_SEEN_MM
-
-
-def _thick_chain_seen(segments, top, ribs_clear_to):
-    """At slices of `THICK_SLICE_MM` or more, whether `_end_over_disc_seen` may count the pair on `top`: the vertebra
-    over it shows its own level (`ribs_clear_to.processes_shown`: its transverse processes in the rib band and no rib,
-    `ribs._processes_over_top_level`) and every vertebra from the lowest rib-bearing one to `top` holds the column's
-    body in at least half the slices between its discs (`ribs_clear_to.body_slices`).
-
-    The second condition: this route counts T1 where the column's track lost the vertebra over it, and a first-pair
-    anchor confirms every thoracic level it agrees on. At 5 mm a vertebra whose body was lost in most of its slabs
-    (to the blood pool or a faint body in a native or delayed phase) has its label in a piece at one end, which can
-    lie nearer a neighbour's centre (`bodies._flag_lost_bodies`): measured, seed 59 CT 45 (chest + abdomen, delayed,
-    5 mm; T2, T4, T6, T8 found in 0-1 of their 2-5 slices) had its T9 confirmed 14 mm off, on T8, once its first pair
-    counted by this route; before, the thorax was named from the sacrum and the ribs and left unconfirmed above T12.
-    """
-    body = getattr(ribs_clear_to, "body_slices", None)
-    if not getattr(ribs_clear_to, "processes_shown", False) or body is None:
-        return False
-    lowest = next(i for i, s in enumerate(segments) if s.ribs)
-    return all(2 * int(body[s.lo:s.hi + 1].sum()) >= s.hi - s.lo + 1 for s in segments[lowest:top + 1])
 
 
 def rib_anchor_doubt(segments, anchors, dz):
