@@ -328,8 +328,9 @@ def resolved_troughs(s, core_hu):
     A 4-6 mm thoracic disc (70-100 HU) has its two 1 mm plates 2.5-3.5 mm either side of its middle; at 1-3 mm slices
     the three are resolved, plate, disc, plate, each plate's peak a sample or half a slice further out at most
     (issue 20, seed 59 CT 36, 3 mm: T2/T3's plates 4 and 5 mm from its trough), while a body's darker middle has its
-    endplates at least 7 mm away (the shortest body, T1, 14 mm), beyond that reach. Only candidates: the upper rib heads choose where they replace the bands (`jmedseg.spine.rib_split.
-    reread_upper_troughs`). At 5 mm slices the plates share the disc's slices and no such minimum shows.
+    endplates at least 7 mm away (the shortest body, T1, 14 mm), beyond that reach. Only candidates: the upper rib
+    heads choose where they replace the bands (`jmedseg.spine.rib_split.reread_upper_troughs`). At 5 mm slices the
+    plates share the disc's slices and no such minimum shows.
     """
     core_hu = np.asarray(core_hu, float)
     if len(s) < 3:
