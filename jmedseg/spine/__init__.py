@@ -37,7 +37,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.rib_count import recut_by_rib_levels
-from jmedseg.spine.rib_split import split_at_missed_discs
+from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import heads_over_cut_base, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
@@ -79,6 +79,9 @@ def label_vertebrae(volume, tracked=None):
 
     segments = segments_between(discs, lo, hi, sp[2])
     prepare(segments)
+    segments, discs, disc_arcs, body_readings = reread_upper_troughs(   # the upper rib heads at resolved discs
+        segments, discs, disc_arcs, heads, lambda: core_hu_profile(grid.hu, column, sp, arc, lo, hi), arc, lo, hi,
+        sp[2], prepare, body_readings)
     # a thin disc missed between two rib levels a pitch apart (`rib_split`)
     segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare,
                                                        body_readings)

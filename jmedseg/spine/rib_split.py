@@ -33,8 +33,9 @@ segment its own vertebra (`reread_band_pairs`): there the disc was not missed bu
 """
 import numpy as np
 
-from jmedseg.spine.discs import split_body_pairs
-from jmedseg.spine.levels import rib_level_groups, segments_between
+from jmedseg.spine.discs import (OUTER_TROUGH_MM, RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, resolved_troughs,
+                                 split_body_pairs)
+from jmedseg.spine.levels import THICK_SLICE_MM, rib_level_groups, segments_between
 
 MIN_PITCH_SHARE = 0.7      # two consecutive rib levels: the neighbouring pitch within the variation of thoracic
 MAX_PITCH_SHARE = 1.4      # body heights between neighbours (T1-T12 bodies grow 1-2 mm per level, 14-28 mm)
@@ -44,6 +45,10 @@ SPLIT_NOTE = ("split in {0} at discs inferred between {0} rib levels {1} mm apar
               "missed): the discs between the pieces are not seen")
 
 
+UPPER_LEVELS = 4           # ribs 1-4: their heads lie at the disc above their body (rib 1: T1's upper edge, under
+                           # C7/T1) and their necks run out nearly level, so the head found is the head's height
+TROUGH_NOTE = ("discs at {0} mm of arc read at the disc tissue between resolved plates, where the upper rib heads lie, "
+               "not at a band in a body's middle")
 REREAD_NOTE = ("discs at {0:.0f} and {1:.0f} mm of arc taken beside a short body's two endplate bands, where the rib "
                "levels put them, not between the bands")
 
@@ -197,3 +202,122 @@ def split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, 
 def _pieces(segments, seg_lo, seg_hi):
     """The segments within slices seg_lo..seg_hi (the pieces of the segment split there)."""
     return [s for s in segments if s.lo >= seg_lo and s.hi <= seg_hi]
+
+
+def reread_upper_troughs(segments, discs, disc_arcs, heads, profile, arc, lo, hi, dz, prepare, body_readings):
+    """(segments, discs, disc_arcs, body_readings) with a disc found in a body's middle between two of the upper rib
+    levels replaced by the two discs the raw core shows at those levels' heads, where the rib levels doubt the top.
+
+    The heads of ribs 2-9 articulate across the disc above their own body (demifacets) and the first rib's on T1's
+    upper edge, just under the C7/T1 disc; the upper ribs (`UPPER_LEVELS`) run out nearly level from the head, so
+    the head found lies within `RIB_HEAD_HALF_MM` of that disc (synthetic heads of ribs 1-4 within 1-5 mm of the
+    disc; lower ribs descend more and their heads are found 5-10 mm lower). At 1-3 mm slices a thin disc shows
+    whole in the raw core, plate, disc tissue, plate (`discs.resolved_troughs`), but its smoothed band may sit on
+    one plate only, and where the brighter plates either side of a short body (T2, 13 mm) are that body's own
+    endplates, the two bands are joined as one disc in the body's middle, half a body from either head (issue 20,
+    seed 59 CT 36, chest, 3 mm: a disc at 409 mm between the heads at 398 and 418, the raw troughs at 399 and
+    418; C7/T1 and T3/T4 found on their inner plates, 5-6 mm towards T2: C7's lower part took the first pair, which
+    then had no rib-free vertebra above it). The two troughs replace that disc; a disc beside them closer than
+    `THIN_DISC_PITCH_MM` (the shortest body plus disc) is a lone plate of the next disc and moves onto its own trough
+    within `OUTER_TROUGH_MM`, which must also lie at an upper head. Every disc moved is then seen (disc tissue
+    between plates) and lies at a rib head: two independent signs agree.
+
+    Only in a rib cage seen over most of its height (at least `2 * UPPER_LEVELS` two-sided levels: the highest are
+    then ribs 1-4, not the lowest ribs of an abdominal scan, whose heads lie on their own bodies), and only where the
+    rib levels doubt the top (the highest level on the column's top segment, or a segment holding
+    two upper levels, `_upper_doubt`) and the re-read takes that doubt away, each upper level on its own vertebra
+    and no fewer rib levels borne. Not at `THICK_SLICE_MM` or more (no resolved troughs; the band pairs' readings,
+    `reread_band_pairs`, decide there). A re-read before the rib levels chose it (`discs.py`, branch `c7thick`)
+    moved real discs into bodies: here the heads choose.
+    `profile()`: (arc mm, core HU), the core's profile (`discs.core_hu_profile`), read only when needed.
+    """
+    same = segments, discs, disc_arcs, body_readings
+    if dz >= THICK_SLICE_MM or not heads or not segments:
+        return same
+    both = _two_sided_levels(heads, dz)
+    upper = both[-UPPER_LEVELS:]
+    if len(both) < 2 * UPPER_LEVELS or not _upper_doubt(segments, upper):
+        return same
+    k_axis = np.arange(len(arc))
+    at = [float(np.interp(np.mean(g), k_axis, arc)) for g in upper]     # arc mm of each upper level
+    middles = []
+    for a, b in zip(at, at[1:]):
+        inside = [d for d in disc_arcs if a < d < b]
+        if len(inside) == 1 and min(inside[0] - a, b - inside[0]) > RIB_HEAD_HALF_MM:
+            middles.append((a, b, inside[0]))
+    if not middles:
+        return same
+    troughs = resolved_troughs(*profile())
+    for a, b, d in reversed(middles):
+        arcs = _troughs_at_heads(disc_arcs, d, a, b, troughs, at)
+        if arcs is None:
+            continue
+        new = [int(round(np.interp(x, arc, k_axis))) for x in arcs]
+        if len(set(new)) < len(new):
+            continue
+        trial = segments_between(new, lo, hi, dz)
+        prepare(trial)
+        if sum(_levels_borne(trial, dz)) < sum(_levels_borne(segments, dz)) or _upper_doubt(trial, upper):
+            continue
+        moved = sorted(set(arcs) - set(disc_arcs))
+        for seg in trial:
+            if any(seg.lo - 1 <= int(round(np.interp(x, arc, k_axis))) <= seg.hi + 1 for x in moved):
+                seg.notes.append(TROUGH_NOTE.format(", ".join(f"{x:.0f}" for x in moved)))
+        return trial, new, arcs, {x: r for x, r in body_readings.items() if x in arcs}
+    return same
+
+
+def _two_sided_levels(heads, dz):
+    """The rib levels with heads on both sides (lists of head slices), the lowest first."""
+    sides = {}
+    for z, side in heads:
+        sides.setdefault(float(z), set()).add(side)
+    both = [g for g in rib_level_groups(list(sides), dz) if len(set().union(*(sides[z] for z in g))) == 2]
+    return both
+
+
+def _upper_doubt(segments, upper):
+    """Whether the highest rib level lies on the column's top segment (no vertebra above it to show it is the first
+    pair) or a segment holds two of the `upper` levels."""
+    def holds(seg, g):
+        return any(z in seg.rib_z for z in g)
+
+    if segments and holds(segments[-1], upper[-1]):
+        return True
+    return any(sum(holds(seg, g) for g in upper) >= 2 for seg in segments)
+
+
+def _levels_borne(segments, dz):
+    """The number of rib levels each segment holds."""
+    return [len(rib_level_groups(s.rib_z, dz)) for s in segments]
+
+
+def _troughs_at_heads(disc_arcs, d, a, b, troughs, at):
+    """Disc arcs with `d` (between the upper levels at arc a < b) replaced by the resolved troughs at those levels,
+    and a disc closer than `THIN_DISC_PITCH_MM` to them moved onto its own trough (within `OUTER_TROUGH_MM`, at an
+    upper level's head); None where a trough is missing or the discs would lie closer than that pitch."""
+    def trough_near(x, reach):
+        near = [t for t in troughs if abs(t - x) <= reach]
+        return min(near, key=lambda t: abs(t - x)) if near else None
+
+    ta, tb = trough_near(a, RIB_HEAD_HALF_MM), trough_near(b, RIB_HEAD_HALF_MM)
+    if ta is None or tb is None or tb - ta < THIN_DISC_PITCH_MM:
+        return None
+    out = [ta, tb]
+    for x in disc_arcs:
+        if x == d:
+            continue
+        if all(abs(x - t) >= THIN_DISC_PITCH_MM for t in (ta, tb)):
+            out.append(x)
+            continue
+        own = [t for t in troughs if abs(t - x) <= OUTER_TROUGH_MM and all(abs(t - m) >= THIN_DISC_PITCH_MM
+                                                                           for m in (ta, tb))
+               and any(abs(t - h) <= RIB_HEAD_HALF_MM for h in at)]
+        if not own:
+            return None
+        out.append(min(own, key=lambda t: abs(t - x)))
+    out = sorted(out)
+    changed = set(out) - set(disc_arcs)
+    if any(y - x < THIN_DISC_PITCH_MM for x, y in zip(out, out[1:]) if x in changed or y in changed):
+        return None
+    return out
