@@ -325,8 +325,9 @@ def wide_under_top_disc(column, spacing, widths, segments):
 def disc_inside_sacrum(column, spacing, widths, segments):
     """The slice of a disc found inside the sacral base, or None: the lowest segment (the column's bottom, no disc
     under it) is shorter than a vertebra (`LUMBAR_PITCH_MM`), and every slice from it up to the upper disc of the
-    segment above it is wide (over `SACRUM_WIDTH_MM`, the disc's own slices too) with the iliac wings beside,
-    under a vertebra that reads narrow (L5)."""
+    segment above it is wide (over `SACRUM_WIDTH_MM`; the disc's own slices in every slice, the segment wherever
+    its body was found, `_wide_where_measured`) with the iliac wings beside, under a vertebra that reads narrow
+    (L5)."""
     dz = spacing[2]
     if len(segments) < 3:
         return None
@@ -335,12 +336,35 @@ def disc_inside_sacrum(column, spacing, widths, segments):
             (low.hi - low.lo + 1) * dz >= LUMBAR_PITCH_MM:
         return None
     through = range(low.hi + 1, base.hi + 1)        # the dip's slices and the whole segment above it
-    if not all(widths[k] >= SACRUM_WIDTH_MM for k in through) or \
+    if not all(widths[k] >= SACRUM_WIDTH_MM for k in range(low.hi + 1, base.lo)) or \
+            not _wide_where_measured(widths, range(base.lo, base.hi + 1), dz) or \
             not _with_wings(column, spacing, list(through)):
         return None
     if _segment_is_wide(widths, above, dz):
         return None
     return (low.hi + base.lo) // 2
+
+
+def _wide_where_measured(widths, ks, dz):
+    """Whether slices `ks` are wide (over `SACRUM_WIDTH_MM`) wherever the body's region was found, over at least
+    `WIDE_RUN_MM`, the slices without it (width 0: no body found there, nothing measured) none longer in a row than
+    half the run's gap (`RUN_GAP_MM`, at least one slice).
+
+    The width is measured in the filled region holding the body's centre; where the body track found no body in a
+    slice (a lone slice of the sacrum's thin shell open at partial volume, or the segment's last slice against
+    its upper disc) the slice says nothing about the width, and reading it as narrow made S1-S2 with a dip at the
+    rudimentary S1/S2 disc two vertebrae (issue 20, seed 61 CT 46, 2 mm; seed 67 CT 18, 1.5 mm: one such slice
+    inside S1 and one at its top, every other slice 105-130 mm wide with the iliac wings beside; S1 named "L5").
+    A real disc is soft tissue: its slices read 0 or narrow, so the dip's own slices are still asked to be wide
+    (`disc_inside_sacrum`), and so is L5 over it (40-55 mm at its lower endplate) not to be."""
+    measured = [k for k in ks if widths[k] > 0]
+    if len(measured) * dz < WIDE_RUN_MM or any(widths[k] < SACRUM_WIDTH_MM for k in measured):
+        return False
+    longest, run = 0, 0
+    for k in ks:
+        run = run + 1 if widths[k] <= 0 else 0
+        longest = max(longest, run)
+    return longest <= max(1, int(RUN_GAP_MM / 2 / dz))
 
 
 def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
