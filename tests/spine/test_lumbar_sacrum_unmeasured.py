@@ -18,6 +18,8 @@ Constructed columns (3 mm voxels, `tests.spine.test_sacrum._column`) check the r
 synthetic benchmark CTs (phantom-only) check it end to end.
 """
 
+import pytest
+
 from jmedseg.spine.sacrum import CUT_BASE_MM, find_sacrum
 
 from tests.spine.benchmark_ct import label_benchmark_ct
@@ -44,23 +46,15 @@ def test_a_dip_without_a_body_or_two_such_slices_in_a_row_keep_the_disc():
         assert finding.inner_disc is None and finding.transitional
 
 
-def test_seed_61_ct_46_delayed_2mm_no_disc_inside_the_sacrum(tmp_path):
-    """Abdomen + pelvis, delayed, 2 mm. Before: a 14 mm piece of S2 "S1", S1 "L5", the anchors disagreeing."""
-    case, report, score = label_benchmark_ct(tmp_path, 61, 46, "abdomen_pelvis", "delayed")
-    assert case.spacing[2] == 2.0
+@pytest.mark.parametrize("seed, case_id, phase, slice_mm", [(61, 46, "delayed", 2.0), (67, 18, "native", 1.5)])
+def test_abdomen_pelvis_no_disc_inside_the_sacrum(tmp_path, seed, case_id, phase, slice_mm):
+    """Seed 61 CT 46 (delayed, 2 mm) and seed 67 CT 18 (native, 1.5 mm). Before: a 14 and a 20 mm piece of S2
+    named "S1", S1 named "L5" (transitional doubt), the anchors disagreeing, L1/L2 missed."""
+    case, report, score = label_benchmark_ct(tmp_path, seed, case_id, "abdomen_pelvis", phase)
+    assert case.spacing[2] == slice_mm
     assert report["summary"] == "confirmed by sacrum and ribs"
     assert not _levels_near_truth(case, report, LUMBAR + ["T12"])      # S1's segment holds S2's top too
     assert {"S1", "T12"} | set(LUMBAR) <= set(score["identified"]) and not score["confirmed_wrong"]
-
-
-def test_seed_67_ct_18_native_1_5mm_no_disc_inside_the_sacrum(tmp_path):
-    """Abdomen + pelvis, native, 1.5 mm. Before: a 20 mm piece of S2 "S1", S1 "L5", the anchors disagreeing."""
-    case, report, score = label_benchmark_ct(tmp_path, 67, 18, "abdomen_pelvis", "native")
-    assert case.spacing[2] == 1.5
-    assert report["summary"] == "confirmed by sacrum and ribs"
-    assert not _levels_near_truth(case, report, LUMBAR + ["T12"])      # S1's segment holds S2's top too
-    assert {"S1", "T12"} | set(LUMBAR) <= set(score["identified"]) and not score["confirmed_wrong"]
-
 
 def _narrowed(column, ks, half_mm):
     """`column` with slices `ks` holding alae only +-`half_mm` wide (iliac plates kept)."""
