@@ -220,6 +220,35 @@ def rib_anchor_doubt(segments, anchors, dz):
     return why
 
 
+def first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to=None):
+    """Why the first-rib anchor is not counted where the rib anchors are two or more levels apart and the vertebra
+    over the pair is the column's top, cut before the height where its own rib's head would lie; else None.
+
+    11 or 13 rib pairs put the two rib anchors one level further apart or closer; two or more levels apart, one of
+    them missed a stretch of the column. The first pair is counted with a rib-free vertebra over it seen for
+    `NEIGHBOUR_SEEN_MM` from its lower disc (`find_anchors`), enough for C7 over T1: the first rib's head lies on
+    T1's upper half (7-15 mm over the T1/T2 disc). The heads of ribs 2-9 lie at the disc over their own body (a
+    costal facet on each of the two bodies), a body's height (17-22 mm) and half a disc over its lower disc: a
+    vertebra followed for less than a pitch (the pair's own vertebra disc to disc) from its lower disc, with no disc
+    seen over it and the scan not clear of ribs over it (`ribs.ribs_clear_above`), may bear a rib above the column's
+    top, where no head is looked for. Issue 20, seed 47 CT 73 (3 mm, chest + abdomen): the column lost above T4,
+    T4 followed 15 mm from its lower disc without its rib, T5's pair taken for the first, eight rib levels between
+    the anchors; the lowest rib (T12) was right. The levels stay flagged: this only chooses the count that names.
+    """
+    t12, t1 = anchors.get("T12"), anchors.get("T1")
+    if t12 is None or t1 is None or abs((t1 - t12 + 1) - 12) < 2 or t1 + 2 != len(segments):
+        return None
+    top, pair = segments[t1 + 1], segments[t1]
+    if top.upper_disc or (ribs_clear_to is not None and ribs_clear_to > top.hi):
+        return None
+    seen_mm, pitch_mm = (top.hi - top.lo + 1) * dz, (pair.hi - pair.lo + 2) * dz
+    if seen_mm >= pitch_mm:
+        return None
+    return (f"{t1 - t12 + 1} rib-bearing vertebrae from the lowest rib to the first rib pair, and the vertebra over "
+            f"the pair is the column's top, followed {seen_mm:.0f} mm of a {pitch_mm:.0f} mm pitch: its own rib's "
+            "head may lie above it")
+
+
 def rib_level_groups(z_heads, dz):
     """Head slices grouped into rib levels, the lowest first: heads within `RIB_LEVEL_GAP_MM` in z are one level."""
     groups = []
@@ -295,6 +324,9 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
 
 def _assign_names(segments, dz, sacrum, ribs_clear_to=None):
     anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to)
+    why = first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)
+    if why:
+        doubts["T1"] = (anchors.pop("T1"), why)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
             "t1_segment": anchors.get("T1"), "agree": None, "doubts": doubts}
     for level, (_, why) in doubts.items():

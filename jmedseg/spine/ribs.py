@@ -31,6 +31,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM, rib_level_groups
+from jmedseg.spine.rib_below import pair_below_lowest
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
 BAND_MM = 65.0                   # looked for up to here: the scapula's medial border lies further out
@@ -189,13 +190,15 @@ def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
         return []
     gap = RIB_LEVEL_GAP_MM / spacing[2]
     parts, _ = ndimage.label(_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
-    found = []
-    for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None):
+    found, ends = [], _medial_ends(parts, dx_mm, spacing, None)
+    for z, side, reach, _ in ends:
         own = [w for w, other in heads if other == side]
         if reach >= RIB_REACH_MM and own and min(own) + gap < z < max(own) - gap and \
                 not any(abs(z - w) <= gap for w in own):
             found.append((z, side))
-    return found
+    # the twelfth rib's pair turning forward, one rib pitch under the lowest level (`rib_below`)
+    return found + pair_below_lowest([(z, s) for z, s, reach, _ in ends if reach >= RIB_REACH_MM], heads + found,
+                                     spacing[2])
 
 
 def heads_over_cut_base(column, spacing, floor, lo, hi):
