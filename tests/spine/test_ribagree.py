@@ -105,3 +105,16 @@ def test_seed_47_ct_73_first_pair_under_a_lost_top_is_not_counted(tmp_path):
     assert report["anchors"]["t12_ribs"] and not report["anchors"]["t1_first_rib_pair"]
     assert {"T12", "L1", "L2"} <= set(score["identified"]) and score["confirmed_wrong"] == []
     assert np.all(["uncertain_level" in e["flags"] for e in report["levels"]])
+
+
+def test_seed_71_ct_98_four_lumbar_vertebrae_are_not_confirmed_one_level_high(tmp_path):
+    """Held-out seed 71 CT 98 (abdomen + pelvis, native, 2.5 mm; four lumbar vertebrae, a variant): T12's ribs reach
+    57-60 mm behind the body's centre and 63 mm followed forward. Missed, T11 was the lowest rib-bearing vertebra and
+    the sacrum's count, one short by the variant, agreed with it: T11-L4 were confirmed as T12-L5. The twelfth pair
+    found (`rib_below`), the anchors disagree and the levels are refused."""
+    case, report, score = label_benchmark_ct(tmp_path, 71, 98, "abdomen_pelvis", "native")
+    assert case.variant["lumbar_count"] == 4
+    assert score["confirmed_wrong"] == [] and score["refused"]
+    assert report["summary"].startswith("sacrum and ribs disagree"), report["summary"]
+    lowest = [e for e in report["levels"] if e["ribs"]][-1]
+    assert abs(lowest["centroid_mm"][2] - case.levels["T12"]["centroid_mm"][2]) <= 10.0, lowest
