@@ -114,12 +114,10 @@ def _first_reread(segments, discs, disc_arcs, readings, arc, lo, hi, dz, prepare
 def _reread_ok(before, after, span, dz):
     """Whether the segments `after` a re-read give every rib level within slices `span` (exclusive) a vertebra of its
     own, with fewer segments bearing two or more levels than `before` and the same number of levels borne."""
-    def levels(segs):
-        return [len(rib_level_groups(s.rib_z, dz)) for s in segs]
-
-    inside = levels(_pieces(after, span[0] + 1, span[1] - 1))
-    return (len(inside) >= 2 and max(inside) == 1 and sum(levels(after)) == sum(levels(before))
-            and sum(n >= 2 for n in levels(after)) < sum(n >= 2 for n in levels(before)))
+    inside = _levels_borne(_pieces(after, span[0] + 1, span[1] - 1), dz)
+    borne_after, borne_before = _levels_borne(after, dz), _levels_borne(before, dz)
+    return (len(inside) >= 2 and max(inside) == 1 and sum(borne_after) == sum(borne_before)
+            and sum(n >= 2 for n in borne_after) < sum(n >= 2 for n in borne_before))
 
 
 def missed_disc_splits(segments, dz):
@@ -272,8 +270,7 @@ def _two_sided_levels(heads, dz):
     sides = {}
     for z, side in heads:
         sides.setdefault(float(z), set()).add(side)
-    both = [g for g in rib_level_groups(list(sides), dz) if len(set().union(*(sides[z] for z in g))) == 2]
-    return both
+    return [g for g in rib_level_groups(list(sides), dz) if len(set().union(*(sides[z] for z in g))) == 2]
 
 
 def _upper_doubt(segments, upper):

@@ -274,6 +274,12 @@ def _disc_over_cut_base(widths, segments, run, dz):
         return False
     if not (widths[run[0]:min(run[1], lowest.hi) + 1] >= SACRUM_WIDTH_MM).all():
         return False        # the alae are wide in every slice; rib necks in a few (seed 2026 CT 164)
+    return _whole_lumbar_above(widths, segments, dz)
+
+
+def _whole_lumbar_above(widths, segments, dz):
+    """Whether the vertebra over the lowest segment's upper disc is a whole lumbar one: bounded by discs, at least
+    `LUMBAR_PITCH_MM` disc to disc, and not wide (`_segment_is_wide`)."""
     above = segments[1]
     return bool(above.upper_disc and (above.hi - above.lo + 2) * dz >= LUMBAR_PITCH_MM
                 and not _segment_is_wide(widths, above, dz))
@@ -285,7 +291,7 @@ def _sacrum_up_to_disc(widths, segments, run, dz):
     than any lumbar body (over twice `BODY_HALF_WIDTH_MM`), or, within `HALF_LS_DISC_MM` under the disc's slice,
     narrower than the narrowest lumbar body (`LUMBAR_BODY_MIN_MM`: the disc's lower half, soft tissue); the
     segment's last slice, next to the disc, as in `_disc_over_cut_base`. The vertebra above is a whole, narrow
-    lumbar one (`_disc_over_cut_base`).
+    lumbar one (`_whole_lumbar_above`).
 
     S1 with its lateral masses is wider than any lumbar body (40-55 mm) in every slice from its base down to S2,
     while the region holding the tracked centre can miss the alae in a few slices (the body track thinning where
@@ -304,9 +310,7 @@ def _sacrum_up_to_disc(widths, segments, run, dz):
                 (disc - k) * dz <= HALF_LS_DISC_MM and widths[k] < LUMBAR_BODY_MIN_MM:
             continue
         return False
-    above = segments[1]
-    return bool(above.upper_disc and (above.hi - above.lo + 2) * dz >= LUMBAR_PITCH_MM
-                and not _segment_is_wide(widths, above, dz))
+    return _whole_lumbar_above(widths, segments, dz)
 
 
 # Where the sacral base's top lies when the wide run found at the column's bottom is not S1's top.
