@@ -75,11 +75,12 @@ def run_one(args):
     _, report = label_vertebrae(volume)
     label_s = time.perf_counter() - t1
     score = score_labelling(case, report)
-    both = {"L1", "L2"} <= {n for n, lv in case.levels.items() if lv["complete"]}
+    whole = sorted(n for n, lv in case.levels.items() if lv["complete"])
+    both = {"L1", "L2"} <= set(whole)
     return {"i": i, "fov": fov, "phase": phase, "gen_s": gen_s, "label_s": label_s, "variant": case.variant,
             "spacing": [round(s, 2) for s in case.spacing], "axcodes": "".join(case.axcodes),
             "noise_hu": round(case.noise_hu, 1), "anchors_in_view": case.anchors_in_view,
-            "l1l2_in_view": both, "summary": report.get("summary", ""),
+            "l1l2_in_view": both, "levels_whole": whole, "summary": report.get("summary", ""),
             "anchors_found": [a for a, key in ANCHOR_KEYS.items() if report.get("anchors", {}).get(key)],
             "entries": [{k: e.get(k) for k in ("name", "flags", "centroid_mm")} for e in report.get("levels", [])],
             **score}
@@ -125,10 +126,13 @@ def rib_free_neighbours(variant):
     return {"first_rib": "C7", "last_rib": SPINE_ORDER[lowest + 1]}
 
 
-def anchors_countable(row):
-    """The anchors in view of a CT whose rib-free neighbour's body centre is in the scan too (the sacrum as in view)."""
+def anchors_countable(row, whole=False):
+    """The anchors in view of a CT whose rib-free neighbour's body centre is in the scan too (the sacrum as in view);
+    with `whole`, whose neighbour's body is whole in the scan: where the scan ends inside the neighbour, the part
+    that would show a rib on it (C7's transverse processes lie above its centre) may be cut off."""
     neighbours = rib_free_neighbours(row["variant"])
-    return [a for a in row["anchors_in_view"] if a == "sacrum" or neighbours[a] in row["levels_in_view"]]
+    seen = row["levels_whole"] if whole else row["levels_in_view"]
+    return [a for a in row["anchors_in_view"] if a == "sacrum" or neighbours[a] in seen]
 
 
 def print_refusals(rows):
@@ -138,11 +142,14 @@ def print_refusals(rows):
     countable = [r for r in two if len(anchors_countable(r)) >= 2]
     normal = [r for r in countable if variant_name(r["variant"]) == "normal"]
     variants = [r for r in countable if variant_name(r["variant"]) != "normal"]
+    # results written before the rows carried `levels_whole` skip the stricter line
+    whole = [r for r in normal if "levels_whole" in r and len(anchors_countable(r, whole=True)) >= 2]
     print("\nrefused, CTs with two anchors in view")
     print("| CTs | refused / CTs | refused % |\n|---|---|---|")
     for name, group in (("two anchors in view (the tables' column)", two),
                         ("and each rib anchor's rib-free neighbour centred in the scan", countable),
                         ("  of these, normal anatomy", normal),
+                        ("    and each rib-free neighbour's body whole in the scan", whole),
                         ("  of these, a variant (anchors disagree by anatomy: refusal expected)", variants)):
         refused = sum(r["refused"] for r in group)
         print(f"| {name} | {refused}/{len(group)} | {100.0 * refused / len(group) if group else 0.0:.1f} % |")

@@ -69,6 +69,9 @@ def test_a_rib_anchor_counts_only_with_its_rib_free_neighbour_in_view():
     eleven = {**chest, "anchors_in_view": ["last_rib", "sacrum"], "levels_in_view": ["T11", "T12"],
               "variant": {**chest["variant"], "rib_pairs": 11}}
     assert anchors_countable(eleven) == ["last_rib", "sacrum"]
+    cut_c7 = {**chest, "levels_in_view": ["C7", "T1", "T12", "L1"], "levels_whole": ["T1", "T12", "L1"]}
+    assert anchors_countable(cut_c7) == ["first_rib", "last_rib"]         # C7's centre in the scan
+    assert anchors_countable(cut_c7, whole=True) == ["last_rib"]          # C7's body cut by the scan's top
 
 
 def test_refusals_are_split_by_countable_anchors_and_anatomy(capsys):
@@ -76,9 +79,9 @@ def test_refusals_are_split_by_countable_anchors_and_anatomy(capsys):
     rows = [{**_row(0, 3.0, []), "refused": True, "anchors_in_view": ["first_rib", "last_rib"],
              "levels_in_view": ["C7", "T1", "T12"]},                        # L1 not in view: not countable
             {**_row(1, 3.0, []), "refused": True, "anchors_in_view": ["first_rib", "last_rib"],
-             "levels_in_view": ["C7", "T1", "T12", "L1"]},
+             "levels_in_view": ["C7", "T1", "T12", "L1"], "levels_whole": ["T1", "T12", "L1"]},   # C7 cut
             {**_row(2, 3.0, []), "refused": False, "anchors_in_view": ["last_rib", "sacrum"],
-             "levels_in_view": ["T12", "L1"], "variant": normal},
+             "levels_in_view": ["T12", "L1"], "levels_whole": ["T12", "L1"], "variant": normal},
             {**_row(3, 3.0, []), "refused": True, "anchors_in_view": ["last_rib", "sacrum"],
              "levels_in_view": ["T11", "T12", "L1"], "variant": {**normal, "rib_pairs": 11}}]
     print_refusals(rows)
@@ -86,4 +89,5 @@ def test_refusals_are_split_by_countable_anchors_and_anatomy(capsys):
     assert "| two anchors in view (the tables' column) | 3/4 | 75.0 % |" in lines
     assert "| and each rib anchor's rib-free neighbour centred in the scan | 2/3 | 66.7 % |" in lines
     assert "|   of these, normal anatomy | 1/2 | 50.0 % |" in lines
+    assert "|     and each rib-free neighbour's body whole in the scan | 0/1 | 0.0 % |" in lines
     assert "|   of these, a variant (anchors disagree by anatomy: refusal expected) | 1/1 | 100.0 % |" in lines
