@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
+from jmedseg.spine.thick_chain import heads_in_upper_half
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -173,14 +174,39 @@ def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
     Not at slices of `THICK_SLICE_MM` or more: there the end is one slab over a disc as thick as the slice, which
     averages the disc with the endplate over it, so the slab shows no body of the vertebra above. Measured: at 5 mm
     the rule confirmed seed 31 CT 12 (chest, held out), whose T7 segment is cut by a disc 6 mm inside T6 and was then
-    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`); C7 at 5 mm is another branch's work.
+    confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`). At those slices the vertebra over the disc
+    counts only where its own level is seen instead: its transverse processes on both sides in the rib band over the
+    highest rib level and no rib there (`ribs_clear_to.processes_shown`, `ribs._processes_over_top_level`; branch
+    `thicktop`: seed 53 CT 49, seed 61 CT 1, seed 67 CT 85, 5 mm), and the segments under it are cut where their
+    rib heads say (`_thick_chain_seen`, branch `thick5`).
     """
     seg = segments[top]
-    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None or dz >= THICK_SLICE_MM:
+    if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None:
+        return False
+    if dz >= THICK_SLICE_MM and not _thick_chain_seen(segments, top, ribs_clear_to):
         return False
     if (min(seg.rib_z) - seg.lo + 0.5) * dz <= FIRST_HEAD_OVER_DISC_MM:
         return False
     return (ribs_clear_to - seg.hi - 1) * dz >= NEIGHBOUR_SEEN_MM
+
+
+def _thick_chain_seen(segments, top, ribs_clear_to):
+    """At slices of `THICK_SLICE_MM` or more, whether `_end_over_disc_seen` may count the pair on `top`: the vertebra
+    over it shows its own level (`ribs_clear_to.processes_shown`: its transverse processes in the rib band and no rib,
+    `ribs._processes_over_top_level`) and the segments of T2-T8 are cut where their rib heads say
+    (`thick_chain.heads_in_upper_half`).
+
+    The second condition: this route counts T1 where the column's track lost the vertebra over it, and a first-pair
+    anchor confirms every thoracic level it agrees on. At 5 mm a mid-thoracic disc placed inside the vertebra above
+    (a body lost to the pool in most of its slabs, a disc averaged with the endplate over it) gives a segment nearer
+    that neighbour: measured, seed 59 CT 45 (T9 confirmed 14 mm off, on T8) and seed 31 CT 12 (T7 on T6, 12 mm) once
+    their first pair counted by this route (branch `thicktop`); the share of their bodies found in each slice did not
+    separate them from the right CTs, the heads' place between the discs does (branch `thick5`).
+    """
+    if not getattr(ribs_clear_to, "processes_shown", False):
+        return False
+    lowest = next(i for i, s in enumerate(segments) if s.ribs)
+    return heads_in_upper_half(segments, lowest, top)
 
 
 def rib_anchor_doubt(segments, anchors, dz):

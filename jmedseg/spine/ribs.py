@@ -320,6 +320,8 @@ def ribs_clear_above(column, spacing, hi):
     where its own would lie (`_edge_vertebra_rib_free`), or the highest rib level is the first pair by its short
     shafts, ending inside the scan (`_first_pair_whole`: no rib pair lies above the first), it counts as seen that
     far: the slice returned then lies past the scan's top.
+    At slices of `THICK_SLICE_MM` or more the slice comes as a `ClearTo`, which also says whether the vertebra over the
+    highest rib level shows its transverse processes and no rib (`_processes_over_top_level`).
     """
     nz = column.bone.shape[2]
     seen = int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2]))
@@ -328,8 +330,54 @@ def ribs_clear_above(column, spacing, hi):
     if top > hi and any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
         return hi
     if top < hi + seen and (_edge_vertebra_rib_free(column, spacing, hi) or _first_pair_whole(column, spacing, hi)):
-        return hi + seen
-    return top
+        clear = hi + seen
+    else:
+        clear = top
+    if spacing[2] >= THICK_SLICE_MM:
+        return ClearTo(clear, _processes_over_top_level(column, spacing, hi, top))
+    return clear
+
+
+class ClearTo(int):
+    """`ribs_clear_above`'s slice at thick slices, with `processes_shown`: whether the rib band over the highest rib
+    level, up to that slice within the scan, holds the transverse processes of the vertebra above and no rib
+    (`_processes_over_top_level`), read by `jmedseg.spine.levels._end_over_disc_seen`."""
+
+    def __new__(cls, value, processes_shown):
+        obj = super().__new__(cls, value)
+        obj.processes_shown = bool(processes_shown)
+        return obj
+
+
+def _processes_over_top_level(column, spacing, hi, top):
+    """Whether the rib band between the highest rib level's own bone and slice `top` (the scan's slices over the
+    column's top slice `hi` looked at by `ribs_clear_above`) holds bone on both sides within `RIB_HEAD_MM` of the
+    midline and none as far out as `FIRST_RIB_REACH_MM` (`_processes_and_no_rib`).
+
+    That is the vertebra over the first rib pair seen by its own level: C7's transverse processes are the longest of
+    the cervical spine (their tips 30-45 mm from the midline, under the first rib's 45-55 mm and every lower rib's
+    60 mm and more), at the height of its body's middle, and a rib of its own (a cervical rib) or of T1 (were the
+    highest pair found T2's) would run out past `FIRST_RIB_REACH_MM` from beside them. At 4-5 mm slices the column's
+    end over the top pair's upper disc is one slab that averages the disc with the endplate over it and shows no body
+    of the vertebra above (`jmedseg.spine.levels._end_over_disc_seen`), but the processes are 10-15 mm tall bars in
+    the band beside the canal, one or two whole slabs. Issue 20, seed 53 CT 49, seed 61 CT 1, seed 67 CT 85
+    (chest + abdomen, 5 mm; every rib level right): processes 34-48 mm out on both sides in the one to three slices
+    over T1's rib level, nothing further out.
+    The band is read as `_edge_vertebra_rib_free` reads it at thick slices (behind `FORWARD_MM` past `AORTA_MM`),
+    with the bone mask only: the lower threshold also takes the halo of the first rib and of the clavicle.
+    """
+    dz, nz = spacing[2], column.bone.shape[2]
+    lo = max(0, hi - int(np.ceil((FIRST_RIB_PITCH_MM + MAX_RIB_HEIGHT_MM) / dz)))
+    levels = rib_level_groups([z for z, _ in find_rib_heads(column, spacing, lo, nz - 1)], dz)
+    if not levels:
+        return False
+    above = int(np.floor(float(np.mean(levels[-1])) + RIB_LEVEL_GAP_MM / dz)) + 1   # past that level's own bone
+    if above > top:
+        return False
+    cx, cy = column.centre[:, 0], column.centre[:, 1]
+    dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
+    dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
+    return _processes_and_no_rib(_band(column.bone, dx_mm, dy_mm, FORWARD_MM, above, top), dx_mm)
 
 
 def _first_pair_whole(column, spacing, hi):
