@@ -37,6 +37,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.rib_count import recut_by_rib_levels
+from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import heads_over_cut_base, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
@@ -161,6 +162,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     # the floor over a sacral base, counted or cut by the scan's edge, checked against the ribs (`ribs`)
     heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
+    heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs, readings = area_arcs, {}
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)

@@ -46,6 +46,7 @@ THICK_SLICE_MM = 4.0             # slices this thick or more average a rib (8-12
                                  # (4-5 mm) with the endplate over it
 FIRST_HEAD_OVER_DISC_MM = 7.0    # the first rib's head lies on T1's body alone, on its upper half: over half the
                                  # body (14-17 mm tall) above the T1/T2 disc; rib 2's head lies at that disc
+TWICE_PITCHES = 0.5              # a lone head this share of its vertebra's pitch from a pair there: one rib again
 RIB_LEVEL_GAP_MM = 8.0           # heads closer in z are one rib level (left and right, 0-5 mm apart);
                                  # consecutive levels are a body plus a disc apart (15 mm or more)
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
@@ -221,7 +222,8 @@ def rib_anchor_doubt(segments, anchors, dz):
       most `HEAD_ABOVE_DISC_MM` above its lower disc (further up, a disc between them was missed);
     - T1: every vertebra from the lowest rib-bearing one to it bears a rib and holds exactly one rib level (heads within
       `RIB_LEVEL_GAP_MM` of z), so the rib levels and the vertebrae between the discs count the
-      same number and no gap there holds a missed disc: then neither a disc nor a rib was missed or added.
+      same number and no gap there holds a missed disc: then neither a disc nor a rib was missed or added. A lone
+      head beside a pair in one vertebra, under half its pitch away, is one rib found twice (`_twice_found`).
     """
     why = {}
     t12, t1 = anchors.get("T12"), anchors.get("T1")
@@ -238,12 +240,31 @@ def rib_anchor_doubt(segments, anchors, dz):
     lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
     if t1 is not None and lowest is not None:
         chain = segments[lowest:t1 + 1]
-        levels = _rib_levels([z for s in chain for z in s.rib_z], dz)
+        levels = _rib_levels([z for s in chain for z in s.rib_z], dz) - sum(_twice_found(s, dz) for s in chain)
         bare = sum(1 for s in chain if not s.ribs)
         if bare or levels != len(chain) or any(s.disc_missed for s in chain):
             why["T1"] = (f"from the lowest rib to the first rib pair {levels} rib levels but {len(chain)} vertebrae "
                          f"between the discs ({bare} without a rib): a disc or a rib was missed or added")
     return why
+
+
+def _twice_found(seg, dz):
+    """Number of rib levels of segment `seg` that are one rib found twice: a level of one head within
+    `TWICE_PITCHES` of the vertebra's pitch (disc to disc) from a level of two heads in the same vertebra.
+
+    Each vertebra bears one rib a side, and consecutive rib levels lie a vertebra's pitch apart (upper thorax
+    18-22 mm, lower 25-30 mm; a head is found within 1-5 mm of its disc, ribs 6-9 up to 10 mm lower): a lone head
+    under half a pitch from a pair's level in the same vertebra is not the next rib but one of the pair's ribs read
+    again (its medial end and, higher, its neck rising to the tubercle). Counted as a level of its own, it made 13
+    rib levels on 12 vertebrae and `rib_anchor_doubt` refused the first pair (issue 20, seed 67 CT 84, chest,
+    1.5 mm: the ninth rib's left head found at 307 and 317 mm beside the right one at 301 mm, its vertebra 28 mm
+    disc to disc). A real level found there would come with a disc missed between two vertebrae: the two rib
+    anchors, each on its own vertebra, then count one vertebra off twelve and disagree: nothing is confirmed wrong.
+    """
+    groups = rib_level_groups(seg.rib_z, dz)
+    pairs = [float(np.mean(g)) for g in groups if len(g) >= 2]
+    half = TWICE_PITCHES * (seg.hi - seg.lo + 2)
+    return sum(1 for g in groups if len(g) == 1 and any(abs(g[0] - z) < half for z in pairs))
 
 
 def first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to=None):
