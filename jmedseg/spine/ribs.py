@@ -31,6 +31,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM, rib_level_groups
+from jmedseg.spine.pair_heads import level_reach_z
 from jmedseg.spine.rib_below import pair_below_lowest
 
 RIB_REACH_MM = 60.0              # lumbar transverse processes end within 45-55 mm of the midline
@@ -471,10 +472,11 @@ def mark_rib_bearing(segments, heads, dz, pitch_mm):
     then finds the lowest one above its segment and does not count it.
     """
     single = _lowest_levels(sorted(z for z, _ in heads), dz, SINGLE_FACET_LEVELS)
+    reach_from = level_reach_z([z for z, _ in heads], dz)     # a pair's heads go together (`pair_heads`)
     for z_head, side in heads:
         seg = _segment_at(segments, z_head, 0.0) if z_head <= single else None
         if seg is None:
-            seg = _segment_at(segments, z_head, 0.5 * pitch_mm / dz)
+            seg = _segment_at(segments, reach_from[z_head], 0.5 * pitch_mm / dz)
         if seg is not None:
             seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
             seg.rib_z = sorted(seg.rib_z + [float(z_head)])

@@ -1,0 +1,20 @@
+"""The two heads of one rib pair handed to one vertebra: the half-pitch reach measured once per rib level.
+
+`jmedseg.spine.ribs.mark_rib_bearing` hands a head that lies up to half a pitch (`MIN_PITCH_MM` / 2, 10 mm) above a
+disc to the segment below it: the heads of ribs 2-9 span the disc above their own vertebra, and rib 1's head sits
+on T1's upper lateral corner just under the C7/T1 disc. A rib pair's two heads articulate at one level (the costal
+facets of the two sides are symmetric about the midline); in a CT their centres differ by 0-5 mm (tilt, the heads'
+own shape, noise), within `jmedseg.spine.levels.RIB_LEVEL_GAP_MM`. Tested head by head, a pair whose heads lie at
+the reach's end was cut in two: one side handed down, the other kept above, two segments each with one rib
+(issue 20, seed 79 CT 45 and seed 71 CT 17, chest + abdomen at 5 mm: the first pair's heads 0.1 and 0.2 slices
+either side of the reach, C7 taken for a one-sided T1, "ribs and first rib pair disagree"). Either side's head is
+the pair's level, so the reach is tested once, from the level's lowest head (the one nearest the disc below), and
+both heads go together.
+"""
+from jmedseg.spine.levels import rib_level_groups
+
+
+def level_reach_z(z_heads, dz):
+    """{head slice: slice its half-pitch reach is tested from}: the lowest head of its rib level
+    (`rib_level_groups`), so one level's heads are handed to one segment."""
+    return {z: group[0] for group in rib_level_groups(z_heads, dz) for z in group}
