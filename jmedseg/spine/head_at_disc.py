@@ -16,6 +16,8 @@ then lies two vertebrae above the disc instead of one). The move is made only wh
 level lies less than `NEXT_LEVEL_PITCHES` of that vertebra's disc-to-disc length above the disc:
 one vertebra up, where its own rib level would be, not two.
 """
+from jmedseg.spine.levels import lowest_rib_bearing
+
 NEXT_LEVEL_PITCHES = 1.5    # the next rib level one vertebra above the disc (at most a pitch plus its head's
                             # height on its body, which lies on the body's upper half), two vertebrae up when
                             # a rib between was missed: half way between the two
@@ -27,7 +29,7 @@ def lowest_level_up(segments, dz):
     `NEXT_LEVEL_PITCHES` pitches of segment i + 1 above that disc. The reason goes into segment i + 1's note.
     Returns True when moved.
     """
-    low = next((i for i, s in enumerate(segments) if s.ribs), None)
+    low = lowest_rib_bearing(segments)
     if low is None or low + 2 >= len(segments):
         return False
     seg, bare, above = segments[low], segments[low + 1], segments[low + 2]

@@ -206,8 +206,13 @@ def _thick_chain_seen(segments, top, ribs_clear_to):
     """
     if not getattr(ribs_clear_to, "processes_shown", False):
         return False
-    lowest = next(i for i, s in enumerate(segments) if s.ribs)
-    return heads_in_upper_half(segments, lowest, top)
+    lowest = lowest_rib_bearing(segments)
+    return lowest is not None and heads_in_upper_half(segments, lowest, top)
+
+
+def lowest_rib_bearing(segments):
+    """Index of the lowest segment bearing a rib (segments inferior to superior; T12's in a normal spine), or None."""
+    return next((i for i, s in enumerate(segments) if s.ribs), None)
 
 
 def rib_anchor_doubt(segments, anchors, dz):
@@ -237,7 +242,7 @@ def rib_anchor_doubt(segments, anchors, dz):
         elif head is not None and (head - seg.lo + 0.5) * dz > HEAD_ABOVE_DISC_MM:
             why["T12"] = (f"the lowest rib's head lies {(head - seg.lo + 0.5) * dz:.0f} mm above the disc below "
                           "it: a disc between them may have been missed")
-    lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
+    lowest = lowest_rib_bearing(segments)
     if t1 is not None and lowest is not None:
         chain = segments[lowest:t1 + 1]
         levels = _rib_levels([z for s in chain for z in s.rib_z], dz) - sum(_twice_found(s, dz) for s in chain)

@@ -31,7 +31,7 @@ vertebra bounded by seen discs, noted only.
 import numpy as np
 
 from jmedseg.spine.discs import MIN_PITCH_MM
-from jmedseg.spine.levels import rib_level_groups, segments_between
+from jmedseg.spine.levels import lowest_rib_bearing, rib_level_groups, segments_between
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
 
@@ -131,7 +131,7 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
     start = _fits(segments, levels, dz)
     if start is not None:
         # the discs fit; a level was handed to a neighbour (a head half a pitch above a disc): one level each
-        if start == next(i for i, s in enumerate(segments) if s.ribs):
+        if start == lowest_rib_bearing(segments):
             _assign_in_order(segments[start:start + len(levels)], heads, dz, REASSIGN_NOTE)
         return segments, discs, disc_arcs
     edit = _single_edit(segments, discs, levels, lo, hi, dz)
