@@ -42,6 +42,7 @@ from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import heads_over_cut_base, mark_rib_bearing, ribs_clear_above
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
+from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def label_vertebrae(volume, tracked=None):
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
     # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
     segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
+    segments, discs, disc_arcs = split_top_at_first_heads(   # C7/T1 over the first pair's heads at 5 mm (`top_split`)
+        segments, discs, disc_arcs, heads, lambda: core_hu_profile(grid.hu, column, sp, arc, lo, hi), arc, lo, hi,
+        sp[2], prepare, body_readings)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
