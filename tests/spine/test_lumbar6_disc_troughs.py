@@ -32,20 +32,23 @@ def test_disc_troughs_finds_each_disc_and_no_plain_body():
 
 
 def test_a_dip_inside_a_body_goes_to_the_free_disc_and_two_such_dips_become_one():
-    """Dips 15 and 17 mm either side of a disc no dip marks: one disc there."""
-    s, core = _core([30.0, 70.0, 110.0, 150.0])
-    # 30, 70 and 150 at their discs; 95 and 127 inside the bodies either side of the disc at 110
-    assert at_disc_troughs([30.0, 70.0, 95.0, 127.0, 150.0], [70.0, 95.0, 127.0, 150.0], s, core, 2.0) == \
-        [30.0, 70.0, 110.0, 150.0]
+    """Dips 15 and 17 mm either side of a disc no dip marks, four dips at their discs: one disc there."""
+    s, core = _core([30.0, 70.0, 110.0, 150.0, 190.0], 230.0)
+    dips = [30.0, 70.0, 95.0, 127.0, 150.0, 190.0]
+    assert at_disc_troughs(dips, dips, s, core, 2.0) == [30.0, 70.0, 110.0, 150.0, 190.0]
 
 
-def test_nothing_moves_at_thick_slices_or_without_a_free_disc_near():
-    """At 5 mm working slices the disc is not resolved; a trough held by a kept disc is not free."""
-    s, core = _core([30.0, 70.0, 110.0, 150.0])
-    dips = [30.0, 70.0, 95.0, 150.0]
-    assert at_disc_troughs(dips, dips, s, core, 5.0) == dips            # slices over half the thinnest disc
-    s, core = _core([30.0, 70.0, 150.0])
+def test_nothing_moves_at_thick_slices_without_a_free_disc_near_or_where_the_core_shows_few_discs():
+    """At 5 mm working slices the disc is not resolved; a trough held by a kept disc is not free; where fewer than
+    more dips sit at their discs than off them, the core does not read this CT's discs."""
+    s, core = _core([30.0, 70.0, 110.0, 150.0, 190.0], 230.0)
+    dips = [30.0, 70.0, 95.0, 150.0, 190.0]
+    assert at_disc_troughs(dips, dips, s, core, 5.0) == dips
+    s, core = _core([30.0, 70.0, 150.0, 190.0], 230.0)
     assert at_disc_troughs(dips, dips, s, core, 2.0) == dips            # no disc within 24 mm of 95 but 70's
+    s, core = _core([30.0, 110.0, 190.0], 230.0)
+    dips = [30.0, 60.0, 95.0, 150.0, 190.0]                               # 60 and 150 off: two marked for three off
+    assert at_disc_troughs(dips, dips, s, core, 2.0) == dips
 
 
 def test_seed_73_ct_19_l2_l3_dip_inside_l3_moved_to_its_disc(tmp_path):
