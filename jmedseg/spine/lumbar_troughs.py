@@ -21,7 +21,10 @@ off one (seed 73 CT 19: four to one; CT 63: four to three, its T12/L1 dip at the
 running level is read off the column's end). There, a dip with no signature within `DISC_WINDOW_MM` (`disc_check`)
 is moved to the nearest signature within the smallest lumbar vertebra (`LUMBAR_PITCH_MM`, 24 mm disc to disc: a
 dip inside a body lies no farther than that from one of the body's two discs) that no kept disc holds (none within
-`MIN_PITCH_MM`, the shortest body plus disc); dips moved to one signature become one disc. A dip with no signature
+`MIN_PITCH_MM`, the shortest body plus disc) and whose trough is deep (`DISC_TROUGH_HU`, 40 HU, under the cancellous
+level: at these slices the disc's middle is resolved; troughs of 23-33 HU inside T12 or L1 by the lowest ribs read
+as signatures in seed 89 CT 9, seed 61 CT 43 and seed 11 CT 41, where such a move cost L1; one shallow target and
+no dip of the CT is moved); dips moved to one signature become one disc. A dip with no signature
 near stays where it is. The lowest disc (the sacrum's top, read by `jmedseg.spine.sacrum`) and the thoracic part
 (the rib heads' discs are thin: the caller passes the dips under the lowest rib head only) are not moved.
 """
@@ -34,6 +37,8 @@ from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
 
 THICKEST_DISC_MM = 14.0     # the thickest lumbar disc (L4/L5 of a tall adult, 8-14 mm)
 PLATE_REACH_MM = 0.5 * THICKEST_DISC_MM + ENDPLATE_SMOOTH_MM + SAMPLE_MM   # a plate's band from its disc's middle
+DISC_TROUGH_HU = 2 * ENDPLATE_BUMP_HU   # a disc moved to: its resolved middle (70-100 HU) under cancellous bone
+                                        # (150-250 HU) by most of that gap, not a trough at the mark's threshold
 
 
 def disc_troughs(s, departure):
@@ -58,16 +63,19 @@ def at_disc_troughs(discs, dips, s, core_hu, dz):
     if dz > 0.5 * THINNEST_THICK_DISC_MM or len(discs) < 2 or not len(s):
         return discs
     s, ordered = np.asarray(s, float), sorted(discs)
-    troughs = disc_troughs(s, core_departure(core_hu))
+    departure = core_departure(core_hu)
+    troughs = disc_troughs(s, departure)
     unmarked = [d for d in ordered[1:] if d in dips and not any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
     marked = [d for d in ordered if d in dips and any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
     if not unmarked or len(marked) <= len(unmarked):       # the core does not read this CT's discs
         return discs
-    discs = ordered
-    kept = [d for d in discs if d not in unmarked]
+    kept = [d for d in ordered if d not in unmarked]
     free = [t for t in troughs if all(abs(t - k) >= MIN_PITCH_MM for k in kept)]
+    depth = dict(zip(s, departure))
     moved = []
     for d in unmarked:
         near = [t for t in free if abs(t - d) <= LUMBAR_PITCH_MM]
         moved.append(min(near, key=lambda t: abs(t - d)) if near else d)
+    if any(t != d and depth.get(t, 0.0) > -DISC_TROUGH_HU for t, d in zip(moved, unmarked)):
+        return discs                                # a shallow target: the core misreads this CT's discs
     return sorted(set(kept + moved))
