@@ -36,6 +36,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
+from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
@@ -180,6 +181,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     # a thick-disc dip (not the sacral base's split) with a flat core between two short pieces splits one body
     false = unmarked_splits(disc_arcs, [a for a in dips if a in disc_arcs], s, core)
     disc_arcs = [a for a in disc_arcs if a not in false]
+    lumbar = [a for a in dips if a in disc_arcs and (not heads or a < lowest_head - T12_HALF_BODY_MM)]
+    disc_arcs = at_disc_troughs(disc_arcs, lumbar, s, core, sp[2])   # a dip inside a body (`lumbar_troughs`)
     # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
     # (`rib_split.reread_band_pairs`), which must not bring a reading with it
     readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
