@@ -279,8 +279,11 @@ def find_column(grid):
     def filled_outside_pool(k):
         return _filled_slice(dense[:, :, k], WIDE_SHELL_GAP_MM, sp, lumen[:, :, k]) & ~pool[:, :, k]
 
-    _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, filled_outside_pool)
-    given = _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide, lumen.any())
+    def filled_with_rim(k):
+        return _filled_slice(dense[:, :, k], SHELL_GAP_MM, sp, lumen[:, :, k])
+
+    rimmed = _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, filled_outside_pool, filled_with_rim)
+    given = _bodies_in_short_runs(body, filled, bony, hu, canal, sp, cut_wide, lumen.any()) + rimmed
     if given:                                        # its running median was of empty slices round the lost bodies
         _cut_wide_contacts(body, filled, canal, sp, sorted(set(given) | set(redone)))
     _small_bodies(body, filled, hu, canal, sp)
@@ -314,7 +317,7 @@ def _not_canal(hu, canal, k, sp):
     return ~(_canal_here(canal, k, sp) | _csf_near(hu[:, :, k], canal.centre[k], sp))
 
 
-def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
+def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide, with_rim=None):
     """Along the canal, in each run of slices without a body taller than `LOST_BODY_GAP_MM`, the body searched
     again with the bone taken for pool (`bony`, see `_bone_cores_out`) given back.
 
@@ -324,7 +327,22 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
     (the body found with them is T-shaped, its centre 3-6 mm further back), so where a single slice lacks a body
     (a disc, or one lost slice) the column stays as it was (the full-resolution chest phantom of
     tests/spine/test_discs_and_ribs.py keeps its disc bands and first-rib anchor).
+
+    Where neither finds a body, `with_rim` (the slice's filled bone with only the lumen kept out, `_filled_slice`)
+    is searched last: the body as the pool cut found it before it took the pool's whole core. At the top of the
+    thorax the great vessels (the arch, the brachiocephalic and subclavian arteries, 10-25 mm across) lie 5-15 mm in
+    front of and beside C7-T3, whose bodies (15-20 mm deep, 300-500 mm^2) read at 3 mm pixels as a bright cortical
+    ring; the ring's core joins the vessels' cores in 3D, holds their lumen and stays blood (`_bone_cores_out`):
+    the bodies from C7 down to T2-T7 were lost over 20-100 mm at 2-3 mm slices, the first rib pair on the column's
+    top segment and no rib-free vertebra over it (issue 20, night of 2026-12-05: seed 71 CTs 69, 93, seed 79 CT 16,
+    seed 47 CT 73). The lumen (where a `LUMEN_RADIUS_MM` ball fits) stays out, and the `NECK_MM` erosion parts the
+    body from the vessel's rim; the slices so given are returned for `_cut_wide_contacts` to check again. Only in the
+    runs still longer than a disc once the two searches above are done: a disc's slab, with the pool's rim in it,
+    is filled as readily as a body (its endplates close round it at 2-3 mm slices), so a run those searches cut
+    down to a disc's height is left a gap. Searched over the whole first run, seed 71 CT 57 (portal venous,
+    2.5 mm) lost its T1/T2 and T2/T3 discs (bodies found in T2's middle had left them 7-10 mm gaps): T1 named on C7.
     """
+    rimmed = []
     for lost in _runs_without_body(body, canal):
         if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
             continue
@@ -338,6 +356,17 @@ def _bodies_in_long_gaps(body, filled, bony, hu, canal, sp, wide):
                 mask = _body_in_front_of_canal(wide(k) & not_canal, canal.centre[k], sp, NECK_MM)
             if mask is not None:
                 body[:, :, k] = mask
+    if with_rim is None:
+        return rimmed
+    for lost in _runs_without_body(body, canal):     # what is still longer than a disc after those searches
+        if len(lost) * sp[2] <= LOST_BODY_GAP_MM:
+            continue
+        for k in lost:
+            mask = _body_in_front_of_canal(with_rim(k) & _not_canal(hu, canal, k, sp), canal.centre[k], sp, NECK_MM)
+            if mask is not None:
+                body[:, :, k] = mask
+                rimmed.append(int(k))
+    return rimmed
 
 
 def _runs_without_body(body, canal):

@@ -6,7 +6,6 @@
   count (`levels.first_pair_under_cut_top`): seed 47 CT 73 (chest + abdomen, 3 mm).
 Constructed scenes use 2 mm slices, 18 mm bodies and a 20 mm pitch (`tests/spine/test_levels_disagreement.py`).
 """
-import numpy as np
 
 from jmedseg.spine.levels import assign_names
 from jmedseg.spine.rib_below import pair_below_lowest
@@ -96,15 +95,16 @@ def test_seed_67_ct_20_twelfth_rib_turning_forward_is_found(tmp_path):
     assert abs(found["T12"]["centroid_mm"][2] - case.levels["T12"]["centroid_mm"][2]) <= 10.0
 
 
-def test_seed_47_ct_73_first_pair_under_a_lost_top_is_not_counted(tmp_path):
+def test_seed_47_ct_73_first_pair_counted_once_the_column_reaches_c7(tmp_path):
     """Seed 47 CT 73 (chest + abdomen, portal venous, 3 mm): the column lost above T4, T5's pair taken for the
-    first under T4 followed 15 mm. Before: named from that pair, four levels off, L1 and L2 misnamed. Now the first
-    pair is doubted, the lowest rib names the levels (refused still: one anchor), and L1, L2 are named right."""
+    first under T4 followed 15 mm. Before: named from that pair, four levels off, L1 and L2 misnamed. Then the first
+    pair was doubted and the lowest rib named the levels (refused: one anchor). Since branch `coltop` the column
+    reaches C7 (`column._bodies_in_long_gaps`, the search with only the lumen kept out): the true first pair is
+    counted, both rib anchors agree, and L1, L2 are named right and confirmed."""
     _, report, score = label_benchmark_ct(tmp_path, 47, 73, "chest_abdomen", "portal_venous")
-    assert report["summary"] == "one anchor only (the lowest rib-bearing vertebra (T12))", report["summary"]
-    assert report["anchors"]["t12_ribs"] and not report["anchors"]["t1_first_rib_pair"]
+    assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
+    assert report["anchors"]["t12_ribs"] and report["anchors"]["t1_first_rib_pair"]
     assert {"T12", "L1", "L2"} <= set(score["identified"]) and score["confirmed_wrong"] == []
-    assert np.all(["uncertain_level" in e["flags"] for e in report["levels"]])
 
 
 def test_seed_71_ct_98_four_lumbar_vertebrae_are_not_confirmed_one_level_high(tmp_path):
