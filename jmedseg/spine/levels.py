@@ -6,7 +6,8 @@ Discs come from `jmedseg.spine.discs`, ribs from `jmedseg.spine.ribs`. Anchors
   100 mm wide) with the iliac wings beside it: `jmedseg.spine.sacrum`; a
   lumbosacral transitional vertebra found there flags every level `uncertain_level`;
 - lowest rib: the lowest rib-bearing vertebra is T12 (12 rib pairs in most adults), when a
-  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`);
+  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`, or as far as the
+  next rib head's place: `next_head_place_seen`);
 - first rib pair: the highest vertebra with a rib on both sides is T1, when a vertebra
   without a rib pair lies above it in the scan (complete, or its lower `NEIGHBOUR_SEEN_MM`;
   else the first ribs may be above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
