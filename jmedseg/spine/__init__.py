@@ -40,7 +40,7 @@ from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
-from jmedseg.spine.ribs import heads_over_cut_base, mark_rib_bearing, ribs_clear_above
+from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.top_split import split_top_at_first_heads
@@ -74,7 +74,7 @@ def label_vertebrae(volume, tracked=None):
         return np.zeros(volume.shape, np.int16), report
     lo, hi = span
     discs, disc_arcs, body_readings, heads, arc, sacrum = _discs_and_ribs(grid, column, lo, hi)
-    clear_to = ribs_clear_above(column, sp, hi)   # the top vertebra is seen as far as the scan shows no rib
+    clear_to, processes = clear_above(column, sp, hi)   # the top vertebra seen as far as the scan shows no rib
 
     def prepare(segs):          # widths and rib heads of a set of segments (again after a split)
         measure_widths(segs, column, sp)
@@ -95,7 +95,7 @@ def label_vertebrae(volume, tracked=None):
         segments, discs, disc_arcs, heads, lambda: core_hu_profile(grid.hu, column, sp, arc, lo, hi), arc, lo, hi,
         sp[2], prepare, body_readings)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
-    info = assign_names(segments, sp[2], sacrum, clear_to)
+    info = assign_names(segments, sp[2], sacrum, clear_to, processes)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

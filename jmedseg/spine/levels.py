@@ -6,7 +6,8 @@ Discs come from `jmedseg.spine.discs`, ribs from `jmedseg.spine.ribs`. Anchors
   100 mm wide) with the iliac wings beside it: `jmedseg.spine.sacrum`; a
   lumbosacral transitional vertebra found there flags every level `uncertain_level`;
 - lowest rib: the lowest rib-bearing vertebra is T12 (12 rib pairs in most adults), when a
-  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`);
+  vertebra without ribs lies below it in the scan (complete, or its upper `NEIGHBOUR_SEEN_MM`, or as far as the
+  next rib head's place: `next_head_place_seen`);
 - first rib pair: the highest vertebra with a rib on both sides is T1, when a vertebra
   without a rib pair lies above it in the scan (complete, or its lower `NEIGHBOUR_SEEN_MM`;
   else the first ribs may be above the field of view). Ribs come in pairs: a one-sided rib-like bone at the top
@@ -47,6 +48,8 @@ THICK_SLICE_MM = 4.0             # slices this thick or more average a rib (8-12
 FIRST_HEAD_OVER_DISC_MM = 7.0    # the first rib's head lies on T1's body alone, on its upper half: over half the
                                  # body (14-17 mm tall) above the T1/T2 disc; rib 2's head lies at that disc
 TWICE_PITCHES = 0.5              # a lone head this share of its vertebra's pitch from a pair there: one rib again
+RIB_HALF_HEIGHT_MM = 4.0         # half the thinnest rib's height (8-12 mm): that much of a rib in the scan shows it
+LOW_RIB_PITCH_MM = 24.0          # the shortest pitch of T10-T12 (body 20-25 mm and disc 4-6 mm: 24-30 mm)
 RIB_LEVEL_GAP_MM = 8.0           # heads closer in z are one rib level (left and right, 0-5 mm apart);
                                  # consecutive levels are a body plus a disc apart (15 mm or more)
 MISSING_ANCHORS = {"S1": "no rib-bearing vertebra", "T12": "no sacrum and no first rib pair",
@@ -118,14 +121,16 @@ def measure_widths(segments, column, spacing):
         seg.width_mm = float(np.median(sorted(per_slice)[-n:]) * spacing[0]) if per_slice else 0.0
 
 
-def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
+def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False):
     """({anchor level: segment index}, {anchor level: (segment index, why it is not counted)}) of the anchors in view
     (segments ordered inferior to superior).
 
     `sacrum`: a `jmedseg.spine.sacrum.SacrumFinding` (its `segment` is S1, or None).
     `ribs_clear_to`: the slice up to which the scan shows no rib above the column's top
     (`jmedseg.spine.ribs.ribs_clear_above`; past the scan's top where its edge cuts a vertebra that shows no rib
-    where its own would lie): the top vertebra counts as seen that far.
+    where its own would lie): the top vertebra counts as seen that far. `processes_shown`: whether the vertebra over
+    the highest rib level shows its transverse processes and no rib (`jmedseg.spine.ribs.clear_above`; read at
+    slices of `THICK_SLICE_MM` or more by `_thick_chain_seen`).
 
     A rib anchor needs its rib-free neighbour in view: a vertebra without ribs below the lowest
     rib-bearing one (else the scan may cut T12 off), without a rib pair above the highest pair
@@ -149,14 +154,15 @@ def find_anchors(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     if pairs:
         top = pairs[-1]
         above = any(seen(s, s.lower_disc) and len(s.ribs) < 2 for s in segments[top + 1:])
-        if top != anchors.get("T12") and (above or _end_over_disc_seen(segments, top, dz, ribs_clear_to)):
+        if top != anchors.get("T12") and (above or _end_over_disc_seen(segments, top, dz, ribs_clear_to,
+                                                                        processes_shown)):
             anchors["T1"] = top
     for level, why in rib_anchor_doubt(segments, anchors, dz).items():
         doubts[level] = (anchors.pop(level), why)
     return anchors, doubts
 
 
-def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
+def _end_over_disc_seen(segments, top, dz, ribs_clear_to, processes_shown=False):
     """Whether the column goes on over the disc above the highest rib pair's vertebra `top`, the column's top
     segment, and the scan shows no rib over that disc for `NEIGHBOUR_SEEN_MM` (`ribs_clear_to`).
 
@@ -177,23 +183,23 @@ def _end_over_disc_seen(segments, top, dz, ribs_clear_to):
     the rule confirmed seed 31 CT 12 (chest, held out), whose T7 segment is cut by a disc 6 mm inside T6 and was then
     confirmed-but-wrong by 0.1 mm (docs/spine.md, branch `firstpair`). At those slices the vertebra over the disc
     counts only where its own level is seen instead: its transverse processes on both sides in the rib band over the
-    highest rib level and no rib there (`ribs_clear_to.processes_shown`, `ribs._processes_over_top_level`; branch
+    highest rib level and no rib there (`processes_shown`, `ribs._processes_over_top_level`; branch
     `thicktop`: seed 53 CT 49, seed 61 CT 1, seed 67 CT 85, 5 mm), and the segments under it are cut where their
     rib heads say (`_thick_chain_seen`, branch `thick5`).
     """
     seg = segments[top]
     if top != len(segments) - 1 or not seg.upper_disc or ribs_clear_to is None:
         return False
-    if dz >= THICK_SLICE_MM and not _thick_chain_seen(segments, top, ribs_clear_to):
+    if dz >= THICK_SLICE_MM and not _thick_chain_seen(segments, top, processes_shown):
         return False
     if (min(seg.rib_z) - seg.lo + 0.5) * dz <= FIRST_HEAD_OVER_DISC_MM:
         return False
     return (ribs_clear_to - seg.hi - 1) * dz >= NEIGHBOUR_SEEN_MM
 
 
-def _thick_chain_seen(segments, top, ribs_clear_to):
+def _thick_chain_seen(segments, top, processes_shown):
     """At slices of `THICK_SLICE_MM` or more, whether `_end_over_disc_seen` may count the pair on `top`: the vertebra
-    over it shows its own level (`ribs_clear_to.processes_shown`: its transverse processes in the rib band and no rib,
+    over it shows its own level (`processes_shown`: its transverse processes in the rib band and no rib,
     `ribs._processes_over_top_level`) and the segments of T2-T8 are cut where their rib heads say
     (`thick_chain.heads_in_upper_half`).
 
@@ -204,7 +210,7 @@ def _thick_chain_seen(segments, top, ribs_clear_to):
     their first pair counted by this route (branch `thicktop`); the share of their bodies found in each slice did not
     separate them from the right CTs, the heads' place between the discs does (branch `thick5`).
     """
-    if not getattr(ribs_clear_to, "processes_shown", False):
+    if not processes_shown:
         return False
     lowest = lowest_rib_bearing(segments)
     return lowest is not None and heads_in_upper_half(segments, lowest, top)
@@ -270,6 +276,53 @@ def _twice_found(seg, dz):
     pairs = [float(np.mean(g)) for g in groups if len(g) >= 2]
     half = TWICE_PITCHES * (seg.hi - seg.lo + 2)
     return sum(1 for g in groups if len(g) == 1 and any(abs(g[0] - z) < half for z in pairs))
+
+
+def next_head_place_seen(segments, dz):
+    """Whether the column goes on under the lowest rib level for one rib pitch and `RIB_HALF_HEIGHT_MM` more: the
+    height where the next rib's head would lie, were the vertebra under the lowest rib-bearing one to bear a rib.
+
+    Consecutive rib heads lie a vertebra's pitch apart, each at the same place on its own body (ribs 10-12 articulate
+    with their own body only, at its upper half, never across a disc), and the pitch grows downwards (T10-T12 24-30 mm,
+    L1 28-35 mm): the next head under the lowest level lies at least the pitch of the two lowest levels under it. With
+    half a rib's height (8-12 mm) more in view, a head there would show whole. Needs a disc between the lowest
+    rib-bearing segment and the one under it (the neighbour is a vertebra of its own); without two rib levels there
+    is no pitch to go by, and a pitch under `LOW_RIB_PITCH_MM` (a level found twice, a one-sided part of a rib) counts
+    as that.
+    """
+    low = lowest_rib_bearing(segments)
+    if low is None or low == 0 or not segments[low - 1].upper_disc:
+        return False
+    groups = rib_level_groups([z for s in segments for z in s.rib_z], dz)
+    if len(groups) < 2:
+        return False
+    z_low, z_next = float(np.mean(groups[0])), float(np.mean(groups[1]))
+    pitch_mm = max((z_next - z_low) * dz, LOW_RIB_PITCH_MM)
+    return (z_low - segments[0].lo) * dz >= pitch_mm + RIB_HALF_HEIGHT_MM
+
+
+def _count_last_rib_over_short_end(segments, anchors, doubts, dz):
+    """Count the lowest rib-bearing vertebra as T12 where `find_anchors` left it out only because the rib-free
+    vertebra under it is in view for less than `NEIGHBOUR_SEEN_MM` (the column's bottom segment, short), but the
+    column reaches the place of the next rib's head (`next_head_place_seen`) and no head lies there.
+
+    `NEIGHBOUR_SEEN_MM` asks for most of the body under the lowest rib so that its rib head would show; what shows
+    it is the head's own place, a pitch under the lowest level's. Issue 20, seed 53 CT 76 (chest, 3 mm): twelve rib
+    levels found, a false disc in L1's middle left a 12 mm piece of L1 at the column's bottom, 43 mm of column under
+    the twelfth pair (pitch 31 mm): no anchor at the last rib. The anchor then passes `rib_anchor_doubt` like any
+    other and confirms only where another anchor agrees. `anchors`, `doubts` are changed in place.
+    """
+    if "T12" in anchors or "T12" in doubts or not next_head_place_seen(segments, dz):
+        return
+    low = lowest_rib_bearing(segments)
+    if low == anchors.get("T1"):
+        return
+    found = {"T12": low}
+    why = rib_anchor_doubt(segments, found, dz)
+    if "T12" in why:
+        doubts["T12"] = (low, why["T12"])
+    else:
+        anchors["T12"] = low
 
 
 def first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to=None):
@@ -356,14 +409,14 @@ def _level_name(k):
     return LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
 
 
-def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
+def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
     `sacrum`: the `jmedseg.spine.sacrum.SacrumFinding` (S1, and whether a transitional
     vertebra sits on it). Returns a dict with the anchors found (segment indices), whether
     they agree, and a one-line summary.
     """
-    info = _assign_names(segments, dz, sacrum, ribs_clear_to)
+    info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:
@@ -374,8 +427,9 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None):
     return info
 
 
-def _assign_names(segments, dz, sacrum, ribs_clear_to=None):
-    anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to)
+def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False):
+    anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to, processes_shown)
+    _count_last_rib_over_short_end(segments, anchors, doubts, dz)
     why = first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)
     if why:
         doubts["T1"] = (anchors.pop("T1"), why)

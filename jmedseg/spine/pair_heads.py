@@ -18,3 +18,13 @@ def level_reach_z(z_heads, dz):
     """{head slice: slice its half-pitch reach is tested from}: the lowest head of its rib level
     (`rib_level_groups`), so one level's heads are handed to one segment."""
     return {z: group[0] for group in rib_level_groups(z_heads, dz) for z in group}
+
+
+def level_sides(heads, dz):
+    """[(head slices of one rib level, its sides)] among `heads` ((slice, side) pairs), the lowest level first: the
+    levels of `rib_level_groups` with the sides their heads lie on (`rib_count.rib_levels`,
+    `rib_split._two_sided_levels`)."""
+    sides = {}
+    for z, side in heads:
+        sides.setdefault(float(z), set()).add(side)
+    return [(g, set().union(*(sides[z] for z in g))) for g in rib_level_groups(list(sides), dz)]

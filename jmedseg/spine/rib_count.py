@@ -32,6 +32,7 @@ import numpy as np
 
 from jmedseg.spine.discs import MIN_PITCH_MM
 from jmedseg.spine.levels import lowest_rib_bearing, rib_level_groups, segments_between
+from jmedseg.spine.pair_heads import level_sides
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
 
@@ -48,10 +49,7 @@ SPLIT_NOTE = ("split at a disc inferred at {0:.0f} mm of arc, not seen (the body
 
 def rib_levels(heads, dz):
     """[(mean slice, sides)] of the rib levels among `heads` ((slice, side) pairs), the lowest first."""
-    sides = {}
-    for z, side in heads:
-        sides.setdefault(float(z), set()).add(side)
-    return [(float(np.mean(g)), set().union(*(sides[z] for z in g))) for g in rib_level_groups(list(sides), dz)]
+    return [(float(np.mean(g)), sides) for g, sides in level_sides(heads, dz)]
 
 
 def regular_levels(levels):

@@ -36,6 +36,7 @@ import numpy as np
 from jmedseg.spine.discs import (OUTER_TROUGH_MM, RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, resolved_troughs,
                                  split_body_pairs)
 from jmedseg.spine.levels import THICK_SLICE_MM, rib_level_groups, segments_between
+from jmedseg.spine.pair_heads import level_sides
 
 MIN_PITCH_SHARE = 0.7      # two consecutive rib levels: the neighbouring pitch within the variation of thoracic
 MAX_PITCH_SHARE = 1.4      # body heights between neighbours (T1-T12 bodies grow 1-2 mm per level, 14-28 mm)
@@ -267,10 +268,7 @@ def reread_upper_troughs(segments, discs, disc_arcs, heads, profile, arc, lo, hi
 
 def _two_sided_levels(heads, dz):
     """The rib levels with heads on both sides (lists of head slices), the lowest first."""
-    sides = {}
-    for z, side in heads:
-        sides.setdefault(float(z), set()).add(side)
-    return [g for g in rib_level_groups(list(sides), dz) if len(set().union(*(sides[z] for z in g))) == 2]
+    return [g for g, sides in level_sides(heads, dz) if len(sides) == 2]
 
 
 def _upper_doubt(segments, upper):

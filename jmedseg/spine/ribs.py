@@ -30,7 +30,8 @@ lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
 import numpy as np
 from scipy import ndimage
 
-from jmedseg.spine.levels import NEIGHBOUR_SEEN_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM, rib_level_groups
+from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, RIB_HALF_HEIGHT_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM,
+                                  rib_level_groups)
 from jmedseg.spine.pair_heads import level_reach_z
 from jmedseg.spine.rib_below import pair_below_lowest
 
@@ -67,7 +68,6 @@ RIB_FREE_OVER_BASE_MM = 45.0     # over a cut sacral base's floor (the L3/L4 dis
                                  # 13th rib, L1's upper half) lies L3 and L2 higher: 55-75 mm (lumbar bodies
                                  # 25-30 mm, discs 8-12 mm); over the third vertebra of a chest CT's bottom the
                                  # next rib level lies within a thoracic pitch (20-30 mm)
-RIB_HALF_HEIGHT_MM = 4.0         # half the thinnest rib's height (8-12 mm): that much of a rib in the scan shows it
 SINGLE_FACET_LEVELS = 3          # ribs 10-12: the lowest three rib levels articulate with one vertebra each
 
 
@@ -305,7 +305,13 @@ def _shaft_reach(shafts, shaft, z_head, spacing):
 
 
 def ribs_clear_above(column, spacing, hi):
-    """The highest slice up to which the scan shows no rib above the column's top slice `hi` (`hi`: none seen clear).
+    """`clear_above`'s slice alone."""
+    return clear_above(column, spacing, hi)[0]
+
+
+def clear_above(column, spacing, hi):
+    """(The highest slice up to which the scan shows no rib above the column's top slice `hi` (`hi`: none seen
+    clear), whether the vertebra over the highest rib level shows its transverse processes and no rib).
 
     The first-pair anchor (T1) needs a vertebra above the highest rib pair that would show a rib if it
     bore one: `NEIGHBOUR_SEEN_MM` of it above its lower disc (`jmedseg.spine.levels.find_anchors`). When
@@ -321,33 +327,20 @@ def ribs_clear_above(column, spacing, hi):
     where its own would lie (`_edge_vertebra_rib_free`), or the highest rib level is the first pair by its short
     shafts, ending inside the scan (`_first_pair_whole`: no rib pair lies above the first), it counts as seen that
     far: the slice returned then lies past the scan's top.
-    At slices of `THICK_SLICE_MM` or more the slice comes as a `ClearTo`, which also says whether the vertebra over the
-    highest rib level shows its transverse processes and no rib (`_processes_over_top_level`).
+    The second value is read at slices of `THICK_SLICE_MM` or more only (`_processes_over_top_level`, by
+    `jmedseg.spine.levels._thick_chain_seen`); it is False at thinner slices and where a rib lies over `hi`.
     """
     nz = column.bone.shape[2]
     seen = int(np.ceil(NEIGHBOUR_SEEN_MM / spacing[2]))
     top = min(nz - 1, hi + seen)
     below = max(0, hi - int(np.ceil(0.5 * MAX_RIB_HEIGHT_MM / spacing[2])))
     if top > hi and any(z > hi for z, _ in find_rib_heads(column, spacing, below, top)):
-        return hi
+        return hi, False
     if top < hi + seen and (_edge_vertebra_rib_free(column, spacing, hi) or _first_pair_whole(column, spacing, hi)):
         clear = hi + seen
     else:
         clear = top
-    if spacing[2] >= THICK_SLICE_MM:
-        return ClearTo(clear, _processes_over_top_level(column, spacing, hi, top))
-    return clear
-
-
-class ClearTo(int):
-    """`ribs_clear_above`'s slice at thick slices, with `processes_shown`: whether the rib band over the highest rib
-    level, up to that slice within the scan, holds the transverse processes of the vertebra above and no rib
-    (`_processes_over_top_level`), read by `jmedseg.spine.levels._end_over_disc_seen`."""
-
-    def __new__(cls, value, processes_shown):
-        obj = super().__new__(cls, value)
-        obj.processes_shown = bool(processes_shown)
-        return obj
+    return clear, bool(spacing[2] >= THICK_SLICE_MM and _processes_over_top_level(column, spacing, hi, top))
 
 
 def _processes_over_top_level(column, spacing, hi, top):

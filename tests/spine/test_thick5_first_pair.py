@@ -7,7 +7,6 @@ their rib heads say: each head in the upper half of its vertebra's span between 
 them (a 25 mm pitch), three lumbar vertebrae, twelve rib-bearing ones, the column ending over T1's upper disc.
 """
 from jmedseg.spine.levels import Segment, assign_names
-from jmedseg.spine.ribs import ClearTo
 from jmedseg.spine.thick_chain import heads_in_upper_half
 from tests.spine.benchmark_ct import label_benchmark_ct
 from tests.spine.test_levels_disagreement import PAIR
@@ -40,7 +39,7 @@ def test_first_pair_at_5_mm_counts_with_processes_and_sound_segments():
     """The scan clear of ribs 20 mm over the column's top with C7's processes in the band: the first pair counts and
     the two rib anchors confirm T1-T12."""
     segs = _column()
-    info = assign_names(segs, dz=DZ, ribs_clear_to=ClearTo(segs[-1].hi + 5, True))
+    info = assign_names(segs, dz=DZ, ribs_clear_to=segs[-1].hi + 5, processes_shown=True)
     assert info["t1_segment"] == len(segs) - 1 and info["t12_segment"] == LUMBAR
     assert info["summary"] == "confirmed by ribs and first rib pair"
     assert [s.name for s in segs[LUMBAR:]] == [f"T{k}" for k in range(12, 0, -1)]
@@ -50,7 +49,7 @@ def test_first_pair_at_5_mm_not_counted_without_processes_or_with_a_miscut_segme
     """No processes in the band (the edge just over the disc, or C7 cut at its centre), or T7's heads in the lower
     half of its span (a disc placed inside T6): one anchor, every level flagged."""
     for segs, processes in ((_column(), False), (_column(low=LUMBAR + 5), True)):
-        info = assign_names(segs, dz=DZ, ribs_clear_to=ClearTo(segs[-1].hi + 5, processes))
+        info = assign_names(segs, dz=DZ, ribs_clear_to=segs[-1].hi + 5, processes_shown=processes)
         assert info["t1_segment"] is None
         assert info["summary"] == "one anchor only (the lowest rib-bearing vertebra (T12))"
         assert all("uncertain_level" in s.flags for s in segs)
