@@ -11,6 +11,7 @@ import pytest
 
 from jmedseg.spine.canal import CanalTrack
 from jmedseg.spine.column import _bodies_in_long_gaps
+from tests.spine.benchmark_ct import label_benchmark_ct
 
 SP = (3.0, 3.0, 2.0)
 
@@ -90,17 +91,8 @@ def test_chest_abdomen_cts_are_confirmed_by_both_rib_anchors(tmp_path, seed, i):
     3 mm: at T4) end to end as the benchmark runs them: confirmed by the ribs and the first rib pair, T1-T12 named,
     nothing confirmed wrong. Before: "one anchor only (the lowest rib-bearing vertebra (T12))". About 5-8 s each."""
     from benchmarks.spine_labelling import design
-    from jmedseg.data import io
-    from jmedseg.data.synth import trunk
-    from jmedseg.data.synth.trunk import scoring
-    from jmedseg.spine import label_vertebrae
 
-    fov, phase = design(i)
-    case = trunk.synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=int(12e6),
-                                  cap_coarsens="pixels")
-    trunk.save_case(case, str(tmp_path / "ct.nii"))
-    report = label_vertebrae(io.load_volume(str(tmp_path / "ct.nii")))[1]
-    score = scoring.score_labelling(case, report)
+    _, report, score = label_benchmark_ct(tmp_path, seed, i, *design(i))
     assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
     assert score["confirmed_wrong"] == [] and not score["refused"], score
     assert {f"T{n}" for n in range(1, 13)} <= set(score["identified"]), score["identified"]
