@@ -23,8 +23,13 @@ def level_reach_z(z_heads, dz):
 def level_sides(heads, dz):
     """[(head slices of one rib level, its sides)] among `heads` ((slice, side) pairs), the lowest level first: the
     levels of `rib_level_groups` with the sides their heads lie on (`rib_count.rib_levels`,
-    `rib_split._two_sided_levels`)."""
+    `two_sided_levels`)."""
     sides = {}
     for z, side in heads:
         sides.setdefault(float(z), set()).add(side)
     return [(g, set().union(*(sides[z] for z in g))) for g in rib_level_groups(list(sides), dz)]
+
+
+def two_sided_levels(heads, dz):
+    """The rib levels with heads on both sides (lists of head slices), the lowest first (`rib_split`, `top_split`)."""
+    return [g for g, sides in level_sides(heads, dz) if len(sides) == 2]

@@ -36,7 +36,7 @@ import numpy as np
 from jmedseg.spine.discs import (OUTER_TROUGH_MM, RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, resolved_troughs,
                                  split_body_pairs)
 from jmedseg.spine.levels import THICK_SLICE_MM, rib_level_groups, segments_between
-from jmedseg.spine.pair_heads import level_sides
+from jmedseg.spine.pair_heads import two_sided_levels
 
 MIN_PITCH_SHARE = 0.7      # two consecutive rib levels: the neighbouring pitch within the variation of thoracic
 MAX_PITCH_SHARE = 1.4      # body heights between neighbours (T1-T12 bodies grow 1-2 mm per level, 14-28 mm)
@@ -233,7 +233,7 @@ def reread_upper_troughs(segments, discs, disc_arcs, heads, profile, arc, lo, hi
     same = segments, discs, disc_arcs, body_readings
     if dz >= THICK_SLICE_MM or not heads or not segments:
         return same
-    both = _two_sided_levels(heads, dz)
+    both = two_sided_levels(heads, dz)
     upper = both[-UPPER_LEVELS:]
     if len(both) < 2 * UPPER_LEVELS or not _upper_doubt(segments, upper):
         return same
@@ -264,11 +264,6 @@ def reread_upper_troughs(segments, discs, disc_arcs, heads, profile, arc, lo, hi
                 seg.notes.append(TROUGH_NOTE.format(", ".join(f"{x:.0f}" for x in moved)))
         return trial, new, arcs, {x: r for x, r in body_readings.items() if x in arcs}
     return same
-
-
-def _two_sided_levels(heads, dz):
-    """The rib levels with heads on both sides (lists of head slices), the lowest first."""
-    return [g for g, sides in level_sides(heads, dz) if len(sides) == 2]
 
 
 def _upper_doubt(segments, upper):

@@ -33,7 +33,8 @@ import numpy as np
 from jmedseg.spine.discs import RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, core_departure
 from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, THICK_SLICE_MM, lowest_rib_bearing, rib_level_groups,
                                   segments_between)
-from jmedseg.spine.rib_split import UPPER_LEVELS, _two_sided_levels
+from jmedseg.spine.pair_heads import two_sided_levels
+from jmedseg.spine.rib_split import UPPER_LEVELS
 from jmedseg.spine.thick_chain import heads_in_upper_half
 
 TOP_NOTE = "the C7/T1 disc placed over the first rib pair's heads at {:.0f} mm of arc (5 mm slices)"
@@ -46,7 +47,7 @@ def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo
     same = segments, discs, disc_arcs
     if dz < THICK_SLICE_MM or not heads or len(segments) < 2:
         return same
-    levels = _two_sided_levels(heads, dz)
+    levels = two_sided_levels(heads, dz)
     top = segments[-1]
     if len(levels) < 2 * UPPER_LEVELS or top.upper_disc or not top.lower_disc:
         return same
