@@ -18,8 +18,14 @@ rib levels fit the vertebrae in order:
   slice nearest its middle that makes the levels fit.
 Where the discs fit already and only a head went to a neighbour (seed 11 CT 9: the first pair's left and right heads
 either side of the half-pitch reach), the levels are given one to each vertebra, no disc changed.
-Only a single edit is tried, and only where the current discs do not fit; where no edit or more than one
-fitting edit of different names exists, nothing changes. The disc count stays the evidence the anchors check:
+A single edit is tried first, and only where the current discs do not fit; where more than one fitting edit of
+different names exists, nothing changes. Where no single edit fits, two edits of one kind are tried (two merges or
+two splits at two places, each bounded as above; seed 101 CTs 4 and 37, seed 71 CT 32 at 3-5 mm: false discs in two
+thoracic bodies, "12 rib levels but 14 vertebrae between the discs (2 without a rib)"): the two places are two
+rib-level intervals for merges (whichever piece there is joined, the rib-bearing vertebra of each level keeps its
+level), two segments for splits; where fits exist at more than one pair of places, nothing changes. A merge and a
+split are not paired: with the count already right they would shift the levels by a vertebra between the two places,
+a fit the discs found do not show. Three edits are not tried. The disc count stays the evidence the anchors check:
 an edit must leave every level on its own vertebra with the discs found elsewhere unchanged, so a false rib level
 plus a missed one, or an 11th or 13th pair, is not made to agree (13 pairs with one missed leave a double gap, 11
 with a false one a short gap: `regular_levels` refuses both; 11 or 13 found are not twelve).
@@ -36,6 +42,7 @@ from jmedseg.spine.pair_heads import level_sides
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
 
+_AMBIGUOUS = "ambiguous"      # several single edits fit: no second edit is tried, nothing changes
 THORACIC_LEVELS = 12          # rib pairs in most adults (an 11th or 13th pair is not re-cut: not twelve)
 MERGE_NOTE = ("a disc found at {0:.0f} mm of arc inside this vertebra dropped: the twelve rib levels from the first "
               "pair to the lowest rib leave the piece it cut off without a rib of its own (ribs are borne by "
@@ -116,8 +123,8 @@ def _candidates(segments, discs, levels, dz):
 
 
 def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, heads):
-    """(segments, discs, disc_arcs) with one disc removed or added where the twelve rib levels then fit the
-    vertebrae in order and do not before (module docstring); unchanged otherwise.
+    """(segments, discs, disc_arcs) with one disc (or two, of one kind) removed or added where the twelve rib
+    levels then fit the vertebrae in order and do not before (module docstring); unchanged otherwise.
 
     `prepare(segments)` readies new segments as the pipeline does (widths, rib heads); the heads of the chain are
     then given to its vertebrae in order (one level each). `heads`: (slice, side) of every rib head found.
@@ -132,26 +139,34 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
         if start == lowest_rib_bearing(segments):
             _assign_in_order(segments[start:start + len(levels)], heads, dz, REASSIGN_NOTE)
         return segments, discs, disc_arcs
-    edit = _single_edit(segments, discs, levels, lo, hi, dz)
-    if edit is None:
+    edits = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
+    if edits is None:
+        edits = _two_edits(segments, discs, levels, lo, hi, dz)
+    if edits is None or edits is _AMBIGUOUS:
         return segments, discs, disc_arcs
-    kind, d, new_discs, trial, start = edit
+    if isinstance(edits[0], str):
+        edits = [edits]
+    trial, start = edits[-1][3], edits[-1][4]
     prepare(trial)
     _assign_in_order(trial[start:start + len(levels)], heads, dz)
-    j = discs.index(d) if kind == "merge" else None
-    if kind == "merge":
-        seg = next(s for s in trial if s.lo <= d <= s.hi)
-        seg.notes.append(MERGE_NOTE.format(disc_arcs[j]))
-        return trial, new_discs, disc_arcs[:j] + disc_arcs[j + 1:]
-    cut = next(s for s in segments if s.lo <= d <= s.hi)
-    for seg in trial:
-        if seg.hi + 1 == d or seg.lo - 1 == d:
-            seg.flags.append("incomplete")
-            seg.notes.append(SPLIT_NOTE.format(float(arc[d]), (cut.hi - cut.lo + 2) * dz))
-    return trial, new_discs, sorted(disc_arcs + [float(arc[d])])
+    new_discs, new_arcs = list(discs), list(disc_arcs)
+    for kind, d, _, _, _ in edits:
+        if kind == "merge":
+            j = new_discs.index(d)
+            new_discs, new_arcs = new_discs[:j] + new_discs[j + 1:], new_arcs[:j] + new_arcs[j + 1:]
+            seg = next(s for s in trial if s.lo <= d <= s.hi)
+            seg.notes.append(MERGE_NOTE.format(disc_arcs[discs.index(d)]))
+            continue
+        cut = next(s for s in segments if s.lo <= d <= s.hi)
+        new_discs, new_arcs = sorted(new_discs + [d]), sorted(new_arcs + [float(arc[d])])
+        for seg in trial:
+            if seg.hi + 1 == d or seg.lo - 1 == d:
+                seg.flags.append("incomplete")
+                seg.notes.append(SPLIT_NOTE.format(float(arc[d]), (cut.hi - cut.lo + 2) * dz))
+    return trial, new_discs, new_arcs
 
 
-def _single_edit(segments, discs, levels, lo, hi, dz):
+def _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=None):
     """(kind, disc slice, discs, segments, index of the lowest rib-bearing vertebra) of the one edit that makes
     the levels fit, or None where none or several (in different places) do. Of a segment's cuts the one nearest
     its middle is kept; two fitting merges are one edit when they join the same piece to one or the other
@@ -174,7 +189,65 @@ def _single_edit(segments, discs, levels, lo, hi, dz):
         j = discs.index(a)
         if j + 1 < len(discs) and discs[j + 1] == b:   # the two discs of one piece
             return min(edits, key=lambda e: _score(e, levels))
-    return edits[0] if len(edits) == 1 else None
+    return edits[0] if len(edits) == 1 else ambiguous
+
+
+def _place(d, levels):
+    """Between which two rib levels disc d lies (the number of levels below it): a merge's place. Two merges between
+    the same two levels re-cut the same pair of vertebrae (the rib-bearing one of each level keeps its level, hence
+    its name), whichever of the pieces there is joined to which neighbour (seed 101 CT 37: T7/T8 in three pieces of
+    10-15 mm, either of two discs drops one)."""
+    return sum(z < d for z, _ in levels)
+
+
+def _two_edits(segments, discs, levels, lo, hi, dz):
+    """[(kind, disc slice, discs, segments, index of the lowest rib-bearing vertebra)] of the two edits of one kind
+    (two merges or two splits, at two different places) that make the levels fit where no single edit does, or
+    None where none or fits at more than one pair of places exist (module docstring). Both merges keep the one-edit
+    bound on the vertebra they leave, measured after both (two adjacent pieces joined to one neighbour are a
+    vertebra and a half, not a piece); of the fits at one pair of places, the merges whose vertebrae are nearest
+    the local pitch, the cuts nearest their segments' middles, are kept. A merge and a split are not paired: with
+    the disc count already matching the levels, that pair shifts the rib levels by a vertebra between the two
+    places, a fit the discs found do not show."""
+    cands = [(kind, d, _place(d, levels) if kind == "merge" else _segment_at(segments, d))
+             for kind, d, _ in _candidates(segments, discs, levels, dz)]
+    found = {}
+    for i, (kind, d1, p1) in enumerate(cands):
+        for kind2, d2, p2 in cands[i + 1:]:
+            if kind2 != kind or p1 == p2:
+                continue
+            if kind == "merge":
+                trial_discs = [x for x in discs if x not in (d1, d2)]
+                if not all(_merged_height(trial_discs, d) <= MAX_PITCH_SHARE * _pitch(levels, d) for d in (d1, d2)):
+                    continue
+                cost = sum(abs(_merged_height(trial_discs, d) / _pitch(levels, d) - 1.0) for d in (d1, d2))
+            else:
+                trial_discs = sorted(discs + [d1, d2])
+                cost = sum(abs(d - _middle(segments, d)) for d in (d1, d2))
+            trial = segments_between(trial_discs, lo, hi, dz)
+            start = _fits(trial, levels, dz)
+            key = tuple(sorted((p1, p2))) + (start,)
+            if start is not None and (key not in found or cost < found[key][0]):
+                found[key] = (cost, [(kind, d, trial_discs, trial, start) for d in sorted((d1, d2))])
+    return next(iter(found.values()))[1] if len(found) == 1 else None
+
+
+def _segment_at(segments, d):
+    """Index of the segment that a cut at slice d splits (a split's place: its cuts are one edit)."""
+    return next(i for i, s in enumerate(segments) if s.lo - 1 <= d <= s.hi + 1)
+
+
+def _middle(segments, d):
+    """The middle slice of the segment that slice d cuts."""
+    seg = segments[_segment_at(segments, d)]
+    return 0.5 * (seg.lo + seg.hi)
+
+
+def _merged_height(discs, d):
+    """Height (slices, disc to disc) of the vertebra of `discs` that holds slice d; inf at the column's ends."""
+    below = [x for x in discs if x < d]
+    above = [x for x in discs if x > d]
+    return above[0] - below[-1] if below and above else np.inf
 
 
 def _one_each(segments, dz):
