@@ -57,7 +57,6 @@ LUMBAR_PITCH_MM = 24.0      # disc to disc along the column: the smallest lumbar
 LUMBAR_PITCH_MAX_MM = 46.0  # disc to disc, the tallest lumbar vertebra (L3/L4 body 28-30 mm + disc 11-12 mm of a
                             # tall adult) and two discs' placement error (2 mm each): a short vertebra and its
                             # neighbour longer than this together are two vertebrae with a disc placed off between
-L5_BODY_MIN_MM = 22.0       # the shortest L5 body (22-27 mm tall), its middle height
 LUMBAR_BODY_MIN_MM = 40.0   # the narrowest lumbar body (L1 of a small adult, 40-55 mm across): a slice under a
                             # found L5/S1 disc narrower than this holds no body (the disc's soft tissue)
 HALF_LS_DISC_MM = 6.0       # half the L5/S1 disc (10-14 mm tall, the tallest): its lower half lies under the slice
@@ -234,7 +233,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
         return finding
     top = run[1]
-    if top < lowest.hi and ((lowest.hi - top) * dz >= SPLIT_BODY_MM or _l5_over_run(widths, segments, top, dz)) and \
+    if top < lowest.hi and (lowest.hi - top) * dz >= SPLIT_BODY_MM and \
             not wide_under_top_disc(column, spacing, widths, segments):
         finding.split_at = top + 1          # the L5/S1 disc: the body above the wide run is L5, not S1
     finding.segment = 0
@@ -251,29 +250,6 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
-
-
-def _l5_over_run(widths, segments, top, dz):
-    """Whether the narrow part of the lowest segment over the wide run's `top` slice is L5's body at thick slices,
-    shorter than `SPLIT_BODY_MM`: at least the smallest L5 body (`L5_BODY_MIN_MM`) less one slice (partial volume
-    takes half a slice at each endplate, and the L5/S1 disc is wedge-shaped and tilted 30-40 degrees), every slice
-    of it as narrow as a lumbar body (at most twice `BODY_HALF_WIDTH_MM`), under a found disc with a whole, narrow
-    lumbar vertebra over it (`_whole_lumbar_above`), and the two together, from the run's top to that vertebra's
-    upper disc, longer than the tallest lumbar vertebra (`LUMBAR_PITCH_MAX_MM`, one slice of placement error).
-
-    The alae reach up to the L5/S1 disc (their top is level with the tilted S1 endplate's back edge, its highest
-    point): nothing of S1 lies above them, so a narrow body over the wide run is L5, or a piece of the vertebra above
-    cut off by a false disc; the last is ruled out when the piece and that vertebra are too long to be one.
-    At 5 mm L5's body can show in four slices only (issue 20, seed 97 CT 26: 20 mm of a 47 mm wide body over the
-    alae, L4 whole above it, 55 mm from the run's top to L4's upper disc; L5 and S1 read as one 70 mm segment and
-    the sacrum's count one low)."""
-    lowest = segments[0]
-    if len(segments) < 2 or not lowest.upper_disc or (lowest.hi - top) * dz < L5_BODY_MIN_MM - dz:
-        return False
-    if not all(0 < widths[k] <= 2 * BODY_HALF_WIDTH_MM for k in range(top + 1, lowest.hi + 1)):
-        return False
-    above = segments[1]
-    return _whole_lumbar_above(widths, segments, dz) and (above.hi + 1 - top) * dz > LUMBAR_PITCH_MAX_MM + dz
 
 
 def _disc_over_cut_base(widths, segments, run, dz):
