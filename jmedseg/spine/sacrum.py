@@ -375,12 +375,25 @@ def disc_inside_sacrum(column, spacing, widths, segments):
         return None
     through = range(low.hi + 1, base.hi + 1)        # the dip's slices and the whole segment above it
     if not all(widths[k] >= SACRUM_WIDTH_MM for k in range(low.hi + 1, base.lo)) or \
-            not _wide_where_measured(widths, range(base.lo, base.hi + 1), dz) or \
+            not _wide_where_measured(_open_shell_unmeasured(widths), range(base.lo, base.hi + 1), dz) or \
             not _with_wings(column, spacing, list(through)):
         return None
     if _segment_is_wide(widths, above, dz):
         return None
     return (low.hi + base.lo) // 2
+
+
+def _open_shell_unmeasured(widths):
+    """`widths` with the slices wider than any lumbar body (over twice `BODY_HALF_WIDTH_MM`, 60 mm) but under the
+    alae's `SACRUM_WIDTH_MM` read as unmeasured (0), for `_wide_where_measured`.
+
+    Such a slice is neither a lumbar body (40-55 mm at any level, L5 included, even a transitional one at its
+    lower endplate) nor the whole sacral base: it is the sacrum with the alae's thin shell open at partial volume,
+    as a slice next to the rudimentary S1/S2 disc reads (issue 20, seed 101 CT 34, 2.5 mm: 75 mm in the slice over
+    the S1/S2 dip, 117-129 mm in every other slice of S1; S1-S2 read as L5 and S1, the sacrum's count one low).
+    Like a slice where no body was found it says nothing against the sacrum, and it is counted in the same
+    longest run of unmeasured slices (at most half `RUN_GAP_MM`)."""
+    return np.where((widths > 2 * BODY_HALF_WIDTH_MM) & (widths < SACRUM_WIDTH_MM), 0.0, widths)
 
 
 def _wide_where_measured(widths, ks, dz):
