@@ -45,9 +45,6 @@ SOFT_TISSUE_MAX_HU = 120.0   # above this a voxel holds bone (or contrast): musc
 CANAL_MAX_HU = 25.0
 BODY_HALF_WIDTH_MM = 30.0    # half the widest body (L5, 50-55 mm) plus a margin
 MIN_BODY_AREA_MM2 = 250.0    # smallest body cross-section counted (a T10 body is about 700 mm^2)
-C7_MIN_AREA_MM2 = 150.0      # C7's body over the column's top (`_small_bodies`): 15-17 mm wide, 13-15 mm deep
-C7_MAX_SLICE_MM = 4.0        # ... at working slices up to this: a 5 mm slab mixes C7's endplate and the C7/T1 disc
-C7_MIN_RUN_MM = 6.0          # ... over at least this height: about half C7's body (13-15 mm tall)
 TRACK_TOLERANCE_MM = 12.0    # a region whose centre is this close to the smoothed track is the body
 SHELL_GAP_MM = 5.0           # closing radius: bridges gaps in a thin shell seen at partial volume and the
                              # basivertebral foramen (5-8 mm) in the posterior wall
@@ -467,26 +464,11 @@ def _small_bodies(body, filled, hu, canal, sp):
     area = body.sum(axis=(0, 1)).astype(float)
     below = area[max(0, found[-1] - int(round(LEAK_WINDOW_MM / sp[2]))):found[-1] + 1]
     typical = float(np.median(below[below > 0]))
-    least = C7_MIN_AREA_MM2 if sp[2] <= C7_MAX_SLICE_MM else MIN_BODY_AREA_MM2
-    small = []                                       # the slices kept only at C7's size, in order
     for k in range(found[-1] + 1, canal.last + 1):
         mask = _body_in_front_of_canal(filled[:, :, k] & _not_canal(hu, canal, k, sp), canal.centre[k], sp,
-                                       SMALL_NECK_MM, least)
+                                       SMALL_NECK_MM)
         if mask is not None and mask.sum() <= LEAK_AREA_RATIO * typical:
             body[:, :, k] = mask
-            if mask.sum() * sp[0] * sp[1] < MIN_BODY_AREA_MM2:
-                small.append(k)
-    _short_c7_runs_out(body, small, sp)
-
-
-def _short_c7_runs_out(body, small, sp):
-    """Empty again the slices `_small_bodies` kept at C7's size (under `MIN_BODY_AREA_MM2`) in consecutive runs under
-    `C7_MIN_RUN_MM`: C7's body is 13-15 mm tall, so one slice of its size over the top is as likely a process, a
-    rim or the C7/T1 disc's endplate as C7, and it moved the C7/T1 disc into C7's middle (seed 97 CT 24, 1.25 mm)."""
-    runs = np.split(np.asarray(small, int), np.flatnonzero(np.diff(small) != 1) + 1) if small else []
-    for run in runs:
-        if len(run) * sp[2] < C7_MIN_RUN_MM:
-            body[:, :, run] = False
 
 
 def _region_on_track(parts, cands, track_k, sp):
@@ -720,7 +702,7 @@ def _larger_than_bodies_near(area, k, win):
     return area[k] > LEAK_AREA_RATIO * float(np.median(near))
 
 
-def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm, least=MIN_BODY_AREA_MM2):
+def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm):
     """The vertebral body of one slice: the solid region just in front of the canal, or None.
 
     The body starts at the canal's anterior wall; inside a window of a body's width
@@ -751,7 +733,7 @@ def _body_in_front_of_canal(solid, canal_xy, sp, neck_mm, least=MIN_BODY_AREA_MM
         return None
     keep = parts == parts[tuple(pts[np.argmin(d)])]
     mask = ndimage.binary_dilation(keep, structure=neck, mask=allowed)
-    return mask if mask.sum() * sp[0] * sp[1] >= least else None
+    return mask if mask.sum() * sp[0] * sp[1] >= MIN_BODY_AREA_MM2 else None
 
 
 def _notch_walls(allowed, ahead, sp):
