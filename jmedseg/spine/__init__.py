@@ -38,6 +38,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.rib_count import recut_by_rib_levels
+from jmedseg.spine.rib_gap import join_bare_piece
 from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
@@ -88,6 +89,8 @@ def label_vertebrae(volume, tracked=None):
     # a thin disc missed between two rib levels a pitch apart (`rib_split`)
     segments, discs, disc_arcs = split_at_missed_discs(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare,
                                                        body_readings)
+    # a rib-free piece between two rib levels a pitch apart: one disc read twice (`rib_gap`)
+    segments, discs, disc_arcs = join_bare_piece(segments, discs, disc_arcs, lo, hi, sp[2], prepare, heads)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
     # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
     segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
