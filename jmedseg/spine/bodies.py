@@ -24,8 +24,6 @@ from jmedseg.spine.column import BODY_HALF_WIDTH_MM, TRACK_TOLERANCE_MM
 LINE_HALF_WIDTH_MM = BODY_HALF_WIDTH_MM + TRACK_TOLERANCE_MM   # half the widest body, margin, and the track's
                                                               # distance from the body's centre
 MIN_BODY_SHARE = 1 / 3     # a body seen in fewer of its segment's slices is lost over most of its height: flagged
-HALF_SEEN_SHARE = 1 / 2    # a body seen in fewer of its slices lies in at most half of them: its label is judged by
-                            # where it lies (`_flag_pieces_off_centre`), though not lost enough to be `incomplete`
 PIECE_OFF_CENTRE_SHARE = 0.25   # a body is centred between its discs: a label centred further than this share of its
                                 # segment's height from the segment's middle lies in the outer quarter, by a disc
 ADJACENT_BODY_MM = 12.0    # a disc's neighbours read this far on each side: half a lumbar body (22-30 mm tall), so
@@ -130,7 +128,7 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
             keep = _part_to_keep(parts, n, column.centre, sp, on_line_only=not wide_ok[j])
             out[mask & (parts != keep)] = 0
     lost = _flag_lost_bodies(out, segments, spacing[2])
-    _flag_pieces_off_centre(out, segments, sorted(set(lost) | set(_half_seen(out, segments))), spacing[2])
+    _flag_pieces_off_centre(out, segments, lost, spacing[2])
     return out
 
 
@@ -146,9 +144,11 @@ def _flag_lost_bodies(labels, segments, dz):
     flag bodies lost over their upper half only, named right (seed 7's CT 34: L1 in 4 of 9 slices). Returns the
     indices of the segments flagged.
     """
+    held = labels.any(axis=(0, 1))
     lost = []
-    for j, (seg, with_body) in enumerate(zip(segments, _slices_with_body(labels, segments))):
+    for j, seg in enumerate(segments):
         ks = np.arange(seg.lo, seg.hi + 1)
+        with_body = int(sum((labels[:, :, k] == j + 1).any() for k in ks if held[k]))
         if with_body < MIN_BODY_SHARE * len(ks):
             seg.flags.append("incomplete")
             seg.notes.append(f"its body was found in {with_body} of the {len(ks)} slices ({len(ks) * dz:.0f} mm) "
@@ -157,31 +157,9 @@ def _flag_lost_bodies(labels, segments, dz):
     return lost
 
 
-def _slices_with_body(labels, segments):
-    """Per segment, the number of the slices between its discs that hold its body's label."""
-    held = labels.any(axis=(0, 1))
-    return [int(sum((labels[:, :, k] == j + 1).any() for k in range(seg.lo, seg.hi + 1) if held[k]))
-            for j, seg in enumerate(segments)]
-
-
-def _half_seen(labels, segments):
-    """Indices of the segments whose body holds fewer than `HALF_SEEN_SHARE` of the slices between their discs.
-
-    Such a label fills at most half its segment, so where it lies tells whether it is the body's middle or a piece at
-    one disc (`_flag_pieces_off_centre`). Issue 20, held-out seed 107 CT 1 (chest + abdomen, native, 5 mm): "T10"
-    confirmed with its body in 2 of its 6 slices (a third: not `incomplete`), both at its upper disc, the label
-    12 mm above its segment's middle and 15 mm from T9's centre, nearer that than its own; the segment itself was
-    T10's. Probe on dev seed 59 (CTs 0-59): 9 of 349 confirmed levels (all right, thoracic, none L1 or L2) lose
-    their confirmation; a body seen in a third of its height by one disc cannot be vouched for (docs/spine.md).
-    """
-    return [j for j, (seg, with_body) in enumerate(zip(segments, _slices_with_body(labels, segments)))
-            if with_body < HALF_SEEN_SHARE * (seg.hi - seg.lo + 1)]
-
-
 def _flag_pieces_off_centre(labels, segments, lost, dz):
-    """Flag `uncertain_level` each vertebra of `lost` (its body lost, `_flag_lost_bodies`, or seen in under half its
-    slices, `_half_seen`) whose label is centred more than `PIECE_OFF_CENTRE_SHARE` of its segment's height from the
-    segment's middle.
+    """Flag `uncertain_level` each vertebra of `lost` (its body lost, `_flag_lost_bodies`) whose label is centred more
+    than `PIECE_OFF_CENTRE_SHARE` of its segment's height from the segment's middle.
 
     A vertebral body fills the height between its two discs and is centred between them, so its label is too. A piece
     of a slice or two in the outer quarter lies against a disc, where the column's body can as well be the neighbour's
