@@ -9,8 +9,9 @@ adult anatomy, none fitted to a particular scan):
    (thoracic) discs as bright endplate bands of the body's core HU above the lowest rib;
 3. `ribs`: rib heads beside the column, and which vertebra bears each; `rib_split`:
    a segment holding two rib levels a vertebra's pitch apart is cut at its missed thin disc;
+   `rib_gap`: a rib-free piece between two rib levels a pitch apart is joined (one disc read twice);
    `head_at_disc`: the lowest rib level in a disc goes up when the vertebra above would be left bare;
-   `rib_count`: twelve regular rib levels re-cut the thoracic segments (one false or missed disc);
+   `rib_count`: twelve regular rib levels re-cut the thoracic segments (one or two false or missed discs);
 4. `levels`: the vertebrae between the discs, named from the anchors in view (the
    sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
    rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
