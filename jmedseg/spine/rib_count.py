@@ -139,13 +139,10 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
         if start == lowest_rib_bearing(segments):
             _assign_in_order(segments[start:start + len(levels)], heads, dz, REASSIGN_NOTE)
         return segments, discs, disc_arcs
-    edits = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
-    if edits is None:
-        edits = _two_edits(segments, discs, levels, lo, hi, dz)
-    if edits is None or edits is _AMBIGUOUS:
+    single = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
+    edits = [single] if single is not None else _two_edits(segments, discs, levels, lo, hi, dz)
+    if edits is None or single is _AMBIGUOUS:
         return segments, discs, disc_arcs
-    if isinstance(edits[0], str):
-        edits = [edits]
     trial, start = edits[-1][3], edits[-1][4]
     prepare(trial)
     _assign_in_order(trial[start:start + len(levels)], heads, dz)

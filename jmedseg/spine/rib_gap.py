@@ -33,21 +33,21 @@ def join_bare_piece(segments, discs, disc_arcs, lo, hi, dz, prepare, heads):
     `prepare(segments)` readies new segments as the pipeline does (widths, rib heads).
     """
     levels = [(min(g), max(g), len(sides) == 2) for g, sides in level_sides(heads, dz)]
+    mids = [0.5 * (z_lo + z_hi) for z_lo, z_hi, _ in levels]
     found = []
     for k in range(len(levels) - 1):
         (a_lo, a_hi, a2), (b_lo, b_hi, b2) = levels[k], levels[k + 1]
         if not (a2 and b2):
             continue
-        gap = 0.5 * (b_lo + b_hi) - 0.5 * (a_lo + a_hi)
-        near = [0.5 * (levels[j + 1][0] + levels[j + 1][1]) - 0.5 * (levels[j][0] + levels[j][1])
-                for j in (k - 1, k + 1) if 0 <= j < len(levels) - 1]
+        gap = mids[k + 1] - mids[k]
+        near = [mids[j + 1] - mids[j] for j in (k - 1, k + 1) if 0 <= j < len(levels) - 1]
         if not near or gap >= ONE_PITCH_SHARE * max(near):
             continue
         bare = [i for i, s in enumerate(segments) if not s.ribs and s.lower_disc and s.upper_disc
                 and a_hi < s.lo and s.hi < b_lo]
         if len(bare) != 1 or not _on_body(segments, a_lo, a_hi) or not _on_body(segments, b_lo, b_hi):
             continue
-        found.append((bare[0], 0.5 * (a_lo + a_hi + b_lo + b_hi) / 2))
+        found.append((bare[0], 0.5 * (mids[k] + mids[k + 1])))
     if len(found) != 1:
         return segments, discs, disc_arcs
     i, middle = found[0]
