@@ -40,10 +40,14 @@ from jmedseg.spine.thick_chain import heads_in_upper_half
 TOP_NOTE = "the C7/T1 disc placed over the first rib pair's heads at {:.0f} mm of arc (5 mm slices)"
 
 
-def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo, hi, dz, prepare, body_readings):
+def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo, hi, dz, prepare, body_readings,
+                             clear_to=None):
     """(segments, discs, disc_arcs) with the column's top segment split at the C7/T1 disc over the first rib pair's
     heads where the module's conditions hold; else unchanged. `profile()`: (arc mm, core HU)
-    (`discs.core_hu_profile`), read only when needed; `body_readings`: {disc arc mm: (lower, upper disc)}."""
+    (`discs.core_hu_profile`), read only when needed; `body_readings`: {disc arc mm: (lower, upper disc)};
+    `clear_to`: the slice up to which the scan shows no rib over the column's top (`ribs.clear_above`), so far the
+    vertebra over the new disc counts as seen, as `levels.find_anchors` counts the top vertebra (branch `top`: the
+    track may stop on C7 a slab under the scan's top edge, where the anchor rules read the rib-free slab over it)."""
     same = segments, discs, disc_arcs
     if dz < THICK_SLICE_MM or not heads or len(segments) < 2:
         return same
@@ -69,7 +73,8 @@ def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo
         disc = reading[1]
     new_arcs = arcs + [disc]
     new = [int(round(np.interp(x, arc, k_axis))) for x in new_arcs]
-    if len(set(new)) < len(new) or (hi - new[-1]) * dz < NEIGHBOUR_SEEN_MM:
+    seen_to = hi if clear_to is None else max(hi, clear_to)
+    if len(set(new)) < len(new) or (seen_to - new[-1]) * dz < NEIGHBOUR_SEEN_MM:
         return same
     trial = segments_between(new, lo, hi, dz)
     prepare(trial)
