@@ -7,6 +7,7 @@ under `levels.NEIGHBOUR_SEEN_MM`), while the scan shows no rib for one slab more
 """
 from jmedseg.spine.levels import assign_names
 from jmedseg.spine.top_split import split_top_at_first_heads
+from tests.spine.benchmark_ct import label_benchmark_ct
 from tests.spine.test_top5_c7t1_over_first_heads import DZ, LUMBAR, RIBS, _prepare, _scene
 
 DISC = 5 * (LUMBAR + RIBS) - 1       # the slice of the C7/T1 disc placed over rib 1's heads
@@ -37,3 +38,15 @@ def test_no_split_where_the_vertebra_over_the_disc_is_seen_too_short():
     for clear_to in (None, TOP):
         segs, (after, new, _) = _split(clear_to)
         assert after is segs and len(new) == len(segs) - 1
+
+
+def test_seed_71_ct_53_first_pair_under_c7_at_the_scan_top(tmp_path):
+    """Seed 71 CT 53 (chest + abdomen, arterial, 5 mm): C7 followed 10 mm over the C7/T1 disc placed over rib 1's
+    heads, the scan rib-free one slab more. Before: confirmed by sacrum and ribs, no C7. Now the first pair counts
+    too: C7 rib-free at the top (flagged, cut by the edge) over T1, nothing confirmed wrong."""
+    _, report, score = label_benchmark_ct(tmp_path, 71, 53, "chest_abdomen", "arterial")
+    assert report["summary"] == "confirmed by sacrum and ribs and first rib pair", report["summary"]
+    assert report["anchors"]["t1_first_rib_pair"] and score["confirmed_wrong"] == [] and not score["refused"]
+    names = [e["name"] for e in report["levels"]]
+    assert names[:2] == ["C7", "T1"] and not report["levels"][0]["ribs"], names
+    assert "uncertain_level" not in report["levels"][1]["flags"]
