@@ -207,6 +207,10 @@ def find_sacrum(column, segments, spacing, lo, hi):
     widths = base_widths(column, spacing, lo, hi)
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
+    if run is None:
+        widths = np.maximum(widths, _base_behind_line(column, spacing, lo, hi))
+        finding.widths_mm = widths
+        run = _wide_run_at_bottom(widths, lo, hi, dz)
     if run is None or not segments:
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
@@ -229,7 +233,7 @@ def find_sacrum(column, segments, spacing, lo, hi):
                              "the column's bottom through the dip up to the next disc): not a level")
         segments = [replace(segments[1], lo=segments[0].lo, lower_disc=False)] + list(segments[2:])
     lowest = segments[0]
-    if lowest.lower_disc:
+    if lowest.lower_disc and not _base_over_lower_piece(widths, lowest, run, lo, dz):
         finding.notes.append("a disc below the lowest vertebra: the sacrum is below the field of view")
         return finding
     top = run[1]
@@ -250,6 +254,56 @@ def find_sacrum(column, segments, spacing, lo, hi):
         finding.notes.append("the vertebra above the sacrum is as wide as the sacral base (a lumbosacral "
                              "transitional vertebra?): the count from the sacrum is not confirmed")
     return finding
+
+
+def _base_behind_line(column, spacing, lo, hi):
+    """Per slice, the width (mm) of the sacral base found as `extend_to_sacral_base` finds it (`_sacral_region`:
+    a bone region over `SACRUM_WIDTH_MM` wide on the column's left-right line, up to `SACRAL_BACK_MM` behind
+    the body's centre, iliac wings beside) in the slices from the column's bottom up while one is found; 0
+    elsewhere. Only slices whose body lies at least half `BAND_MM` behind the line are read so: where the body
+    lies on the line (every vertebra above the sacrum, a chest CT's lowest thoracic ones with their rib necks)
+    the band holds it and `base_widths` stands.
+
+    `base_widths` measures within `BAND_MM` of the smoothed centre line, drawn before the sacral base was added
+    and carried down from L5 where the track saw few sacral slices. The sacrum tilts backwards (sacral slope
+    30-50 degrees): S1's body lies 10-25 mm behind L5's, more where the promontory juts forward, so the band
+    holds only S1's front edge (issue 20, seed 107 CT 14, abdomen + pelvis, delayed, 3 mm: S1 30-50 mm behind
+    the line, the base read 64-67 mm wide, the sacrum not found). The slices `extend_to_sacral_base` added
+    (and the lowest tracked ones over them) were found wide with the wings beside by this test; read by it,
+    they are not read narrow by the other."""
+    widths = np.zeros(column.bone.shape[2])
+    for k in range(lo, hi + 1):
+        cx, cy = column.raw_centre[k]
+        behind = (column.centre[k, 1] - cy) * spacing[1]
+        if not (np.isfinite(cx) and behind >= BAND_MM / 2):
+            break           # no body found, or found where the band holds it: `base_widths` reads it
+        region = _sacral_region(column, spacing, k, cx, cy)
+        if region is None:
+            break
+        rows = np.flatnonzero(region.any(axis=1))
+        widths[k] = (rows.max() - rows.min() + 1) * spacing[0]
+    return widths
+
+
+def _base_over_lower_piece(widths, lowest, run, lo, dz):
+    """Whether a disc found under the lowest segment cuts off only the sacrum's lower part: the wide run (the
+    alae, checked for the iliac wings beside) spans the whole segment, from within a slice of its bottom to within
+    a slice of its top, and under the disc lies less than a vertebra (`LUMBAR_PITCH_MM`), at the scan's lower edge,
+    narrower than the alae in every slice.
+
+    S1 with its alae is wide from the L5/S1 disc down to where the lateral masses narrow into S2 (25-35 mm); under
+    it the sacrum tapers (S2 30-40 mm of body, its lateral masses behind the band), and at 5 mm slices that step
+    reads as a body-area dip with a short piece under it (issue 20, seed 103 CT 41, chest + abdomen, 5 mm: S1
+    123-135 mm wide over its whole 55 mm segment, 27-36 mm read in the two slices under the dip; "the sacrum is
+    below the field of view", one anchor only). L5 over a found L5/S1 disc is not wide over its whole height (40-55
+    mm at its lower endplate; a transitional one wide at its processes, its upper half), and S1 under a disc reads
+    wide (the alae reach up to the L5/S1 disc); a segment wide from bottom to top over a narrow piece is S1."""
+    piece = range(lo, lowest.lo - 1)
+    if not len(piece) or lo > 1 or (len(piece) + 1) * dz >= LUMBAR_PITCH_MM:
+        return False
+    if run[0] > lowest.lo + 1 or run[1] < lowest.hi - 1:
+        return False
+    return bool((widths[lo:lowest.lo] < SACRUM_WIDTH_MM).all())
 
 
 def _disc_over_cut_base(widths, segments, run, dz):
