@@ -14,7 +14,8 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
-The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); a part
+The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); two
+consecutive ribs whose heads the body's margin at the cut joins into one run are two heads (`_bridged_heads`); a part
 free in the band (not crossing the cut) whose medial edge runs on up and out from its inner end is a piece of a
 shaft come down from a head above, no rib (`_runs_up_and_out`).
 At thinner slices a part followed forward as at thick slices is a rib too when its head lies between two rib levels
@@ -131,13 +132,56 @@ def _medial_ends(parts, dx_mm, spacing, shafts):
         head = _head_run(vox[d <= d.min() + HEAD_TOLERANCE_MM])
         if d.min() > CUT_MM + spacing[0] and _runs_up_and_out(vox[:, 2], d, int(head[:, 2].max()), spacing[2]):
             continue        # free in the band, below the shaft it came down by: no head (`_runs_up_and_out`)
+        shaft = int(shafts[tuple(vox[0])]) if shafts is not None else 0
+        bridged = _bridged_heads(vox, d, head, spacing)
+        if bridged:         # two ribs' heads joined by the body's margin at the cut: one end each
+            ends.extend((z, "left" if np.mean(dx_mm[h[:, 0], h[:, 2]]) < 0 else "right", reach, shaft)
+                        for z, h, reach in bridged)
+            continue
         z_head = float(np.mean(head[:, 2]))
         # the rib itself: the part near its head's height (a kidney enhanced by contrast or a neighbouring rib
         # may be joined to it further down or up, and reach out as far)
         near = np.abs(vox[:, 2] - z_head) * spacing[2] <= 0.5 * MAX_RIB_HEIGHT_MM
         side = "left" if np.mean(dx_mm[head[:, 0], head[:, 2]]) < 0 else "right"
-        ends.append((z_head, side, float(d[near].max()), int(shafts[tuple(vox[0])]) if shafts is not None else 0))
+        ends.append((z_head, side, float(d[near].max()), shaft))
     return ends
+
+
+def _bridged_heads(vox, d, head, spacing):
+    """[(z, head voxels, reach mm)] of the ribs whose heads one part's medial end `head` (from `_head_run`) holds,
+    when it holds two or more joined by bridge slices; [] for one head. `vox`: the part's voxels, `d`: their distances
+    from the midline (mm).
+
+    A bridge slice holds the part's bone only within `HEAD_TOLERANCE_MM` of `CUT_MM`: the lateral margin of the body
+    (or of its disc's bulge) just past the cut, no head (8-12 mm across, its centre 25-30 mm out) and no neck (out
+    to the transverse process, 40-45 mm). Between two consecutive ribs' heads, a pitch apart (18-30 mm), such bone
+    joins both ribs into one part, and their medial ends into one run of slices, whose mean put one "head" half way
+    between the two levels and lost both (issue 20, seed 101 CT 53 and seed 61 CT 68, 3 mm: ribs 4 and 5 on the
+    right, heads 24 and 23 mm apart, bridged over 4 slices by bone 25-27 mm out; left 12 and right 11 one-sided
+    levels for 12 pairs, "13 rib levels" and the first pair refused). Each run of head slices either side of the
+    bridge is a head where its own slices reach `RIB_REACH_MM` (a rib, never a transverse process, which ends
+    45-55 mm out), the runs' centres more than `RIB_LEVEL_GAP_MM` apart (two rib levels, not one head's partial
+    slices); otherwise the run stays one head.
+    """
+    zs = np.unique(head[:, 2])
+    far = {int(z): float(d[vox[:, 2] == z].max()) for z in zs}
+    bridge = [far[int(z)] <= CUT_MM + HEAD_TOLERANCE_MM for z in zs]
+    runs, cur = [], []
+    for z, is_bridge in zip(zs, bridge):
+        if is_bridge:
+            if cur:
+                runs.append(cur)
+            cur = []
+        else:
+            cur.append(int(z))
+    if cur:
+        runs.append(cur)
+    if len(runs) < 2 or any(max(far[z] for z in run) < RIB_REACH_MM for run in runs):
+        return []
+    centres = [float(np.mean(head[np.isin(head[:, 2], run), 2])) for run in runs]
+    if any((b - a) * spacing[2] <= RIB_LEVEL_GAP_MM for a, b in zip(centres, centres[1:])):
+        return []
+    return [(c, head[np.isin(head[:, 2], run)], max(far[z] for z in run)) for c, run in zip(centres, runs)]
 
 
 def _head_run(inner):
@@ -460,19 +504,39 @@ def mark_rib_bearing(segments, heads, dz, pitch_mm):
     `SINGLE_FACET_LEVELS` rib levels do not: ribs 10-12 articulate with their own body only
     (a single costal facet), so their heads go to the segment that holds them (issue 20: handed
     to the segment below, the T12 anchor was doubted or counted one level low, and rib 11 on
-    T12 left T11 without a rib). A head that no segment holds (in a disc slice, above the
+    T12 left T11 without a rib); a head of theirs in a disc's slice goes with its pair's other head
+    where one segment holds that (`_own_body_levels`). A head that no segment holds (in a disc slice, above the
     column's top) keeps the rule of the others, and `jmedseg.spine.levels.rib_anchor_doubt`
     then finds the lowest one above its segment and does not count it.
     """
     single = _lowest_levels(sorted(z for z, _ in heads), dz, SINGLE_FACET_LEVELS)
     reach_from = level_reach_z([z for z, _ in heads], dz)     # a pair's heads go together (`pair_heads`)
+    own = _own_body_levels(segments, [z for z, _ in heads if z <= single], dz)
     for z_head, side in heads:
-        seg = _segment_at(segments, z_head, 0.0) if z_head <= single else None
+        seg = own.get(z_head, _segment_at(segments, z_head, 0.0)) if z_head <= single else None
         if seg is None:
             seg = _segment_at(segments, reach_from[z_head], 0.5 * pitch_mm / dz)
         if seg is not None:
             seg.ribs = tuple(sorted(set(seg.ribs) | {side}))
             seg.rib_z = sorted(seg.rib_z + [float(z_head)])
+
+
+def _own_body_levels(segments, z_heads, dz):
+    """{head slice: segment} for the single-facet rib levels among `z_heads` (`rib_level_groups`) that one segment
+    holds a head of, and no other segment holds one of: the level's heads in a disc slice go to that segment too.
+
+    Ribs 10-12 articulate with their own body only, and a pair's two heads articulate at one level (`pair_heads`):
+    where a disc found at the heads' height (the T12/L1 disc read a slice or two up, at the twelfth rib's heads)
+    leaves one head in a segment and the other in the disc's slice, the other went by the half-pitch reach to the
+    segment below, and the pair was cut in two: two one-sided rib levels, the T12 anchor not counted (issue 20,
+    seed 47 CT 61, 5 mm: the twelfth pair's heads at 168 and 169 mm, the disc at 166 mm between them).
+    """
+    own = {}
+    for group in rib_level_groups(sorted(z_heads), dz):
+        held = {id(seg): seg for seg in (_segment_at(segments, z, 0.0) for z in group) if seg is not None}
+        if len(held) == 1:
+            own.update((z, next(iter(held.values()))) for z in group)
+    return own
 
 
 def _lowest_levels(z_heads, dz, n):
