@@ -34,7 +34,7 @@ def test_l5_keeps_its_body_on_the_line_not_the_sacrums_top_behind_it():
     segments[0].name, segments[1].name = "S1", "L5"
     labels = split_bodies(_column(body), segments, [6], [30.0], np.arange(body.shape[2]) * SP[2], SP, 0, 14)
     l5 = np.argwhere(labels == 2)
-    assert len(l5) == 2 * disc.sum()                                    # one of its two pieces, whole
+    assert len(l5) == 4 * disc.sum()                                    # both pieces: one body (_stacked_pieces)
     assert abs(l5[:, 1].mean() - 30.0) * SP[1] < 1.0                     # on the line (the sacrum's top: 36 mm
     assert (labels[:, :, 7:10] == 2).sum() == 0                          # behind it), nothing of it kept
     assert (labels == 1).sum() == 6 * disc.sum()                         # S1 unchanged
