@@ -78,7 +78,11 @@ def at_disc_troughs(discs, dips, s, core_hu, dz):
     departure = core_departure(core_hu)
     thick = dz > 0.5 * THINNEST_THICK_DISC_MM
     troughs = disc_troughs(s, departure, 1 if thick else 2)
-    unmarked = [d for d in ordered[1:] if d in dips and not any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
+    # at thick slices the highest lumbar dip (by the lowest ribs: troughs in T12 and L1 mislead, module docstring)
+    # stays (seed 71 CT 45, 5 mm: moved 18 mm down, the anchors lost)
+    fixed = ordered[:1] + ([max(d for d in ordered if d in dips)] if thick and any(d in dips for d in ordered) else [])
+    unmarked = [d for d in ordered if d not in fixed and d in dips
+                and not any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
     marked = [d for d in ordered if d in dips and any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
     if len(marked) <= len(unmarked):                        # the core does not read this CT's discs
         return discs
