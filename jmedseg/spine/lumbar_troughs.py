@@ -27,10 +27,20 @@ as signatures in seed 89 CT 9, seed 61 CT 43 and seed 11 CT 41, where such a mov
 no dip of the CT is moved); dips moved to one signature become one disc. A dip with no signature
 near stays where it is. The lowest disc (the sacrum's top, read by `jmedseg.spine.sacrum`) and the thoracic part
 (the rib heads' discs are thin: the caller passes the dips under the lowest rib head only) are not moved.
+
+Thick slices (over half the thinnest lumbar disc, 5 mm in the benchmark; issue 20, 2026-12-05 midnight, branch
+`lumbar9`): a slice straddles a disc and one of its endplates, whose band is then averaged into the disc's slice, so
+the core keeps the disc's trough and the other plate's band (seed 103 CT 90, portal venous: the troughs at L5/S1-L3/L4
+80-150 HU deep, each with one band; the L2/L3 dip 15 mm up in L2 on a flat core; seed 61 CT 54, arterial: dips in
+the middle of L1 and of L2, the L1/L2 disc a 42 HU trough between them). There a trough with a band on one side
+at least is the signature; the rest (the CT's trust, the move, `DISC_TROUGH_HU` for a target) is as above. And a gap
+taller than a body and its disc above a lumbar dip gets the disc the core shows there with both plates
+(`in_tall_gaps`; seed 79 CT 74: the L1/L2 disc, no body-area dip at it).
 """
 import numpy as np
 
 from jmedseg.spine.disc_check import DISC_WINDOW_MM
+from jmedseg.spine.levels import MAX_PITCH_MM
 from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, ENDPLATE_SMOOTH_MM, MIN_PITCH_MM, SAMPLE_MM, THINNEST_THICK_DISC_MM,
                                  core_departure)
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
@@ -41,9 +51,10 @@ DISC_TROUGH_HU = 2 * ENDPLATE_BUMP_HU   # a disc moved to: its resolved middle (
                                         # (150-250 HU) by most of that gap, not a trough at the mark's threshold
 
 
-def disc_troughs(s, departure):
+def disc_troughs(s, departure, sides=2):
     """Arc positions (mm) of the core's disc signatures: a local minimum of `departure` at or under
-    -`ENDPLATE_BUMP_HU` with a band of `ENDPLATE_BUMP_HU` or more within `PLATE_REACH_MM` on each side."""
+    -`ENDPLATE_BUMP_HU` with a band of `ENDPLATE_BUMP_HU` or more within `PLATE_REACH_MM` on each side (`sides` 2),
+    or on one side at least (`sides` 1: thick slices, `at_disc_troughs`)."""
     out = []
     for j in range(1, len(s) - 1):
         d = departure[j]
@@ -52,23 +63,31 @@ def disc_troughs(s, departure):
         near = np.abs(s - s[j]) <= PLATE_REACH_MM
         above = near & (s > s[j]) & (departure >= ENDPLATE_BUMP_HU)
         below = near & (s < s[j]) & (departure >= ENDPLATE_BUMP_HU)
-        if above.any() and below.any():
+        if int(above.any()) + int(below.any()) >= sides:
             out.append(float(s[j]))
     return out
 
 
 def at_disc_troughs(discs, dips, s, core_hu, dz):
     """`discs` (arc mm) with each dip of `dips` that shows no disc signature moved to the nearest free one
-    (module docstring); unchanged where the working slice `dz` (mm) is over half the thinnest lumbar disc."""
-    if dz > 0.5 * THINNEST_THICK_DISC_MM or len(discs) < 2 or not len(s):
+    (module docstring); where the working slice `dz` (mm) is over half the thinnest lumbar disc a trough with one
+    plate's band is a signature, and a tall gap gets the disc the core shows in it (`in_tall_gaps`)."""
+    if len(discs) < 2 or not len(s):
         return discs
     s, ordered = np.asarray(s, float), sorted(discs)
     departure = core_departure(core_hu)
-    troughs = disc_troughs(s, departure)
-    unmarked = [d for d in ordered[1:] if d in dips and not any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
+    thick = dz > 0.5 * THINNEST_THICK_DISC_MM
+    troughs = disc_troughs(s, departure, 1 if thick else 2)
+    # at thick slices the highest lumbar dip (by the lowest ribs: troughs in T12 and L1 mislead, module docstring)
+    # stays (seed 71 CT 45, 5 mm: moved 18 mm down, the anchors lost)
+    fixed = ordered[:1] + ([max(d for d in ordered if d in dips)] if thick and any(d in dips for d in ordered) else [])
+    unmarked = [d for d in ordered if d not in fixed and d in dips
+                and not any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
     marked = [d for d in ordered if d in dips and any(abs(t - d) <= DISC_WINDOW_MM for t in troughs)]
-    if not unmarked or len(marked) <= len(unmarked):       # the core does not read this CT's discs
+    if len(marked) <= len(unmarked):                        # the core does not read this CT's discs
         return discs
+    if not unmarked:
+        return in_tall_gaps(ordered, dips, s, departure) if thick else discs
     kept = [d for d in ordered if d not in unmarked]
     free = [t for t in troughs if all(abs(t - k) >= MIN_PITCH_MM for k in kept)]
     depth = dict(zip(s, departure))
@@ -78,4 +97,27 @@ def at_disc_troughs(discs, dips, s, core_hu, dz):
         moved.append(min(near, key=lambda t: abs(t - d)) if near else d)
     if any(t != d and depth.get(t, 0.0) > -DISC_TROUGH_HU for t, d in zip(moved, unmarked)):
         return discs                                # a shallow target: the core misreads this CT's discs
-    return sorted(set(kept + moved))
+    out = sorted(set(kept + moved))
+    return in_tall_gaps(out, dips, s, departure) if thick else out
+
+
+def in_tall_gaps(discs, dips, s, departure):
+    """`discs` (sorted arc mm) with a disc added in each gap over `MAX_PITCH_MM` above a lumbar dip of `dips` where
+    the core shows a disc's full signature (`disc_troughs`, a band on both sides) as deep as `DISC_TROUGH_HU`, at
+    least `MIN_PITCH_MM` from both ends (the deepest such trough).
+
+    A gap taller than the tallest lumbar body plus its disc (L5 of a tall adult, about 45 mm) holds a missed disc
+    (`levels.segments_between` flags it, and anchors agreeing across it confirm nothing); disc tissue between two
+    cortical endplates in the core is that disc (issue 20, seed 79 CT 74, portal venous, 5 mm: the L1/L2 disc
+    read as a 120 HU trough with both plates, no body-area dip at it, L1 and L2 one 62 mm segment). Called only
+    where the core reads this CT's dips (`at_disc_troughs`)."""
+    troughs = disc_troughs(s, departure)
+    depth = dict(zip(s, departure))
+    added = []
+    for lo, hi in zip(discs[:-1], discs[1:]):
+        if lo not in dips or hi - lo <= MAX_PITCH_MM:
+            continue
+        inside = [t for t in troughs if lo + MIN_PITCH_MM <= t <= hi - MIN_PITCH_MM and depth[t] <= -DISC_TROUGH_HU]
+        if inside:
+            added.append(min(inside, key=lambda t: depth[t]))
+    return sorted(discs + added)
