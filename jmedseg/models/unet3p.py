@@ -11,7 +11,7 @@ The encoder is UNet's with five scales. The classification-guided module and
 the full-scale deep supervision of the paper are training aids not included.
 """
 from jmedseg.backend import nn
-from jmedseg.models._blocks import ConvBNReLU, DoubleConv, concat, segmentation_head
+from jmedseg.models._blocks import ConvBNReLU, DoubleConv, concat
 from jmedseg.models._unet_base import MultiScaleModel, pooled_encode, unet_channels
 from jmedseg.models.registry import register_model
 

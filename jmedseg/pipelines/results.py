@@ -29,8 +29,6 @@ from jmedseg.data.result_files import subject_files
 from jmedseg.errors import JmedsegError
 from jmedseg.utils.files import atomic_write_bytes, writing
 
-from jmedseg.errors import InputError, JmedsegError
-
 logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"

@@ -239,7 +239,6 @@ def measure_files(what, ct_path, mask_path, tissue_path, settings, model=None, o
     ct, vertebrae, tissue, labelling, levels = load_inputs(what, ct_path, mask_path, tissue_path, settings, model,
                                                           out_dir, series_uid, kvp)
     from jmedseg.calibration.person import calibrate_person, refusal_with_phase
-    from jmedseg.density.safety import MeasurementRefused
 
     box = labelling.box if labelling else (slice(None),) * 3
     check, flagged, tracked = _checks_and_column(ct, vertebrae, levels, settings, labelling)
