@@ -50,7 +50,7 @@ def segment_rate(folder, subjects, model_name, batch):
     """Slices per second of segment_volume over the cohort's CTs (after a warm-up volume)."""
     from jmedseg.backend import device_name
     from jmedseg.data.io import load_volume
-    from jmedseg.data.phantom import CLASS_NAMES
+    from jmedseg.constants import CLASS_NAMES
     from jmedseg.deploy.inference import GeometryWarning, segment_volume
     from jmedseg.models.registry import create_model
 

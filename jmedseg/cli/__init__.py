@@ -11,7 +11,7 @@ import logging
 import pkgutil
 import sys
 
-from jmedseg.errors import JmedsegError, UsageError  # noqa: F401  (UsageError: raised by the commands)
+from jmedseg.errors import JmedsegError
 from jmedseg.utils.logs import console_logging
 from jmedseg.version import __version__
 

@@ -7,8 +7,6 @@ age slopes from both (jmedseg/evaluation/agreement.py).
 import math
 import os
 
-from jmedseg.errors import InputError
-
 NAME = "agreement"
 HELP = "compare two densities.csv files subject by subject (Bland-Altman, ICC, CCC, age slopes)"
 

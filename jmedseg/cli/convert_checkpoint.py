@@ -14,7 +14,7 @@ def add_arguments(parser):
 
 def run(args):
     from jmedseg.training.checkpoint import convert_pickle_checkpoint
-    from jmedseg.cli import UsageError
+    from jmedseg.errors import UsageError
 
     if not args.trust_pickle:
         raise UsageError(f"{args.old}: reading a pickled file can run code; pass --trust-pickle if you "

@@ -93,7 +93,7 @@ def add_arguments(parser):
 
 
 def _check_args(args):
-    from jmedseg.cli import UsageError
+    from jmedseg.errors import UsageError
 
     if args.cohort and not args.out:
         raise UsageError("--cohort needs --out DIR for densities.csv")

@@ -2,9 +2,8 @@
 import numpy as np
 
 from jmedseg.backend import jt
-from jmedseg.data.input_spec import DEFAULT_WINDOW, window_hu  # noqa: F401  (re-exported)
+from jmedseg.data.input_spec import DEFAULT_WINDOW, window_hu
 from jmedseg.errors import ConfigError
-from jittor.dataset import Dataset
 
 
 def split_subjects(subject_ids, fractions=(0.7, 0.15, 0.15), seed=0):
@@ -27,7 +26,7 @@ def split_subjects(subject_ids, fractions=(0.7, 0.15, 0.15), seed=0):
     return splits
 
 
-class SliceDataset(Dataset):
+class SliceDataset(jt.dataset.Dataset):
     """Windowed slices and labels; batches are `(x float32 [N,C,H,W], y int32 [N,H,W])`."""
 
     def __init__(self, images_hu, labels, windows=(DEFAULT_WINDOW,), subject_ids=None,

@@ -29,12 +29,12 @@ or disc are labelled cortical.
 Labels: `labels` holds tissue classes (BACKGROUND, CORTICAL, CANCELLOUS,
 OTHER_BONE); `vertebrae` holds the level ids of TotalSegmentator v2.
 """
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage, special
 
-from jmedseg.constants import BACKGROUND, CANCELLOUS, CLASS_NAMES, CORTICAL, OTHER_BONE  # noqa: F401 (re-exported)
+from jmedseg.constants import CANCELLOUS, CORTICAL, OTHER_BONE
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.density.johnson_su import johnson_su_mode
 

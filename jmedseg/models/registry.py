@@ -10,6 +10,7 @@ Modelled on timm's registry: `create_model` drops ``None`` kwargs so a config
 """
 import difflib
 import fnmatch
+import importlib
 
 from jmedseg.errors import JmedsegError
 
@@ -47,7 +48,7 @@ def wrapper_class(target):
 
 
 def _load_zoo():
-    import jmedseg.models  # noqa: F401  (importing the package registers every family)
+    importlib.import_module("jmedseg.models")  # importing the package registers every family
 
 
 def list_models(pattern="*"):

@@ -8,7 +8,7 @@ through a two-layer bottleneck (reduction 2 in the paper) and a sigmoid; sSE
 squeezes channels with a 1x1 convolution to one map and excites each pixel
 through a sigmoid; scSE adds the two recalibrated maps.
 """
-from jmedseg.backend import jt, nn
+from jmedseg.backend import nn
 from jmedseg.models._blocks import DoubleConv
 from jmedseg.models._unet_base import SkipUNet
 from jmedseg.models.registry import register_model

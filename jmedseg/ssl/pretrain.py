@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 from jmedseg.backend import device_name, jt
 from jmedseg.data.build import build_splits
-from jmedseg.data.datasets import window_hu
+from jmedseg.data.input_spec import window_hu
 from jmedseg.errors import ConfigError
 from jmedseg.models.registry import create_model
 from jmedseg.utils.report import write_csv, write_json, write_text

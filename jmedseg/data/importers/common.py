@@ -9,7 +9,6 @@ when the source has them). Training reads them in place (`data.format=...`);
 import csv
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -6,6 +6,10 @@ from jmedseg.data.io.volume import (RAW_OFFSET, UNITS, Volume, check_finite, loa
                                     spacing_from_affine, to_hu)
 from jmedseg.errors import InputError
 
+# the package's API: callers import from `jmedseg.data.io`, not from its modules
+__all__ = ["RAW_OFFSET", "SERIES_LIST_SUFFIX", "UNITS", "Volume", "check_finite", "load_dicom_series", "load_labels",
+           "load_nifti", "load_volume", "looks_like_dicom", "save_like", "spacing_from_affine", "to_hu"]
+
 
 def _is_dicom(path):
     """A folder, a series list (*.dicom.txt), a .dcm file, or a file with the DICOM preamble (names like CT.1.2.3...)."""

@@ -16,8 +16,6 @@ Default ranges (mean HU of a tissue in one subject; the scan's noise comes on to
   collecting system 300..1200. Fat and muscle move by under 5 HU with contrast; trabecular
   bone gains a few HU (Pickhardt et al., Osteoporos Int 2016: L1 +11 +- 19 HU portal venous).
 """
-import numpy as np
-
 PHASES = ("native", "arterial", "portal_venous", "delayed")
 
 AIR, LUNG, FAT, MUSCLE = "air", "lung", "fat", "muscle"
