@@ -219,7 +219,8 @@ def reread_upper_troughs(segments, discs, disc_arcs, heads, profile, arc, lo, hi
     then had no rib-free vertebra above it). The two troughs replace that disc; a disc beside them closer than
     `THIN_DISC_PITCH_MM` (the shortest body plus disc) is a lone plate of the next disc and moves onto its own trough
     within `OUTER_TROUGH_MM`, which must also lie at an upper head. Every disc moved is then seen (disc tissue
-    between plates) and lies at a rib head: two independent signs agree.
+    between plates) and lies at a rib head: two independent signs agree. One disc may stay without a trough: the
+    C7/T1 band at the first pair's heads over the new T1/T2 trough (`_c7_t1_at_first_heads`; seed 107 CT 69).
 
     Only in a rib cage seen over most of its height (at least `2 * UPPER_LEVELS` two-sided levels: the highest are
     then ribs 1-4, not the lowest ribs of an abdominal scan, whose heads lie on their own bodies), and only where the
@@ -293,7 +294,7 @@ def _troughs_at_heads(disc_arcs, d, a, b, troughs, at):
     ta, tb = trough_near(a, RIB_HEAD_HALF_MM), trough_near(b, RIB_HEAD_HALF_MM)
     if ta is None or tb is None or tb - ta < THIN_DISC_PITCH_MM:
         return None
-    out = [ta, tb]
+    out, kept = [ta, tb], set()
     for x in disc_arcs:
         if x == d:
             continue
@@ -304,10 +305,33 @@ def _troughs_at_heads(disc_arcs, d, a, b, troughs, at):
                                                                            for m in (ta, tb))
                and any(abs(t - h) <= RIB_HEAD_HALF_MM for h in at)]
         if not own:
-            return None
+            if not _c7_t1_at_first_heads(x, tb, at):
+                return None
+            kept.add(x)
+            out.append(x)
+            continue
         out.append(min(own, key=lambda t: abs(t - x)))
     out = sorted(out)
     changed = set(out) - set(disc_arcs)
-    if any(y - x < THIN_DISC_PITCH_MM for x, y in zip(out, out[1:]) if x in changed or y in changed):
-        return None
+    for x, y in zip(out, out[1:]):
+        if (x in changed or y in changed) and y - x < (OUTER_TROUGH_MM if kept & {x, y} else THIN_DISC_PITCH_MM):
+            return None
     return out
+
+
+def _c7_t1_at_first_heads(x, tb, at):
+    """Whether the disc at arc `x`, nearer than `THIN_DISC_PITCH_MM` to the new trough `tb` (at the second-highest
+    upper level's heads) without a resolved trough of its own, is the C7/T1 disc at the first pair's heads and stays
+    where it was found.
+
+    The first rib's head articulates with T1 alone, on its upper edge just under the C7/T1 disc (a single facet,
+    no demifacet on C7), so that disc lies within `RIB_HEAD_HALF_MM` of the highest level's heads; at 2-3 mm its band
+    may sit on T1's upper plate, a few mm under the disc tissue, with no trough resolved between it and C7's plate
+    (issue 20, seed 107 CT 69: the band 5 mm under rib 1's heads, 12 mm over the new T1/T2 trough, where T1 is 18 mm
+    disc to disc). Such a band is another disc than the trough's when it lies more than `OUTER_TROUGH_MM` (half the
+    shortest body plus disc) over it: nearer, it would be the trough's own plate. Only the disc over `tb` and under
+    no other upper level: the highest level must lie over `tb` (the re-read cut between ribs 2 and 3 or lower),
+    and the re-read is still kept only where each upper level then lies on its own vertebra (`_upper_doubt`).
+    """
+    return at[-1] > tb and x > tb + OUTER_TROUGH_MM and abs(x - at[-1]) <= RIB_HEAD_HALF_MM \
+        and not any(tb < h < x for h in at)
