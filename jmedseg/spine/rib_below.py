@@ -24,8 +24,8 @@ What the forward band may join to a process (an enhanced kidney's cortex lies 40
 reach: then the T12 anchor moves down a level, disagrees with a right first pair, and the levels are refused.
 Where the scan's top leaves only two rib levels found behind (abdomen + pelvis CTs, the top at T9-T10), their one
 pitch is the local pitch when both levels are pairs (a pair is one level, not a head found twice or a lone process,
-so their gap is one vertebra's pitch; a level missed between them doubles it, and the window then lies past L1's
-processes' height only where their reach, under `RIB_REACH_MM`, still tells them from a rib). Issue 20, seed 113 CT
+so their gap is one vertebra's pitch, at most `ONE_PITCH_MAX_MM`; a level missed between them doubles it, and is not
+used). Issue 20, seed 113 CT
 86 (abdomen + pelvis, 1.25 mm): the tenth and eleventh pairs at 242 and 213 mm, the twelfth pair's ends at 183 mm
 reaching 57 mm behind and 63-64 mm followed forward: no rib on T12, the ribs counted one high against the sacrum.
 A pair found this way is an ordinary rib level: the T12 anchor and its checks (`levels.rib_anchor_doubt`) count it
@@ -39,6 +39,7 @@ from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_PITCH_SHARE
 PITCHES_FOR_SCALE = 2      # the lowest two pitches found give the local thoracic pitch; where only two rib levels
                            # are found (an abdomen + pelvis CT whose top holds T10-T11), their one pitch does when both
                            # are pairs (module docstring)
+ONE_PITCH_MAX_MM = 35.0    # that one pitch: T10-T12 24-30 mm, L1 28-35 mm; longer, a level was missed between the two
 
 
 def pair_below_lowest(forward, heads, dz):
@@ -54,6 +55,8 @@ def pair_below_lowest(forward, heads, dz):
         return []
     means = [float(np.mean(g)) for g in scale]
     pitch = float(np.median(np.diff(means)))
+    if len(scale) < PITCHES_FOR_SCALE + 1 and pitch * dz > ONE_PITCH_MAX_MM:
+        return []
     gap = RIB_LEVEL_GAP_MM / dz
     pairs = []
     for zl, a in forward:
