@@ -38,6 +38,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
+from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_gap import join_bare_piece
 from jmedseg.spine.rib_run import without_cut_off_head
@@ -171,6 +172,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     # the floor over a sacral base, counted or cut by the scan's edge, checked against the ribs (`ribs`)
     heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
+    heads = paired_across_sides(heads, sp[2])     # a pair's heads read more than a level's gap apart (`pair_heads`)
     heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs, readings = area_arcs, {}

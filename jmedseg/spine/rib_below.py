@@ -22,6 +22,12 @@ rib level by anatomy:
 - only one such pair.
 What the forward band may join to a process (an enhanced kidney's cortex lies 40-100 mm out) could still make one
 reach: then the T12 anchor moves down a level, disagrees with a right first pair, and the levels are refused.
+Where the scan's top leaves only two rib levels found behind (abdomen + pelvis CTs, the top at T9-T10), their one
+pitch is the local pitch when both levels are pairs (a pair is one level, not a head found twice or a lone process,
+so their gap is one vertebra's pitch, at most `ONE_PITCH_MAX_MM`; a level missed between them doubles it, and is not
+used). Issue 20, seed 113 CT
+86 (abdomen + pelvis, 1.25 mm): the tenth and eleventh pairs at 242 and 213 mm, the twelfth pair's ends at 183 mm
+reaching 57 mm behind and 63-64 mm followed forward: no rib on T12, the ribs counted one high against the sacrum.
 A pair found this way is an ordinary rib level: the T12 anchor and its checks (`levels.rib_anchor_doubt`) count it
 like any other, so a shaft taken wrongly still has to agree with the first pair's count to confirm anything.
 """
@@ -30,7 +36,10 @@ import numpy as np
 from jmedseg.spine.levels import RIB_LEVEL_GAP_MM, rib_level_groups
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_PITCH_SHARE
 
-PITCHES_FOR_SCALE = 2      # the lowest two pitches found give the local thoracic pitch
+PITCHES_FOR_SCALE = 2      # the lowest two pitches found give the local thoracic pitch; where only two rib levels
+                           # are found (an abdomen + pelvis CT whose top holds T10-T11), their one pitch does when both
+                           # are pairs (module docstring)
+ONE_PITCH_MAX_MM = 35.0    # that one pitch: T10-T12 24-30 mm, L1 28-35 mm; longer, a level was missed between the two
 
 
 def pair_below_lowest(forward, heads, dz):
@@ -38,13 +47,16 @@ def pair_below_lowest(forward, heads, dz):
     forward) one rib pitch under the lowest rib level of `heads` ((z, side), found behind), or [] (module docstring).
     """
     levels = rib_level_groups([z for z, _ in heads], dz)
-    if len(levels) < PITCHES_FOR_SCALE + 1:
+    if len(levels) < 2:
         return []
-    lowest = levels[0]
-    if {side for z, side in heads if z in lowest} != {"left", "right"}:
+    scale = levels[:PITCHES_FOR_SCALE + 1]      # two levels alone: both two-sided (module docstring)
+    if any({side for z, side in heads if z in level} != {"left", "right"}
+           for level in (scale if len(scale) < PITCHES_FOR_SCALE + 1 else scale[:1])):
         return []
-    means = [float(np.mean(g)) for g in levels[:PITCHES_FOR_SCALE + 1]]
+    means = [float(np.mean(g)) for g in scale]
     pitch = float(np.median(np.diff(means)))
+    if len(scale) < PITCHES_FOR_SCALE + 1 and pitch * dz > ONE_PITCH_MAX_MM:
+        return []
     gap = RIB_LEVEL_GAP_MM / dz
     pairs = []
     for zl, a in forward:
