@@ -44,6 +44,10 @@ OUTER_TROUGH_MM = 0.5 * THIN_DISC_PITCH_MM   # a disc beside its body's endplate
 RIB_HEAD_HALF_MM = 6.0           # a rib's head is 10-12 mm across: a dip it makes lies within half of that
 DARKER_BEYOND_HU = ENDPLATE_BUMP_HU   # disc tissue beyond two bands: as far under the core between them as a disc's
                                      # trough must lie under the cancellous level (`outer_troughs`, `top_trough`)
+DISC_TISSUE_MAX_HU = 120.0      # a core sample with no bone in it: disc 70-100 HU plus noise; cancellous bone,
+                                # even a body's darker middle, reads 150-250 (`jmedseg.spine.column.SOFT_TISSUE_MAX_HU`)
+AMBIGUOUS_GAP_SHARE = 0.2       # two band gaps this close are a disc's plates and a body's endplates alike at 5 mm
+                                # (both 11-14 mm, `pair_plates`): the nearest band is chosen by noise (`_joined`)
 T12_L1_WINDOW_MM = 20.0          # below the bands' start (10 mm under the lowest rib's head): T12's lower part and
                                  # the T12/L1 disc (head on T12's middle or upper half, body 20-28 mm, disc 8-10 mm)
 
@@ -285,7 +289,7 @@ def _resolved_groups(s, core_hu, bump, band_hu):
     """
     groups, resolved = [], {}
     level = band_hu - bump                  # the running cancellous level (`core_departure`)
-    for group in _plate_groups(s, bump, ENDPLATE_BUMP_HU):
+    for group in _plate_groups(s, bump, ENDPLATE_BUMP_HU, (band_hu, core_hu)):
         inside = [_disc_in_band(s, core_hu, level, i) for i in group]
         if len(group) == 2 and None not in inside and s[inside[1]] - s[inside[0]] >= 2 * ENDPLATE_SMOOTH_MM:
             for i, m in zip(group, inside):
@@ -375,11 +379,21 @@ def body_readings(s, bump, groups, band_hu=None):
                                                         _disc_beyond(s, bump, band_hu, *group))}
 
 
-def _plate_groups(s, bump, threshold):
+def _plate_groups(s, bump, threshold, cores=None):
     """Sample indices of the bands of `bump` above `threshold` (one per band), grouped as one disc's plates
-    (`pair_plates`)."""
+    (`pair_plates`; `cores`: (smoothed core, raw core) HU, to read what lies between neighbouring bands,
+    `gap_tissue`)."""
     peaks = _one_per_band(_band_peaks(s, bump, threshold), s, bump)
-    return pair_plates([float(s[i]) for i in peaks], peaks)
+    between = gap_tissue(bump, *cores, peaks) if cores is not None else None
+    return pair_plates([float(s[i]) for i in peaks], peaks, between)
+
+
+def gap_tissue(bump, band_hu, core_hu, peaks):
+    """[(lowest departure, lowest smoothed HU, lowest raw HU) of the core between bands k and k + 1] for the band
+    peaks `peaks` (sample indices, in order): what lies between two neighbouring bands, disc tissue or bone
+    (`pair_plates`)."""
+    return [(float(np.min(bump[i:j + 1])), float(np.min(band_hu[i:j + 1])), float(np.min(core_hu[i:j + 1])))
+            for i, j in zip(peaks, peaks[1:])]
 
 
 def _band_peaks(s, bump, threshold):
@@ -553,7 +567,7 @@ def _one_per_band(peaks, s, bump):
     return kept
 
 
-def pair_plates(positions, keys):
+def pair_plates(positions, keys, between=None):
     """Groups of `keys` (one or two each, top to bottom of `positions`, arc mm, sorted): the two endplate bands of
     one disc joined.
 
@@ -569,15 +583,69 @@ def pair_plates(positions, keys):
     """
     positions, keys = list(positions), list(keys)
     gaps = np.diff(positions)
-    groups, j = [], 0
+    groups, j, seen = [], 0, False      # seen: a disc's tissue with no bone seen in this run of bands (`_joined`)
     while j < len(positions):
-        if j + 1 < len(positions) and gaps[j] < THIN_DISC_PITCH_MM and _mutual(gaps, j):
+        if j and gaps[j - 1] >= THIN_DISC_PITCH_MM:
+            seen = False
+        if j + 1 < len(positions) and gaps[j] < THIN_DISC_PITCH_MM and _joined(gaps, j, between, seen):
             groups.append((keys[j], keys[j + 1]))
+            seen = seen or (between is not None and between[j][2] <= DISC_TISSUE_MAX_HU)
             j += 2
         else:
             groups.append((keys[j],))
             j += 1
     return groups
+
+
+def _joined(gaps, j, between, seen=False):
+    """Whether bands j and j + 1 (under `THIN_DISC_PITCH_MM` apart) are one disc's plates: each the other's nearest
+    band (`_mutual`), unless what lies between the bands says otherwise (`between`, `gap_tissue`; None: not known).
+
+    At 5 mm slices a disc's two plates and a short thoracic body's two endplates both lie 11-14 mm apart, so along a
+    run of bands at near-equal gaps the nearest neighbour is chosen by noise, and a run read out of phase puts every
+    disc in a body's middle (issue 20, seed 113 CT 41, chest + abdomen, portal venous, 5 mm, noise 22 HU: bands at
+    410, 424, 437, 448 and 461 mm, 11.8-13.9 mm apart; 424 and 437, then 448 and 461, T5's and T4's own endplates,
+    joined as discs in their middles; the T5/T6 disc's plates 410 and 424 hold its disc tissue at 104 HU, the
+    T4/T5 disc's 437 and 448 at 229 HU, while the core between 424 and 437 stays at 263 HU, cancellous bone). Disc
+    tissue (70-100 HU) is the darkest the core gets along the thoracic column (`_disc_beyond`): where a slice lies
+    wholly in a disc the raw core reads no bone (`DISC_TISSUE_MAX_HU`); a body's middle, even its darker one
+    (basivertebral veins: seed 59 CT 29, delayed, 5 mm, T1-T3's middles at 154-180 HU, darker than their discs'
+    bands), reads cancellous bone. So where one of two competing gaps (a band's two neighbours, both under
+    `THIN_DISC_PITCH_MM`) holds disc tissue (no bone in the raw core, `ENDPLATE_BUMP_HU` under the cancellous level
+    and `DARKER_BEYOND_HU` darker than the other gap) and the other holds bone (`_bone_between`'s level), the disc's
+    gap decides, whichever is the shorter. Along one run of bands (each under `THIN_DISC_PITCH_MM` from the next) the
+    phase holds once found: after a disc whose raw core read no bone (`seen`), the next discs of the run may read
+    bone at partial volume (5 mm: the T4/T5 disc of 113/41 at 229 HU) and are taken where they are `DARKER_BEYOND_HU`
+    darker than their rival and `ENDPLATE_BUMP_HU` under the cancellous level. Only where the nearest
+    neighbour cannot tell: the two gaps at least `RESOLVED_PLATES_MM` (a narrower one is one band split by noise,
+    `_one_per_band`) and within `AMBIGUOUS_GAP_SHARE` of each other (a disc's plates read at 5 mm with bone-level HU
+    between them lie 8-10 mm apart, nearer than a body's endplates; there the nearest neighbour stays right).
+    Otherwise the nearest neighbour decides, as before.
+    """
+    mutual = _mutual(gaps, j)
+    if between is None:
+        return mutual
+    rivals = [g for g in (j - 1, j + 1) if 0 <= g < len(gaps) and _ambiguous(gaps[j], gaps[g])]
+    if mutual:      # kept unless the band j + 1 has disc tissue on its other side and bone on this one
+        return not (j + 1 in rivals and _disc_against(between, j + 1, j, seen))
+    beaten = [g for g in rivals if gaps[g] < gaps[j]]    # the shorter gaps that made the pair not mutual
+    return bool(beaten) and all(_disc_against(between, j, g, seen) for g in beaten)
+
+
+def _ambiguous(gap, rival):
+    """Whether two band gaps (mm) are both a disc's plates and a body's endplates alike (`_joined`)."""
+    return (RESOLVED_PLATES_MM <= min(gap, rival) and max(gap, rival) < THIN_DISC_PITCH_MM
+            and abs(gap - rival) <= AMBIGUOUS_GAP_SHARE * max(gap, rival))
+
+
+def _disc_against(between, j, g, seen=False):
+    """Whether gap j holds disc tissue and gap g bone (`_joined`; `between`: `gap_tissue`'s readings): gap j's raw
+    core down to `DISC_TISSUE_MAX_HU` (not asked once `seen` in the run), `ENDPLATE_BUMP_HU` under the cancellous
+    level and `DARKER_BEYOND_HU` under gap g's, gap g within half `ENDPLATE_BUMP_HU` of the cancellous level or
+    above it (`_bone_between`)."""
+    (bump_j, hu_j, raw_j), (bump_g, hu_g, _) = between[j], between[g]
+    return ((seen or raw_j <= DISC_TISSUE_MAX_HU) and bump_j <= -ENDPLATE_BUMP_HU and hu_j <= hu_g - DARKER_BEYOND_HU
+            and bump_g > -0.5 * ENDPLATE_BUMP_HU)
 
 
 def _mutual(gaps, j):
