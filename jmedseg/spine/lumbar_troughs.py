@@ -36,6 +36,12 @@ the middle of L1 and of L2, the L1/L2 disc a 42 HU trough between them). There a
 at least is the signature; the rest (the CT's trust, the move, `DISC_TROUGH_HU` for a target) is as above. And a gap
 taller than a body and its disc above a lumbar dip gets the disc the core shows there with both plates
 (`in_tall_gaps`; seed 79 CT 74: the L1/L2 disc, no body-area dip at it).
+
+Then (issue 20, 2026-12-06 early, branch `lumbar10`; `jmedseg.spine.lumbar_short`): a lumbar segment shorter than the
+smallest lumbar vertebra has its off disc moved to the deepest disc signature that makes it and its neighbour
+lumbar vertebrae, the thin thoracolumbar disc's depth read at one sample's smoothing (`lengthen_short`); and at thick
+slices, where every lumbar dip sits on a trough of the core, up to two discs missed over the highest dip are added at
+the troughs a lumbar pitch up (`over_highest_dip`: noise over 20 HU at 5 mm leaves no endplate band).
 """
 import numpy as np
 
@@ -43,6 +49,7 @@ from jmedseg.spine.disc_check import DISC_WINDOW_MM
 from jmedseg.spine.levels import MAX_PITCH_MM
 from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, ENDPLATE_SMOOTH_MM, MIN_PITCH_MM, SAMPLE_MM, THINNEST_THICK_DISC_MM,
                                  core_departure)
+from jmedseg.spine.lumbar_short import lengthen_short, over_highest_dip
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
 
 THICKEST_DISC_MM = 14.0     # the thickest lumbar disc (L4/L5 of a tall adult, 8-14 mm)
@@ -71,7 +78,23 @@ def disc_troughs(s, departure, sides=2):
 def at_disc_troughs(discs, dips, s, core_hu, dz):
     """`discs` (arc mm) with each dip of `dips` that shows no disc signature moved to the nearest free one
     (module docstring); where the working slice `dz` (mm) is over half the thinnest lumbar disc a trough with one
-    plate's band is a signature, and a tall gap gets the disc the core shows in it (`in_tall_gaps`)."""
+    plate's band is a signature, and a tall gap gets the disc the core shows in it (`in_tall_gaps`). Then a lumbar
+    segment shorter than the smallest lumbar vertebra has its off disc moved to the core's disc
+    (`lumbar_short.lengthen_short`, branch `lumbar10`)."""
+    out = _at_signatures(discs, dips, s, core_hu, dz)
+    if len(out) < 3 or not len(s):
+        return out
+    if dz > 0.5 * THINNEST_THICK_DISC_MM:       # a disc missed over the highest dip, a trough alone at 5 mm
+        added = over_highest_dip(out, [a for a in out if a in dips or a not in discs], s, core_hu)
+        dips = list(dips) + [a for a in added if a not in out]
+        out = added
+    short = lengthen_short(out, [a for a in out if a in dips or a not in discs], s, core_hu,   # moved dips too
+                           1 if dz > 0.5 * THINNEST_THICK_DISC_MM else 2)
+    return out if short is out else sorted(short)
+
+
+def _at_signatures(discs, dips, s, core_hu, dz):
+    """`at_disc_troughs` before the short segments' re-read (`lengthen_short`)."""
     if len(discs) < 2 or not len(s):
         return discs
     s, ordered = np.asarray(s, float), sorted(discs)
