@@ -3,7 +3,8 @@
 Ribs are borne by consecutive vertebrae from T1 down; under the lowest rib pair (T12's, or L1's for a 13th) lie at
 least four lumbar vertebrae (a four-lumbar column is the fewest) before S1, and the ilia lie beside S1 (the
 sacroiliac joints, S1-S3) with their crests reaching up to L4. A level with heads on both sides lying more than
-`RIB_FREE_PITCHES` vertebral pitches under the next rib level up has at least three rib-free vertebrae over it, and
+`RIB_FREE_PITCHES` vertebral pitches under the next rib level up has at least four rib-free vertebrae over it (at
+S1 or lower where four lumbar vertebrae lie between, at L5 or lower with five), and
 where the iliac wings lie beside it (`sacrum.iliac_wings_beside`: a broad plate, over `sacrum.ILIAC_AREA_MM2` of
 bone each side, 45-150 mm from the midline, in at least half its slices) it is the sacral alae and the ilia beside
 them, cut from the sacrum by `ribs.CUT_MM` and read as a pair of ribs, not a twelfth pair.
@@ -13,7 +14,7 @@ refusal holding only because the first pair was out of view (issue 20, seed 109 
 29 HU: the sacrum not found, the iliac wings beside S1 a "twelfth pair" 230 mm under T12's). The sacrum's own floor
 (`sacrum.rib_floor`) keeps the ilia out of the rib search where the sacrum is found; this check needs no sacrum.
 A one-sided head there is `rib_run.without_cut_off_head`'s; a real twelfth pair with the heads of the ribs over it
-missed on three vertebrae in a row and the lower ribs' shafts beside it as much bone as an ilium is what this rule
+missed on four vertebrae in a row and the lower ribs' shafts beside it as much bone as an ilium is what this rule
 would drop (then the ribs' count is off and the anchors disagree: refused, not confirmed).
 
 Only the lowest level is looked at (again after a drop), and only when the level over it is two-sided too; the
@@ -25,7 +26,8 @@ from jmedseg.spine.levels import rib_level_groups
 from jmedseg.spine.rib_run import PITCHES_ABOVE
 from jmedseg.spine.sacrum import RIB_FREE_ABOVE_S1, iliac_wings_beside
 
-RIB_FREE_PITCHES = RIB_FREE_ABOVE_S1 + 0.5   # three rib-free vertebrae and half a pitch of head placement between
+RIB_FREE_PITCHES = RIB_FREE_ABOVE_S1 + 1.5   # four rib-free vertebrae (the fewest lumbar ones) and half a pitch
+                                             # of head placement between: S1 or lower, L5 or lower with five
 
 
 def without_iliac_pair(heads, column, spacing):
