@@ -37,6 +37,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
+from jmedseg.spine.iliac_pair import without_iliac_pair
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
@@ -174,6 +175,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
     heads = paired_across_sides(heads, sp[2])     # a pair's heads read more than a level's gap apart (`pair_heads`)
     heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
+    heads = without_iliac_pair(heads, column, sp)  # a "pair" far under the ribs, the ilia beside (`iliac_pair`)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs, readings = area_arcs, {}
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)

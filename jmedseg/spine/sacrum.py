@@ -61,6 +61,7 @@ LUMBAR_BODY_MIN_MM = 40.0   # the narrowest lumbar body (L1 of a small adult, 40
                             # found L5/S1 disc narrower than this holds no body (the disc's soft tissue)
 HALF_LS_DISC_MM = 6.0       # half the L5/S1 disc (10-14 mm tall, the tallest): its lower half lies under the slice
                             # where the disc is found
+LS_DISC_MAX_MM = 14.0      # the tallest L5/S1 disc (10-14 mm): soft tissue under its found slice lies within it
 RIB_FREE_ABOVE_S1 = 3        # the fewest lumbar vertebrae (four), less a thirteenth rib's on the top one
 
 
@@ -211,6 +212,8 @@ def find_sacrum(column, segments, spacing, lo, hi):
         widths = np.maximum(widths, _base_behind_line(column, spacing, lo, hi))
         finding.widths_mm = widths
         run = _wide_run_at_bottom(widths, lo, hi, dz)
+    if run is None and segments:
+        run = _run_over_lower_sacrum(column, spacing, widths, segments)
     if run is None or not segments:
         finding.notes.append("no sacral base (no bone over "
                              f"{SACRUM_WIDTH_MM:.0f} mm wide at the bottom of the column)")
@@ -283,6 +286,35 @@ def _base_behind_line(column, spacing, lo, hi):
         rows = np.flatnonzero(region.any(axis=1))
         widths[k] = (rows.max() - rows.min() + 1) * spacing[0]
     return widths
+
+
+def _run_over_lower_sacrum(column, spacing, widths, segments):
+    """(first, last) slice of the sacral base's wide run at the top of the lowest segment when the column goes on
+    below it into the lower sacrum, or None: the lowest segment is the column's bottom (no disc under it), its top
+    under its found upper disc is S1's alae (`wide_under_top_disc`: `WIDE_RUN_MM` of slices over `SACRUM_WIDTH_MM`
+    with the iliac wings beside, a narrow vertebra above), and the iliac wings lie beside at least half of the
+    segment's slices under that run too.
+
+    `_wide_run_at_bottom` looks for the run within a body's height (30 mm) of the column's bottom, as where the
+    track ends in S1. The sacrum goes on below its base: S2-S4 (a body 30-40 mm wide, the lateral masses behind
+    the band, 25-30 mm per segment) with the ilia beside them down the sacroiliac joints (S1-S3), and where the
+    track follows it the alae's run starts 40-70 mm above the column's bottom (issue 20, seed 109 CT 90, abdomen +
+    pelvis, 5 mm, noise 29 HU: S1 107-135 mm wide in the four slices under the L5/S1 disc, 72-86 mm read in the
+    lower sacrum's slices below it, the column 65 mm under the disc; the sacrum not found, the iliac wings beside
+    S1 taken for a twelfth rib pair). A lumbar or thoracic vertebra at the bottom of a chest + abdomen CT has no
+    ilia beside its lower slices (the iliac crests reach L4, and a low rib is 100-300 mm^2 a slice, under
+    `ILIAC_AREA_MM2`), and the checks after it (the vertebrae above narrow, `_ribs_on_lumbar`, the count check)
+    stand as for any run."""
+    lowest = segments[0]
+    if lowest.lower_disc or not wide_under_top_disc(column, spacing, widths, segments):
+        return None
+    k = lowest.hi
+    while k >= lowest.lo and widths[k] >= SACRUM_WIDTH_MM:
+        k -= 1
+    below = range(lowest.lo, k + 1)
+    if len(below) and not _with_wings(column, spacing, below):
+        return None
+    return k + 1, lowest.hi
 
 
 def _base_over_lower_piece(widths, lowest, run, lo, dz):
@@ -359,12 +391,29 @@ def _sacrum_up_to_disc(widths, segments, run, dz):
     if len(segments) < 2 or not lowest.upper_disc:
         return False
     disc = lowest.hi + 1
+    soft = _soft_under_disc(widths, disc, run[0], dz)
     for k in range(run[0], lowest.hi):
-        if widths[k] > 2 * BODY_HALF_WIDTH_MM or \
+        if widths[k] > 2 * BODY_HALF_WIDTH_MM or k >= soft or \
                 (disc - k) * dz <= HALF_LS_DISC_MM and widths[k] < LUMBAR_BODY_MIN_MM:
             continue
         return False
     return _whole_lumbar_above(widths, segments, dz)
+
+
+def _soft_under_disc(widths, disc, bottom, dz):
+    """The lowest slice of the run of slices narrower than the narrowest lumbar body (`LUMBAR_BODY_MIN_MM`)
+    directly under the disc's slice `disc`, down to `bottom` and, with the disc's slice, within the tallest L5/S1
+    disc (`LS_DISC_MAX_MM`); `disc` where the slice under it is not narrow.
+
+    The disc is found at the body-area dip's least slice, which lies anywhere inside the soft disc where the area
+    reads 0 in several slices, not only at its middle: at 3 mm a 12 mm L5/S1 disc found at its top slice leaves
+    three slices under it with no body (issue 20, seed 113 CT 85, chest + abdomen, 3 mm: 21, 10 and 0 mm read 9-3
+    mm under the dip, the alae 128 mm wide under them; `HALF_LS_DISC_MM` took only two, the cut base not counted).
+    A slice as wide as a body (40-55 mm) ends the run: L5's bottom over the alae's tops is not soft tissue."""
+    k = disc
+    while k - 1 >= bottom and widths[k - 1] < LUMBAR_BODY_MIN_MM and (disc - k + 2) * dz <= LS_DISC_MAX_MM:
+        k -= 1
+    return k
 
 
 # Where the sacral base's top lies when the wide run found at the column's bottom is not S1's top.
