@@ -52,9 +52,10 @@ def test_two_pairs_alone_give_the_pitch_for_the_next_pair_under_them():
 def test_seed_113_ct_85_counts_the_tenth_pair_once(tmp_path):
     """Seed 113 CT 85 (chest + abdomen, arterial, 3 mm): the tenth pair's heads at 240 and 249 mm were two one-sided
     levels, 13 rib levels on 12 vertebrae, the first pair not counted; now both rib anchors count and every level
-    from C7 to S1 is named right."""
+    from C7 to S1 is named right. The sacrum, cut by the scan's edge 9 mm under three soft slices of the L5/S1 disc,
+    is counted too (`sacrum._soft_under_disc`): all three anchors agree."""
     case, report, score = label_benchmark_ct(tmp_path, 113, 85, "chest_abdomen", "arterial")
-    assert report["summary"] == "confirmed by ribs and first rib pair", report["summary"]
+    assert report["summary"] == "confirmed by sacrum and ribs and first rib pair", report["summary"]
     ribs = {e["name"]: e["ribs"] for e in report["levels"]}
     assert all(sorted(ribs[f"T{k}"]) == ["left", "right"] for k in range(1, 13)), ribs
     assert score["confirmed_wrong"] == [] and not score["refused"]
