@@ -34,9 +34,11 @@ from jmedseg.spine.discs import (BODY_WINDOW_MM, ENDPLATE_BUMP_HU, ENDPLATE_SMOO
 from jmedseg.spine.levels import MAX_PITCH_MM
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM
 
-THICKEST_DISC_MM = 14.0     # as `lumbar_troughs` (which imports this module): L4/L5 of a tall adult
+# shared with `lumbar_troughs`, which imports this module
+THICKEST_DISC_MM = 14.0     # the thickest lumbar disc (L4/L5 of a tall adult, 8-14 mm)
 PLATE_REACH_MM = 0.5 * THICKEST_DISC_MM + ENDPLATE_SMOOTH_MM + SAMPLE_MM   # a plate's band from its disc's middle
-DISC_TROUGH_HU = 2 * ENDPLATE_BUMP_HU   # a disc's resolved middle (70-100 HU) under cancellous bone (150-250 HU)
+DISC_TROUGH_HU = 2 * ENDPLATE_BUMP_HU   # a disc moved to: its resolved middle (70-100 HU) under cancellous bone
+                                        # (150-250 HU) by most of that gap, not a trough at the mark's threshold
 THORACOLUMBAR_DISCS = 2     # T12/L1 and T11/T12: over them the thoracic pitch falls under the lumbar (T10 and up,
                             # 20-30 mm), and the rib levels decide the discs (`rib_split`, `rib_count`)
 
@@ -52,13 +54,19 @@ def disc_depths(s, core_hu, sides=2):
     level = ndimage.median_filter(core_hu, size=int(BODY_WINDOW_MM / SAMPLE_MM) | 1, mode="nearest")
     raw = ndimage.gaussian_filter1d(core_hu, 1.0, mode="nearest") - level
     band = core_departure(core_hu) >= ENDPLATE_BUMP_HU
-    out = {}
+    return {float(s[j]): float(-raw[j]) for j in signature_minima(s, raw, band, DISC_TROUGH_HU, sides)}
+
+
+def signature_minima(s, trough, band, depth, sides=2):
+    """Indices of the local minima of `trough` at or under -`depth` with a `band` sample (bool) within
+    `PLATE_REACH_MM` on each side (`sides` 2) or on one side at least (`sides` 1): a disc between its endplates."""
+    out = []
     for j in range(1, len(s) - 1):
-        if raw[j] > -DISC_TROUGH_HU or raw[j] > raw[j - 1] or raw[j] > raw[j + 1]:
+        if trough[j] > -depth or trough[j] > trough[j - 1] or trough[j] > trough[j + 1]:
             continue
         near = np.abs(s - s[j]) <= PLATE_REACH_MM
         if int((near & (s > s[j]) & band).any()) + int((near & (s < s[j]) & band).any()) >= sides:
-            out[float(s[j])] = float(-raw[j])
+            out.append(j)
     return out
 
 

@@ -47,32 +47,16 @@ import numpy as np
 
 from jmedseg.spine.disc_check import DISC_WINDOW_MM
 from jmedseg.spine.levels import MAX_PITCH_MM
-from jmedseg.spine.discs import (ENDPLATE_BUMP_HU, ENDPLATE_SMOOTH_MM, MIN_PITCH_MM, SAMPLE_MM, THINNEST_THICK_DISC_MM,
-                                 core_departure)
-from jmedseg.spine.lumbar_short import lengthen_short, over_highest_dip
+from jmedseg.spine.discs import ENDPLATE_BUMP_HU, MIN_PITCH_MM, THINNEST_THICK_DISC_MM, core_departure
+from jmedseg.spine.lumbar_short import DISC_TROUGH_HU, lengthen_short, over_highest_dip, signature_minima
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
-
-THICKEST_DISC_MM = 14.0     # the thickest lumbar disc (L4/L5 of a tall adult, 8-14 mm)
-PLATE_REACH_MM = 0.5 * THICKEST_DISC_MM + ENDPLATE_SMOOTH_MM + SAMPLE_MM   # a plate's band from its disc's middle
-DISC_TROUGH_HU = 2 * ENDPLATE_BUMP_HU   # a disc moved to: its resolved middle (70-100 HU) under cancellous bone
-                                        # (150-250 HU) by most of that gap, not a trough at the mark's threshold
 
 
 def disc_troughs(s, departure, sides=2):
     """Arc positions (mm) of the core's disc signatures: a local minimum of `departure` at or under
     -`ENDPLATE_BUMP_HU` with a band of `ENDPLATE_BUMP_HU` or more within `PLATE_REACH_MM` on each side (`sides` 2),
     or on one side at least (`sides` 1: thick slices, `at_disc_troughs`)."""
-    out = []
-    for j in range(1, len(s) - 1):
-        d = departure[j]
-        if d > -ENDPLATE_BUMP_HU or d > departure[j - 1] or d > departure[j + 1]:
-            continue
-        near = np.abs(s - s[j]) <= PLATE_REACH_MM
-        above = near & (s > s[j]) & (departure >= ENDPLATE_BUMP_HU)
-        below = near & (s < s[j]) & (departure >= ENDPLATE_BUMP_HU)
-        if int(above.any()) + int(below.any()) >= sides:
-            out.append(float(s[j]))
-    return out
+    return [float(s[j]) for j in signature_minima(s, departure, departure >= ENDPLATE_BUMP_HU, ENDPLATE_BUMP_HU, sides)]
 
 
 def at_disc_troughs(discs, dips, s, core_hu, dz):
