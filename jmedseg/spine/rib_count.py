@@ -41,6 +41,7 @@ from jmedseg.spine.levels import lowest_rib_bearing, rib_level_groups, segments_
 from jmedseg.spine.pair_heads import level_sides
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
+from jmedseg.spine.thick_chain import UPPER_HALF
 
 _AMBIGUOUS = "ambiguous"      # several single edits fit: no second edit is tried, nothing changes
 THORACIC_LEVELS = 12          # rib pairs in most adults (an 11th or 13th pair is not re-cut: not twelve)
@@ -136,8 +137,9 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
     start = _fits(segments, levels, dz)
     if start is not None:
         # the discs fit; a level was handed to a neighbour (a head half a pitch above a disc): one level each
-        if start == lowest_rib_bearing(segments):
-            _assign_in_order(segments[start:start + len(levels)], heads, dz, REASSIGN_NOTE)
+        chain = segments[start:start + len(levels)]
+        if start == lowest_rib_bearing(segments) and _mid_heads_in_upper_halves(chain, levels):
+            _assign_in_order(chain, heads, dz, REASSIGN_NOTE)
         return segments, discs, disc_arcs
     single = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
     edits = [single] if single is not None else _two_edits(segments, discs, levels, lo, hi, dz)
@@ -245,6 +247,21 @@ def _merged_height(discs, d):
     below = [x for x in discs if x < d]
     above = [x for x in discs if x > d]
     return above[0] - below[-1] if below and above else np.inf
+
+
+def _mid_heads_in_upper_halves(chain, levels):
+    """Whether each of ribs 2-8 (levels 5-11 from the lowest) lies in the upper half of its vertebra's span between
+    its discs, as the heads articulating across the disc above their own body do (`thick_chain.heads_in_upper_half`).
+
+    Where the discs fit the levels only because they sit half a body low, a level near the bottom of its segment is
+    given to it: seed 137 CT 77 (chest + abdomen, 5 mm, held out): discs in the middles of T3, T2 and T1, the third
+    level 0.28 of its segment's span over the disc below, and T3 was then confirmed on T2's lower half and the T2/T3
+    disc (20 mm from T3's centroid, nearest T2). Left unassigned, the segment holding two levels refuses the
+    first-pair anchor (`levels.rib_anchor_doubt`)."""
+    for seg, (z, _) in list(zip(chain, levels))[4:11]:
+        if not (seg.lower_disc and seg.upper_disc) or (z - seg.lo + 1) / (seg.hi - seg.lo + 2) <= UPPER_HALF:
+            return False
+    return True
 
 
 def _one_each(segments, dz):
