@@ -37,7 +37,7 @@ vertebra bounded by seen discs, noted only.
 import numpy as np
 
 from jmedseg.spine.discs import MIN_PITCH_MM
-from jmedseg.spine.levels import lowest_rib_bearing, rib_level_groups, segments_between
+from jmedseg.spine.levels import THICK_SLICE_MM, lowest_rib_bearing, rib_level_groups, segments_between
 from jmedseg.spine.pair_heads import level_sides
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE
 from jmedseg.spine.ribs import SINGLE_FACET_LEVELS
@@ -138,7 +138,8 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
     if start is not None:
         # the discs fit; a level was handed to a neighbour (a head half a pitch above a disc): one level each
         chain = segments[start:start + len(levels)]
-        if start == lowest_rib_bearing(segments) and _mid_heads_in_upper_halves(chain, levels):
+        if start == lowest_rib_bearing(segments) and (dz < THICK_SLICE_MM
+                                                        or _mid_heads_in_upper_halves(chain, levels)):
             _assign_in_order(chain, heads, dz, REASSIGN_NOTE)
         return segments, discs, disc_arcs
     single = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
@@ -257,7 +258,9 @@ def _mid_heads_in_upper_halves(chain, levels):
     given to it: seed 137 CT 77 (chest + abdomen, 5 mm, held out): discs in the middles of T3, T2 and T1, the third
     level 0.28 of its segment's span over the disc below, and T3 was then confirmed on T2's lower half and the T2/T3
     disc (20 mm from T3's centroid, nearest T2). Left unassigned, the segment holding two levels refuses the
-    first-pair anchor (`levels.rib_anchor_doubt`)."""
+    first-pair anchor (`levels.rib_anchor_doubt`). Read at slices of `THICK_SLICE_MM` or more, as the thick chain
+    is (`levels._thick_chain_seen`): at 3 mm a head lies as low as 0.43 of its span in a right count (seed 59 CT
+    64, T8, its discs each a few mm high), the thinner slabs keeping each segment on most of its own body."""
     for seg, (z, _) in list(zip(chain, levels))[4:11]:
         if not (seg.lower_disc and seg.upper_disc) or (z - seg.lo + 1) / (seg.hi - seg.lo + 2) <= UPPER_HALF:
             return False
