@@ -50,6 +50,8 @@ MERGE_NOTE = ("a disc found at {0:.0f} mm of arc inside this vertebra dropped: t
               "consecutive vertebrae)")
 REASSIGN_NOTE = ("rib levels given one to each vertebra from the lowest rib to the first pair (twelve levels, ribs "
                  "borne by consecutive vertebrae): a head near a disc had gone to the neighbour")
+LOW_HEAD_NOTE = ("its rib level lies {0:.2f} of the way from its lower disc to its upper one, in the lower half where "
+                 "the head of a rib 2-8 does not: the segment may hold the lower part of the vertebra above")
 SPLIT_NOTE = ("split at a disc inferred at {0:.0f} mm of arc, not seen (the body is not delimited by it): the twelve "
               "rib levels from the first pair to the lowest rib need one more vertebra than the discs found, in this "
               "{1:.0f} mm segment")
@@ -138,9 +140,9 @@ def recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, dz, prepare, he
     if start is not None:
         # the discs fit; a level was handed to a neighbour (a head half a pitch above a disc): one level each
         chain = segments[start:start + len(levels)]
-        if start == lowest_rib_bearing(segments) and (dz < THICK_SLICE_MM
-                                                        or _mid_heads_in_upper_halves(chain, levels)):
+        if start == lowest_rib_bearing(segments):
             _assign_in_order(chain, heads, dz, REASSIGN_NOTE)
+            _flag_low_heads(chain, dz)
         return segments, discs, disc_arcs
     single = _single_edit(segments, discs, levels, lo, hi, dz, ambiguous=_AMBIGUOUS)
     edits = [single] if single is not None else _two_edits(segments, discs, levels, lo, hi, dz)
@@ -250,21 +252,25 @@ def _merged_height(discs, d):
     return above[0] - below[-1] if below and above else np.inf
 
 
-def _mid_heads_in_upper_halves(chain, levels):
-    """Whether each of ribs 2-8 (levels 5-11 from the lowest) lies in the upper half of its vertebra's span between
-    its discs, as the heads articulating across the disc above their own body do (`thick_chain.heads_in_upper_half`).
+def _flag_low_heads(chain, dz):
+    """Flag `uncertain_level` on each of T2-T8 in `chain` (T12 first) whose rib level lies in the lower half of its
+    span between its discs, at slices of `THICK_SLICE_MM` or more: the heads of ribs 2-8 articulate across the disc
+    above their own body (`thick_chain.heads_in_upper_half`), so a level given to a segment near its lower disc says
+    the discs there sit low, inside the bodies, and the segment holds the lower part of the vertebra above.
 
-    Where the discs fit the levels only because they sit half a body low, a level near the bottom of its segment is
-    given to it: seed 137 CT 77 (chest + abdomen, 5 mm, held out): discs in the middles of T3, T2 and T1, the third
-    level 0.28 of its segment's span over the disc below, and T3 was then confirmed on T2's lower half and the T2/T3
-    disc (20 mm from T3's centroid, nearest T2). Left unassigned, the segment holding two levels refuses the
-    first-pair anchor (`levels.rib_anchor_doubt`). Read at slices of `THICK_SLICE_MM` or more, as the thick chain
-    is (`levels._thick_chain_seen`): at 3 mm a head lies as low as 0.43 of its span in a right count (seed 59 CT
-    64, T8, its discs each a few mm high), the thinner slabs keeping each segment on most of its own body."""
-    for seg, (z, _) in list(zip(chain, levels))[4:11]:
-        if not (seg.lower_disc and seg.upper_disc) or (z - seg.lo + 1) / (seg.hi - seg.lo + 2) <= UPPER_HALF:
-            return False
-    return True
+    The count stays (the twelve levels fit the discs in order); the segment's place does not: seed 137 CT 77 (chest +
+    abdomen, 5 mm, held out): discs in the middles of T3, T2 and T1, T3's level 0.29 of its span over the lower disc
+    and T2's 0.46, and T3 was confirmed on T2's lower half and the T2/T3 disc (its centroid 20 mm from T3's, nearest
+    T2). Right counts share the low spans (seed 11 CT 1: T2 0.38; seed 47 CT 61: T8 0.47), so the CT is not refused:
+    only the levels whose segment may lie on the neighbour lose their confirmation. Thinner slices keep each segment
+    on most of its own body (seed 59 CT 64, 3 mm: T8 at 0.43, its centroid 5 mm from T8's)."""
+    if dz < THICK_SLICE_MM:
+        return
+    for seg in chain[4:11]:
+        share = (float(np.mean(seg.rib_z)) - seg.lo + 1) / (seg.hi - seg.lo + 2)
+        if share <= UPPER_HALF:
+            seg.flags.append("uncertain_level")
+            seg.notes.append(LOW_HEAD_NOTE.format(share))
 
 
 def _one_each(segments, dz):
