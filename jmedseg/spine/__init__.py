@@ -47,6 +47,7 @@ from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
+from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
 
@@ -100,6 +101,8 @@ def label_vertebrae(volume, tracked=None):
     segments, discs, disc_arcs = split_top_at_first_heads(   # C7/T1 over the first pair's heads at 5 mm (`top_split`)
         segments, discs, disc_arcs, heads, lambda: core_hu_profile(grid.hu, column, sp, arc, lo, hi), arc, lo, hi,
         sp[2], prepare, body_readings, clear_to)
+    segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to, processes)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
