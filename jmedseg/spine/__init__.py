@@ -48,6 +48,7 @@ from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearin
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
+from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
 
@@ -103,6 +104,8 @@ def label_vertebrae(volume, tracked=None):
         sp[2], prepare, body_readings, clear_to)
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
+    segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to, processes)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)

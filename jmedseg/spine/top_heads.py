@@ -1,0 +1,103 @@
+"""T1 re-cut between the first two rib pairs' heads where the first pair is not counted (issue 20, branch `top11`).
+
+The most frequent refusal with C7 and L1 whole in the scan (seeds 103, 131, 79 at 3 and 5 mm): the discs of the
+column's top are read in the wrong place (the C7/T1 disc, 4 mm and the thinnest of the column, not found; T1/T2 read
+in T1's middle), so the top segment bearing the first pair holds C7 and T1's upper part, and no rib-free vertebra is
+left over the pair: the first-rib anchor is not counted and the CT is named from the lowest rib alone.
+
+The rib heads say where T1 lies, whatever the discs show:
+- the first rib articulates with T1's body alone, on its upper lateral corner just under the C7/T1 disc (a single
+  facet; the heads 1-5 mm under the disc in the phantom, `top_split`), so the C7/T1 disc lies just over the first
+  pair's heads (`FIRST_HEAD_UNDER_DISC_MM`, at least the slab over the heads' own);
+- the second rib articulates across the T1/T2 disc (demifacets on T1's lower and T2's upper plate), its head at the
+  disc or a little under it: the T1/T2 disc lies in the first slab at or over the second pair's heads.
+T1 is then the stretch between the two pairs' heads (its pitch, 14-18 mm body plus a 4 mm disc), and what the column
+shows over the first pair's heads is C7, which bears no rib.
+
+The re-cut replaces the discs over the second pair's segment's lower disc by those two; it is tried only where the
+first-pair anchor is not counted on the segments as cut (`levels.find_anchors`), in a rib cage seen over most of its
+height (at least `2 * UPPER_LEVELS` two-sided levels, so the highest pair is rib 1, not a lower rib at the top of an
+abdominal scan), and kept only where
+- the first and second pairs lie one thoracic pitch apart, within `MIN_PITCH_SHARE`-`MAX_PITCH_SHARE` of the pitch
+  of the second and third pairs (no rib level missed between them);
+- the segment left under T1 (T2) spans at least `MIN_HEIGHT_SHARE` of that pitch from disc to disc (else the discs
+  under the top are read half a vertebra off as well, seed 73 CT 61: the re-cut would leave a sliver named T2);
+- the first pair is then counted (`find_anchors`: a rib-free vertebra seen over it for `NEIGHBOUR_SEEN_MM`, the scan
+  showing no rib there, `ribs.clear_above`), every rib level is still borne, each segment from T12 to T1 bears one
+  level, and T2-T8 are cut where their heads say (`thick_chain.heads_in_upper_half`: the condition that keeps a
+  first pair from confirming a mid-thoracic level mis-cut at 5 mm, seed 59 CT 45, seed 31 CT 12).
+"""
+import math
+
+import numpy as np
+
+from jmedseg.spine.levels import find_anchors, lowest_rib_bearing, rib_level_groups, segments_between
+from jmedseg.spine.pair_heads import two_sided_levels
+from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
+from jmedseg.spine.thick_chain import heads_in_upper_half
+
+FIRST_HEAD_UNDER_DISC_MM = 3.0   # the first rib's head centre under the C7/T1 disc (1-5 mm in the phantom)
+
+TOP_HEADS_NOTE = ("T1 re-cut between the first two rib pairs' heads (discs at {:.0f} and {:.0f} mm of arc): the first "
+                  "rib articulates with T1 alone under the C7/T1 disc, the second across the T1/T2 disc")
+
+
+def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, prepare, sacrum=None, clear_to=None,
+                         processes=False):
+    """(segments, discs, disc_arcs) with T1 re-cut between the first and second rib pairs' heads where the module's
+    conditions hold; else unchanged. `discs`: disc slices (ascending), `disc_arcs` their arcs (mm); `heads`:
+    (slice, side) pairs; `prepare(segments)` measures widths and hands out rib heads; `sacrum`, `clear_to`,
+    `processes` as `levels.find_anchors` takes them."""
+    same = segments, discs, disc_arcs
+    if not heads or len(segments) < 3:
+        return same
+    anchors, _ = find_anchors(segments, dz, sacrum, clear_to, processes)
+    if "T1" in anchors:
+        return same
+    levels = two_sided_levels(heads, dz)
+    if len(levels) < max(2 * UPPER_LEVELS, 3):
+        return same
+    h1, h2, h3 = (float(np.mean(g)) for g in (levels[-1], levels[-2], levels[-3]))
+    pitch = h2 - h3
+    if not MIN_PITCH_SHARE * pitch <= h1 - h2 <= MAX_PITCH_SHARE * pitch:
+        return same
+    second = next((j for j, s in enumerate(segments) if any(z in s.rib_z for z in levels[-2])), None)
+    if second is None or not segments[second].lower_disc:
+        return same
+    floor_disc = segments[second].lo - 1
+    d_lo = int(math.ceil(h2))
+    d_hi = max(int(math.floor(h1 + 0.5 + FIRST_HEAD_UNDER_DISC_MM / dz)), int(math.floor(h1 + 0.5)) + 1)
+    if not floor_disc < d_lo < d_hi < hi or d_lo - floor_disc < MIN_HEIGHT_SHARE * pitch:
+        return same
+    new = [d for d in discs if d <= floor_disc] + [d_lo, d_hi]
+    if new == list(discs):
+        return same
+    top = [s for s in segments_between(new, lo, hi, dz) if s.lo > floor_disc]
+    prepare(top)                # the segments under keep their rib heads as handed out (`rib_count`'s re-cut)
+    trial = segments[:second] + top
+    if not _kept(segments, trial, levels, dz, sacrum, clear_to, processes):
+        return same
+    k_axis = np.arange(len(arc))
+    arcs = [a for d, a in zip(discs, disc_arcs) if d <= floor_disc] + [float(np.interp(d, k_axis, arc))
+                                                                        for d in (d_lo, d_hi)]
+    for seg in top:
+        seg.notes.append(TOP_HEADS_NOTE.format(arcs[-2], arcs[-1]))
+    return trial, new, arcs
+
+
+def _kept(before, after, levels, dz, sacrum, clear_to, processes):
+    """Whether the re-cut counts the first pair on the vertebra under a rib-free top, loses no rib level, gives each
+    vertebra from the lowest rib-bearing one to T1 one level, and leaves T2-T8 cut where their heads say."""
+    borne = sum(len(rib_level_groups(s.rib_z, dz)) for s in after)
+    if borne < sum(len(rib_level_groups(s.rib_z, dz)) for s in before):
+        return False
+    anchors, _ = find_anchors(after, dz, sacrum, clear_to, processes)
+    t1, t12 = anchors.get("T1"), anchors.get("T12")
+    if t1 is None or t12 is None or not any(z in after[t1].rib_z for z in levels[-1]):
+        return False
+    if t1 - t12 != 11 or any(len(rib_level_groups(s.rib_z, dz)) != 1 for s in after[t12:t1 + 1]):
+        return False
+    if any(s.ribs for s in after[t1 + 1:]):
+        return False
+    lowest = lowest_rib_bearing(after)
+    return lowest == t12 and heads_in_upper_half(after, lowest, t1)
