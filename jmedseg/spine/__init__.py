@@ -32,6 +32,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.disc_check import unmarked_splits
+from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
@@ -101,6 +102,7 @@ def label_vertebrae(volume, tracked=None):
         segments, discs, disc_arcs, heads, lambda: core_hu_profile(grid.hu, column, sp, arc, lo, hi), arc, lo, hi,
         sp[2], prepare, body_readings, clear_to)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
+    displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)
     info = assign_names(segments, sp[2], sacrum, clear_to, processes)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
