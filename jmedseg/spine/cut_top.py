@@ -27,6 +27,7 @@ import numpy as np
 from jmedseg.spine.levels import (FIRST_HEAD_OVER_DISC_MM, RIB_HALF_HEIGHT_MM, THICK_SLICE_MM, _offset,
                                   lowest_rib_bearing, rib_anchor_doubt)
 from jmedseg.spine.ribs import BAND_MM, BEHIND_MM, FIRST_RIB_REACH_MM
+from jmedseg.spine.thick_chain import heads_in_upper_half
 
 TWELVE_RIB_LEVELS = 12   # rib-bearing vertebrae T1-T12 in normal anatomy
 
@@ -72,6 +73,11 @@ def count_first_pair_by_rib_count(segments, anchors, doubts, dz, rib_bone_over_p
     Nothing is counted where another anchor in view (the sacrum) disagrees with T12: two rib anchors would then
     outvote it (`levels._assign_names` names by the largest group), while a 13th rib with T1 cut is what makes the
     sacrum disagree (a 13-rib phantom subject, 5 mm, cut at T1's centre, was confirmed one level off that way).
+    At slices of `THICK_SLICE_MM` or more the segments of T2-T8 must be cut where their rib heads say
+    (`thick_chain.heads_in_upper_half`, as `levels._thick_chain_seen` asks of the other route to a first pair at a
+    column end): a first-pair anchor confirms every thoracic level it agrees on, and at 5 mm a disc placed inside the
+    vertebra above gives a segment nearer that neighbour. Measured: seed 59 CT 45 (5 mm, confirmed by sacrum and
+    ribs) had T9 confirmed 14 mm off, on T8, once this rule added its first pair without that test.
     The pair's heads must also lie more than `FIRST_HEAD_OVER_DISC_MM` over its lower disc, as
     `levels._end_over_disc_seen` asks: the first rib articulates with T1's upper half. Returns why it was counted
     (for the notes) or None.
@@ -92,6 +98,8 @@ def count_first_pair_by_rib_count(segments, anchors, doubts, dz, rib_bone_over_p
         return None
     if rib_anchor_doubt(segments, {"T1": top}, dz):
         return None
+    if dz >= THICK_SLICE_MM and not heads_in_upper_half(segments, t12, top):
+        return None         # a mid-thoracic disc placed inside the vertebra above (`levels._thick_chain_seen`)
     if any(_offset(level, i) != _offset("T12", t12) for level, i in anchors.items()):
         return None         # another anchor (the sacrum) counts otherwise: a variant; no majority is made here
     if rib_bone_over_pair(pair.rib_z) is not False:

@@ -110,3 +110,13 @@ def test_thirteen_ribs_with_t1_cut_under_its_head_is_not_confirmed(tmp_path):
     assert not report["anchors"]["t1_first_rib_pair"]
     assert all("uncertain_level" in e["flags"] for e in report["levels"] if e["name"] in
                [f"T{k}" for k in range(1, 13)])
+
+
+def test_at_5_mm_a_miscut_thoracic_segment_counts_nothing():
+    """At 5 mm the segments of T2-T8 must be cut where their heads say (`thick_chain.heads_in_upper_half`): T7's
+    heads low in its span (a disc placed inside T6, seed 59 CT 45's cause) count nothing; all high: counted."""
+    segs = _column()
+    assert count_first_pair_by_rib_count(segs, {"T12": LUMBAR}, {}, 5.0, lambda z: False) is not None
+    segs[LUMBAR + 5].rib_z = [segs[LUMBAR + 5].lo + 0.5] * 2
+    anchors = {"T12": LUMBAR}
+    assert count_first_pair_by_rib_count(segs, anchors, {}, 5.0, lambda z: False) is None and "T1" not in anchors
