@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
@@ -109,7 +110,9 @@ def label_vertebrae(volume, tracked=None):
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)
-    info = assign_names(segments, sp[2], sacrum, clear_to, processes)
+    info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
+                        count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
+                                                      lambda z: rib_bone_over(column, sp, z)))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

@@ -409,14 +409,15 @@ def _level_name(k):
     return LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
 
 
-def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False):
+def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
     `sacrum`: the `jmedseg.spine.sacrum.SacrumFinding` (S1, and whether a transitional
     vertebra sits on it). Returns a dict with the anchors found (segment indices), whether
-    they agree, and a one-line summary.
+    they agree, and a one-line summary. `first_pair_by_count`: a callable (segments, anchors, doubts) that may count
+    the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band).
     """
-    info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown)
+    info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:
@@ -427,9 +428,11 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
     return info
 
 
-def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False):
+def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None):
     anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to, processes_shown)
     _count_last_rib_over_short_end(segments, anchors, doubts, dz)
+    if first_pair_by_count is not None:
+        first_pair_by_count(segments, anchors, doubts)
     why = first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)
     if why:
         doubts["T1"] = (anchors.pop("T1"), why)
