@@ -24,7 +24,7 @@ cases apart without C7's own level in view:
 """
 import numpy as np
 
-from jmedseg.spine.levels import (FIRST_HEAD_OVER_DISC_MM, RIB_HALF_HEIGHT_MM, THICK_SLICE_MM, _offset,
+from jmedseg.spine.levels import (FIRST_HEAD_OVER_DISC_MM, RIB_HALF_HEIGHT_MM, THICK_SLICE_MM, level_offset,
                                   lowest_rib_bearing, rib_anchor_doubt)
 from jmedseg.spine.ribs import BAND_MM, BEHIND_MM, FIRST_RIB_REACH_MM
 from jmedseg.spine.thick_chain import heads_in_upper_half
@@ -100,7 +100,7 @@ def count_first_pair_by_rib_count(segments, anchors, doubts, dz, rib_bone_over_p
         return None
     if dz >= THICK_SLICE_MM and not heads_in_upper_half(segments, t12, top):
         return None         # a mid-thoracic disc placed inside the vertebra above (`levels._thick_chain_seen`)
-    if any(_offset(level, i) != _offset("T12", t12) for level, i in anchors.items()):
+    if any(level_offset(level, i) != level_offset("T12", t12) for level, i in anchors.items()):
         return None         # another anchor (the sacrum) counts otherwise: a variant; no majority is made here
     if rib_bone_over_pair(pair.rib_z) is not False:
         return None

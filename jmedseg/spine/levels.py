@@ -399,7 +399,7 @@ def naming_rank(level, anchors, segments):
     return 0 if above < len(segments) and len(segments[above].ribs) == 1 else 2
 
 
-def _offset(level, index):
+def level_offset(level, index):
     """Index into LEVEL_NAMES of segment 0 when segment `index` is `level`."""
     return LEVEL_NAMES.index(level) - index
 
@@ -444,7 +444,7 @@ def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=Fals
     if not anchors and doubts:
         # a doubtful rib anchor alone still gives names for a reader to check (all flagged, never measured)
         level = "T12" if "T12" in doubts else "T1"
-        offset = _offset(level, doubts[level][0])
+        offset = level_offset(level, doubts[level][0])
         for i, s in enumerate(segments):
             s.name = _level_name(offset + i)
             s.flags.append("uncertain_level")
@@ -459,7 +459,7 @@ def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=Fals
         return info
     groups = {}
     for level, index in anchors.items():           # anchors that agree give segment 0 the same name
-        groups.setdefault(_offset(level, index), []).append(level)
+        groups.setdefault(level_offset(level, index), []).append(level)
     # the largest group names the levels; a tie goes to the most trusted anchor (`naming_rank`)
     offset, group = max(groups.items(), key=lambda kv: (len(kv[1]), max(naming_rank(a, anchors, segments)
                                                                           for a in kv[1])))
@@ -534,7 +534,7 @@ def missed_disc_gap(segments, anchors):
         return None
     (low, a), (high, b) = sorted(anchors.items(), key=lambda kv: kv[1])
     gaps = [i for i in range(a + 1, b) if segments[i].disc_missed]
-    return gaps[0] if len(gaps) == 1 and _offset(high, b) - _offset(low, a) == 1 else None
+    return gaps[0] if len(gaps) == 1 and level_offset(high, b) - level_offset(low, a) == 1 else None
 
 
 def _name_each_side(segments, anchors, gap, dz):
@@ -543,7 +543,7 @@ def _name_each_side(segments, anchors, gap, dz):
     (low, a), (high, b) = sorted(anchors.items(), key=lambda kv: kv[1])
     for i, s in enumerate(segments):
         level, index = (low, a) if i <= gap else (high, b)
-        s.name = _level_name(_offset(level, index) + i)
+        s.name = _level_name(level_offset(level, index) + i)
         s.notes.append(f"named from {ANCHOR_LABELS[level]}: the anchors' counts differ by the one vertebra that "
                        f"the {(segments[gap].hi - segments[gap].lo + 1) * dz:.0f} mm vertebra {gap + 1} (a possibly "
                        "missed disc) may hide")
