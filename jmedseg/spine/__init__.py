@@ -1,21 +1,28 @@
 """Find and label the vertebrae from the CT alone: offline, no trained weights, in physical millimetres.
 
 Pipeline (each step in its own module, each threshold derived from HU physics or
-adult anatomy, none fitted to a particular scan):
-1. `column`: block-average to about 1.5 mm voxels, find each slice's vertebral
-   body (bone-containing voxels above 120 HU and what they enclose, the canal
-   removed, pedicles cut by an opening), track its centre along z;
-2. `discs`: thick discs as dips of the body cross-section along the column, thin
-   (thoracic) discs as bright endplate bands of the body's core HU above the lowest rib;
-3. `ribs`: rib heads beside the column, and which vertebra bears each; `rib_split`:
-   a segment holding two rib levels a vertebra's pitch apart is cut at its missed thin disc;
-   `rib_gap`: a rib-free piece between two rib levels a pitch apart is joined (one disc read twice);
-   `head_at_disc`: the lowest rib level in a disc goes up when the vertebra above would be left bare;
-   `rib_count`: twelve regular rib levels re-cut the thoracic segments (one or two false or missed discs);
-4. `levels`: the vertebrae between the discs, named from the anchors in view (the
-   sacrum from `sacrum`: sacral base with alae, iliac wings beside it; the lowest
-   rib-bearing vertebra T12, the first rib pair T1), confirmed where two agree;
-5. `bodies`: each vertebra's body, split from its neighbours by the disc planes.
+adult anatomy, none fitted to a particular scan), in the order `label_vertebrae` runs it:
+1. The column: `column` (block-average to about 1.5 mm voxels, each slice's vertebral body: bone above
+   120 HU and what it encloses, the canal removed, pedicles cut by an opening, its centre tracked along z),
+   `canal` (the spinal canal, which only a spine has), `tracked` (one tracking per CT, shared with the
+   calibration).
+2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
+   bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
+   `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc).
+3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each), cleaned by `pair_heads` (a
+   pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
+   a rib pair), `rib_below` (the twelfth pair found under two pairs).
+4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
+   two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
+   `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
+   by the first two pairs' heads), `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
+   its place, not missed), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say).
+5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
+   `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
+   the scan's top cuts C7; confirmed where two agree).
+6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes); `pipeline` (CT
+   in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
+   reference labels).
 
 `label_vertebrae(volume)` returns a label map on the CT's grid with
 TotalSegmentator v2 ids (26 S1, 27 L5 ... 31 L1, 32 T12 ... 43 T1, 44 C7; unnamed
