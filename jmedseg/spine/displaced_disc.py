@@ -22,7 +22,7 @@ against). Only segments strictly between the counted sacrum and the lowest rib-b
 every vertebra is lumbar; the T12 segment and the thoracic column, whose vertebrae (18-25 mm) are shorter, are left
 as they are.
 """
-from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM, _pitch
+from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM, segment_pitch
 
 PITCH_SPREAD = 0.2   # one adult's lumbar pitches (body 25-29 mm + disc 8-12 mm, 33-40 mm) lie within 10 % of
 #                      their mean; twice that leaves room for two outer discs each found half a slice off
@@ -34,7 +34,7 @@ def displaced_not_missed(segments, sacrum, disc_arcs, arc, dz):
     the two hold exactly two vertebrae, their shared disc found off its place. Returns the indices cleared.
 
     `segments`: inferior to superior; `sacrum`: the `SacrumFinding` (its `segment` the counted S1, or None);
-    `disc_arcs` and `arc` as for `sacrum._pitch`; `dz` (mm): the slice spacing, each sum's measuring error (the
+    `disc_arcs` and `arc` as for `sacrum.segment_pitch`; `dz` (mm): the slice spacing, each sum's measuring error (the
     outer discs of a pair are each found within half a slice). The tall segment keeps its `uncertain_level`
     flag (its disc is off, so its extent is) and gets the reason in its notes; the anchors are then counted
     across it."""
@@ -43,7 +43,7 @@ def displaced_not_missed(segments, sacrum, disc_arcs, arc, dz):
     if s1 is None or not rib_bearing or min(rib_bearing) <= s1:
         return []
     lowest = min(rib_bearing)
-    pitches = [_pitch(seg, disc_arcs, arc) for seg in segments]
+    pitches = [segment_pitch(seg, disc_arcs, arc) for seg in segments]
     cleared = []
     for j in range(s1 + 1, lowest):
         if not segments[j].disc_missed or pitches[j] is None:

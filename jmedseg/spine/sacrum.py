@@ -538,7 +538,7 @@ def check_count_above_sacrum(finding, segments, disc_arcs, arc, dz):
         return True
     if finding.segment is None or not disc_arcs:
         return False
-    pitches = [_pitch(seg, disc_arcs, arc) for seg in segments]
+    pitches = [segment_pitch(seg, disc_arcs, arc) for seg in segments]
     short = []
     for j in range(finding.segment + 1, min(len(segments), finding.segment + 6)):   # L5 .. L1 counted from S1
         if pitches[j] is not None and pitches[j] < LUMBAR_PITCH_MM and _may_be_split(pitches, j, finding.segment, dz):
@@ -586,7 +586,7 @@ def _drop_sacrum(finding, segments, note):
     return True
 
 
-def _pitch(seg, disc_arcs, arc):
+def segment_pitch(seg, disc_arcs, arc):
     """Disc-to-disc length (mm along the column) of a segment bounded by two discs, else None."""
     if not (seg.lower_disc and seg.upper_disc):
         return None
