@@ -4,7 +4,7 @@
   beside them, are one rib level (`pair_heads.paired_across_sides`): seed 113 CT 85 (chest + abdomen, 3 mm).
 - Two rib pairs alone in the scan give the pitch the twelfth pair turning forward is looked for under
   (`rib_below.pair_below_lowest`): seed 113 CT 86 (abdomen + pelvis, 1.25 mm).
-Constructed scenes use 2 mm slices and a 20 mm pitch (10 slices), as tests/spine/test_ribagree.py.
+Constructed scenes use 2 mm slices and a 20 mm pitch (10 slices), as tests/spine/test_rib_anchors_disagree.py.
 """
 
 from jmedseg.spine.pair_heads import paired_across_sides

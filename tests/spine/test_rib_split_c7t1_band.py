@@ -1,7 +1,7 @@
 """The C7/T1 disc kept at the first pair's heads when the upper heads re-read a disc in T2's middle (issue 20,
 2026-12-06 early, branch `top10`): `rib_split._c7_t1_at_first_heads` in `rib_split.reread_upper_troughs`.
 
-The constructed chest of `test_thinrib_upper_troughs` (3 mm slices, thin discs 21 mm apart, the heads of ribs 1-12
+The constructed chest of `test_rib_split_upper_troughs` (3 mm slices, thin discs 21 mm apart, the heads of ribs 1-12
 1 mm under the disc above their body, T1/T2 and T2/T3 lost to one disc in T2's middle), with the C7/T1 disc found
 on T1's upper plate 5 mm under its tissue and no trough resolved there (as on seed 107 CT 69, chest + abdomen, 3 mm:
 the band 5 mm under rib 1's heads, 12 mm over the new T1/T2 trough). Before, the re-read was dropped, and C7 took
@@ -9,7 +9,7 @@ the first pair's name.
 """
 from jmedseg.spine.discs import OUTER_TROUGH_MM
 from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
-from tests.spine.test_thinrib_upper_troughs import DZ, TRUE, _profile, _reread
+from tests.spine.test_rib_split_upper_troughs import DZ, TRUE, _profile, _reread
 
 C7_T1 = TRUE[12]
 FOUND = TRUE[:9] + [226.0, 250.0, C7_T1 - 5.0]   # T3/T4 7 mm high, T2's middle, C7/T1 5 mm low

@@ -1,14 +1,14 @@
 """The top split at 5 mm counts the vertebra over the new C7/T1 disc as seen as far as the scan shows no rib over
 the column's top (issue 20, branch `top`, `spine.top_split`, `ribs.clear_above`), as `levels.find_anchors` does.
 
-The constructed scene of `test_top5_c7t1_over_first_heads`: T1 with C7 over it as one segment at the column's top, a
+The constructed scene of `test_top_split_c7t1_over_heads`: T1 with C7 over it as one segment at the column's top, a
 shallow dip over rib 1's heads. Here the column's track ends two slabs over that dip (C7's body followed for 10 mm,
 under `levels.NEIGHBOUR_SEEN_MM`), while the scan shows no rib for one slab more.
 """
 from jmedseg.spine.levels import assign_names
 from jmedseg.spine.top_split import split_top_at_first_heads
 from tests.spine.benchmark_ct import label_benchmark_ct
-from tests.spine.test_top5_c7t1_over_first_heads import DZ, LUMBAR, RIBS, _prepare, _scene
+from tests.spine.test_top_split_c7t1_over_heads import DZ, LUMBAR, RIBS, _prepare, _scene
 
 DISC = 5 * (LUMBAR + RIBS) - 1       # the slice of the C7/T1 disc placed over rib 1's heads
 TOP = DISC + 2                       # the column's followed top: 10 mm of C7 over that disc

@@ -41,7 +41,7 @@ def test_a_dip_inside_a_body_goes_to_the_free_disc_and_two_such_dips_become_one(
 def test_nothing_moves_without_a_free_disc_near_or_where_the_core_shows_few_discs():
     """A trough held by a kept disc is not free; where fewer than more dips sit at their discs than off them, the
     core does not read this CT's discs. (At 5 mm working slices the dip moves too since branch `lumbar9`: a trough
-    with one plate's band is a signature there, `tests/spine/test_lumbar9_thick_troughs.py`.)"""
+    with one plate's band is a signature there, `tests/spine/test_lumbar_troughs_thick.py`.)"""
     s, core = _core([30.0, 70.0, 110.0, 150.0, 190.0], 230.0)
     dips = [30.0, 70.0, 95.0, 150.0, 190.0]
     assert at_disc_troughs(dips, dips, s, core, 5.0) == [30.0, 70.0, 110.0, 150.0, 190.0]
