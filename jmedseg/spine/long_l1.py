@@ -33,7 +33,7 @@ MIN_LUMBAR_UNDER = 2   # lumbar vertebrae under the long segment, each bounded b
 def heads_over_long_segment(segments, sacrum, disc_arcs, arc, dz):
     """Give the lowest rib level (in place) from segment i to segment i + 1 when all its heads lie in the disc
     between them, segment i is longer disc to disc than each of at least `MIN_LUMBAR_UNDER` whole, rib-free
-    vertebrae under it (above the counted sacrum), and segment i + 1 bears no rib and shows less than
+    vertebrae under it and over the counted sacrum (none counted: nothing is moved), and segment i + 1 bears no rib and shows less than
     `LUMBAR_PITCH_MM` (a piece of the heads' vertebra over the disc read at its heads). The reason goes into both
     segments' notes. Returns True when moved.
 
@@ -61,12 +61,14 @@ def heads_over_long_segment(segments, sacrum, disc_arcs, arc, dz):
 
 
 def _lumbar_pitches_under(segments, low, sacrum, disc_arcs, arc):
-    """Disc-to-disc lengths (mm) of the whole segments under segment `low` and over the counted sacrum, each rib-free
+    """Disc-to-disc lengths (mm) of the segments under segment `low` and over the counted sacrum, each rib-free
     and bounded by two discs, with no missed disc in it; [] when any of them is not so (a cut or a gap: no length
-    to read the others against)."""
-    start = sacrum.segment + 1 if sacrum is not None and sacrum.segment is not None else 0
+    to read the others against) or no sacrum is counted (the segments under the ribs are then not known to be
+    whole lumbar vertebrae)."""
+    if sacrum is None or sacrum.segment is None:
+        return []
     pitches = []
-    for seg in segments[start:low]:
+    for seg in segments[sacrum.segment + 1:low]:
         pitch = segment_pitch(seg, disc_arcs, arc)
         if pitch is None or seg.ribs or seg.disc_missed:
             return []

@@ -70,13 +70,15 @@ def test_heads_on_the_body_a_whole_vertebra_or_a_rib_above_keep_the_heads():
 
 
 def test_without_two_whole_lumbar_vertebrae_under_it_the_heads_stay():
-    """One lumbar vertebra under the long segment, or a possibly missed disc among them: nothing to measure it
-    against, kept."""
+    """One lumbar vertebra under the long segment, a possibly missed disc among them, or no sacrum counted (the
+    segments under the ribs not known to be whole lumbar vertebrae): nothing to measure it against, kept."""
     segments, finding, discs, arc = _scene([30.0], 42.0, 12.0)
     assert not heads_over_long_segment(segments, finding, discs, arc, DZ)
     segments, finding, discs, arc = _scene(UNDER, 42.0, 12.0)
     segments[2].disc_missed = True
     assert not heads_over_long_segment(segments, finding, discs, arc, DZ)
+    segments, finding, discs, arc = _scene(UNDER, 42.0, 12.0)
+    assert not heads_over_long_segment(segments, SacrumFinding(segment=None), discs, arc, DZ)
 
 
 def test_seed_2026_ct_123_lumbar_3_mm_is_confirmed_by_sacrum_and_ribs(tmp_path):
