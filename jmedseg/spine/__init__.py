@@ -16,7 +16,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
    `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads), `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
-   its place, not missed), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say).
+   its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
+   vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say).
 5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
    `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
    the scan's top cuts C7; confirmed where two agree).
@@ -47,6 +48,7 @@ from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, 
                                   measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
+from jmedseg.spine.long_l1 import heads_over_long_segment
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
@@ -117,6 +119,8 @@ def label_vertebrae(volume, tracked=None):
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)
+    # the lowest rib level in the disc over a segment longer than each lumbar vertebra under it (`long_l1`)
+    heads_over_long_segment(segments, sacrum, disc_arcs, arc, sp[2])
     info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z)))
