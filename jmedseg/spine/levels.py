@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
-from jmedseg.spine.thick_chain import heads_in_upper_half
+from jmedseg.spine.low_heads import chain_bounded
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -213,7 +213,7 @@ def _thick_chain_seen(segments, top, processes_shown):
     if not processes_shown:
         return False
     lowest = lowest_rib_bearing(segments)
-    return lowest is not None and heads_in_upper_half(segments, lowest, top)
+    return lowest is not None and chain_bounded(segments, lowest, top)   # low heads flagged after (`low_heads`)
 
 
 def lowest_rib_bearing(segments):

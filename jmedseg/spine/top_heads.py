@@ -31,10 +31,11 @@ import math
 
 import numpy as np
 
-from jmedseg.spine.levels import find_anchors, lowest_rib_bearing, rib_level_groups, segments_between
+from jmedseg.spine.levels import (THICK_SLICE_MM, find_anchors, lowest_rib_bearing, rib_level_groups,
+                                  segments_between)
+from jmedseg.spine.low_heads import chain_counts
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
-from jmedseg.spine.thick_chain import heads_in_upper_half
 
 FIRST_HEAD_UNDER_DISC_MM = 3.0   # the first rib's head centre under the C7/T1 disc (1-5 mm in the phantom)
 
@@ -100,4 +101,4 @@ def _kept(before, after, levels, dz, sacrum, clear_to, processes):
     if any(s.ribs for s in after[t1 + 1:]):
         return False
     lowest = lowest_rib_bearing(after)
-    return lowest == t12 and heads_in_upper_half(after, lowest, t1)
+    return lowest == t12 and chain_counts(after, lowest, t1, dz, THICK_SLICE_MM)   # low heads: `low_heads`
