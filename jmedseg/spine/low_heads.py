@@ -5,10 +5,11 @@ At slices of `levels.THICK_SLICE_MM` or more the first pair was counted only whe
 rib heads in the upper half of its span between its discs (`thick_chain.heads_in_upper_half`), at the three routes to
 the first pair (`levels._thick_chain_seen`, `top_split`, `top_heads`). That condition kept two mid-thoracic levels
 from being confirmed on a neighbour (seed 59 CT 45: T9 13 mm off, T8's heads at 0.43 of its span; seed 31 CT 12: T7
-12 mm off, 0.39), but it refused the whole CT for one low segment, and the heads of ribs 7-8 lie at or under their
-body's middle in right chains too (seed 131 CT 80: T7 and T8 at 0.36 and 0.35, every level within 4 mm of its
-truth; seed 131 CT 41: T6-T8). The most frequent refusal with C7 and L1 whole in the scan at 5 mm (131/80, 131/41,
-31/12, measured on this branch) was that check alone: with it passed, the first pair counts and agrees with T12.
+12 mm off, T7 0.47 and T8 0.43), but it refused the whole CT for one low segment, and the heads of ribs 6-8 lie at
+or under their body's middle in right chains too (seed 131 CT 80: T7 and T8 at 0.36 and 0.35, every level within
+4 mm of its truth; seed 131 CT 41: T6-T8 0.46-0.48; seed 103 CT 52: T8 0.43). It was the most frequent refusal
+with C7 and L1 whole in the scan at 5 mm (131/80, 131/41, 103/52, 31/12, measured on this branch): with it passed,
+the first pair counts and agrees with T12.
 
 A low head says where the discs may be wrong, not that the rib count is: the twelve levels, one to each vertebra
 (`levels.rib_anchor_doubt`), count the vertebrae whatever the discs' places. So the count stands and only the places
@@ -22,9 +23,12 @@ import numpy as np
 
 from jmedseg.spine.thick_chain import UPPER_HALF, heads_in_upper_half
 
-LOW_HEAD_NOTE = ("a rib level of T2-T8 lies {0:.2f} of the way from its vertebra's lower disc to its upper one, in the "
-                 "lower half where the heads of ribs 2-8 do not (thick slices): a disc of this vertebra or of {1} "
-                 "may lie inside a body, the place is not confirmed")
+LOW_HEAD_NOTE = ("its rib level lies {0:.2f} of the way from its lower disc to its upper one, in the lower half where "
+                 "the heads of ribs 2-8 do not (thick slices): a disc of it may lie inside a body, its place and its "
+                 "neighbours' are not confirmed")
+NEXT_TO_LOW_NOTE = ("the rib level of the vertebra next to it lies {0:.2f} of the way from that one's lower disc to "
+                    "its upper one (thick slices): the disc between them may lie inside a body, its place is not "
+                    "confirmed")
 
 
 def _upper_chain(segments, lowest, top):
@@ -69,10 +73,10 @@ def flag_low_heads(segments, t12, t1, dz, thick_mm):
     flagged = set()
     for j, seg in enumerate(chain, start=t12 + 4):
         if seg.rib_z and head_share(seg) <= UPPER_HALF:
+            share = head_share(seg)
             for k in (j - 1, j, j + 1):
                 if k not in flagged:
                     flagged.add(k)
                     segments[k].flags.append("uncertain_level")
-                    segments[k].notes.append(LOW_HEAD_NOTE.format(head_share(seg), "its neighbours" if k == j
-                                                                  else "the vertebra next to it"))
+                    segments[k].notes.append((LOW_HEAD_NOTE if k == j else NEXT_TO_LOW_NOTE).format(share))
     return sorted(flagged)
