@@ -43,11 +43,10 @@ from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
-from jmedseg.spine.levels import (LEVEL_NAMES, THICK_SLICE_MM, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names,
-                                  column_range, measure_widths, segments_between)
+from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
+                                  measure_widths, segments_between)
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
-from jmedseg.spine.low_heads import flag_low_heads
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
@@ -121,8 +120,6 @@ def label_vertebrae(volume, tracked=None):
     info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z)))
-    # the first pair counted over T2-T8 with low rib heads: those places and their neighbours unconfirmed (`low_heads`)
-    flag_low_heads(segments, info["t12_segment"], info["t1_segment"], sp[2], THICK_SLICE_MM)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
-from jmedseg.spine.low_heads import chain_bounded
+from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -418,6 +418,8 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
     the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band).
     """
     info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count)
+    # the first pair counted at thick slices over T2-T8 with low rib heads: their places unconfirmed (`low_heads`)
+    flag_low_heads(segments, info["t12_segment"], info["t1_segment"], dz, THICK_SLICE_MM)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:
