@@ -16,8 +16,8 @@ A low head says where the discs may be wrong, not that the rib count is: the twe
 lose their confirmation: a rib level of ribs 2-8 in the lower half of its span means its upper disc lies inside the
 vertebra above (that one loses its lower part) or its lower disc inside its own body (the vertebra below holds part
 of it); which is not known, so the segment and both its neighbours are flagged `uncertain_level` (seed 59 CT 45: T9
-is T8's lower neighbour; 31/12: T7 itself). The rib count's own check of the chain (bounded by discs, one rib level
-each, heads found) stays a condition of every route (`chain_bounded`).
+is T8's lower neighbour; 31/12: T7 itself). The rib count's own checks stay conditions of every route: each of T2-T8
+bounded by discs with its heads found (`chain_bounded`), one rib level per vertebra (`levels.rib_anchor_doubt`).
 """
 import numpy as np
 
@@ -61,17 +61,19 @@ def chain_counts(segments, lowest, top, dz, thick_mm):
     return heads_in_upper_half(segments, lowest, top)
 
 
-def flag_low_heads(segments, t12, t1, dz, thick_mm):
+def flag_low_heads(segments, t1, dz, thick_mm):
     """Flag `uncertain_level` on each of T2-T8 whose rib level lies in the lower half of its span, and on its two
-    neighbours, where the first pair (`t1`) and the lowest rib (`t12`) are counted at slices of `thick_mm` or more.
-    Returns the indices flagged."""
-    if t1 is None or t12 is None or dz < thick_mm:
+    neighbours, where the first pair is counted on segment `t1` at slices of `thick_mm` or more (T8-T2 counted from
+    the lowest rib-bearing segment, as the routes to the first pair count them, whether or not the T12 anchor is
+    counted). Returns the indices flagged."""
+    lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
+    if t1 is None or lowest is None or dz < thick_mm:
         return []
-    chain = _upper_chain(segments, t12, t1)
+    chain = _upper_chain(segments, lowest, t1)
     if chain is None:
         return []
     flagged = set()
-    for j, seg in enumerate(chain, start=t12 + 4):
+    for j, seg in enumerate(chain, start=lowest + 4):
         if seg.rib_z and head_share(seg) <= UPPER_HALF:
             share = head_share(seg)
             for k in (j - 1, j, j + 1):

@@ -41,17 +41,17 @@ def test_a_low_t8_level_is_a_place_doubt_not_a_count_doubt():
 
 def test_the_low_vertebra_and_its_two_neighbours_are_flagged_at_thick_slices_only():
     segments = _scene(27.8)
-    assert flag_low_heads(segments, T12, T1, DZ, THICK_SLICE_MM) == [T8 - 1, T8, T8 + 1]
+    assert flag_low_heads(segments, T1, DZ, THICK_SLICE_MM) == [T8 - 1, T8, T8 + 1]
     assert [j for j, s in enumerate(segments) if "uncertain_level" in s.flags] == [T8 - 1, T8, T8 + 1]
     thin = _scene(27.8)
-    assert flag_low_heads(thin, T12, T1, 3.0, THICK_SLICE_MM) == [] and not any(s.flags for s in thin)
+    assert flag_low_heads(thin, T1, 3.0, THICK_SLICE_MM) == [] and not any(s.flags for s in thin)
     no_first_pair = _scene(27.8)
-    assert flag_low_heads(no_first_pair, T12, None, DZ, THICK_SLICE_MM) == []
+    assert flag_low_heads(no_first_pair, None, DZ, THICK_SLICE_MM) == []
 
 
 def test_heads_in_the_upper_half_flag_nothing_and_an_unbounded_chain_does_not_count():
     segments = _scene(29.5)                     # T8's heads half a slice under its upper disc (0.875)
-    assert flag_low_heads(segments, T12, T1, DZ, THICK_SLICE_MM) == [] and not any(s.flags for s in segments)
+    assert flag_low_heads(segments, T1, DZ, THICK_SLICE_MM) == [] and not any(s.flags for s in segments)
     segments[T8 + 1].rib_z, segments[T8 + 1].ribs = [], ()    # T7's heads not found: the count is in doubt
     assert not chain_bounded(segments, T12, T1)
 
