@@ -418,8 +418,8 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
     the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band).
     """
     info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count)
-    # the first pair counted at thick slices over T2-T8 with low rib heads: their places unconfirmed (`low_heads`)
-    flag_low_heads(segments, info["t1_segment"], dz, THICK_SLICE_MM)
+    if info["t1_segment"] is not None and info["t1_segment"] == len(segments) - 1:   # `_end_over_disc_seen`
+        flag_low_heads(segments, info["t1_segment"], dz, THICK_SLICE_MM)   # low T2-T8 heads unconfirmed (`low_heads`)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:

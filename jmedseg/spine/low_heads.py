@@ -63,9 +63,13 @@ def chain_counts(segments, lowest, top, dz, thick_mm):
 
 def flag_low_heads(segments, t1, dz, thick_mm):
     """Flag `uncertain_level` on each of T2-T8 whose rib level lies in the lower half of its span, and on its two
-    neighbours, where the first pair is counted on segment `t1` at slices of `thick_mm` or more (T8-T2 counted from
-    the lowest rib-bearing segment, as the routes to the first pair count them, whether or not the T12 anchor is
-    counted). Returns the indices flagged."""
+    neighbours, where the first pair lies on segment `t1` at slices of `thick_mm` or more (T8-T2 counted from the
+    lowest rib-bearing segment, as the routes to the first pair count them). Returns the indices flagged.
+
+    Called where a route counted the first pair over such a chain: `top_split` and `top_heads` on the re-cut they
+    keep, `levels.assign_names` where the pair lies on the column's top segment (`levels._end_over_disc_seen`). A pair
+    counted under a rib-free vertebra the column shows over it (`levels.find_anchors`) never asked for the heads'
+    places and is left as it was (seed 2026 CT 16, T8 at 0.44, every level right and confirmed)."""
     lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
     if t1 is None or lowest is None or dz < thick_mm:
         return []

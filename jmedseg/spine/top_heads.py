@@ -33,7 +33,7 @@ import numpy as np
 
 from jmedseg.spine.levels import (THICK_SLICE_MM, find_anchors, lowest_rib_bearing, rib_level_groups,
                                   segments_between)
-from jmedseg.spine.low_heads import chain_counts
+from jmedseg.spine.low_heads import chain_counts, flag_low_heads
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
 
@@ -78,6 +78,8 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
     trial = segments[:second] + top
     if not _kept(segments, trial, levels, dz, sacrum, clear_to, processes):
         return same
+    t1 = max(j for j, s in enumerate(trial) if s.ribs)      # nothing over T1 bears a rib (`_kept`)
+    flag_low_heads(trial, t1, dz, THICK_SLICE_MM)           # T2-T8 with low heads at thick slices (`low_heads`)
     k_axis = np.arange(len(arc))
     arcs = [a for d, a in zip(discs, disc_arcs) if d <= floor_disc] + [float(np.interp(d, k_axis, arc))
                                                                         for d in (d_lo, d_hi)]

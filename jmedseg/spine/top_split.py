@@ -33,7 +33,7 @@ import numpy as np
 from jmedseg.spine.discs import RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, core_departure
 from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, THICK_SLICE_MM, lowest_rib_bearing, rib_level_groups,
                                   segments_between)
-from jmedseg.spine.low_heads import chain_bounded
+from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import UPPER_LEVELS
 
@@ -80,6 +80,7 @@ def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo
     prepare(trial)
     if not _kept(segments, trial, first, dz):
         return same
+    flag_low_heads(trial, len(trial) - 2, dz, THICK_SLICE_MM)   # T2-T8 with low heads: places unconfirmed
     for seg in trial[-2:]:
         seg.notes.append(TOP_NOTE.format(disc))
     return trial, new, new_arcs
