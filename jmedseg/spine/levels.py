@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
-from jmedseg.spine.thick_chain import heads_in_upper_half
+from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -213,7 +213,7 @@ def _thick_chain_seen(segments, top, processes_shown):
     if not processes_shown:
         return False
     lowest = lowest_rib_bearing(segments)
-    return lowest is not None and heads_in_upper_half(segments, lowest, top)
+    return lowest is not None and chain_bounded(segments, lowest, top)   # low heads flagged after (`low_heads`)
 
 
 def lowest_rib_bearing(segments):
@@ -418,6 +418,8 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
     the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band).
     """
     info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count)
+    if info["t1_segment"] is not None and info["t1_segment"] == len(segments) - 1:   # `_end_over_disc_seen`
+        flag_low_heads(segments, info["t1_segment"], dz, THICK_SLICE_MM)   # low T2-T8 heads unconfirmed (`low_heads`)
     if info["sacrum_segment"] is not None and sacrum.transitional:
         # a transitional vertebra may be the last lumbar or the first sacral: no count through it is confirmed
         for s in segments:

@@ -31,10 +31,11 @@ import math
 
 import numpy as np
 
-from jmedseg.spine.levels import find_anchors, lowest_rib_bearing, rib_level_groups, segments_between
+from jmedseg.spine.levels import (THICK_SLICE_MM, find_anchors, lowest_rib_bearing, rib_level_groups,
+                                  segments_between)
+from jmedseg.spine.low_heads import chain_counts, flag_low_heads
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
-from jmedseg.spine.thick_chain import heads_in_upper_half
 
 FIRST_HEAD_UNDER_DISC_MM = 3.0   # the first rib's head centre under the C7/T1 disc (1-5 mm in the phantom)
 
@@ -77,6 +78,8 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
     trial = segments[:second] + top
     if not _kept(segments, trial, levels, dz, sacrum, clear_to, processes):
         return same
+    t1 = max(j for j, s in enumerate(trial) if s.ribs)      # nothing over T1 bears a rib (`_kept`)
+    flag_low_heads(trial, t1, dz, THICK_SLICE_MM)           # T2-T8 with low heads at thick slices (`low_heads`)
     k_axis = np.arange(len(arc))
     arcs = [a for d, a in zip(discs, disc_arcs) if d <= floor_disc] + [float(np.interp(d, k_axis, arc))
                                                                         for d in (d_lo, d_hi)]
@@ -100,4 +103,4 @@ def _kept(before, after, levels, dz, sacrum, clear_to, processes):
     if any(s.ribs for s in after[t1 + 1:]):
         return False
     lowest = lowest_rib_bearing(after)
-    return lowest == t12 and heads_in_upper_half(after, lowest, t1)
+    return lowest == t12 and chain_counts(after, lowest, t1, dz, THICK_SLICE_MM)   # low heads: `low_heads`

@@ -33,9 +33,9 @@ import numpy as np
 from jmedseg.spine.discs import RIB_HEAD_HALF_MM, THIN_DISC_PITCH_MM, core_departure
 from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, THICK_SLICE_MM, lowest_rib_bearing, rib_level_groups,
                                   segments_between)
+from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import UPPER_LEVELS
-from jmedseg.spine.thick_chain import heads_in_upper_half
 
 TOP_NOTE = "the C7/T1 disc placed over the first rib pair's heads at {:.0f} mm of arc (5 mm slices)"
 
@@ -80,6 +80,7 @@ def split_top_at_first_heads(segments, discs, disc_arcs, heads, profile, arc, lo
     prepare(trial)
     if not _kept(segments, trial, first, dz):
         return same
+    flag_low_heads(trial, len(trial) - 2, dz, THICK_SLICE_MM)   # T2-T8 with low heads: places unconfirmed
     for seg in trial[-2:]:
         seg.notes.append(TOP_NOTE.format(disc))
     return trial, new, new_arcs
@@ -109,5 +110,5 @@ def _kept(before, after, first, dz):
     if borne < sum(len(rib_level_groups(s.rib_z, dz)) for s in before):
         return False
     lowest = lowest_rib_bearing(after)
-    return lowest is not None and heads_in_upper_half(after, lowest, len(after) - 2)
+    return lowest is not None and chain_bounded(after, lowest, len(after) - 2)   # low heads flagged (`low_heads`)
 

@@ -57,13 +57,24 @@ def test_top_segment_split_over_rib_1_where_the_core_dips():
     assert [s.name for s in after[LUMBAR:]] == [f"T{k}" for k in range(12, 0, -1)] + ["C7"]
 
 
-def test_no_split_without_a_dip_at_thin_slices_or_with_a_miscut_segment():
-    """A flat core (no disc tissue over the heads), slices under `THICK_SLICE_MM`, or T6's heads in the lower half
-    of its span (a disc placed inside its neighbour, where a first pair at 5 mm would confirm a wrong level):
-    nothing changes."""
-    for scene, dz in ((_scene(dip_hu=0.0), DZ), (_scene(), 3.0), (_scene(low=LUMBAR + 6), DZ)):
+def test_no_split_without_a_dip_or_at_thin_slices():
+    """A flat core (no disc tissue over the heads) or slices under `THICK_SLICE_MM`: nothing changes."""
+    for scene, dz in ((_scene(dip_hu=0.0), DZ), (_scene(), 3.0)):
         after, new, _ = _split(scene, dz)
         assert after is scene[0] and new is scene[1]
+
+
+def test_a_miscut_segment_splits_and_stays_flagged_with_its_neighbours():
+    """T6's heads in the lower half of its span (a disc placed inside a neighbour): the split is made (the rib count
+    stands; branch `top12`, `low_heads`) and the naming leaves T5, T6 and T7 unconfirmed, where a first pair at 5 mm
+    would have confirmed a level on its neighbour."""
+    scene = _scene(low=LUMBAR + 6)
+    after, _, _ = _split(scene)
+    assert len(after) == len(scene[0]) + 1 and not after[-1].ribs
+    info = assign_names(after, dz=DZ)
+    assert info["summary"] == "confirmed by ribs and first rib pair"
+    assert [s.name for s in after if s.name and s.name.startswith("T") and "uncertain_level" in s.flags] == \
+        ["T7", "T6", "T5"]
 
 
 def test_seed_79_ct_4_c7_t1_over_the_first_heads(tmp_path):
