@@ -16,12 +16,19 @@ What is read. Per slice, the lungs (air enclosed by the body, components of at l
 within `RING_MM` outside each lung (where the ribs lie against the pleura) in the lateral sector (within
 `SECTOR_DEG` of straight out from that lung's centre): the wall's rib bone, with its distance from the midline.
 The wall line of a side is where the pair's own ribs cross it: the outermost distance from the midline (the
-`LINE_PERCENTILE`th of the wall's bone pixels) in the `REFERENCE_MM` of slices under the pair's heads. A rib over the pair is wall bone in a slice more than
-`RIB_HALF_HEIGHT_MM` over the heads (the pair's own rib is at or under its heads at the wall) and no more than
-`WALL_INSIDE_MM` inside that line (the clavicle and shoulder over the apex lie 40-60 mm inside it, next to a lung
-that narrows there).
+`LINE_PERCENTILE`th of the wall's bone pixels) in the `REFERENCE_MM` of slices under the pair's heads. A rib over
+the pair is wall bone in a slice more than `RIB_HALF_HEIGHT_MM` over the heads (the pair's own rib is at or under
+its heads at the wall) and no more than `WALL_INSIDE_MM` inside that line.
 
-Measured (benchmark chest + abdomen CTs, 12 Mvoxels, slices 2-5 mm; figures in docs/spine.md, branch `wall12`).
+Measured, as the outermost wall bone over the heads minus the line (benchmark CTs at 12 Mvoxels, 2-5 mm; per CT in
+docs/spine.md, branch `wall12`): the 37 chest + abdomen CTs with the scan's top in C7, -56.6 to -27.8 mm (the
+clavicle and shoulder over a lung narrowing to its apex), and -14.5 in one small subject (47/17, 2.5 mm: its
+shoulder within 12 mm of the apex); ten 13-rib subjects cropped at T1's centre (seeds 9001, 9003, 9006,
+9010-9016, rendered at 2.5-5 mm under the cap), -15.5 to +6.5 mm: the first rib at the wall about as far out as
+the second. `WALL_INSIDE_MM` 20 mm lies 4.5 mm outside the nearest crop and 7.8 mm inside the nearest CUT CT but
+one (47/17 reads a rib and stays refused). The bundled chest CTA (1.5 mm): cropped 8 or 16 mm over C7's centre the
+wall over T1's heads reads False (-16 to -28 mm, nothing past 6 mm over them: the apex); cropped at C7's or T1's
+middle, where the labeller's highest pair is T2's or T3's, True (-5 and 0 mm).
 """
 import numpy as np
 from scipy import ndimage
@@ -36,11 +43,12 @@ SECTOR_DEG = 40.0         # the lateral wall: the clavicle lies in front, the sc
 REFERENCE_MM = 30.0       # under the heads: the pair's own rib crosses the wall there (1-25 mm under them)
 LINE_PERCENTILE = 95.0    # the outermost reach of those ribs, a stray pixel of noise left out
 WALL_INSIDE_MM = 20.0     # see the module docstring: measured margins
+PAIR_HEAD_OVER_DISC_MM = 9.0   # the first rib's head at 0.7-0.8 of T1's body (14-17 mm) over its lower endplate
 
 
 def wall_bone(hu, bone, spacing, k, centre_x):
     """(distance from the midline in mm, side -1 or 1) of each bone pixel of slice `k` within `RING_MM` outside a
-    lung and within `SECTOR_DEG` of straight out from that lung's centre, and the sides holding a lung.
+    lung and within `SECTOR_DEG` of straight out from that lung's centre; and the sides holding a lung.
 
     A lung is air enclosed by the body or, where the body's outline is open (a phantom's apex reaching its front
     at 5 mm), air that is no outside air (`LUNG_FLOOR_HU`)."""
@@ -88,3 +96,15 @@ def rib_over_pair_rib(hu, column, spacing, z_heads):
         if any(side in lines and d >= lines[side] - WALL_INSIDE_MM for d, side in found):
             return True
     return False if read else None
+
+
+def wall_over_pair(hu, column, spacing, pair):
+    """`rib_over_pair_rib` for the highest pair's segment `pair`, for `cut_top`: a rib over it (True) always; no
+    rib (False) only where the pair's heads lie more than `PAIR_HEAD_OVER_DISC_MM` over the segment's lower disc, else
+    None. With the T1/T2 disc placed inside T1 and the C7/T1 disc missed, the pair's segment holds C7's lower half
+    and its centre lies nearer C7's (seed 131 CT 57, 3 mm: heads 7.1 mm over the disc, T1 named 15 mm over its
+    centre); the counted pairs of the class lie 10.7-17.8 mm over it."""
+    wall = rib_over_pair_rib(hu, column, spacing, pair.rib_z)
+    if wall is False and (min(pair.rib_z) - pair.lo + 0.5) * spacing[2] <= PAIR_HEAD_OVER_DISC_MM:
+        return None
+    return wall

@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from jmedseg.spine.cut_top import count_first_pair_by_rib_count
 from jmedseg.spine.rib_over_wall import WALL_INSIDE_MM, rib_over_pair_rib
 from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
+from tests.spine.test_cut_top import DZ, LUMBAR, _column
 
 SP = (2.0, 2.0, 2.5)
 NX, NY, NZ = 170, 120, 24
@@ -74,3 +76,53 @@ def test_no_slice_over_the_heads_or_no_wall_under_them_reads_nothing():
     assert rib_over_pair_rib(hu, column, SP, [NZ - 1, NZ - 1]) is None
     hu, column = _scene(rib_slices={20, 21})
     assert rib_over_pair_rib(hu, column, SP, [HEADS, HEADS]) is None
+
+
+@pytest.mark.parametrize("seed, slice_mm", [(9003, 2.5), (9011, 2.0)])
+def test_the_first_rib_over_the_second_is_found_in_a_13_rib_crop(seed, slice_mm, tmp_path, monkeypatch):
+    """A 13-rib subject (a rib on L1) cropped at T1's centre: ribs 2-13 count twelve. The first rib's shaft comes
+    down into the scan along the wall: the cue finds it (9003: 3 mm past the second ribs' line; 9011, asked at 2 mm
+    and rendered at 2.5 under the voxel cap: 15 mm inside it, the nearest of 14 such crops to `WALL_INSIDE_MM`)."""
+    import jmedseg.spine as spine
+    from jmedseg.data import io
+    from jmedseg.data.synth import trunk
+
+    seen = []
+    count = spine.count_first_pair_by_rib_count
+
+    def spy(segs, anchors, doubts, dz, band, wall):
+        seen.append(wall([s for s in segs if len(s.ribs) == 2][-1]))
+        return count(segs, anchors, doubts, dz, band, wall)
+
+    monkeypatch.setattr(spine, "count_first_pair_by_rib_count", spy)
+    case = trunk.synth_trunk_case(np.random.default_rng([seed]), fov="chest_abdomen", slice_mm=slice_mm,
+                                  variant=trunk.Variant(rib_pairs=13), max_voxels=12_000_000, cap_coarsens="pixels")
+    path = str(tmp_path / "ct_13ribs.nii")
+    trunk.save_case(case, path)
+    volume = io.load_volume(path)
+    top = int(np.floor((case.all_centroids["T1"][2] - volume.affine[2, 3]) / volume.affine[2, 2]))
+    report = spine.label_vertebrae(replace(volume, array=volume.array[:, :, :top + 1].copy()))[1]
+    assert seen == [True]
+    assert not report["anchors"]["t1_first_rib_pair"]
+
+
+@pytest.mark.parametrize("band, wall, counted", [(True, False, True), (True, None, False), (True, True, False),
+                                                 (False, True, False), (False, None, True), (False, False, True)])
+def test_the_wall_clears_the_band_and_a_rib_over_the_pairs_rib_vetoes(band, wall, counted):
+    """`cut_top` with twelve rib levels under a cut C7 (test_cut_top's column): bone in the band over the pair is
+    let pass only where the wall reads no rib over the pair's rib; a rib there counts nothing even with the band
+    empty (a 13-rib crop at 2.5 mm, seed 9011, had its band empty and T2 confirmed as T1 on main)."""
+    anchors = {"T12": LUMBAR}
+    why = count_first_pair_by_rib_count(_column(), anchors, {}, DZ, lambda z: band, lambda z: wall)
+    assert (why is not None) == counted and ("T1" in anchors) == counted
+
+
+def test_seed_137_ct_5_c7_cut_counts_the_first_pair(tmp_path):
+    """Seed 137 CT 5 (chest + abdomen, arterial, 3 mm, noise 4.7 HU): the scan's top cuts C7, the band over T1's
+    heads holds the pair's own neck (refused on main); along the wall nothing over the first rib (the shoulder's
+    bone over the apex 39 mm inside the ribs' line). Now T1-T12 confirmed by the two rib anchors, each within 10 mm
+    of its own centre (`assert_thoracic_levels_unflagged_near_truth`: half the shortest upper thoracic pitch)."""
+    case, report, score = label_benchmark_ct(tmp_path, 137, 5, "chest_abdomen", "arterial")
+    assert report["summary"] == "confirmed by ribs and first rib pair"
+    assert_thoracic_levels_unflagged_near_truth(case, report)
+    assert score["confirmed_wrong"] == []
