@@ -26,9 +26,10 @@ clavicle and shoulder over a lung narrowing to its apex), and -14.5 in one small
 shoulder within 12 mm of the apex); ten 13-rib subjects cropped at T1's centre (seeds 9001, 9003, 9006,
 9010-9016, rendered at 2.5-5 mm under the cap), -15.5 to +6.5 mm: the first rib at the wall about as far out as
 the second. `WALL_INSIDE_MM` 20 mm lies 4.5 mm outside the nearest crop and 7.8 mm inside the nearest CUT CT but
-one (47/17 reads a rib and stays refused). The bundled chest CTA (1.5 mm): cropped 8 or 16 mm over C7's centre the
-wall over T1's heads reads False (-16 to -28 mm, nothing past 6 mm over them: the apex); cropped at C7's or T1's
-middle, where the labeller's highest pair is T2's or T3's, True (-5 and 0 mm).
+one (47/17 reads a rib and stays refused). The bundled chest CTA (1.5 mm, one real CT) contradicts the phantom:
+cropped 8 or 16 mm over C7's centre the wall over T1's heads reads False (the apex), but cropped at C7's middle,
+where the labeller's highest pair is T2's, it also reads False: the real first rib lies 24-38 mm inside the second
+rib's line at the wall (a narrow thoracic inlet). Real CTs cut at T1 are needed before this rule is trusted.
 """
 import numpy as np
 from scipy import ndimage
