@@ -117,12 +117,13 @@ def test_the_wall_clears_the_band_and_a_rib_over_the_pairs_rib_vetoes(band, wall
     assert (why is not None) == counted and ("T1" in anchors) == counted
 
 
-def test_seed_137_ct_5_c7_cut_counts_the_first_pair(tmp_path):
-    """Seed 137 CT 5 (chest + abdomen, arterial, 3 mm, noise 4.7 HU): the scan's top cuts C7, the band over T1's
-    heads holds the pair's own neck (refused on main); along the wall nothing over the first rib (the shoulder's
-    bone over the apex 39 mm inside the ribs' line). Now T1-T12 confirmed by the two rib anchors, each within 10 mm
-    of its own centre (`assert_thoracic_levels_unflagged_near_truth`: half the shortest upper thoracic pitch)."""
-    case, report, score = label_benchmark_ct(tmp_path, 137, 5, "chest_abdomen", "arterial")
+def test_seed_139_ct_1_c7_cut_counts_the_first_pair(tmp_path):
+    """Seed 139 CT 1 (chest + abdomen, native, 5 mm, noise 4.9 HU): the scan's top cuts C7, the band over T1's heads
+    holds the pair's own neck (refused on main); along the wall nothing over the first rib (the shoulder's bone over
+    the apex 43 mm inside the ribs' line), the heads 20.6 mm over the pair's lower disc. Now T1-T12 confirmed by the
+    two rib anchors, each within 10 mm of its own centre (`assert_thoracic_levels_unflagged_near_truth`: half the
+    shortest upper thoracic pitch, so a level one off cannot pass)."""
+    case, report, score = label_benchmark_ct(tmp_path, 139, 1, "chest_abdomen", "native")
     assert report["summary"] == "confirmed by ribs and first rib pair"
     assert_thoracic_levels_unflagged_near_truth(case, report)
     assert score["confirmed_wrong"] == []
