@@ -53,7 +53,7 @@ from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_gap import join_bare_piece
-from jmedseg.spine.rib_over_wall import wall_over_pair
+from jmedseg.spine.rib_over_wall import rib_over_pair_rib
 from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
@@ -125,7 +125,7 @@ def label_vertebrae(volume, tracked=None):
     info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z),
-                                                      lambda pair: wall_over_pair(grid.hu, column, sp, pair)))
+                                                      lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

@@ -79,10 +79,12 @@ def count_first_pair_by_rib_count(segments, anchors, doubts, dz, rib_bone_over_p
     vertebra above gives a segment nearer that neighbour. Measured: seed 59 CT 45 (5 mm, confirmed by sacrum and
     ribs) had T9 confirmed 14 mm off, on T8, once this rule added its first pair without that test.
     The pair's heads must also lie more than `FIRST_HEAD_OVER_DISC_MM` over its lower disc, as
-    `levels._end_over_disc_seen` asks: the first rib articulates with T1's upper half. `rib_over_pair_rib(pair)`
-    (`rib_over_wall.wall_over_pair`; None where not given) reads the lateral wall over the pair's rib: True (a rib
-    over it) counts nothing; False lets bone in the band over the pair pass (the pair's own neck, 5-7 mm over its
-    heads, reads so too). Returns why it was counted (for the notes) or None.
+    `levels._end_over_disc_seen` asks: the first rib articulates with T1's upper half. `rib_over_pair_rib(z_heads)`
+    (`rib_over_wall.rib_over_pair_rib`; None where not given) reads the lateral wall over the pair's rib: True (a rib
+    over it) counts nothing even with the band empty (a 13-rib crop at T1's centre, seed 9011 at 2.5 mm, had its band
+    empty and T2 confirmed as T1). It only vetoes: letting it clear bone in the band was measured (24 refused
+    phantom CTs confirmed, every level right) and left out, since on the real chest CTA the first rib lies 24-38 mm
+    inside the second rib's line at the wall, so a real 13-rib crop at T1 would read no rib there. Returns why it was counted (for the notes) or None.
     """
     if "T1" in anchors or "T1" in doubts or "T12" not in anchors:
         return None
@@ -104,9 +106,10 @@ def count_first_pair_by_rib_count(segments, anchors, doubts, dz, rib_bone_over_p
         return None         # a mid-thoracic disc placed inside the vertebra above (`levels._thick_chain_seen`)
     if any(level_offset(level, i) != level_offset("T12", t12) for level, i in anchors.items()):
         return None         # another anchor (the sacrum) counts otherwise: a variant; no majority is made here
-    wall = rib_over_pair_rib(pair) if rib_over_pair_rib is not None else None
-    if wall is True or (rib_bone_over_pair(pair.rib_z) is not False and wall is not False):
-        return None         # a rib over the pair's rib at the wall, or bone in the band not cleared by the wall
+    if rib_bone_over_pair(pair.rib_z) is not False:
+        return None
+    if rib_over_pair_rib is not None and rib_over_pair_rib(pair.rib_z) is True:
+        return None         # the cut T1's first rib come down along the wall (`rib_over_wall`)
     anchors["T1"] = top
     return ("the vertebra over the first rib pair is cut by the scan's top; the pair counted as the twelfth "
-            "rib-bearing vertebra over the lowest rib, with no rib in the band over it or over its rib along the wall")
+            "rib-bearing vertebra over the lowest rib, with no rib in the band over it nor over its rib along the wall")

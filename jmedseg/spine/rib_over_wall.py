@@ -1,10 +1,10 @@
 """A rib over the highest pair's rib along the lateral chest wall: the first rib of a T1 cut under its head (issue 20).
 
 Why. `cut_top.count_first_pair_by_rib_count` counts the highest rib pair as T1 under a scan top that cuts C7, but
-its posterior band test (`cut_top.rib_bone_over`) also finds bone over the pair in the true cut-C7 CTs: the pair's
-own rib (neck and tubercle) reaches 5-7 mm over its heads there, as the cut T1's first rib does over T2's pair in a
-13-rib subject cropped at T1's centre (ribs 2-13 then count twelve and T2 would be named T1). Near the heads the
-two look alike; along the lateral wall they do not. Ribs descend as they run round the trunk (phantom
+its posterior band test (`cut_top.rib_bone_over`) can read empty over T2's pair in a 13-rib subject cropped at T1's
+centre (ribs 2-13 then count twelve and T2 would be named T1): the phantom's first rib runs out nearly level at its
+tubercle, just over T1's centre, so such a cut keeps at most its lower edge near the heads (seeds 9010, 9011 at
+2-2.5 mm were confirmed one level off on main). Along the lateral wall the cut first rib shows. Ribs descend as they run round the trunk (phantom
 `data/synth/trunk/ribs.py` `rib_path`: 20 + 6 x index mm along the arc; real ribs alike, the first reaching the
 manubrium at about T2-T3): with T1 cut at its centre, the first rib's head and neck lie over the scan's top but its
 shaft comes down into the scan along the lateral wall, one rib pitch over the second rib at the same place. With
@@ -29,7 +29,10 @@ the second. `WALL_INSIDE_MM` 20 mm lies 4.5 mm outside the nearest crop and 7.8 
 one (47/17 reads a rib and stays refused). The bundled chest CTA (1.5 mm, one real CT) contradicts the phantom:
 cropped 8 or 16 mm over C7's centre the wall over T1's heads reads False (the apex), but cropped at C7's middle,
 where the labeller's highest pair is T2's, it also reads False: the real first rib lies 24-38 mm inside the second
-rib's line at the wall (a narrow thoracic inlet). Real CTs cut at T1 are needed before this rule is trusted.
+rib's line at the wall (a narrow thoracic inlet). So `cut_top` uses the cue as a veto only (a rib found there
+counts nothing): letting "no rib" clear bone in the posterior band confirmed 24 refused phantom CTs, every level
+right, but a real 13-rib crop at T1 would read no rib at the wall and be named one level off; real CTs cut at T1
+are needed before that use.
 """
 import numpy as np
 from scipy import ndimage
@@ -44,7 +47,6 @@ SECTOR_DEG = 40.0         # the lateral wall: the clavicle lies in front, the sc
 REFERENCE_MM = 30.0       # under the heads: the pair's own rib crosses the wall there (1-25 mm under them)
 LINE_PERCENTILE = 95.0    # the outermost reach of those ribs, a stray pixel of noise left out
 WALL_INSIDE_MM = 20.0     # see the module docstring: measured margins
-PAIR_HEAD_OVER_DISC_MM = 9.0   # the first rib's head at 0.7-0.8 of T1's body (14-17 mm) over its lower endplate
 
 
 def wall_bone(hu, bone, spacing, k, centre_x):
@@ -98,14 +100,3 @@ def rib_over_pair_rib(hu, column, spacing, z_heads):
             return True
     return False if read else None
 
-
-def wall_over_pair(hu, column, spacing, pair):
-    """`rib_over_pair_rib` for the highest pair's segment `pair`, for `cut_top`: a rib over it (True) always; no
-    rib (False) only where the pair's heads lie more than `PAIR_HEAD_OVER_DISC_MM` over the segment's lower disc, else
-    None. With the T1/T2 disc placed inside T1 and the C7/T1 disc missed, the pair's segment holds C7's lower half
-    and its centre lies nearer C7's (seed 131 CT 57, 3 mm: heads 7.1 mm over the disc, T1 named 15 mm over its
-    centre); the counted pairs of the class lie 10.7-17.8 mm over it."""
-    wall = rib_over_pair_rib(hu, column, spacing, pair.rib_z)
-    if wall is False and (min(pair.rib_z) - pair.lo + 0.5) * spacing[2] <= PAIR_HEAD_OVER_DISC_MM:
-        return None
-    return wall
