@@ -20,6 +20,7 @@ the largest one on the centre line is kept when the largest of all lies off it (
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.spine.body_outline import within_outline
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM, TRACK_TOLERANCE_MM
 
 LINE_HALF_WIDTH_MM = BODY_HALF_WIDTH_MM + TRACK_TOLERANCE_MM   # half the widest body, margin, and the track's
@@ -110,6 +111,7 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
     sp = np.asarray(spacing, float)
     margin = int(np.ceil(15.0 / spacing[2]))    # an oblique disc plane reaches this far from its centre slice
     wide_ok = np.array([j == 0 or seg.name == "S1" for j, seg in enumerate(segments)] + [True])  # [-1]: none
+    outlined = within_outline(body, column.centre, sp)    # a vessel joined in front or aside cut off (`body_outline`)
     for k in range(max(0, lo - margin), min(body.shape[2], hi + margin + 1)):
         pts = np.argwhere(body[:, :, k])
         if len(pts) == 0:
@@ -120,7 +122,8 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
             gap += ((xyz - p) @ n > 0).astype(int)
         seg_idx = np.array([gap_of_segment.get(g, -1) for g in gap])
         on_line = np.abs(xyz[:, 0] - column.centre[k, 0] * sp[0]) <= LINE_HALF_WIDTH_MM
-        keep = (seg_idx >= 0) & (on_line | wide_ok[seg_idx])
+        in_outline = outlined[pts[:, 0], pts[:, 1], k]
+        keep = (seg_idx >= 0) & ((on_line & in_outline) | wide_ok[seg_idx])
         out[pts[keep, 0], pts[keep, 1], k] = seg_idx[keep] + 1
     for j in range(len(segments)):
         mask = out == j + 1
