@@ -17,11 +17,14 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads), `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
-   vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say).
+   vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
+   T2-T8 with low heads let the first pair count where their levels and neighbours stay unconfirmed).
 5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
    `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
-   the scan's top cuts C7; confirmed where two agree).
-6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes); `pipeline` (CT
+   the scan's top cuts C7 and `rib_over_wall` finds no cut first rib along the chest wall; confirmed where two
+   agree).
+6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
+   neighbouring bodies' outline by `body_outline`: no vessel joined to its front); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
