@@ -19,9 +19,7 @@ of it); which is not known, so the segment and both its neighbours are flagged `
 is T8's lower neighbour; 31/12: T7 itself). The rib count's own checks stay conditions of every route: each of T2-T8
 bounded by discs with its heads found (`chain_bounded`), one rib level per vertebra (`levels.rib_anchor_doubt`).
 """
-import numpy as np
-
-from jmedseg.spine.thick_chain import UPPER_HALF, heads_in_upper_half
+from jmedseg.spine.thick_chain import UPPER_HALF, head_share, heads_in_upper_half, upper_chain
 
 LOW_HEAD_NOTE = ("its rib level lies {0:.2f} of the way from its lower disc to its upper one, in the lower half where "
                  "the heads of ribs 2-8 do not (thick slices): a disc of it may lie inside a body, its place and its "
@@ -31,23 +29,10 @@ NEXT_TO_LOW_NOTE = ("the rib level of the vertebra next to it lies {0:.2f} of th
                     "confirmed")
 
 
-def _upper_chain(segments, lowest, top):
-    """T8 .. T2 (segments `lowest` + 4 .. `top` - 1, `lowest` T12's index and `top` T1's), or None where the chain
-    does not hold seven vertebrae."""
-    chain = segments[lowest + 4:top]
-    return chain if chain and len(chain) == top - lowest - 4 else None
-
-
-def head_share(seg):
-    """Where the mean rib head of `seg` lies between its lower disc (0) and its upper disc (1); a disc slice is the
-    slice between two segments, so the span runs lo - 1 to hi + 1."""
-    return (float(np.mean(seg.rib_z)) - seg.lo + 1) / (seg.hi - seg.lo + 2)
-
-
 def chain_bounded(segments, lowest, top):
     """Whether each of T2-T8 (over `lowest`, T12's index, under `top`, T1's) bears rib heads between two discs found:
     the part of `thick_chain.heads_in_upper_half` that checks the count, not the places."""
-    chain = _upper_chain(segments, lowest, top)
+    chain = upper_chain(segments, lowest, top)
     return chain is not None and all(seg.rib_z and seg.lower_disc and seg.upper_disc for seg in chain)
 
 
@@ -73,7 +58,7 @@ def flag_low_heads(segments, t1, dz, thick_mm):
     lowest = next((i for i, s in enumerate(segments) if s.ribs), None)
     if t1 is None or lowest is None or dz < thick_mm:
         return []
-    chain = _upper_chain(segments, lowest, t1)
+    chain = upper_chain(segments, lowest, t1)
     if chain is None:
         return []
     flagged = set()

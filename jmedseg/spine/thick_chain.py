@@ -28,13 +28,20 @@ def heads_in_upper_half(segments, lowest, top):
     counted, 0.43 (seed 59 CT 45: T8, seed 31 CT 12: T7 and T8, whose segments hold the lower part of the vertebra
     above); seed 59 CT 97 (every level right) 0.37 at T8, refused as before.
     """
-    chain = segments[lowest + 4:top]          # T8 .. T2 when `lowest` is T12 and `top` T1
-    if len(chain) != top - lowest - 4 or not chain:
+    chain = upper_chain(segments, lowest, top)
+    if chain is None:
         return False
-    for seg in chain:
-        if not seg.rib_z or not (seg.lower_disc and seg.upper_disc):
-            return False
-        share = (float(np.mean(seg.rib_z)) - seg.lo + 1) / (seg.hi - seg.lo + 2)
-        if share <= UPPER_HALF:
-            return False
-    return True
+    return all(seg.rib_z and seg.lower_disc and seg.upper_disc and head_share(seg) > UPPER_HALF for seg in chain)
+
+
+def upper_chain(segments, lowest, top):
+    """T8 .. T2 (segments `lowest` + 4 .. `top` - 1, `lowest` T12's index and `top` T1's), or None where the chain
+    does not hold seven vertebrae."""
+    chain = segments[lowest + 4:top]
+    return chain if chain and len(chain) == top - lowest - 4 else None
+
+
+def head_share(seg):
+    """Where the mean rib head of `seg` lies between its lower disc (0) and its upper disc (1); a disc slice is the
+    slice between two segments, so the span runs lo - 1 to hi + 1."""
+    return (float(np.mean(seg.rib_z)) - seg.lo + 1) / (seg.hi - seg.lo + 2)
