@@ -131,7 +131,7 @@ def label_vertebrae(volume, tracked=None):
                                                       lambda z: rib_bone_over(column, sp, z),
                                                       lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
-    keep_s1_body(small, segments, column, disc_arcs, discs, arc, sp)   # S1's body, not the sacral base (`s1_body`)
+    keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
