@@ -24,8 +24,10 @@ import numpy as np
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM
 
 S1_HEIGHT_MM = 24.0        # S1's body along its axis: 24-30 mm in adults; the shortest, so no S2 is taken in
-S1_DEPTH_MM = 30.0         # the promontory lies under the label's top (the L5/S1 disc plane) by at most the tilted
-                           # endplate's drop: half its 30-40 mm depth at the steepest slope, plus half the disc
+S1_DEPTH_MM = 40.0         # the promontory lies under the label's top by at most this: the top is the L5/S1 disc
+                           # plane's back, up to the superior articular processes (15-20 mm over the endplate's
+                           # middle), and the promontory 10-20 mm under that middle (half a 30-40 mm deep endplate
+                           # at a 30-65 degree slope)
 S1_BODY_DEPTH_MM = 35.0    # front to back across S1's body: 30-40 mm in adults (the phantom's 28-36 mm); the sacral
                            # canal and the fused arches lie behind
 MIDLINE_MM = 10.0          # the body's front is read on the midline, not on the alae's front beside it
@@ -57,19 +59,19 @@ def keep_s1_body(labels, segments, column, spacing):
 
 def _front_line(mid):
     """(the promontory on the line fitted to S1's anterior cortex, the sacral slope in radians) from the midline
-    voxels `mid` (mm) of the S1 label, or None with under three slices to fit. Each slice's front (its most anterior voxel): the
-    promontory, S1's anterior upper corner, is the most anterior of those within `S1_DEPTH_MM` under the disc (the
-    tilted endplate's slices above it have their front further back); under it the body's front runs down and back
+    voxels `mid` (mm) of the S1 label, or None with under three slices to fit. Of each slice's front (its most anterior
+    voxel), the promontory, S1's anterior upper corner, is the most anterior within `S1_DEPTH_MM` under the label's top
+    (the tilted endplate's slices above it have their front further back); under it the body's front runs down and back
     along its axis over `S1_HEIGHT_MM`, and the line fitted to it leans back by the slope's tangent per mm down."""
     if not len(mid):
         return None
-    near = mid[mid[:, 2] >= mid[:, 2].max() - S1_DEPTH_MM]
-    zs = np.unique(near[:, 2])
-    ys = np.array([near[near[:, 2] == z, 1].max() for z in zs])
-    promontory = zs[np.argmax(ys)]
+    zs = np.unique(mid[:, 2])
+    fronts = np.array([mid[mid[:, 2] == z, 1].max() for z in zs])
+    near = zs >= zs.max() - S1_DEPTH_MM
+    promontory = zs[near][np.argmax(fronts[near])]
     along = (zs <= promontory) & (zs >= promontory - S1_HEIGHT_MM)
     if along.sum() < 3:
         return None
-    lean, y0 = np.polyfit(zs[along], ys[along], 1)
+    lean, y0 = np.polyfit(zs[along], fronts[along], 1)
     slope = float(np.clip(np.arctan(lean), 0.0, np.radians(MAX_SLOPE_DEG)))
     return np.array([0.0, lean * promontory + y0, promontory]), slope
