@@ -60,6 +60,7 @@ from jmedseg.spine.rib_over_wall import rib_over_pair_rib
 from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
+from jmedseg.spine.s1_body import keep_s1_body
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
@@ -130,6 +131,7 @@ def label_vertebrae(volume, tracked=None):
                                                       lambda z: rib_bone_over(column, sp, z),
                                                       lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
+    keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
