@@ -17,11 +17,14 @@ A body centre more than `OVER_UPPER_DISC_HEADS_MM` over the heads of ribs 2-8, o
 from the heads of ribs 9-11, holds the wrong piece of column: its name is kept for a reader and flagged. The first
 pair (T1: its head on T1 alone, cut by `top_split`/`top_heads`) and T12 (`t12_l1_split`) are left to their own rules.
 A body of ribs 2-8 far under its heads is not flagged: how far the upper demifacet lies over the centre varies with
-the level and the rib's slope (T2-T3 confirmed right 13-15 mm under their heads, T7-T8 7-9 mm, where bodies cut off
-by half a level lie 15-18 mm under).
+the level and the rib's slope (T2-T3 confirmed right down to 15 mm under their heads, T7-T8 down to 9 mm, where
+bodies cut off by half a level lie 15-18 mm under).
 
-Measured (`_notes/top13` probe, mean head height against the labelled body's centroid, z): see docs/spine.md, the
-section of branch `top13`.
+Measured (the 68 CTs of `_notes/offbody_list.txt` with thoracic levels, main 64777d2, the body's centre against its
+heads' mean height): the 524 confirmed T2-T11 levels within 6 mm of their truth lie at -14.9 .. +2.3 mm (ribs 2-8)
+and -8.3 .. +7.9 mm (ribs 9-11); flagged: 12 of the 21 levels more than 10 mm off along z (107/13 T7, T9, T10, T11;
+107/41 T9; 107/68 T11; 109/96 T9; 127/69 T10; 139/33 T8; 2026/77 T9; 79/49 T7; 83/33 T9), 8 of 61 at 6-10 mm, none
+within 6 mm; seed 7 CTs 0-39 unchanged. Details: docs/spine.md, the section of branch `top13`.
 """
 import numpy as np
 
