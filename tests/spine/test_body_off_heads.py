@@ -1,6 +1,6 @@
-"""A confirmed thoracic body off its own rib heads is flagged (issue 20, branch `top13`, `jmedseg.spine.body_off_heads`):
-constructed label maps at 5 mm and benchmark CTs of the class (chest + abdomen, 5 mm, a run of the chain cut half a
-level off)."""
+"""A confirmed thoracic body off its own rib heads is flagged (issue 20, branch `top13`,
+`jmedseg.spine.body_off_heads`): constructed label maps at 5 mm and benchmark CTs of the class (chest + abdomen, 5 mm,
+a run of the chain cut half a level off) and a control."""
 import numpy as np
 
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
