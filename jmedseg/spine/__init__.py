@@ -42,6 +42,7 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.displaced_disc import displaced_not_missed
@@ -132,6 +133,8 @@ def label_vertebrae(volume, tracked=None):
                                                       lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
+
+    flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j

@@ -1,0 +1,89 @@
+"""A confirmed thoracic body off its own rib heads is flagged (issue 20, branch `top13`,
+`jmedseg.spine.body_off_heads`): constructed label maps at 5 mm and benchmark CTs of the class (chest + abdomen, 5 mm,
+a run of the chain cut half a level off) and a control."""
+import numpy as np
+
+from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.levels import Segment
+from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
+
+DZ = 5.0
+
+
+def _scene(name, heads, body_slices):
+    """One named two-sided rib level with heads at slice `heads` and its body's voxels on `body_slices` of a 4 x 4
+    column (the label map of `jmedseg.spine.bodies.split_bodies`: segment index + 1)."""
+    seg = Segment(lo=min(body_slices), hi=max(body_slices), lower_disc=True, upper_disc=True, ribs=("left", "right"),
+                  rib_z=[heads, heads], name=name)
+    labels = np.zeros((4, 4, 40), np.int16)
+    for k in body_slices:
+        labels[1:3, 1:3, k] = 1
+    return [seg], labels
+
+
+def test_a_body_over_its_upper_disc_heads_is_flagged_one_under_them_is_not():
+    """T7's body centre two slabs (10 mm) over its heads (ribs 2-8: heads at the disc over the body) holds the
+    vertebra above; a centre one slab (5 mm) under them is where such heads put it; 0.9 slab (4.5 mm) over lies
+    within the slab the heads' height is read to."""
+    segments, labels = _scene("T7", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
+    assert flag_bodies_off_heads(segments, labels, DZ) == ["T7"]
+    assert "uncertain_level" in segments[0].flags and "10 mm over its own rib heads" in segments[0].notes[0]
+    segments, labels = _scene("T7", 20.0, [17, 18, 19])              # centre 19: 5 mm under
+    assert flag_bodies_off_heads(segments, labels, DZ) == [] and not segments[0].flags
+    segments, labels = _scene("T7", 21.1, [20, 21, 22, 23, 24])      # 4.5 mm over
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+
+
+def test_own_body_heads_9_11_flag_a_centre_half_a_body_off_either_way_upper_ones_only_over():
+    """Ribs 9-11 (heads on their own body): 3 slabs (15 mm) under or 2.5 slabs (12.5 mm) over their heads is off
+    the body (half the shortest, 20 mm, lower thoracic body: 10 mm); 1.5 slabs (7.5 mm) is on it. Ribs 2-8 at 15 mm
+    under: a body under its upper-disc heads, not flagged."""
+    segments, labels = _scene("T10", 25.0, [21, 22, 23])             # centre 22: 15 mm under
+    assert flag_bodies_off_heads(segments, labels, DZ) == ["T10"]
+    assert "15 mm under its own rib heads" in segments[0].notes[0]
+    segments, labels = _scene("T9", 19.5, [20, 21, 22, 23, 24])      # 12.5 mm over
+    assert flag_bodies_off_heads(segments, labels, DZ) == ["T9"]
+    segments, labels = _scene("T11", 23.5, [21, 22, 23])             # 7.5 mm under
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    segments, labels = _scene("T5", 25.0, [21, 22, 23])
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+
+
+def test_the_first_and_twelfth_pairs_and_flagged_or_rib_free_levels_are_left():
+    for name in ("T1", "T12", "L1", None):
+        segments, labels = _scene(name, 20.0, [20, 21, 22, 23, 24])
+        assert flag_bodies_off_heads(segments, labels, DZ) == [] and not segments[0].flags
+    segments, labels = _scene("T7", 20.0, [20, 21, 22, 23, 24])
+    segments[0].flags.append("uncertain_level")
+    assert flag_bodies_off_heads(segments, labels, DZ) == [] and segments[0].notes == []
+    segments[0].flags, segments[0].rib_z, segments[0].ribs = [], [], ()
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    segments, labels = _scene("T7", 20.0, [20, 21])
+    labels[:] = 0                                                      # no body voxels: nothing to measure
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+
+
+def test_a_chain_cut_half_a_level_off_at_5_mm_is_flagged_seed_107_ct_13(tmp_path):
+    """Seed 107 CT 13 (chest + abdomen, delayed, 5 mm; main 64777d2): the count right (ribs and first pair agree),
+    T7 and T9 confirmed 11-12 mm over their true centres (their bodies 8-11 mm over their heads), T10 and T11 10-11 mm
+    under (11 mm under their own heads). Those four are flagged, each more than 10 mm off (half the shortest
+    thoracic pitch, 20 mm: the error the rule is for); the anchors' levels and the lumbar ones stay confirmed."""
+    case, report, score = label_benchmark_ct(tmp_path, 107, 13, "chest_abdomen", "delayed")
+    levels = {e["name"]: e for e in report["levels"] if e["name"]}
+    chain = [f"T{n}" for n in range(2, 12)]
+    flagged = {n for n in chain if "uncertain_level" in levels[n]["flags"]}
+    assert flagged == {"T7", "T9", "T10", "T11"}, sorted(flagged)
+    for name in flagged:
+        assert abs(levels[name]["centroid_mm"][2] - case.levels[name]["centroid_mm"][2]) > 10.0, levels[name]
+        assert "own rib heads" in levels[name]["note"]
+    for name in ("T1", "T12", "L1", "L2", "L3"):
+        assert "uncertain_level" not in levels[name]["flags"], levels[name]
+    assert not score["refused"] and score["confirmed_wrong"] == []
+
+
+def test_a_chain_cut_right_at_5_mm_keeps_every_thoracic_level_seed_7_ct_33(tmp_path):
+    """Seed 7 CT 33 (chest + abdomen, native, 5 mm), every thoracic level right on main: none flagged, each within
+    10 mm of its truth (half the shortest upper thoracic pitch)."""
+    case, report, score = label_benchmark_ct(tmp_path, 7, 33, "chest_abdomen", "native")
+    assert_thoracic_levels_unflagged_near_truth(case, report)
+    assert score["confirmed_wrong"] == []
