@@ -30,6 +30,7 @@ import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
+from jmedseg.spine.pair_under_cut_t1 import first_pair_under_cut_t1
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -435,7 +436,8 @@ def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=Fals
     _count_last_rib_over_short_end(segments, anchors, doubts, dz)
     if first_pair_by_count is not None:
         first_pair_by_count(segments, anchors, doubts)
-    why = first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)
+    why = (first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)   # or T1 cut under its head:
+           or first_pair_under_cut_t1(segments, anchors, dz, ribs_clear_to, RIB_HALF_HEIGHT_MM))
     if why:
         doubts["T1"] = (anchors.pop("T1"), why)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),
