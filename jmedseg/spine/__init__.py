@@ -128,7 +128,8 @@ def label_vertebrae(volume, tracked=None):
     info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z),
-                                                      lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
+                                                      lambda z: rib_over_pair_rib(grid.hu, column, sp, z)),
+                        scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     ids = {}
     for j, seg in enumerate(segments):

@@ -25,33 +25,37 @@ T1_OVER_T12 = 11                # vertebrae from T12 up to T1 (twelve rib-bearin
 T1_OVER_S1 = 17                 # vertebrae from S1 up to T1 (five lumbar, twelve thoracic)
 
 
-def seen_over_pair_mm(segments, pair, dz, ribs_clear_to):
-    """Millimetres of the rib-free vertebra over the pair's segment `pair` in view over its lower disc, where the
-    scan's top cuts it (as far as the scan shows no rib, `ribs.clear_above`, as `levels.find_anchors` reads it);
-    None where it is whole (a disc over it)."""
-    if pair + 1 < len(segments):
-        piece = segments[pair + 1]
-        if piece.upper_disc:
-            return None
-        top = max(piece.hi, ribs_clear_to) if ribs_clear_to is not None and pair + 2 == len(segments) else piece.hi
-        return (top - piece.lo + 1) * dz
-    if ribs_clear_to is None:
-        return 0.0
-    return max(ribs_clear_to - segments[pair].hi - 1, 0) * dz     # the pair is the column's top (over a disc)
+def rib_free_over_pair(segments, pair, ribs_clear_to, scan_top):
+    """Slices from the pair's highest rib head (segment `pair`) to the top of the scan's rib-free part over it, where
+    the rib-free vertebra over the pair is cut by the scan's top (or the pair's segment is the column's top); None
+    where that vertebra is whole (a disc over it).
+
+    The rib-free part reaches the column's top and, over it, as far as `ribs.clear_above` found no rib
+    (`ribs_clear_to`), but no further than the scan's top (`scan_top`; None: the column's top): `clear_above` may
+    reach past the scan's top, to the next rib level's place a pitch over the highest level, and the first rib's head
+    lies higher than that (on T1's upper half, where rib 2's lies at the T1/T2 disc). Measured: 13-rib rng [9009]
+    (5 mm) cut at T1's centre, clear 15 mm past the scan's top."""
+    over = segments[pair + 1:]
+    if over and over[0].upper_disc:
+        return None
+    clear = segments[-1].hi if ribs_clear_to is None else max(segments[-1].hi, ribs_clear_to)
+    top = clear if scan_top is None else min(clear, scan_top)
+    return top + 0.5 - max(segments[pair].rib_z)
 
 
-def first_pair_under_cut_t1(segments, anchors, dz, ribs_clear_to, rib_half_height_mm):
+def first_pair_under_cut_t1(segments, anchors, dz, ribs_clear_to, scan_top, rib_half_height_mm):
     """Why the first-pair anchor is not counted where it and the lowest-rib anchor would outvote a sacrum that counts
-    the pair lower than T1, and the rib-free piece over the pair, cut by the scan's top, is in view for less than
-    `T1_HEAD_OVER_DISC_MM` + `rib_half_height_mm` (T1's own head could lie over it); else None."""
+    the pair lower than T1, and the rib-free scan over the pair, cut by the scan's top, reaches less than
+    `T1_HEAD_OVER_DISC_MM` + `rib_half_height_mm` over the pair's heads (`rib_free_over_pair`: T1's own head could
+    lie over it); else None."""
     s1, t12, t1 = anchors.get("S1"), anchors.get("T12"), anchors.get("T1")
     if s1 is None or t12 is None or t1 is None or t1 - t12 != T1_OVER_T12 or t1 - s1 >= T1_OVER_S1:
         return None
-    seen_mm = seen_over_pair_mm(segments, t1, dz, ribs_clear_to)
+    over = rib_free_over_pair(segments, t1, ribs_clear_to, scan_top)
     shown_mm = T1_HEAD_OVER_DISC_MM + rib_half_height_mm
-    if seen_mm is None or seen_mm >= shown_mm:
+    if over is None or over * dz >= shown_mm:
         return None
-    return (f"the sacrum counts the first rib pair {T1_OVER_S1 - (t1 - s1)} level(s) lower, and the rib-free "
-            f"vertebra over the pair is cut by the scan's top {seen_mm:.0f} mm over its lower disc, under the "
-            f"{shown_mm:.0f} mm where T1's own rib head would show: it may be T1 cut under its head, with a 13th "
-            "rib moving the lowest-rib anchor too")
+    return (f"the sacrum counts the first rib pair {T1_OVER_S1 - (t1 - s1)} level(s) lower, and the scan over the "
+            f"pair, cut by its top, is seen free of ribs {over * dz:.0f} mm over the pair's heads, under the "
+            f"{shown_mm:.0f} mm where T1's own rib head would show: the pair may be T2's under a T1 cut under its "
+            "head, with a 13th rib moving the lowest-rib anchor too")
