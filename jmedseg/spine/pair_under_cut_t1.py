@@ -1,24 +1,29 @@
-"""The first rib pair under a rib-free piece cut short by the scan's top, where the sacrum counts the pair lower:
-not counted (issue 20, 2026-12-06 afternoon, branch `anchor13`).
+"""The first rib pair under a rib-free piece cut by the scan's top, where the sacrum counts the pair lower: not
+counted (issue 20, 2026-12-06 afternoon, branch `anchor13`).
 
 `levels.find_anchors` counts the highest pair as T1 where the rib-free vertebra over it is in view for
-`levels.NEIGHBOUR_SEEN_MM` (15 mm) from its lower disc, or the scan is clear of ribs that far over the column's top.
-A T1 cut by the scan's top under its own rib's head looks the same: a rib-free piece over T2's pair. With a 13th rib
-(on L1) the lowest-rib anchor is then one level off the same way, the two rib anchors agree, and they outvote a
-sacrum that counts right (`levels._assign_names` names by the largest group). Measured: a 13-rib phantom subject
-(`synth_trunk_case(default_rng([9020]), fov="chest_abdomen", variant=Variant(rib_pairs=13))`, 3 mm) cut at T1's
-centre: the T1/T2 disc read 5 mm low, in T2's top, and the piece from it to the scan's top 15.0 mm, no rib over it;
-T2-L1 were confirmed as T1-T12 (`tests/spine/test_t1_centre_crops.py`). `cut_top` rule 3 guards its own route to the
-pair the same way: no majority of two rib anchors against a disagreeing sacrum.
+`levels.NEIGHBOUR_SEEN_MM` (15 mm) from its lower disc, or the scan is clear of ribs that far over the column's top
+(`ribs.clear_above`, which may reach past the scan's top). A T1 cut by the scan's top under its own rib's head looks
+the same: a rib-free piece over T2's pair. With a 13th rib (on L1) the lowest-rib anchor is then one level off the
+same way, the two rib anchors agree, and they outvote a sacrum that counts right (`levels._assign_names` names by the
+largest group). Measured on 13-rib phantom subjects (`synth_trunk_case(default_rng([key]), fov="chest_abdomen",
+variant=Variant(rib_pairs=13))`) cut at T1's centre, of 9001-9020 the two where `find_anchors` counted the pair:
+[9020] (3 mm): the T1/T2 disc read 5 mm low, in T2's top, the piece from it to the scan's top 15.0 mm; [9009] (5 mm):
+a 10 mm piece, `clear_above` 15 mm past the scan's top. Both had T2-L1 confirmed as T1-T12
+(`tests/spine/test_t1_centre_crops.py`). `cut_top` rule 3 guards its own route to the pair the same way: no majority
+of two rib anchors against a disagreeing sacrum.
 
-What the CT shows against it: the first rib's head lies on T1's upper half, up to `T1_HEAD_OVER_DISC_MM` over the
-T1/T2 disc, and shows with `levels.RIB_HALF_HEIGHT_MM` of it in view. A rib-free piece seen for less than that over
-the pair (`T1_HEAD_SHOWN_MM`) may be T1 cut under its head; seen further it is not T1, and a sacrum that disagrees
-points to another variant (a lumbosacral transitional vertebra: seed 73 CT 49 and seed 97 CT 53, four lumbar
-vertebrae, the piece seen 36 and 30 mm, confirmed right between T12 and T1). So where the sacrum counts the pair lower
-than T1 (what a 13th rib with T1 cut makes it do), the two rib anchors agree and the piece over the pair is cut by the
-scan's top under `T1_HEAD_SHOWN_MM`, the first pair is not counted: sacrum and ribs then disagree one against one and
-every level is flagged, named from the sacrum (`levels.naming_rank`).
+What the CT shows against it: rib 2's head lies at the T1/T2 disc, the first rib's on T1's upper half, up to
+`T1_HEAD_OVER_DISC_MM` over that disc, and it shows with `levels.RIB_HALF_HEIGHT_MM` of it in view: 19 mm over T2's
+heads. Where the scan is rib-free over the pair's heads for less than that (read in the scan, up to its top:
+`rib_free_over_pair`), the pair may be T2's under a T1 cut under its head; seen further, T1's head would show, and a
+sacrum that disagrees points to another variant. So where the sacrum counts the pair lower than T1 (what a 13th rib
+with T1 cut makes it do), the two rib anchors agree and the rib-free scan over the pair, cut by the scan's top, reaches
+under 19 mm over its heads, the first pair is not counted: sacrum and ribs then disagree one against one and every
+level is flagged, named from the sacrum (`levels.naming_rank`). Measured: 9020 8.1 mm, 9009 14.3 mm; the 13-rib crops
+at T1's centre where the pair was not counted read 10.1-15.3 mm. Kept, confirmed between T12 and T1 as on main: the
+two development CTs of this configuration, four lumbar vertebrae (a transitional variant) under a cut C7, seed 73 CT
+49 (3 mm, 21.3 mm) and seed 97 CT 53 (5 mm, 20.0 mm): narrow margins, the threshold is the anatomy's, not fitted.
 """
 T1_HEAD_OVER_DISC_MM = 15.0     # the first rib's head on T1's upper half: 7-15 mm over the T1/T2 disc
 T1_OVER_T12 = 11                # vertebrae from T12 up to T1 (twelve rib-bearing)

@@ -106,3 +106,22 @@ def test_the_rib_free_scan_over_the_pair_ends_at_the_scans_top():
     assert rib_free_over_pair(_column(bare=4, piece_slices=2, piece_whole=True), 16, top + 3, top) is None
     pair_top = _column(bare=4, piece_slices=0)                            # the pair's segment is the column's top
     assert rib_free_over_pair(pair_top, 16, pair_top[-1].hi + 2, pair_top[-1].hi + 5) == 3.5
+
+
+def test_four_lumbar_vertebrae_under_a_cut_c7_stay_confirmed_between_t12_and_t1(tmp_path):
+    """Seed 97 CT 53 (chest + abdomen, 5 mm, a transitional variant with four lumbar vertebrae, the scan's top in
+    C7): the sacrum counts the pair as T2 and the piece over it is cut by the scan's top, but the scan is rib-free
+    20.0 mm over the pair's heads, over `SHOWN_MM`: the two rib anchors confirm T12-T1 as on main (T1-T9 and T12
+    unflagged; T10 and T11 flagged by `rib_count`'s split, as on main), each confirmed level within 10 mm of its true
+    centre (half the shortest upper thoracic pitch: a level one off cannot pass)."""
+    from benchmarks.spine_labelling import design
+    from tests.spine.benchmark_ct import label_benchmark_ct
+
+    case, report, score = label_benchmark_ct(tmp_path, 97, 53, *design(53))
+    assert case.variant["lumbar_count"] == 4
+    assert report["summary"] == "confirmed by ribs and first rib pair between T12 and T1; sacrum disagree"
+    assert score["confirmed_wrong"] == []
+    confirmed = {e["name"]: e for e in report["levels"] if not e["flags"]}
+    assert set(confirmed) == {f"T{k}" for k in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12)}, sorted(confirmed, key=str)
+    for name, entry in confirmed.items():
+        assert abs(entry["centroid_mm"][2] - case.levels[name]["centroid_mm"][2]) <= 10.0, (name, entry)
