@@ -8,7 +8,7 @@ the same: a rib-free piece over T2's pair. With a 13th rib (on L1) the lowest-ri
 same way, the two rib anchors agree, and they outvote a sacrum that counts right (`levels._assign_names` names by the
 largest group). Measured on 13-rib phantom subjects (`synth_trunk_case(default_rng([key]), fov="chest_abdomen",
 variant=Variant(rib_pairs=13))`) cut at T1's centre, of 9001-9020 the two where `find_anchors` counted the pair:
-[9020] (3 mm): the T1/T2 disc read 5 mm low, in T2's top, the piece from it to the scan's top 15.0 mm; [9009] (5 mm):
+[9020] (3 mm): the T1/T2 disc read 8 mm low, at T2's centre, the piece from it to the scan's top 15.0 mm; [9009] (5 mm):
 a 10 mm piece, `clear_above` 15 mm past the scan's top. Both had T2-L1 confirmed as T1-T12
 (`tests/spine/test_t1_centre_crops.py`). `cut_top` rule 3 guards its own route to the pair the same way: no majority
 of two rib anchors against a disagreeing sacrum.

@@ -8,11 +8,12 @@ count twelve from the lowest rib. Found while measuring the lung apex cue (2026-
 out nearly level at its tubercle's height, 0.15 of T1's height over its centre, so a top at T1's centre holds at most
 its lower edge); 9020 (3 mm) through the first pair counted by `levels.find_anchors` itself, the two rib anchors
 outvoting the sacrum. 9011 and 9010 are mended by the wall veto (`rib_over_wall`, branch `wall12`); 9020 by
-`pair_under_cut_t1` (branch `anchor13`: the piece over T2's pair, T1's lower part, is 15 mm from the disc read under
-it to the scan's top, but the scan is rib-free only 8.1 mm over T2's heads, under the 19 mm where T1's own head would
-show, and the sacrum counts the pair as T2: the pair is not counted, sacrum and ribs disagree, every level flagged and named right from the sacrum). 9009 (5 mm, found
-with them: a 10 mm piece, `ribs.clear_above` 15 mm past the scan's top, the same path) likewise: the scan rib-free
-14.3 mm over T2's heads.
+`pair_under_cut_t1` (branch `anchor13`: the piece over T2's pair, T2's upper half, the T1/T2 disc and T1's lower
+half, is 15 mm from the disc read under it to the scan's top, but the scan is rib-free only 8.1 mm over T2's heads,
+under the 19 mm where T1's own head would show, and the sacrum counts the pair as T2: the pair is not counted, sacrum
+and ribs disagree, every level flagged and named right from the sacrum). 9009 (5 mm, found with them: a 10 mm
+piece, `ribs.clear_above` 15 mm past the scan's top, the same path) likewise: the scan rib-free 14.3 mm over T2's
+heads.
 """
 from dataclasses import replace
 
