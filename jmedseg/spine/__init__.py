@@ -22,7 +22,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
    `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
    the scan's top cuts C7 and `rib_over_wall` finds no cut first rib along the chest wall; confirmed where two
-   agree).
+   agree; the first pair not counted by `pair_under_cut_t1` where, under a cut top short of T1's head, it and the
+   lowest rib would outvote a sacrum counting it lower).
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
@@ -130,7 +131,8 @@ def label_vertebrae(volume, tracked=None):
     info = assign_names(segments, sp[2], sacrum, clear_to, processes, lambda segs, anchors, doubts:  # `cut_top`
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z),
-                                                      lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
+                                                      lambda z: rib_over_pair_rib(grid.hu, column, sp, z)),
+                        scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
     flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)

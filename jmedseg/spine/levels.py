@@ -30,6 +30,7 @@ import numpy as np
 
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
+from jmedseg.spine.pair_under_cut_t1 import first_pair_under_cut_t1
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -409,15 +410,17 @@ def _level_name(k):
     return LEVEL_NAMES[k] if 0 <= k < len(LEVEL_NAMES) else None
 
 
-def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None):
+def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None,
+                 scan_top=None):
     """Name segments from the anchors in view; flag what two agreeing anchors do not confirm.
 
     `sacrum`: the `jmedseg.spine.sacrum.SacrumFinding` (S1, and whether a transitional
     vertebra sits on it). Returns a dict with the anchors found (segment indices), whether
     they agree, and a one-line summary. `first_pair_by_count`: a callable (segments, anchors, doubts) that may count
-    the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band).
+    the first pair under a scan top cutting C7 (`jmedseg.spine.cut_top`, which reads the CT's rib band). `scan_top`:
+    the scan's top slice (`pair_under_cut_t1`; None: the column's top).
     """
-    info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count)
+    info = _assign_names(segments, dz, sacrum, ribs_clear_to, processes_shown, first_pair_by_count, scan_top)
     if info["t1_segment"] is not None and info["t1_segment"] == len(segments) - 1:   # `_end_over_disc_seen`
         flag_low_heads(segments, info["t1_segment"], dz, THICK_SLICE_MM)   # low T2-T8 heads unconfirmed (`low_heads`)
     if info["sacrum_segment"] is not None and sacrum.transitional:
@@ -430,12 +433,14 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
     return info
 
 
-def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None):
+def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None,
+                  scan_top=None):
     anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to, processes_shown)
     _count_last_rib_over_short_end(segments, anchors, doubts, dz)
     if first_pair_by_count is not None:
         first_pair_by_count(segments, anchors, doubts)
-    why = first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)
+    why = (first_pair_under_cut_top(segments, anchors, dz, ribs_clear_to)   # or T1 cut under its head:
+           or first_pair_under_cut_t1(segments, anchors, dz, ribs_clear_to, scan_top, RIB_HALF_HEIGHT_MM))
     if why:
         doubts["T1"] = (anchors.pop("T1"), why)
     info = {"sacrum_segment": anchors.get("S1"), "t12_segment": anchors.get("T12"),

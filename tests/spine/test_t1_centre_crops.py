@@ -7,9 +7,13 @@ count twelve from the lowest rib. Found while measuring the lung apex cue (2026-
 (2 mm) through `cut_top.count_first_pair_by_rib_count` (its band over T2's heads empty: the phantom's first rib runs
 out nearly level at its tubercle's height, 0.15 of T1's height over its centre, so a top at T1's centre holds at most
 its lower edge); 9020 (3 mm) through the first pair counted by `levels.find_anchors` itself, the two rib anchors
-outvoting the sacrum. 9011 and 9010 are mended by the wall veto (`rib_over_wall`, branch `wall12`);
-9020 is marked strict xfail: it records the fault left, and fails (XPASS) once a fix confirms nothing wrong there,
-so the marker must then be removed.
+outvoting the sacrum. 9011 and 9010 are mended by the wall veto (`rib_over_wall`, branch `wall12`); 9020 by
+`pair_under_cut_t1` (branch `anchor13`: the piece over T2's pair, T2's upper half, the T1/T2 disc and T1's lower
+half, is 15 mm from the disc read under it to the scan's top, but the scan is rib-free only 8.1 mm over T2's heads,
+under the 19 mm where T1's own head would show, and the sacrum counts the pair as T2: the pair is not counted, sacrum
+and ribs disagree, every level flagged and named right from the sacrum). 9009 (5 mm, found with them: a 10 mm
+piece, `ribs.clear_above` 15 mm past the scan's top, the same path) likewise: the scan rib-free 14.3 mm over T2's
+heads.
 """
 from dataclasses import replace
 
@@ -35,13 +39,10 @@ def _label_cut_at_t1_centre(tmp_path, key, slice_mm):
     return case, report, scoring.score_labelling(case, report)
 
 
-@pytest.mark.parametrize("key, slice_mm", [
-    (9011, None), (9010, 2.0),
-    pytest.param(9020, None, marks=pytest.mark.xfail(strict=True, reason="the first pair counted by levels.find_anchors "
-                                                     "outvotes the sacrum (issue 20, apex12's finding; not mended)"))])
+@pytest.mark.parametrize("key, slice_mm", [(9011, None), (9010, 2.0), (9020, None), (9009, None)])
 def test_thirteen_ribs_cut_at_t1_centre_confirms_no_level_wrongly(tmp_path, key, slice_mm):
     """rng [key], chest + abdomen, a rib on L1, the volume cut at T1's centre (9011: 2.5 mm, 9010: 2 mm, 9020:
-    3 mm): no level may be named without `uncertain_level` and be wrong."""
+    3 mm, 9009: 5 mm): no level may be named without `uncertain_level` and be wrong."""
     case, report, score = _label_cut_at_t1_centre(tmp_path, key, slice_mm)
     assert case.variant["rib_pairs"] == 13
     assert score["confirmed_wrong"] == [], (report["summary"], report["anchors"])
