@@ -129,7 +129,7 @@ def label_vertebrae(volume, tracked=None):
                         count_first_pair_by_rib_count(segs, anchors, doubts, sp[2],
                                                       lambda z: rib_bone_over(column, sp, z),
                                                       lambda z: rib_over_pair_rib(grid.hu, column, sp, z)))
-    small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
+    small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
