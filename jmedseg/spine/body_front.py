@@ -24,33 +24,20 @@ CORTEX_DROP_HU = 80.0    # the cortex is brighter than what lies against it (blo
 DROP_REACH_MM = 5.0      # the shell is one pixel thick: the fall lies within two pixels in front of its peak
 CORTEX_KEEP_MM = 2.0     # the shell and its partial-volume pixel in front stay with the body
 MIN_DEPTH_MM = 20.0      # the shallowest body here (T10-L2: 25-35 mm deep) less margin: a nearer peak is the back's
-NEIGHBOUR_MM = 9.0       # a disc (8-12 mm lumbar) with its endplates: the slices round it whose cortex is hidden
-BORROWED_MARGIN_MM = 3.0  # the front moves with the column's curve by a few mm over a disc's height
 MIDDLE_HALF_MM = 4.0     # the profile is read over the body's middle: about a third of a lumbar body's half width
 
 
 def within_front_cortex(body, hu, centre, spacing):
     """`body` (working grid, [x, y, z]) with each slice's pixels more than `CORTEX_KEEP_MM` in front of its front cortex
-    removed (`front_cortex`); a slice with no cortex peak of its own (next to a disc, where the endplate or the disc
-    fills the profile, or the vessel alone) takes the foremost of the fronts found within `NEIGHBOUR_MM` of it, plus
-    `BORROWED_MARGIN_MM`; a slice with neither is left as it is."""
+    removed (`front_cortex`); slices where no front cortex is found are left as they are."""
     sp = np.asarray(spacing, float)
-    fronts = np.full(body.shape[2], np.nan)
-    for k in range(body.shape[2]):
-        if np.isfinite(centre[k, 0]) and body[:, :, k].any():
-            y = front_cortex(body[:, :, k], hu[:, :, k], centre[k, 0], sp)
-            fronts[k] = np.nan if y is None else y
-    keep = int(np.ceil(CORTEX_KEEP_MM / sp[1]))
-    reach = int(round(NEIGHBOUR_MM / sp[2]))
     out = body.copy()
-    for k in np.flatnonzero(body.any(axis=(0, 1))):
-        front, extra = fronts[k], 0
-        if not np.isfinite(front):
-            near = fronts[max(0, k - reach):k + reach + 1]
-            if not np.isfinite(near).any():
-                continue
-            front, extra = np.nanmax(near), int(np.ceil(BORROWED_MARGIN_MM / sp[1]))
-        out[:, int(front) + keep + extra + 1:, k] = False
+    for k in range(body.shape[2]):
+        if not np.isfinite(centre[k, 0]) or not body[:, :, k].any():
+            continue
+        front = front_cortex(body[:, :, k], hu[:, :, k], centre[k, 0], sp)
+        if front is not None:
+            out[:, front + int(np.ceil(CORTEX_KEEP_MM / sp[1])) + 1:, k] = False
     return out
 
 
@@ -72,5 +59,5 @@ def front_cortex(body_slice, hu_slice, centre_x, sp):
         ahead = profile[y + 1:y + reach + 1]
         if profile[y] >= CORTEX_HU and len(ahead) and profile[y] - ahead.min() >= CORTEX_DROP_HU \
                 and profile[y] >= profile[max(0, y - 1)]:
-            return y
+            return y if y < front - reach else None
     return None
