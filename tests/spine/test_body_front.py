@@ -61,6 +61,19 @@ def test_a_peak_nearer_the_back_than_a_body_is_deep_is_not_the_front():
     assert front_cortex(body, hu, CENTRE_X, SP) is None
 
 
+def test_the_back_cortex_of_a_body_held_with_its_arch_and_canal_is_not_its_front():
+    """Seed 127 CT 18 (native, 5 mm): the column's body held the arch and the canal behind T12 over a few slices, and
+    its young core (220-260 HU) met the fat in front with no cortex peak. Measured from the arch, the back cortex with
+    the bright core in front of it passed for the front; the search now starts past the canal's dark pixels."""
+    body, hu = _slice(core_hu=240.0, cortex_hu=420.0)
+    xs = slice(CENTRE_X - 10, CENTRE_X + 10)
+    hu[xs, FRONT] = 240.0                                   # no front peak: the core meets the fat
+    hu[xs, BACK - 20:BACK - 8] = 300.0                      # the arch, 18 mm
+    hu[xs, BACK - 8:BACK] = 10.0                            # the canal's CSF, 12 mm
+    body[xs, BACK - 20:BACK] = True
+    assert front_cortex(body, hu, CENTRE_X, SP) is None
+
+
 def test_l1_of_a_portal_venous_abdomen_lies_on_its_body(tmp_path):
     """Seed 23 CT 10 (abdomen + pelvis, portal venous, 3 mm): "L1" held liver, aorta and IVC in front of its body and
     lay 14.4 mm from L1's centre (14 mm forward), "L2" 12.6 mm from L2's. Cut at the front cortex, each lies within
