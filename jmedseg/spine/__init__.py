@@ -133,7 +133,7 @@ def label_vertebrae(volume, tracked=None):
                                                       lambda z: rib_bone_over(column, sp, z),
                                                       lambda z: rib_over_pair_rib(grid.hu, column, sp, z)),
                         scan_top=grid.hu.shape[2] - 1)
-    small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi)
+    small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
     flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
     ids = {}

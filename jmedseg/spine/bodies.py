@@ -20,6 +20,7 @@ the largest one on the centre line is kept when the largest of all lies off it (
 import numpy as np
 from scipy import ndimage
 
+from jmedseg.spine.body_front import within_front_cortex
 from jmedseg.spine.body_outline import within_outline
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM, TRACK_TOLERANCE_MM
 
@@ -98,8 +99,9 @@ def _within_tilt(tangent):
     return tangent
 
 
-def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
-    """Label array on the working grid: segment index + 1 for each body voxel (0 elsewhere)."""
+def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi, hu=None):
+    """Label array on the working grid: segment index + 1 for each body voxel (0 elsewhere); with the working grid's
+    `hu`, each slice's body is also cut at its front cortex (`body_front`)."""
     body = column.body
     out = np.zeros(body.shape, np.int16)
     s1 = next((seg for seg in segments if seg.name == "S1"), None)
@@ -112,6 +114,8 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi):
     margin = int(np.ceil(15.0 / spacing[2]))    # an oblique disc plane reaches this far from its centre slice
     wide_ok = np.array([j == 0 or seg.name == "S1" for j, seg in enumerate(segments)] + [True])  # [-1]: none
     outlined = within_outline(body, column.centre, sp)    # a vessel joined in front or aside cut off (`body_outline`)
+    if hu is not None:
+        outlined = within_front_cortex(outlined, hu, column.centre, sp)   # liver and vessels against T12-L2
     for k in range(max(0, lo - margin), min(body.shape[2], hi + margin + 1)):
         pts = np.argwhere(body[:, :, k])
         if len(pts) == 0:
