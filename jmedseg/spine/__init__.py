@@ -25,7 +25,10 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    agree; the first pair not counted by `pair_under_cut_t1` where, under a cut top short of T1's head, it and the
    lowest rib would outvote a sacrum counting it lower).
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
-   neighbouring bodies' outline by `body_outline`: no vessel joined to its front); `pipeline` (CT
+   neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
+   cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
+   the sacral base), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
+   unconfirmed: a chain cut half a level off); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
