@@ -96,7 +96,7 @@ def _rib_heads(column, spacing, lo, hi):
     cand = _band(bone, dx_mm, dy_mm, forward, lo, hi)
     parts, n = ndimage.label(cand)
     diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
-    shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
+    shafts = _shaft_reach_by_slice(cand | _band(column.dense, dx_mm, dy_mm, forward, lo, hi), dx_mm) if diagonal else (parts, None)
     ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
     heads = [(z, side) for z, side, reach, shaft in ends
              if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
