@@ -11,7 +11,8 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
 - reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
   enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
-  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
+  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts and partial-volume
+  bone (`faint_ribs`: thin real ribs averaged under `BONE_HU`), down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
 The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); two
@@ -28,11 +29,14 @@ The vertebra at the height of its medial end bears it. In most adults the first 
 articulates with T1 and the twelfth with T12: the highest rib-bearing vertebra is T1, the
 lowest T12, two anchors that `jmedseg.spine.levels.assign_names` compares.
 """
+from functools import partial
+
 import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, RIB_HALF_HEIGHT_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM,
                                   rib_level_groups)
+from jmedseg.spine.faint_ribs import shaft_mask
 from jmedseg.spine.pair_heads import level_reach_z
 from jmedseg.spine.rib_below import pair_below_lowest
 
@@ -96,7 +100,8 @@ def _rib_heads(column, spacing, lo, hi):
     cand = _band(bone, dx_mm, dy_mm, forward, lo, hi)
     parts, n = ndimage.label(cand)
     diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
-    shafts = _shaft_reach_by_slice(cand | _band(column.dense, dx_mm, dy_mm, forward, lo, hi), dx_mm) if diagonal else (parts, None)
+    band = partial(_band, dx_mm=dx_mm, dy_mm=dy_mm, forward=forward, lo=lo, hi=hi)
+    shafts = _shaft_reach_by_slice(shaft_mask(column, cand, band), dx_mm) if diagonal else (parts, None)
     ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
     heads = [(z, side) for z, side, reach, shaft in ends
              if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
