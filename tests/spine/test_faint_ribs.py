@@ -51,49 +51,71 @@ def _faint_rib(col, side, k):
     _bar(col, side, k, 57.0, 66.0)
 
 
+def _whole_rib(col, side, k):
+    """A rib read over `BONE_HU` along its whole shaft at slice `k`, out to 66 mm."""
+    _bar(col, side, k, 24.0, 66.0)
+
+
 def test_a_rib_broken_under_the_bone_threshold_is_followed_through_its_partial_volume_bone():
+    """A faint pair at slice 30 over a whole pair at slice 20 (a rib pitch, 30 mm, lower): both pairs found."""
     col = _with_dense(_column_with_bones(nz=60))
-    _faint_rib(col, -1, 30)
-    _faint_rib(col, 1, 30)
+    for side in (-1, 1):
+        _whole_rib(col, side, 20)
+        _faint_rib(col, side, 30)
     assert 45.0 < RIB_REACH_MM < 66.0
-    assert _heads(col) == [(30, "left"), (30, "right")]
+    assert _heads(col) == [(20, "left"), (20, "right"), (30, "left"), (30, "right")]
 
 
 def test_without_the_partial_volume_mask_the_broken_rib_is_missed():
     """The same bone with no partial-volume mask (a column built without it): the medial piece ends at 45 mm."""
     col = _with_dense(_column_with_bones(nz=60))
+    _whole_rib(col, 1, 20)
     _faint_rib(col, 1, 30)
-    assert _heads(replace(col, dense=None)) == []
+    assert _heads(replace(col, dense=None)) == [(20, "right")]
+
+
+def test_under_the_lowest_rib_level_found_in_bone_partial_volume_bone_makes_no_rib():
+    """The same faint bone under the lowest rib found in the bone mask, or with no rib found in it: lumbar
+    transverse processes, the sacral ala and the ilium lie there, and partial-volume bone joins them to bone 60 mm out
+    (seed 59 CT 45, 5 mm: false pairs at L3 and S1)."""
+    col = _with_dense(_column_with_bones(nz=60))
+    _faint_rib(col, 1, 20)
+    assert _heads(col) == []
+    _whole_rib(col, 1, 30)
+    assert _heads(col) == [(30, "right")]
 
 
 def test_at_2_mm_slices_the_partial_volume_bone_is_not_followed():
     """At 2 mm slices a rib is read at full volume over most of its shaft (the CTA's upper ribs reach 60.6-64.9 mm
     in the bone mask at 1.5 mm): the band's bone alone decides, as before."""
     col = _with_dense(_column_with_bones(nz=60))
+    _whole_rib(col, 1, 20)
     _faint_rib(col, 1, 30)
     thin = (SP[0], SP[1], 2.0)
     assert thin[2] <= DIAGONAL_SLICE_MM < SP[2]
-    assert _heads(col, thin) == []
+    assert _heads(col, thin) == [(20, "right")]
 
 
 def test_a_transverse_process_with_a_partial_volume_tip_is_no_rib():
     """A process to 45 mm whose tip's halo reads over the soft-tissue threshold out to 54 mm (lumbar processes end
-    45-55 mm out): short of `RIB_REACH_MM` however it is followed."""
+    45-55 mm out), over a rib found in bone: short of `RIB_REACH_MM` however it is followed."""
     col = _with_dense(_column_with_bones(nz=60))
+    _whole_rib(col, 1, 15)
     _bar(col, 1, 30, 24.0, 45.0)
     _bar(col, 1, 30, 48.0, 54.0, faint=True)
     assert 54.0 < RIB_REACH_MM
-    assert _heads(col) == []
+    assert _heads(col) == [(15, "right")]
 
 
 def test_partial_volume_bone_above_a_process_does_not_make_it_a_rib():
     """A process to 45 mm at slice 20 and partial-volume bone rising from its tip to a rib 66 mm out two slices
     (6 mm) higher: a rib descends from its head, so bone above is not its shaft (`ribs._shaft_reach`)."""
     col = _with_dense(_column_with_bones(nz=60))
+    _whole_rib(col, 1, 10)
     _bar(col, 1, 20, 24.0, 45.0)
     _bar(col, 1, 21, 48.0, 54.0, faint=True)
     _bar(col, 1, 22, 57.0, 66.0)
-    assert _heads(col) == []
+    assert _heads(col) == [(10, "right")]
 
 
 def _slabs(ct, thick_mm):
