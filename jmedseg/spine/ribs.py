@@ -11,7 +11,8 @@ forward, up to `FORWARD_MM` in front of it) is split into connected parts; a rib
   kidney, renal vessel, contrast-filled bowel loop or the ilium does not end at the column;
 - reaches that far within half `MAX_RIB_HEIGHT_MM` of z from its head: a part also holding an
   enhanced kidney or a neighbouring rib (joined by the threshold) is judged by the rib at its head.
-  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts, down
+  At slices over `DIAGONAL_SLICE_MM` the reach is also followed through edge and corner contacts (over the lowest rib
+  level found, also through partial-volume bone: `faint_ribs`), down
   from the head only (the thin, steep twelfth rib), when no other medial end joined to it lies above it or is
   a rib near its height (`_shaft_is_its_own`).
 The head is the highest run of slices of a part's medial end, where the shaft meets the column (`_head_run`); two
@@ -33,6 +34,7 @@ from scipy import ndimage
 
 from jmedseg.spine.levels import (NEIGHBOUR_SEEN_MM, RIB_HALF_HEIGHT_MM, RIB_LEVEL_GAP_MM, THICK_SLICE_MM,
                                   rib_level_groups)
+from jmedseg.spine.faint_ribs import faint_ribs_over_lowest
 from jmedseg.spine.pair_heads import level_reach_z
 from jmedseg.spine.rib_below import pair_below_lowest
 
@@ -98,15 +100,25 @@ def _rib_heads(column, spacing, lo, hi):
     diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
     shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
     ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
-    heads = [(z, side) for z, side, reach, shaft in ends
-             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
-                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
+    heads = _reaching(ends, shafts, spacing, diagonal)
+    if diagonal and column.dense is not None:       # thin ribs averaged under `BONE_HU` (`faint_ribs`)
+        faint = _shaft_reach_by_slice(cand | _band(column.dense, dx_mm, dy_mm, forward, lo, hi), dx_mm)
+        heads = heads + faint_ribs_over_lowest(
+            heads, _reaching(_medial_ends(parts, dx_mm, spacing, faint[0]), faint, spacing, True), spacing[2])
     if spacing[2] < THICK_SLICE_MM:
         heads = heads + _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing)
     firsts = first_ribs(ends, heads, spacing[2])
     labels = {shaft for z, side, _, shaft in ends if (z, side) in firsts}
     boxes = ndimage.find_objects(shafts[0]) if labels else []
     return heads, firsts, {i: boxes[i - 1][2].stop - 1 for i in labels}
+
+
+def _reaching(ends, shafts, spacing, diagonal):
+    """[(z, side)] of the medial ends `ends` that reach `RIB_REACH_MM`, at slices over `DIAGONAL_SLICE_MM`
+    (`diagonal`) also along their shaft in `shafts` (`_shaft_reach_by_slice`)."""
+    return [(z, side) for z, side, reach, shaft in ends
+            if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
+                                         _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
 
 
 def _band(bone, dx_mm, dy_mm, forward, lo, hi):
