@@ -9,7 +9,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
    bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc).
-3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each), cleaned by `pair_heads` (a
+3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
+   follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
    a rib pair), `rib_below` (the twelfth pair found under two pairs).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
