@@ -17,6 +17,13 @@ read at full volume over most of its shaft (the CTA's upper ribs reach 60.6-64.9
 Only over the lowest rib level found in the bone mask: below it lie the lumbar transverse processes, the sacral ala
 and the ilium, which partial-volume bone joins to bone 60 mm out (seed 59 CT 45, chest + abdomen, delayed, 5 mm: two
 such "pairs" at L3's and S1's levels made 14 rib levels and lost a CT confirmed by three anchors).
+
+Only where the other side shows a rib at that level too (found in bone or through partial-volume bone, within
+`RIB_LEVEL_GAP_MM`): the real CTA's lost upper ribs each have a partner on the other side at 3 mm (its first rib,
+left, 2.5 mm from the right one; its third, 0.3 mm) and at 4.5 mm. A shaft over the first pair seen on one side only
+is what a transverse process of C7 or a cut rib looks like: seed 71 CT 5 (chest + abdomen, arterial, 3 mm) gained one
+15 mm over the first pair, left only, and its first-pair anchor counted it (confirmed by both anchors before, then
+"ribs and first rib pair disagree").
 """
 from jmedseg.spine.levels import RIB_LEVEL_GAP_MM
 
@@ -28,4 +35,10 @@ def faint_ribs_over_lowest(heads, through_partial_volume, dz):
     if not heads:
         return []
     floor = min(z for z, _ in heads) - RIB_LEVEL_GAP_MM / dz
-    return [(z, side) for z, side in through_partial_volume if (z, side) not in heads and z >= floor]
+    faint = [(z, side) for z, side in through_partial_volume if (z, side) not in heads and z >= floor]
+    return [(z, side) for z, side in faint if _other_side_at(z, side, heads + faint, RIB_LEVEL_GAP_MM / dz)]
+
+
+def _other_side_at(z, side, heads, gap):
+    """Whether `heads` hold one on the other side than `side` within `gap` slices of slice `z`."""
+    return any(s != side and abs(h - z) <= gap for h, s in heads)

@@ -15,6 +15,7 @@ import pytest
 
 from jmedseg.data.io import Volume, load_volume
 from jmedseg.spine import label_vertebrae
+from jmedseg.spine.levels import RIB_LEVEL_GAP_MM
 from jmedseg.spine.ribs import DIAGONAL_SLICE_MM, RIB_REACH_MM, find_rib_heads
 from tests.conftest import DATA
 from tests.spine.test_discs_and_ribs import _column_with_bones
@@ -64,6 +65,29 @@ def test_a_rib_broken_under_the_bone_threshold_is_followed_through_its_partial_v
         _faint_rib(col, side, 30)
     assert 45.0 < RIB_REACH_MM < 66.0
     assert _heads(col) == [(20, "left"), (20, "right"), (30, "left"), (30, "right")]
+
+
+def test_a_faint_rib_beside_a_whole_one_is_found():
+    """A rib level read whole on the right and broken under `BONE_HU` on the left (the real CTA's first and third
+    ribs at 3 mm): the left one is found, its level has both sides."""
+    col = _with_dense(_column_with_bones(nz=60))
+    for side in (-1, 1):
+        _whole_rib(col, side, 20)
+    _whole_rib(col, 1, 30)
+    _faint_rib(col, -1, 30)
+    assert _heads(col) == [(20, "left"), (20, "right"), (30, "left"), (30, "right")]
+
+
+def test_a_faint_shaft_on_one_side_only_over_the_pairs_is_no_rib():
+    """A shaft broken under `BONE_HU` on the left only, five slices (15 mm, more than `RIB_LEVEL_GAP_MM`) over the
+    highest pair, nothing on the right at its level: what a C7 process or a cut rib looks like (seed 71 CT 5, 3 mm:
+    such a head over the first pair made its anchor disagree with the lowest rib)."""
+    col = _with_dense(_column_with_bones(nz=60))
+    for side in (-1, 1):
+        _whole_rib(col, side, 20)
+    _faint_rib(col, -1, 25)
+    assert 5 * SP[2] > RIB_LEVEL_GAP_MM
+    assert _heads(col) == [(20, "left"), (20, "right")]
 
 
 def test_without_the_partial_volume_mask_the_broken_rib_is_missed():
