@@ -29,7 +29,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
    the sacral base), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
-   unconfirmed: a chain cut half a level off); `pipeline` (CT
+   unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
+   neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
@@ -48,6 +49,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.off_centre import flag_off_centre
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.displaced_disc import displaced_not_missed
@@ -172,6 +174,7 @@ def label_vertebrae(volume, tracked=None):
         entry.update(ribs=list(seg.ribs), flags=sorted(set(seg.flags)), note="; ".join(dict.fromkeys(seg.notes)),
                      confidence="confirmed" if not seg.flags else "flagged")
         report["levels"].append(entry)
+    flag_off_centre(report["levels"])   # a label's centre nearer one neighbour's than half (`off_centre`)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
                          "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],
