@@ -26,7 +26,8 @@ from jmedseg.spine.sacrum import (ILIAC_SLICE_FRACTION, SACRUM_WIDTH_MM, SPLIT_B
 def without_dip_under_alae(column, spacing, lo, hi, segments, finding, area_arcs, slices):
     """(area dips, segments, `SacrumFinding`) with a dip inside S1 under the alae's top taken out and the sacrum read
     again (`find_sacrum` then adds the L5/S1 disc at the wide run's top); the arguments unchanged where there is no
-    such dip or the second reading adds no L5/S1 disc (the count from the sacrum would change).
+    such dip or the second reading adds no L5/S1 disc over the dip's place (the count from the sacrum would change,
+    or the disc would move down).
 
     `segments`: the thick-disc segments between `area_arcs` (arc mm), inferior to superior; `finding`: the sacrum
     found on them, counted on the lowest segment with no disc added or taken out; `slices`: arc mm -> slice."""
@@ -39,7 +40,7 @@ def without_dip_under_alae(column, spacing, lo, hi, segments, finding, area_arcs
     kept = [a for a, k in zip(area_arcs, slices(area_arcs)) if k != dip]
     joined = segments_between(slices(kept), lo, hi, spacing[2])
     again = find_sacrum(column, joined, spacing, lo, hi)
-    if again.segment != 0 or again.split_at is None:
+    if again.segment != 0 or again.split_at is None or again.split_at <= dip:   # the L5/S1 disc over the dip
         return area_arcs, segments, finding
     again.notes.append("a dip inside S1 under the alae's top, the L5/S1 disc missed over it: the dip taken out, the "
                        "L5/S1 disc placed at the top of the sacral base")
