@@ -8,7 +8,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    calibration).
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
    bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
-   `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc).
+   `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
+   `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top).
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
@@ -52,6 +53,7 @@ from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.off_centre import flag_off_centre
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
+from jmedseg.spine.dip_under_alae import without_dip_under_alae
 from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
@@ -205,6 +207,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
     first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     sacrum = find_sacrum(column, first, sp, lo, hi)
+    area_arcs, first, sacrum = without_dip_under_alae(   # a dip in S1, the L5/S1 disc over it missed (`dip_under_alae`)
+        column, sp, lo, hi, first, sacrum, area_arcs, lambda arcs: _slices(arcs, arc))
     if sacrum.inner_disc is not None:        # a dip inside the sacral base is no disc (`sacrum.disc_inside_sacrum`)
         area_arcs = [a for a, k in zip(area_arcs, _slices(area_arcs, arc)) if k != sacrum.inner_disc]
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])

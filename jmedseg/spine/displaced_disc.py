@@ -18,7 +18,13 @@ one vertebra each, are not. The rule then asks the pair's outer discs to be real
 measures at least `LUMBAR_PITCH_MM` (24 mm, L1 of a small adult: neither outer disc cuts a body into a piece), and
 the short segment with its outer neighbour measures more than the tallest vertebra (the short one is no piece of
 that neighbour's body split by a false disc, the reading `jmedseg.spine.sacrum.check_count_above_sacrum` guards
-against). Only segments strictly between the counted sacrum and the lowest rib-bearing vertebra are read, where
+against). The short segment is one shorter than the smallest lumbar vertebra of an adult (`LUMBAR_PITCH_MM`) or of
+this column (the least pitch above): at 3 mm, seed 157 CT 31 (lumbar, noise 18 HU) has its L2/L3 disc found 15 mm
+low, L3 24 mm and L2 60 mm along the column beside L5, L4, L1 of 42, 48 and 36 mm (least 34 mm); 24 mm is an
+adult's smallest L1 but no vertebra of a column whose others measure 36-48 mm (issue 20, 2026-12-06 evening, branch
+`pelvis14`). The control that bound keeps out: seed 2026 CT 138 (eleven rib pairs, L1 and T12 in one 61 mm segment
+under the lowest rib, L2 45 mm beside it; the anchors agree one level off) is no short neighbour of its column
+(least 27 mm) and the pair (106 mm) holds three vertebrae. Only segments strictly between the counted sacrum and the lowest rib-bearing vertebra are read, where
 every vertebra is lumbar; the T12 segment and the thoracic column, whose vertebrae (18-25 mm) are shorter, are left
 as they are.
 """
@@ -65,7 +71,7 @@ def _two_vertebrae(pitches, j, n, step, s1, lowest, dz):
     outer discs real.
 
     n lies strictly between S1 (`s1`) and the lowest rib-bearing segment (`lowest`) and is shorter than the
-    smallest lumbar vertebra; each outer neighbour measures at least the smallest vertebra, n with its outer
+    smallest lumbar vertebra of an adult (`LUMBAR_PITCH_MM`) or of this column (the least pitch below); each outer neighbour measures at least the smallest vertebra, n with its outer
     neighbour more than the tallest one plus a slice; and the pair measures under three vertebrae of the least
     pitch this column allows, `1 - PITCH_SPREAD` of the mean of its other lumbar vertebrae (at least
     `MIN_OTHERS`, whole and bounded by discs), less a slice."""
@@ -78,6 +84,6 @@ def _two_vertebrae(pitches, j, n, step, s1, lowest, dz):
     if len(others) < MIN_OTHERS or any(q is None for q in others):
         return False
     least = (1.0 - PITCH_SPREAD) * sum(others) / len(others)
-    return (pitches[n] < LUMBAR_PITCH_MM and pitches[j] + pitches[n] < 3 * least - dz
+    return (pitches[n] < max(LUMBAR_PITCH_MM, least) and pitches[j] + pitches[n] < 3 * least - dz
             and pitches[m] >= LUMBAR_PITCH_MM and pitches[p] >= LUMBAR_PITCH_MM
             and pitches[n] + pitches[m] > LUMBAR_PITCH_MAX_MM + dz)
