@@ -437,7 +437,7 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
 def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None,
                   scan_top=None):
     anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to, processes_shown)
-    why = piece_short_over_heads(segments, anchors, dz, ribs_clear_to, NEIGHBOUR_SEEN_MM)   # a disc read low
+    why = piece_short_over_heads(segments, anchors, dz, ribs_clear_to, NEIGHBOUR_SEEN_MM, RIB_HALF_HEIGHT_MM)
     if why:
         doubts["T1"] = (anchors.pop("T1"), why)
     _count_last_rib_over_short_end(segments, anchors, doubts, dz)
