@@ -22,7 +22,12 @@ pair's highest head where that head's centre lies more than `levels.RIB_HALF_HEI
 that far over a disc is not under it: the first rib's head lies under the C7/T1 disc, rib 2's at the T1/T2 disc):
 where the scan is then rib-free under `NEIGHBOUR_SEEN_MM` over the heads, the first pair is not counted and the
 levels stay named, flagged, from the other anchors. The margins are narrow (1.4 mm each way: 137/25 at 2.6 mm, 9019
-at 5.4) and rest on two subjects on the danger's side.
+at 5.4) and rest on three subjects on the danger's side (9014 5.6 mm, 9020 6.9 mm).
+
+The real chest CTA contradicts the premise (docs/spine.md, branch `cut14`): its first rib's neck rises 20-23 mm
+over T1's centre and at 1.5 mm its heads are read there, 7.0 mm over the C7/T1 disc; cropped 8-12 mm over C7's
+centre, the rule takes that right count away (one anchor there, flagged before and after). It only ever takes a
+count away: a veto, kept for the lead to weigh against the refusals it could add on real CTs.
 """
 
 
