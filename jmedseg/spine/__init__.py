@@ -25,7 +25,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
    the scan's top cuts C7 and `rib_over_wall` finds no cut first rib along the chest wall; confirmed where two
    agree; the first pair not counted by `pair_under_cut_t1` where, under a cut top short of T1's head, it and the
-   lowest rib would outvote a sacrum counting it lower).
+   lowest rib would outvote a sacrum counting it lower, nor by `piece_over_heads` where its heads lie inside the
+   rib-free piece over it, cut by the scan's top, which is then seen rib-free under 15 mm over them).
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not

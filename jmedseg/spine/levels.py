@@ -31,6 +31,7 @@ import numpy as np
 from jmedseg.data.label_schemes import TOTALSEG_V2
 from jmedseg.spine.low_heads import chain_bounded, flag_low_heads
 from jmedseg.spine.pair_under_cut_t1 import first_pair_under_cut_t1
+from jmedseg.spine.piece_over_heads import piece_short_over_heads
 
 # Inferior to superior; TotalSegmentator v2 ids.
 LEVEL_NAMES = ("S1", "L5", "L4", "L3", "L2", "L1", "T12", "T11", "T10", "T9", "T8", "T7", "T6", "T5", "T4",
@@ -436,6 +437,9 @@ def assign_names(segments, dz=0.0, sacrum=None, ribs_clear_to=None, processes_sh
 def _assign_names(segments, dz, sacrum, ribs_clear_to=None, processes_shown=False, first_pair_by_count=None,
                   scan_top=None):
     anchors, doubts = find_anchors(segments, dz, sacrum, ribs_clear_to, processes_shown)
+    why = piece_short_over_heads(segments, anchors, dz, ribs_clear_to, NEIGHBOUR_SEEN_MM, RIB_HALF_HEIGHT_MM)
+    if why:
+        doubts["T1"] = (anchors.pop("T1"), why)
     _count_last_rib_over_short_end(segments, anchors, doubts, dz)
     if first_pair_by_count is not None:
         first_pair_by_count(segments, anchors, doubts)

@@ -14,6 +14,10 @@ under the 19 mm where T1's own head would show, and the sacrum counts the pair a
 and ribs disagree, every level flagged and named right from the sacrum). 9009 (5 mm, found with them: a 10 mm
 piece, `ribs.clear_above` 15 mm past the scan's top, the same path) likewise: the scan rib-free 14.3 mm over T2's
 heads.
+9019 (5 mm, cut 2.5 mm under T1's centre, found by branch `neck13`; no sacrum in view, the scan ending in L3) went
+by `find_anchors` too: the T1/T2 disc read a slab low, T2's heads 5.4 mm over it inside the piece over the pair
+(15.0 mm from that disc, cut by the scan's top), the scan rib-free 9.6 mm over them; `piece_over_heads` (branch
+`cut14`) reads the piece from the heads and counts nothing (one anchor, every level flagged).
 """
 from dataclasses import replace
 
@@ -21,7 +25,7 @@ import numpy as np
 import pytest
 
 
-def _label_cut_at_t1_centre(tmp_path, key, slice_mm):
+def _label_cut_at_t1_centre(tmp_path, key, slice_mm, under_mm=0.0):
     from jmedseg.data import io
     from jmedseg.data.synth import trunk
     from jmedseg.data.synth.trunk import scoring
@@ -34,7 +38,7 @@ def _label_cut_at_t1_centre(tmp_path, key, slice_mm):
     path = str(tmp_path / f"ct_13ribs_{key}.nii")
     trunk.save_case(case, path)
     volume = io.load_volume(path)
-    top = int(np.floor((case.all_centroids["T1"][2] - volume.affine[2, 3]) / volume.affine[2, 2]))
+    top = int(np.floor((case.all_centroids["T1"][2] - under_mm - volume.affine[2, 3]) / volume.affine[2, 2]))
     report = label_vertebrae(replace(volume, array=volume.array[:, :, :top + 1].copy()))[1]
     return case, report, scoring.score_labelling(case, report)
 
@@ -46,3 +50,13 @@ def test_thirteen_ribs_cut_at_t1_centre_confirms_no_level_wrongly(tmp_path, key,
     case, report, score = _label_cut_at_t1_centre(tmp_path, key, slice_mm)
     assert case.variant["rib_pairs"] == 13
     assert score["confirmed_wrong"] == [], (report["summary"], report["anchors"])
+
+
+def test_thirteen_ribs_cut_under_t1_centre_without_sacrum_confirm_no_level_wrongly(tmp_path):
+    """rng [9019], chest + abdomen, a rib on L1, 5 mm, the volume cut 2.5 mm under T1's centre (no sacrum in view:
+    nothing else can disagree with the two rib anchors): no level confirmed; on main T2-L1 were confirmed as
+    T1-T12. The levels stay named from the lowest rib (L1 named T12), each flagged."""
+    case, report, score = _label_cut_at_t1_centre(tmp_path, 9019, None, under_mm=2.5)
+    assert case.variant["rib_pairs"] == 13 and not report["anchors"]["sacrum"]
+    assert score["confirmed_wrong"] == [] and score["confirmed"] == 0, (report["summary"], report["anchors"])
+    assert report["summary"].startswith("one anchor only")
