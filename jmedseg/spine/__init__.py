@@ -48,6 +48,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.displaced_disc import displaced_not_missed
@@ -228,6 +229,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     disc_arcs = [a for a in disc_arcs if a not in false]
     lumbar = [a for a in dips if a in disc_arcs and (not heads or a < lowest_head - T12_HALF_BODY_MM)]
     disc_arcs = at_disc_troughs(disc_arcs, lumbar, s, core, sp[2])   # a dip inside a body (`lumbar_troughs`)
+    disc_arcs = at_plate_pairs(disc_arcs, lumbar, s, core, sp[2])   # dips in dark bodies' middles (`dark_bone_dips`)
     # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
     # (`rib_split.reread_band_pairs`), which must not bring a reading with it
     readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
