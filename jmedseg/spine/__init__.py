@@ -8,7 +8,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    calibration).
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
    bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
-   `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc).
+   `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
+   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not

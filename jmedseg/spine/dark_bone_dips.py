@@ -12,8 +12,8 @@ level of the afternoon round's 840 CTs).
 
 The core's profile (`jmedseg.spine.discs.core_hu_profile`) reads such a column plainly: each disc is a pair of
 endplate bands (`ENDPLATE_BUMP_HU` over the running level) as far apart as the disc is thick plus its plates
-(`PLATE_PAIR_MAX_MM`; 11-12 mm in CT 30), and each body a dark stretch a body's height long (20-24 mm in CT 30)
-between two such pairs. So where the core over the lumbar dips reads as no bone (its median under
+(8-16 mm, `PLATE_PAIR_MIN_MM` to `PLATE_PAIR_MAX_MM`; 11-12 mm in CT 30), and each body a dark stretch a body's
+height long (20-24 mm in CT 30) between two such pairs. So where the core over the lumbar dips reads as no bone (its median under
 `DISC_TISSUE_MAX_HU`) and the slices resolve a disc's two plates (at most half the thinnest lumbar disc: the bound
 `discs.arc_profile` uses), a lumbar dip lying on no plate pair lies in a body. A run of such dips between two
 discs that stay (the lowest disc, read by `jmedseg.spine.sacrum`; a dip on a plate pair; a thin disc) is replaced by
@@ -30,6 +30,7 @@ from jmedseg.spine.lumbar_short import THICKEST_DISC_MM
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
 
 PLATE_PAIR_MAX_MM = THICKEST_DISC_MM + 2.0   # a disc's two bands peak on its plates (1 mm of cortex each side)
+PLATE_PAIR_MIN_MM = THINNEST_THICK_DISC_MM   # nearer bands are one plate's band split by noise (seed 47 CT 6: 5 mm)
 
 
 def at_plate_pairs(discs, dips, s, core_hu, dz):
@@ -61,8 +62,8 @@ def at_plate_pairs(discs, dips, s, core_hu, dz):
 
 def plate_pairs(s, departure):
     """(lower, upper) arc positions (mm) of neighbouring endplate bands (maxima of `departure` at
-    `ENDPLATE_BUMP_HU` or more, one per `2 * ENDPLATE_SMOOTH_MM`) at most `PLATE_PAIR_MAX_MM` apart: one disc's
-    plates, taken from below, each band in one pair at most."""
+    `ENDPLATE_BUMP_HU` or more, one per `2 * ENDPLATE_SMOOTH_MM`) `PLATE_PAIR_MIN_MM` to `PLATE_PAIR_MAX_MM` apart:
+    one disc's plates, taken from below, each band in one pair at most."""
     peaks = []
     for i in range(1, len(s) - 1):
         if departure[i] >= ENDPLATE_BUMP_HU and departure[i] >= departure[i - 1] and departure[i] >= departure[i + 1]:
@@ -74,7 +75,7 @@ def plate_pairs(s, departure):
     pairs, k = [], 0
     while k + 1 < len(peaks):
         a, b = float(s[peaks[k]]), float(s[peaks[k + 1]])
-        if b - a <= PLATE_PAIR_MAX_MM:
+        if PLATE_PAIR_MIN_MM <= b - a <= PLATE_PAIR_MAX_MM:
             pairs.append((a, b))
             k += 2
         else:
