@@ -35,6 +35,16 @@ def test_each_disc_is_one_pair_of_plate_bands():
     assert all(abs(0.5 * (a + b) - d) <= 1.0 for (a, b), d in zip(pairs, DISCS_MM))
 
 
+def test_a_band_split_by_noise_is_no_pair():
+    """Seed 47 CT 6 (3 mm, noise 23 HU): one plate's band read as two peaks 5 mm apart (220, 225 mm) beside the
+    other plate (237): a pair under the thinnest disc (8 mm) is no disc, so the plates pair as 225-237."""
+    s = np.arange(200.0, 260.0, 1.0)
+    departure = np.zeros(len(s))
+    for peak, height in ((220.0, 85.0), (225.0, 112.0), (237.0, 122.0)):
+        departure = np.maximum(departure, height * np.exp(-0.5 * ((s - peak) / 1.2) ** 2))
+    assert plate_pairs(s, departure) == [(225.0, 237.0)]
+
+
 def test_dips_in_dark_bodies_move_to_their_discs():
     """Bone at 60 HU (CT 151/30's 56-62): the three inner dips in the bodies' middles, the lowest disc (the
     sacrum's) and the highest (on its pair) staying: the three move to the three discs between, 17.5 mm each."""
