@@ -9,7 +9,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
    bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
-   `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top).
+   `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top),
+   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
@@ -52,6 +53,7 @@ import numpy as np
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.off_centre import flag_off_centre
+from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.dip_under_alae import without_dip_under_alae
@@ -236,6 +238,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     disc_arcs = [a for a in disc_arcs if a not in false]
     lumbar = [a for a in dips if a in disc_arcs and (not heads or a < lowest_head - T12_HALF_BODY_MM)]
     disc_arcs = at_disc_troughs(disc_arcs, lumbar, s, core, sp[2])   # a dip inside a body (`lumbar_troughs`)
+    disc_arcs = at_plate_pairs(disc_arcs, lumbar, s, core, sp[2])   # dips in dark bodies' middles (`dark_bone_dips`)
     # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
     # (`rib_split.reread_band_pairs`), which must not bring a reading with it
     readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
