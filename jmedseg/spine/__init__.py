@@ -72,6 +72,7 @@ from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_bas
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
 from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
+from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ def label_vertebrae(volume, tracked=None):
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)

@@ -67,24 +67,41 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
         return same
     floor_disc = segments[second].lo - 1
     d_lo = int(math.ceil(h2))
-    d_hi = max(int(math.floor(h1 + 0.5 + FIRST_HEAD_UNDER_DISC_MM / dz)), int(math.floor(h1 + 0.5)) + 1)
-    if not floor_disc < d_lo < d_hi < hi or d_lo - floor_disc < MIN_HEIGHT_SHARE * pitch:
+    if d_lo - floor_disc < MIN_HEIGHT_SHARE * pitch:
         return same
-    new = [d for d in discs if d <= floor_disc] + [d_lo, d_hi]
+    return recut_over(segments, discs, disc_arcs, second, [d_lo, c7_t1_disc(h1, dz)], levels, arc, lo, hi, dz,
+                      prepare, sacrum, clear_to, processes, TOP_HEADS_NOTE) or same
+
+
+def c7_t1_disc(h1, dz):
+    """The C7/T1 disc's slice over the first pair's heads at mean slice `h1`: `FIRST_HEAD_UNDER_DISC_MM` over them,
+    and at least the slice over the heads' own."""
+    return max(int(math.floor(h1 + 0.5 + FIRST_HEAD_UNDER_DISC_MM / dz)), int(math.floor(h1 + 0.5)) + 1)
+
+
+def recut_over(segments, discs, disc_arcs, floor, above, levels, arc, lo, hi, dz, prepare, sacrum, clear_to,
+               processes, note):
+    """(segments, discs, disc_arcs) with the discs over segment `floor`'s lower disc replaced by the slices `above`
+    (ascending), where `_kept` holds; else None. The segments under keep their rib heads as handed out (`rib_count`'s
+    re-cut); `note` (formatted with the arcs of the two highest new discs) goes to each new segment."""
+    floor_disc = segments[floor].lo - 1
+    if not floor_disc < above[0] or not all(a < b for a, b in zip(above, above[1:])) or not above[-1] < hi:
+        return None
+    new = [d for d in discs if d <= floor_disc] + list(above)
     if new == list(discs):
-        return same
+        return None
     top = [s for s in segments_between(new, lo, hi, dz) if s.lo > floor_disc]
-    prepare(top)                # the segments under keep their rib heads as handed out (`rib_count`'s re-cut)
-    trial = segments[:second] + top
+    prepare(top)
+    trial = segments[:floor] + top
     if not _kept(segments, trial, levels, dz, sacrum, clear_to, processes):
-        return same
+        return None
     t1 = max(j for j, s in enumerate(trial) if s.ribs)      # nothing over T1 bears a rib (`_kept`)
     flag_low_heads(trial, t1, dz, THICK_SLICE_MM)           # T2-T8 with low heads at thick slices (`low_heads`)
     k_axis = np.arange(len(arc))
     arcs = [a for d, a in zip(discs, disc_arcs) if d <= floor_disc] + [float(np.interp(d, k_axis, arc))
-                                                                        for d in (d_lo, d_hi)]
+                                                                        for d in above]
     for seg in top:
-        seg.notes.append(TOP_HEADS_NOTE.format(arcs[-2], arcs[-1]))
+        seg.notes.append(note.format(arcs[-2], arcs[-1]))
     return trial, new, arcs
 
 
