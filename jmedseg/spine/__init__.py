@@ -16,7 +16,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
    `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
-   by the first two pairs' heads), `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
+   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
+   `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
    T2-T8 with low heads let the first pair count where their levels and neighbours stay unconfirmed).
