@@ -18,7 +18,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
    `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
-   by the first two pairs' heads), `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
+   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
+   `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
    T2-T8 with low heads let the first pair count where their levels and neighbours stay unconfirmed).
@@ -79,6 +80,7 @@ from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_bas
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
 from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
+from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
 
 logger = logging.getLogger(__name__)
@@ -134,6 +136,8 @@ def label_vertebrae(volume, tracked=None):
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)

@@ -24,20 +24,25 @@ abdominal scan), and kept only where
   under the top are read half a vertebra off as well, seed 73 CT 61: the re-cut would leave a sliver named T2);
 - the first pair is then counted (`find_anchors`: a rib-free vertebra seen over it for `NEIGHBOUR_SEEN_MM`, the scan
   showing no rib there, `ribs.clear_above`), every rib level is still borne, each segment from T12 to T1 bears one
-  level, and T2-T8 are cut where their heads say (`thick_chain.heads_in_upper_half`: the condition that keeps a
-  first pair from confirming a mid-thoracic level mis-cut at 5 mm, seed 59 CT 45, seed 31 CT 12).
+  level, and T2-T8 are bounded by discs and bear heads (`low_heads.chain_bounded`), each of them whose rib level lies
+  in the lower half of its span left unconfirmed with its two neighbours (`low_heads.flag_low_heads`: a disc of it
+  may lie inside a body, seed 59 CT 45, seed 31 CT 12), at every slice thickness since branch `top14` (before, at
+  slices under `levels.THICK_SLICE_MM` a low level refused the re-cut: seed 157 CT 40, 3 mm, T8's heads at 0.48 of
+  its span, every level within 9 mm of its truth).
 """
 import math
 
 import numpy as np
 
-from jmedseg.spine.levels import (THICK_SLICE_MM, find_anchors, lowest_rib_bearing, rib_level_groups,
-                                  segments_between)
+from jmedseg.spine.levels import find_anchors, lowest_rib_bearing, rib_level_groups, segments_between
 from jmedseg.spine.low_heads import chain_counts, flag_low_heads
 from jmedseg.spine.pair_heads import two_sided_levels
 from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
 
 FIRST_HEAD_UNDER_DISC_MM = 3.0   # the first rib's head centre under the C7/T1 disc (1-5 mm in the phantom)
+LOW_HEADS_COUNTED_FROM_MM = 0.0  # a re-cut counts T2-T8 bounded by discs at every slice thickness, a low rib level
+                                 # flagged with its neighbours (`low_heads`; branch `top14`): the heads of ribs 6-8
+                                 # lie at or under their body's middle in right chains at 3 mm too (157/40: T8 0.48)
 
 TOP_HEADS_NOTE = ("T1 re-cut between the first two rib pairs' heads (discs at {:.0f} and {:.0f} mm of arc): the first "
                   "rib articulates with T1 alone under the C7/T1 disc, the second across the T1/T2 disc")
@@ -67,24 +72,41 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
         return same
     floor_disc = segments[second].lo - 1
     d_lo = int(math.ceil(h2))
-    d_hi = max(int(math.floor(h1 + 0.5 + FIRST_HEAD_UNDER_DISC_MM / dz)), int(math.floor(h1 + 0.5)) + 1)
-    if not floor_disc < d_lo < d_hi < hi or d_lo - floor_disc < MIN_HEIGHT_SHARE * pitch:
+    if d_lo - floor_disc < MIN_HEIGHT_SHARE * pitch:
         return same
-    new = [d for d in discs if d <= floor_disc] + [d_lo, d_hi]
+    return recut_over(segments, discs, disc_arcs, second, [d_lo, c7_t1_disc(h1, dz)], levels, arc, lo, hi, dz,
+                      prepare, sacrum, clear_to, processes, TOP_HEADS_NOTE) or same
+
+
+def c7_t1_disc(h1, dz):
+    """The C7/T1 disc's slice over the first pair's heads at mean slice `h1`: `FIRST_HEAD_UNDER_DISC_MM` over them,
+    and at least the slice over the heads' own."""
+    return max(int(math.floor(h1 + 0.5 + FIRST_HEAD_UNDER_DISC_MM / dz)), int(math.floor(h1 + 0.5)) + 1)
+
+
+def recut_over(segments, discs, disc_arcs, floor, above, levels, arc, lo, hi, dz, prepare, sacrum, clear_to,
+               processes, note):
+    """(segments, discs, disc_arcs) with the discs over segment `floor`'s lower disc replaced by the slices `above`
+    (ascending), where `_kept` holds; else None. The segments under keep their rib heads as handed out (`rib_count`'s
+    re-cut); `note` (formatted with the arcs of the two highest new discs) goes to each new segment."""
+    floor_disc = segments[floor].lo - 1
+    if not floor_disc < above[0] or not all(a < b for a, b in zip(above, above[1:])) or not above[-1] < hi:
+        return None
+    new = [d for d in discs if d <= floor_disc] + list(above)
     if new == list(discs):
-        return same
+        return None
     top = [s for s in segments_between(new, lo, hi, dz) if s.lo > floor_disc]
-    prepare(top)                # the segments under keep their rib heads as handed out (`rib_count`'s re-cut)
-    trial = segments[:second] + top
+    prepare(top)
+    trial = segments[:floor] + top
     if not _kept(segments, trial, levels, dz, sacrum, clear_to, processes):
-        return same
+        return None
     t1 = max(j for j, s in enumerate(trial) if s.ribs)      # nothing over T1 bears a rib (`_kept`)
-    flag_low_heads(trial, t1, dz, THICK_SLICE_MM)           # T2-T8 with low heads at thick slices (`low_heads`)
+    flag_low_heads(trial, t1, dz, LOW_HEADS_COUNTED_FROM_MM)   # T2-T8 with low heads and neighbours (`low_heads`)
     k_axis = np.arange(len(arc))
     arcs = [a for d, a in zip(discs, disc_arcs) if d <= floor_disc] + [float(np.interp(d, k_axis, arc))
-                                                                        for d in (d_lo, d_hi)]
+                                                                        for d in above]
     for seg in top:
-        seg.notes.append(TOP_HEADS_NOTE.format(arcs[-2], arcs[-1]))
+        seg.notes.append(note.format(arcs[-2], arcs[-1]))
     return trial, new, arcs
 
 
@@ -103,4 +125,4 @@ def _kept(before, after, levels, dz, sacrum, clear_to, processes):
     if any(s.ribs for s in after[t1 + 1:]):
         return False
     lowest = lowest_rib_bearing(after)
-    return lowest == t12 and chain_counts(after, lowest, t1, dz, THICK_SLICE_MM)   # low heads: `low_heads`
+    return lowest == t12 and chain_counts(after, lowest, t1, dz, LOW_HEADS_COUNTED_FROM_MM)   # `low_heads`
