@@ -49,8 +49,17 @@ def test_own_body_heads_9_11_flag_a_centre_half_a_body_off_either_way_upper_ones
     assert flag_bodies_off_heads(segments, labels, DZ) == []
 
 
-def test_the_first_and_twelfth_pairs_and_flagged_or_rib_free_levels_are_left():
-    for name in ("T1", "T12", "L1", None):
+def test_t1_over_its_first_pair_heads_is_flagged_under_them_is_not():
+    """T1 (the first rib's head on its upper border): its centre 10 mm over the heads holds C7's lower part (fresh
+    179/57: 5.6 mm over, 14 mm over its truth); 5 mm under is where the heads put it (60 right T1s: 1.2-14.1 mm under)."""
+    segments, labels = _scene("T1", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
+    assert flag_bodies_off_heads(segments, labels, DZ) == ["T1"]
+    segments, labels = _scene("T1", 20.0, [17, 18, 19])              # 5 mm under
+    assert flag_bodies_off_heads(segments, labels, DZ) == []
+
+
+def test_the_twelfth_pair_and_flagged_or_rib_free_levels_are_left():
+    for name in ("T12", "L1", None):
         segments, labels = _scene(name, 20.0, [20, 21, 22, 23, 24])
         assert flag_bodies_off_heads(segments, labels, DZ) == [] and not segments[0].flags
     segments, labels = _scene("T7", 20.0, [20, 21, 22, 23, 24])
@@ -81,6 +90,16 @@ def test_a_chain_cut_half_a_level_off_at_5_mm_is_flagged_seed_107_ct_13(tmp_path
     for name in ("T1", "T12", "L1", "L2", "L3"):
         assert "uncertain_level" not in levels[name]["flags"], levels[name]
     assert not score["refused"] and score["confirmed_wrong"] == []
+
+
+def test_a_fresh_t1_holding_c7s_lower_part_is_not_confirmed_seed_179_ct_57(tmp_path):
+    """Seed 179 CT 57 (chest + abdomen, 5 mm), run once on the evening round's merged code: T1 confirmed on C7's lower
+    part (14 mm over its true centre). Its centre lies over its own heads: flagged, nothing confirmed wrong."""
+    from benchmarks.spine_labelling import design
+    case, report, score = label_benchmark_ct(tmp_path, 179, 57, *design(57))
+    levels = {e["name"]: e for e in report["levels"] if e["name"]}
+    assert "own rib heads" in levels["T1"]["note"] and "uncertain_level" in levels["T1"]["flags"]
+    assert score["confirmed_wrong"] == []
 
 
 def test_a_chain_cut_right_at_5_mm_keeps_every_thoracic_level_seed_7_ct_33(tmp_path):
