@@ -29,6 +29,7 @@ over T1's centre and at 1.5 mm its heads are read there, 7.0 mm over the C7/T1 d
 centre, the rule takes that right count away (one anchor there, flagged before and after). It only ever takes a
 count away: a veto, kept for the lead to weigh against the refusals it could add on real CTs.
 """
+from jmedseg.spine.pair_under_cut_t1 import rib_free_over_pair
 
 
 def rib_free_over_heads(segments, pair, ribs_clear_to, over_disc_slices):
@@ -40,11 +41,9 @@ def rib_free_over_heads(segments, pair, ribs_clear_to, over_disc_slices):
     over = segments[pair + 1:]
     if len(over) != 1 or over[0].upper_disc or not over[0].lower_disc or not segments[pair].rib_z:
         return None
-    piece, heads = over[0], max(segments[pair].rib_z)
-    if heads <= piece.lo - 0.5 + over_disc_slices:
+    if max(segments[pair].rib_z) <= over[0].lo - 0.5 + over_disc_slices:
         return None
-    top = piece.hi if ribs_clear_to is None else max(piece.hi, ribs_clear_to)
-    return top + 0.5 - heads
+    return rib_free_over_pair(segments, pair, ribs_clear_to, None)    # as before: not clipped at the scan's top
 
 
 def piece_short_over_heads(segments, anchors, dz, ribs_clear_to, neighbour_seen_mm, rib_half_height_mm):
