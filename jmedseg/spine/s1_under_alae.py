@@ -17,13 +17,15 @@ Two readings place S1's body, and a label of this cause fails both:
 - under the alae's top: S1's body centre lies under its endplate's back edge, level with the alae's top, by half its
   height along its axis and half its depth across it, h/2 cos(s) + d/2 sin(s): 16-18 mm for the smallest adult S1
   (21 mm tall, 28 mm deep) at a 30-50 degree slope (the phantom's truth: 16.5-22 mm). The wide run's top slice is
-  read up to 17 mm under that edge (the alae's thin top under the 200 HU bone threshold, the band in front of the
-  centre line), so right labels read as little as 5 mm under it; 179/1's read 1.9 mm;
+  read from 34 mm under to 30 mm over that edge (the alae's thin top under the 200 HU bone threshold, the band in
+  front of the centre line, a cut base), so right labels read as little as 3.9 mm under it (2026/1, cut by the scan's
+  bottom; whole ones 5.3 mm and more), 179/1's 1.9 mm;
 - under L5's centre: S1's centre lies half L5's body, the L5/S1 disc and half S1's body under L5's (30 mm or more in
   adults); in the evening round's 442 CTs with both labelled, right S1s lie at least 24.1 mm from a right L5's label,
   179/1's 19.9 (173/69's right S1 19.0 from an L5 holding S1's top, which `off_centre` flags).
-Either alone has right labels within 4 mm of the wrong one; of the 87 CTs measured with both readings only 179/1
-fails both (the nearest: 173/69, 6.9 mm under the alae's top and 19.0 mm from L5's label; 179/81 5.0 and 25.4 mm).
+Neither alone tells 179/1 from right labels; of the 89 CTs measured with both readings only 179/1 fails both (the
+nearest: 173/69, 6.9 mm under the alae's top and 19.0 mm from L5's label; 2026/1 3.9 and 31.1 mm; 179/81 5.0 and
+25.4 mm).
 
 Measured: docs/spine.md, the section of branch `sacrum15`.
 """
@@ -32,7 +34,7 @@ import numpy as np
 from jmedseg.spine.sacrum import SACRUM_WIDTH_MM
 
 MIN_UNDER_ALAE_TOP_MM = 5.0   # one 5 mm slab: a label centred within it of the alae's top slice holds the slices
-                              # around the disc (right labels 5.0 mm and more, 179/1's 1.9)
+                              # around the disc (179/1's 1.9; right whole labels 5.3 mm and more)
 MIN_FROM_L5_MM = 22.0         # the smallest S1-L5 centre distance of right labels beside a right L5 (24.1 mm)
                               # less a 1 mm placement error of each centre; 179/1's 19.9
 
