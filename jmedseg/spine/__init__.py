@@ -32,7 +32,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
-   the sacral base), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
+   the sacral base; `s1_under_alae`: a label centred at the alae's top, holding the disc and L5's lower part,
+   left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
    neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
@@ -75,6 +76,7 @@ from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
 from jmedseg.spine.s1_body import keep_s1_body
+from jmedseg.spine.s1_under_alae import flag_s1_at_alae_top
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
@@ -150,6 +152,7 @@ def label_vertebrae(volume, tracked=None):
                         scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
+    flag_s1_at_alae_top(segments, small, sacrum.widths_mm, sp)   # S1 at the alae's top (`s1_under_alae`)
     flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
     ids = {}
     for j, seg in enumerate(segments):
