@@ -67,6 +67,7 @@ from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
 from jmedseg.spine.long_l1 import heads_over_long_segment
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
+from jmedseg.spine.own_body_heads import levels_back_to_own_body
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_gap import join_bare_piece
@@ -135,6 +136,7 @@ def label_vertebrae(volume, tracked=None):
         sp[2], prepare, body_readings, clear_to)
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
+    levels_back_to_own_body(segments, heads, sp[2])   # a level handed under a rib-free vertebra (`own_body_heads`)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment

@@ -58,9 +58,9 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
     if not heads or len(segments) < 3:
         return same
     anchors, _ = find_anchors(segments, dz, sacrum, clear_to, processes)
-    if "T1" in anchors:
-        return same
     levels = two_sided_levels(heads, dz)
+    if "T1" in anchors and (not levels or any(z in segments[anchors["T1"]].rib_z for z in levels[-1])):
+        return same     # counted on the highest pair; a pair under it is the second (`own_body_heads`)
     if len(levels) < max(2 * UPPER_LEVELS, 3):
         return same
     h1, h2, h3 = (float(np.mean(g)) for g in (levels[-1], levels[-2], levels[-3]))
