@@ -25,8 +25,8 @@ between them): this only undoes a hand-down that two consecutive vertebrae contr
 """
 from jmedseg.spine.levels import rib_level_groups
 
-GIVEN_BACK_NOTE = ("a rib level at slice {:.1f} given back to this vertebra, whose slices hold its heads: handed to the "
-                   "one under it, it left this one rib-free and that one with two levels (`own_body_heads`)")
+GIVEN_BACK_NOTE = ("a rib level at slice {:.1f} given back to this vertebra, whose slices hold its heads: handed to "
+                   "the one under it, it left this one rib-free and that one with two levels (`own_body_heads`)")
 
 
 def levels_back_to_own_body(segments, heads, dz):
