@@ -17,7 +17,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    a rib pair), `rib_below` (the twelfth pair found under two pairs).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
-   `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
+   `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
+   vertebra inside the run given back), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
