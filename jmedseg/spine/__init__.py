@@ -17,7 +17,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    a rib pair), `rib_below` (the twelfth pair found under two pairs).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
-   `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
+   `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
+   vertebra inside the run given back), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
@@ -68,6 +69,7 @@ from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
 from jmedseg.spine.long_l1 import heads_over_long_segment
 from jmedseg.spine.lumbar_troughs import at_disc_troughs
+from jmedseg.spine.own_body_heads import levels_back_to_own_body
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
 from jmedseg.spine.rib_gap import join_bare_piece
@@ -137,6 +139,7 @@ def label_vertebrae(volume, tracked=None):
         sp[2], prepare, body_readings, clear_to)
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
+    levels_back_to_own_body(segments, heads, sp[2])   # a level handed under a rib-free vertebra (`own_body_heads`)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment

@@ -15,9 +15,11 @@ T1 is then the stretch between the two pairs' heads (its pitch, 14-18 mm body pl
 shows over the first pair's heads is C7, which bears no rib.
 
 The re-cut replaces the discs over the second pair's segment's lower disc by those two; it is tried only where the
-first-pair anchor is not counted on the segments as cut (`levels.find_anchors`), in a rib cage seen over most of its
-height (at least `2 * UPPER_LEVELS` two-sided levels, so the highest pair is rib 1, not a lower rib at the top of an
-abdominal scan), and kept only where
+first-pair anchor is not counted on the segments as cut (`levels.find_anchors`), or is counted on a segment that does
+not bear the highest two-sided rib level (that level's heads between two discs a slice apart, T1 a sliver too short
+for a segment: the pair counted is the second, under T1; seed 173 CT 72, 5 mm, branch `top15`), in a rib cage seen
+over most of its height (at least `2 * UPPER_LEVELS` two-sided levels, so the highest pair is rib 1, not a lower
+rib at the top of an abdominal scan), and kept only where
 - the first and second pairs lie one thoracic pitch apart, within `MIN_PITCH_SHARE`-`MAX_PITCH_SHARE` of the pitch
   of the second and third pairs (no rib level missed between them);
 - the segment left under T1 (T2) spans at least `MIN_HEIGHT_SHARE` of that pitch from disc to disc (else the discs
@@ -58,9 +60,9 @@ def recut_top_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz, pre
     if not heads or len(segments) < 3:
         return same
     anchors, _ = find_anchors(segments, dz, sacrum, clear_to, processes)
-    if "T1" in anchors:
-        return same
     levels = two_sided_levels(heads, dz)
+    if "T1" in anchors and (not levels or any(z in segments[anchors["T1"]].rib_z for z in levels[-1])):
+        return same     # a pair counted under the highest two-sided level is the second pair (module docstring)
     if len(levels) < max(2 * UPPER_LEVELS, 3):
         return same
     h1, h2, h3 = (float(np.mean(g)) for g in (levels[-1], levels[-2], levels[-3]))
