@@ -53,6 +53,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.body_voxels import flag_cut_by_edge, measure_bodies
 from jmedseg.spine.off_centre import flag_off_centre
 from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
@@ -86,10 +87,6 @@ from jmedseg.spine.tracked import TrackedColumn, track_column
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
 __all__ = ["label_vertebrae", "compare_labellings", "track_column", "TrackedColumn", "TOTALSEG_IDS"]
-
-
-def _world(affine, ijk):
-    return (np.asarray(affine)[:3, :3] @ np.asarray(ijk, float) + np.asarray(affine)[:3, 3]).tolist()
 
 
 def label_vertebrae(volume, tracked=None):
@@ -151,6 +148,10 @@ def label_vertebrae(volume, tracked=None):
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
     flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
+    bodies = measure_bodies(small, len(segments))   # each body's voxels, centre and box, once (`body_voxels`)
+    flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
+    centroids = bodies.centroids_mm(grid.factors, volume.affine)
+    flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
@@ -158,32 +159,19 @@ def label_vertebrae(volume, tracked=None):
     for j, value in ids.items():
         lut[j] = value
     labels = grid.to_original(lut[small])
-    nz = grid.hu.shape[2]
-    for j, seg in enumerate(segments):
-        mask = small == j + 1
+    f = np.array(grid.factors)
+    for j, seg in enumerate(segments):   # the one place where a segment's flags become its report entry
         entry = {"name": seg.name, "id": int(ids[j + 1]), "voxels": 0}
-        if mask.any():
-            vox = np.argwhere(mask)
-            touches_edge = (vox.min(0) <= 0).any() or (vox.max(0) >= np.array(mask.shape) - 1).any()
-            no_disc = (not seg.lower_disc and seg.name != "S1") or not seg.upper_disc
-            if touches_edge or (no_disc and (seg.lo <= 1 or seg.hi >= nz - 2)):
-                seg.flags.append("incomplete")
-                seg.notes.append("the vertebra is cut by the edge of the field of view")
-            centre_fine = (vox.mean(0) + 0.5) * np.array(grid.factors) - 0.5
-            f = np.array(grid.factors)
+        if bodies.count[j]:
             entry["bbox"] = [[int(a), int(min(b, n))] for a, b, n in
-                             zip(vox.min(0) * f, (vox.max(0) + 1) * f, volume.shape)]   # voxel index ranges
-            entry.update(centroid_mm=[round(v, 2) for v in _world(volume.affine, centre_fine)],
-                         height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
-                         width_mm=round(seg.width_mm, 1), volume_ml=round(float(mask.sum() * np.prod(sp) / 1000), 2),
+                             zip(bodies.first[j] * f, (bodies.last[j] + 1) * f, volume.shape)]   # voxel index ranges
+            entry.update(centroid_mm=centroids[j], height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
+                         width_mm=round(seg.width_mm, 1),
+                         volume_ml=round(float(bodies.count[j] * np.prod(sp) / 1000), 2),
                          voxels=int((labels == ids[j + 1]).sum()))
-        else:
-            seg.flags.append("incomplete")
-            seg.notes.append("no body voxels left after splitting at the discs")
         entry.update(ribs=list(seg.ribs), flags=sorted(set(seg.flags)), note="; ".join(dict.fromkeys(seg.notes)),
                      confidence="confirmed" if not seg.flags else "flagged")
         report["levels"].append(entry)
-    flag_off_centre(report["levels"])   # a label's centre nearer one neighbour's than half (`off_centre`)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
                          "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],
