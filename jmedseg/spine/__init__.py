@@ -147,8 +147,8 @@ def label_vertebrae(volume, tracked=None):
                         scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
-    flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
     bodies = measure_bodies(small, len(segments))   # each body's voxels, centre and box, once (`body_voxels`)
+    flag_bodies_off_heads(segments, bodies.centre[:, 2], sp[2])   # a thoracic body off its own rib heads
     flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
     centroids = bodies.centroids_mm(grid.factors, volume.affine)
     flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
