@@ -7,7 +7,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `canal` (the spinal canal, which only a spine has), `tracked` (one tracking per CT, shared with the
    calibration).
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
-   bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
+   bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc;
+   the core's band peaks and dip bottoms by `profile_extremes`),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
    `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top),
    `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
@@ -32,7 +33,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
-   the sacral base), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
+   the sacral base), `body_voxels` (each body's voxels, centre and box measured once; `incomplete`: cut
+   by the field of view's edge), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
    neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
