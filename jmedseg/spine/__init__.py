@@ -7,7 +7,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `canal` (the spinal canal, which only a spine has), `tracked` (one tracking per CT, shared with the
    calibration).
 2. The discs: `discs` (thick discs as dips of the body's cross-section, thin thoracic discs as bright endplate
-   bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
+   bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc;
+   the core's band peaks and dip bottoms by `profile_extremes`),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
    `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top),
    `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
@@ -33,8 +34,9 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
-   the sacral base; `s1_under_alae`: a label centred at the alae's top, holding the disc and L5's lower part,
-   left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
+   the sacral base), `body_voxels` (each body's voxels, centre and box measured once; `incomplete`: cut
+   by the field of view's edge), `s1_under_alae` (a label centred at the alae's top, holding the disc and L5's
+   lower part, left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
    neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
@@ -55,6 +57,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.body_voxels import flag_cut_by_edge, measure_bodies
 from jmedseg.spine.off_centre import flag_off_centre
 from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
@@ -90,10 +93,6 @@ from jmedseg.spine.tracked import TrackedColumn, track_column
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
 __all__ = ["label_vertebrae", "compare_labellings", "track_column", "TrackedColumn", "TOTALSEG_IDS"]
-
-
-def _world(affine, ijk):
-    return (np.asarray(affine)[:3, :3] @ np.asarray(ijk, float) + np.asarray(affine)[:3, 3]).tolist()
 
 
 def label_vertebrae(volume, tracked=None):
@@ -155,8 +154,12 @@ def label_vertebrae(volume, tracked=None):
                         scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
-    flag_s1_at_alae_top(segments, small, sacrum.widths_mm, sp)   # S1 at the alae's top (`s1_under_alae`)
-    flag_bodies_off_heads(segments, small, sp[2])   # a thoracic body off its own rib heads (`body_off_heads`)
+    bodies = measure_bodies(small, len(segments))   # each body's voxels, centre and box, once (`body_voxels`)
+    flag_s1_at_alae_top(segments, bodies, sacrum.widths_mm, sp)   # S1 at the alae's top (`s1_under_alae`)
+    flag_bodies_off_heads(segments, bodies.centre[:, 2], sp[2])   # a thoracic body off its own rib heads
+    flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
+    centroids = bodies.centroids_mm(grid.factors, volume.affine)
+    flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
@@ -164,32 +167,19 @@ def label_vertebrae(volume, tracked=None):
     for j, value in ids.items():
         lut[j] = value
     labels = grid.to_original(lut[small])
-    nz = grid.hu.shape[2]
-    for j, seg in enumerate(segments):
-        mask = small == j + 1
+    f = np.array(grid.factors)
+    for j, seg in enumerate(segments):   # the one place where a segment's flags become its report entry
         entry = {"name": seg.name, "id": int(ids[j + 1]), "voxels": 0}
-        if mask.any():
-            vox = np.argwhere(mask)
-            touches_edge = (vox.min(0) <= 0).any() or (vox.max(0) >= np.array(mask.shape) - 1).any()
-            no_disc = (not seg.lower_disc and seg.name != "S1") or not seg.upper_disc
-            if touches_edge or (no_disc and (seg.lo <= 1 or seg.hi >= nz - 2)):
-                seg.flags.append("incomplete")
-                seg.notes.append("the vertebra is cut by the edge of the field of view")
-            centre_fine = (vox.mean(0) + 0.5) * np.array(grid.factors) - 0.5
-            f = np.array(grid.factors)
+        if bodies.count[j]:
             entry["bbox"] = [[int(a), int(min(b, n))] for a, b, n in
-                             zip(vox.min(0) * f, (vox.max(0) + 1) * f, volume.shape)]   # voxel index ranges
-            entry.update(centroid_mm=[round(v, 2) for v in _world(volume.affine, centre_fine)],
-                         height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
-                         width_mm=round(seg.width_mm, 1), volume_ml=round(float(mask.sum() * np.prod(sp) / 1000), 2),
+                             zip(bodies.first[j] * f, (bodies.last[j] + 1) * f, volume.shape)]   # voxel index ranges
+            entry.update(centroid_mm=centroids[j], height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
+                         width_mm=round(seg.width_mm, 1),
+                         volume_ml=round(float(bodies.count[j] * np.prod(sp) / 1000), 2),
                          voxels=int((labels == ids[j + 1]).sum()))
-        else:
-            seg.flags.append("incomplete")
-            seg.notes.append("no body voxels left after splitting at the discs")
         entry.update(ribs=list(seg.ribs), flags=sorted(set(seg.flags)), note="; ".join(dict.fromkeys(seg.notes)),
                      confidence="confirmed" if not seg.flags else "flagged")
         report["levels"].append(entry)
-    flag_off_centre(report["levels"])   # a label's centre nearer one neighbour's than half (`off_centre`)
     report["levels"].reverse()          # top to bottom, as a reader scans a sagittal view
     report["anchors"] = {"sacrum": info["sacrum_segment"] is not None, "t12_ribs": info["t12_segment"] is not None,
                          "t1_first_rib_pair": info["t1_segment"] is not None, "agree": info["agree"],

@@ -42,18 +42,18 @@ FIRST_RIB = "T1"      # its head on a whole facet at T1's upper border: its body
 OWN_BODY_RIBS = ("T9", "T10", "T11")                    # heads on their own body
 
 
-def flag_bodies_off_heads(segments, labels, dz):
-    """Flag `uncertain_level` (in place) on each confirmed T2-T11 whose body in `labels` (the working grid's label
-    map: segment index + 1) has its centroid more than `OVER_UPPER_DISC_HEADS_MM` over its rib heads' mean height
-    (T2-T8), or more than `OFF_OWN_BODY_HEADS_MM` over or under it (T9-T11). Returns the names flagged."""
-    centres = _body_centre_slices(labels, len(segments))
+def flag_bodies_off_heads(segments, centre_slices, dz):
+    """Flag `uncertain_level` (in place) on each confirmed T1-T11 whose body's centre slice (`centre_slices`, per
+    segment: `body_voxels.measure_bodies`' centre along z, NaN where it has no voxel) lies more than
+    `OVER_UPPER_DISC_HEADS_MM` over its rib heads' mean height (T1-T8), or more than `OFF_OWN_BODY_HEADS_MM` over or
+    under it (T9-T11). Returns the names flagged."""
     flagged = []
-    for j, seg in enumerate(segments):
+    for seg, centre in zip(segments, centre_slices):
         if seg.name not in (FIRST_RIB,) + UPPER_DISC_RIBS + OWN_BODY_RIBS or not seg.rib_z or "uncertain_level" in seg.flags:
             continue
-        if np.isnan(centres[j]):
+        if np.isnan(centre):
             continue
-        over_mm = (centres[j] - float(np.mean(seg.rib_z))) * dz
+        over_mm = (centre - float(np.mean(seg.rib_z))) * dz
         off = abs(over_mm) > OFF_OWN_BODY_HEADS_MM if seg.name in OWN_BODY_RIBS else over_mm > OVER_UPPER_DISC_HEADS_MM
         if off:
             seg.flags.append("uncertain_level")
@@ -61,13 +61,3 @@ def flag_bodies_off_heads(segments, labels, dz):
                              "own rib heads, off where they articulate: the cut holds part of a neighbour")
             flagged.append(seg.name)
     return flagged
-
-
-def _body_centre_slices(labels, n):
-    """Mean slice (z index) of each segment's body voxels in `labels` (NaN where it has none)."""
-    z = np.nonzero(labels)[2]
-    which = labels[labels > 0].astype(int) - 1
-    count = np.bincount(which, minlength=n)[:n].astype(float)
-    total = np.bincount(which, weights=z, minlength=n)[:n]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return total / count

@@ -27,6 +27,7 @@ import numpy as np
 from jmedseg.spine.discs import (DISC_TISSUE_MAX_HU, ENDPLATE_BUMP_HU, ENDPLATE_SMOOTH_MM, MIN_PITCH_MM, SAMPLE_MM,
                                  THINNEST_THICK_DISC_MM, core_departure)
 from jmedseg.spine.lumbar_short import THICKEST_DISC_MM
+from jmedseg.spine.profile_extremes import local_extremes
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MM
 
 PLATE_PAIR_MAX_MM = THICKEST_DISC_MM + 2.0   # a disc's two bands peak on its plates (1 mm of cortex each side)
@@ -64,14 +65,14 @@ def plate_pairs(s, departure):
     """(lower, upper) arc positions (mm) of neighbouring endplate bands (maxima of `departure` at
     `ENDPLATE_BUMP_HU` or more, one per `2 * ENDPLATE_SMOOTH_MM`) `PLATE_PAIR_MIN_MM` to `PLATE_PAIR_MAX_MM` apart:
     one disc's plates, taken from below, each band in one pair at most."""
+    interior = np.arange(1, len(s) - 1)
     peaks = []
-    for i in range(1, len(s) - 1):
-        if departure[i] >= ENDPLATE_BUMP_HU and departure[i] >= departure[i - 1] and departure[i] >= departure[i + 1]:
-            if peaks and s[i] - s[peaks[-1]] < 2 * ENDPLATE_SMOOTH_MM:   # one band split by noise
-                if departure[i] > departure[peaks[-1]]:
-                    peaks[-1] = i
-            else:
-                peaks.append(i)
+    for i in local_extremes(departure, interior[np.asarray(departure)[interior] >= ENDPLATE_BUMP_HU]):
+        if peaks and s[i] - s[peaks[-1]] < 2 * ENDPLATE_SMOOTH_MM:   # one band split by noise
+            if departure[i] > departure[peaks[-1]]:
+                peaks[-1] = i
+        else:
+            peaks.append(i)
     pairs, k = [], 0
     while k + 1 < len(peaks):
         a, b = float(s[peaks[k]]), float(s[peaks[k + 1]])
@@ -84,14 +85,9 @@ def plate_pairs(s, departure):
 
 
 def _runs(ordered, off):
-    """The runs of consecutive discs of `ordered` that are in `off`."""
-    runs = []
-    for d in ordered:
-        if d in off and runs and ordered.index(d) == ordered.index(runs[-1][-1]) + 1:
-            runs[-1].append(d)
-        elif d in off:
-            runs.append([d])
-    return runs
+    """The runs of consecutive discs of `ordered` (sorted, distinct) that are in `off`."""
+    inside = np.flatnonzero(np.isin(ordered, off))
+    return [[ordered[k] for k in run] for run in np.split(inside, np.flatnonzero(np.diff(inside) > 1) + 1) if len(run)]
 
 
 def _spaced(positions):

@@ -23,6 +23,7 @@ A dip is dropped only when both hold (`unmarked_splits`):
 import numpy as np
 
 from jmedseg.spine.discs import ENDPLATE_BUMP_HU, core_departure
+from jmedseg.spine.profile_extremes import local_extremes
 from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM
 
 DISC_WINDOW_MM = 6.0     # half the thickest lumbar disc (10-12 mm): the disc's middle lies this near its dip
@@ -30,7 +31,7 @@ DISC_WINDOW_MM = 6.0     # half the thickest lumbar disc (10-12 mm): the disc's 
 
 def has_disc_mark(position, s, departure):
     """Whether the core shows a disc within `DISC_WINDOW_MM`: a dip or a band of `ENDPLATE_BUMP_HU` or more whose
-    extreme lies there (`_extremes`).
+    extreme lies there (`profile_extremes.local_extremes`).
 
     A band's shoulder reaching into the window from outside is not a mark here: it is the neighbouring disc's
     endplate, 9-12 mm from the middle of a lumbar body 22-27 mm tall, whose smoothed band rises past
@@ -42,19 +43,7 @@ def has_disc_mark(position, s, departure):
     near = np.flatnonzero(np.abs(s - position) <= DISC_WINDOW_MM)
     if not len(near):
         return True
-    return bool(any(abs(departure[j]) >= ENDPLATE_BUMP_HU for j in _extremes(departure, near)))
-
-
-def _extremes(departure, idx):
-    """The samples of `idx` where |departure| is at least as large as at both neighbours on the same side of
-    zero (a band's peak or a dip's bottom; a profile's end counts as a neighbour no larger)."""
-    out = []
-    for j in idx:
-        sign = 1.0 if departure[j] >= 0 else -1.0
-        around = [sign * departure[n] for n in (j - 1, j + 1) if 0 <= n < len(departure)]
-        if all(sign * departure[j] >= a for a in around):
-            out.append(j)
-    return out
+    return bool(any(abs(departure[j]) >= ENDPLATE_BUMP_HU for j in local_extremes(departure, near)))
 
 
 def unmarked_splits(discs, checked, s, core_hu):

@@ -27,27 +27,26 @@ import numpy as np
 MAX_GAP_RATIO = 2.0    # a third of a pitch off the middle (see the docstring); 99 % of right cuts within 1.85
 
 
-def flag_off_centre(entries):
-    """Flag `uncertain_level` (in place) on each confirmed entry (the report's levels, one per segment, bottom to top)
-    whose centre lies `MAX_GAP_RATIO` times as far from one named neighbour's centre as from the other's; both
-    neighbours named and not cut by the field of view's edge (a cut neighbour's centre is not its body's). Returns
-    the names flagged."""
+def flag_off_centre(segments, centroids_mm):
+    """Flag `uncertain_level` (in place) on each confirmed segment (no flag yet; bottom to top, `centroids_mm` its
+    body's centre in world mm, None where it has none) whose centre lies `MAX_GAP_RATIO` times as far from one named
+    neighbour's centre as from the other's; both neighbours named and not cut by the field of view's edge (a cut
+    neighbour's centre is not its body's: `body_voxels.flag_cut_by_edge` runs first). Returns the names flagged."""
     flagged = []
-    for below, entry, above in zip(entries, entries[1:], entries[2:]):
-        if entry["flags"] or not _whole_named(below) or not _whole_named(above) or not entry.get("centroid_mm"):
+    levels = list(zip(segments, centroids_mm))
+    for below, (seg, centroid), above in zip(levels, levels[1:], levels[2:]):
+        if seg.flags or not _whole_named(*below) or not _whole_named(*above) or centroid is None:
             continue
-        centre = np.asarray(entry["centroid_mm"])
-        gaps = sorted(float(np.linalg.norm(centre - np.asarray(n["centroid_mm"]))) for n in (below, above))
+        centre = np.asarray(centroid)
+        gaps = sorted(float(np.linalg.norm(centre - np.asarray(n[1]))) for n in (below, above))
         if gaps[0] > 0 and gaps[1] / gaps[0] < MAX_GAP_RATIO:
             continue
-        entry["flags"] = sorted(set(entry["flags"]) | {"uncertain_level"})
-        entry["confidence"] = "flagged"
-        note = (f"its centre lies {gaps[1]:.0f} mm from one neighbour's and {gaps[0]:.0f} mm from the other's: the "
-                "cut holds part of a neighbour or misses part of its body")
-        entry["note"] = "; ".join(filter(None, (entry["note"], note)))
-        flagged.append(entry["name"])
+        seg.flags.append("uncertain_level")
+        seg.notes.append(f"its centre lies {gaps[1]:.0f} mm from one neighbour's and {gaps[0]:.0f} mm from the "
+                         "other's: the cut holds part of a neighbour or misses part of its body")
+        flagged.append(seg.name)
     return flagged
 
 
-def _whole_named(entry):
-    return bool(entry["name"]) and "incomplete" not in entry["flags"] and bool(entry.get("centroid_mm"))
+def _whole_named(seg, centroid):
+    return bool(seg.name) and "incomplete" not in seg.flags and centroid is not None

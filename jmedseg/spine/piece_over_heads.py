@@ -43,7 +43,9 @@ def rib_free_over_heads(segments, pair, ribs_clear_to, over_disc_slices):
         return None
     if max(segments[pair].rib_z) <= over[0].lo - 0.5 + over_disc_slices:
         return None
-    return rib_free_over_pair(segments, pair, ribs_clear_to, None)    # as before: not clipped at the scan's top
+    # not clipped at the scan's top (as `pair_under_cut_t1` clips it): past the heads condition `clear_above` reached no
+    # slice past the top in any CT measured, so clipping would decide nothing differently (docs/spine.md, `review15`)
+    return rib_free_over_pair(segments, pair, ribs_clear_to, None)
 
 
 def piece_short_over_heads(segments, anchors, dz, ribs_clear_to, neighbour_seen_mm, rib_half_height_mm):

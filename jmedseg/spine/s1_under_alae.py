@@ -39,9 +39,9 @@ MIN_FROM_L5_MM = 22.0         # the smallest S1-L5 centre distance of right labe
                               # less a 1 mm placement error of each centre; 179/1's 19.9
 
 
-def flag_s1_at_alae_top(segments, labels, widths, spacing):
-    """Flag `uncertain_level` (in place) on a confirmed S1 whose body in `labels` (the working grid's label map:
-    segment index + 1, after `s1_body.keep_s1_body`) has its centre less than `MIN_UNDER_ALAE_TOP_MM` under the
+def flag_s1_at_alae_top(segments, bodies, widths, spacing):
+    """Flag `uncertain_level` (in place) on a confirmed S1 whose body (`bodies`: `body_voxels.BodyVoxels` of the
+    working grid's label map after `s1_body.keep_s1_body`) has its centre less than `MIN_UNDER_ALAE_TOP_MM` under the
     highest slice of its segment where the sacral base reads as wide as the alae (`widths`: `SacrumFinding.widths_mm`
     per working slice) and less than `MIN_FROM_L5_MM` from the centre of the body over it. Returns the names
     flagged (S1 or none)."""
@@ -50,12 +50,11 @@ def flag_s1_at_alae_top(segments, labels, widths, spacing):
         return []
     seg = segments[j]
     wide = [k for k in range(seg.lo, seg.hi + 1) if widths[k] >= SACRUM_WIDTH_MM]
-    s1, above = (np.argwhere(labels == n) * np.asarray(spacing, float) for n in (j + 1, j + 2))
-    if not wide or not len(s1) or not len(above):
+    if not wide or bodies.count[j] == 0 or bodies.count[j + 1] == 0:
         return []
-    centre = s1.mean(axis=0)
+    centre, above = (bodies.centre[n] * np.asarray(spacing, float) for n in (j, j + 1))
     under_mm = max(wide) * spacing[2] - centre[2]
-    from_above_mm = float(np.linalg.norm(above.mean(axis=0) - centre))
+    from_above_mm = float(np.linalg.norm(above - centre))
     if under_mm >= MIN_UNDER_ALAE_TOP_MM or from_above_mm >= MIN_FROM_L5_MM:
         return []
     seg.flags.append("uncertain_level")

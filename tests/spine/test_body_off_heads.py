@@ -4,6 +4,7 @@ a run of the chain cut half a level off) and a control."""
 import numpy as np
 
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
+from jmedseg.spine.body_voxels import measure_bodies
 from jmedseg.spine.levels import Segment
 from tests.spine.benchmark_ct import assert_thoracic_levels_unflagged_near_truth, label_benchmark_ct
 
@@ -12,64 +13,65 @@ DZ = 5.0
 
 def _scene(name, heads, body_slices):
     """One named two-sided rib level with heads at slice `heads` and its body's voxels on `body_slices` of a 4 x 4
-    column (the label map of `jmedseg.spine.bodies.split_bodies`: segment index + 1)."""
+    column (the label map of `jmedseg.spine.bodies.split_bodies`: segment index + 1), measured as `label_vertebrae`
+    does: the segments and their bodies' centre slices."""
     seg = Segment(lo=min(body_slices), hi=max(body_slices), lower_disc=True, upper_disc=True, ribs=("left", "right"),
                   rib_z=[heads, heads], name=name)
     labels = np.zeros((4, 4, 40), np.int16)
     for k in body_slices:
         labels[1:3, 1:3, k] = 1
-    return [seg], labels
+    return [seg], measure_bodies(labels, 1).centre[:, 2]
 
 
 def test_a_body_over_its_upper_disc_heads_is_flagged_one_under_them_is_not():
     """T7's body centre two slabs (10 mm) over its heads (ribs 2-8: heads at the disc over the body) holds the
     vertebra above; a centre one slab (5 mm) under them is where such heads put it; 0.9 slab (4.5 mm) over lies
     within the slab the heads' height is read to."""
-    segments, labels = _scene("T7", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
-    assert flag_bodies_off_heads(segments, labels, DZ) == ["T7"]
+    segments, centres = _scene("T7", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
+    assert flag_bodies_off_heads(segments, centres, DZ) == ["T7"]
     assert "uncertain_level" in segments[0].flags and "10 mm over its own rib heads" in segments[0].notes[0]
-    segments, labels = _scene("T7", 20.0, [17, 18, 19])              # centre 19: 5 mm under
-    assert flag_bodies_off_heads(segments, labels, DZ) == [] and not segments[0].flags
-    segments, labels = _scene("T7", 21.1, [20, 21, 22, 23, 24])      # 4.5 mm over
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    segments, centres = _scene("T7", 20.0, [17, 18, 19])              # centre 19: 5 mm under
+    assert flag_bodies_off_heads(segments, centres, DZ) == [] and not segments[0].flags
+    segments, centres = _scene("T7", 21.1, [20, 21, 22, 23, 24])      # 4.5 mm over
+    assert flag_bodies_off_heads(segments, centres, DZ) == []
 
 
 def test_own_body_heads_9_11_flag_a_centre_half_a_body_off_either_way_upper_ones_only_over():
     """Ribs 9-11 (heads on their own body): 3 slabs (15 mm) under or 2.5 slabs (12.5 mm) over their heads is off
     the body (half the shortest, 20 mm, lower thoracic body: 10 mm); 1.5 slabs (7.5 mm) is on it. Ribs 2-8 at 15 mm
     under: a body under its upper-disc heads, not flagged."""
-    segments, labels = _scene("T10", 25.0, [21, 22, 23])             # centre 22: 15 mm under
-    assert flag_bodies_off_heads(segments, labels, DZ) == ["T10"]
+    segments, centres = _scene("T10", 25.0, [21, 22, 23])             # centre 22: 15 mm under
+    assert flag_bodies_off_heads(segments, centres, DZ) == ["T10"]
     assert "15 mm under its own rib heads" in segments[0].notes[0]
-    segments, labels = _scene("T9", 19.5, [20, 21, 22, 23, 24])      # 12.5 mm over
-    assert flag_bodies_off_heads(segments, labels, DZ) == ["T9"]
-    segments, labels = _scene("T11", 23.5, [21, 22, 23])             # 7.5 mm under
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
-    segments, labels = _scene("T5", 25.0, [21, 22, 23])
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    segments, centres = _scene("T9", 19.5, [20, 21, 22, 23, 24])      # 12.5 mm over
+    assert flag_bodies_off_heads(segments, centres, DZ) == ["T9"]
+    segments, centres = _scene("T11", 23.5, [21, 22, 23])             # 7.5 mm under
+    assert flag_bodies_off_heads(segments, centres, DZ) == []
+    segments, centres = _scene("T5", 25.0, [21, 22, 23])
+    assert flag_bodies_off_heads(segments, centres, DZ) == []
 
 
 def test_t1_over_its_first_pair_heads_is_flagged_under_them_is_not():
     """T1 (the first rib's head on its upper border): its centre 10 mm over the heads holds C7's lower part (fresh
     179/57: 5.6 mm over, 14 mm over its truth); 5 mm under is where the heads put it (60 right T1s: 1.2-14.1 mm under)."""
-    segments, labels = _scene("T1", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
-    assert flag_bodies_off_heads(segments, labels, DZ) == ["T1"]
-    segments, labels = _scene("T1", 20.0, [17, 18, 19])              # 5 mm under
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    segments, centres = _scene("T1", 20.0, [20, 21, 22, 23, 24])     # centre slice 22: 10 mm over
+    assert flag_bodies_off_heads(segments, centres, DZ) == ["T1"]
+    segments, centres = _scene("T1", 20.0, [17, 18, 19])              # 5 mm under
+    assert flag_bodies_off_heads(segments, centres, DZ) == []
 
 
 def test_the_twelfth_pair_and_flagged_or_rib_free_levels_are_left():
     for name in ("T12", "L1", None):
-        segments, labels = _scene(name, 20.0, [20, 21, 22, 23, 24])
-        assert flag_bodies_off_heads(segments, labels, DZ) == [] and not segments[0].flags
-    segments, labels = _scene("T7", 20.0, [20, 21, 22, 23, 24])
+        segments, centres = _scene(name, 20.0, [20, 21, 22, 23, 24])
+        assert flag_bodies_off_heads(segments, centres, DZ) == [] and not segments[0].flags
+    segments, centres = _scene("T7", 20.0, [20, 21, 22, 23, 24])
     segments[0].flags.append("uncertain_level")
-    assert flag_bodies_off_heads(segments, labels, DZ) == [] and segments[0].notes == []
+    assert flag_bodies_off_heads(segments, centres, DZ) == [] and segments[0].notes == []
     segments[0].flags, segments[0].rib_z, segments[0].ribs = [], [], ()
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
-    segments, labels = _scene("T7", 20.0, [20, 21])
-    labels[:] = 0                                                      # no body voxels: nothing to measure
-    assert flag_bodies_off_heads(segments, labels, DZ) == []
+    assert flag_bodies_off_heads(segments, centres, DZ) == []
+    segments, _ = _scene("T7", 20.0, [20, 21])
+    no_body = measure_bodies(np.zeros((4, 4, 40), np.int16), 1).centre[:, 2]   # no body voxels: nothing to measure
+    assert flag_bodies_off_heads(segments, no_body, DZ) == []
 
 
 def test_a_chain_cut_half_a_level_off_at_5_mm_is_flagged_seed_107_ct_13(tmp_path):
