@@ -59,6 +59,7 @@ from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.dip_under_alae import without_dip_under_alae
 from jmedseg.spine.displaced_disc import displaced_not_missed
+from jmedseg.spine.disc_at_lowest_heads import join_piece_under_heads
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
@@ -128,6 +129,8 @@ def label_vertebrae(volume, tracked=None):
     # a rib-free piece between two rib levels a pitch apart: one disc read twice (`rib_gap`)
     segments, discs, disc_arcs = join_bare_piece(segments, discs, disc_arcs, lo, hi, sp[2], prepare, heads)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
+    # a disc at the lowest rib level's heads over a rib-free piece too short for a vertebra (`disc_at_lowest_heads`)
+    segments, discs, disc_arcs = join_piece_under_heads(segments, discs, disc_arcs, lo, hi, sp[2], prepare)
     # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
     segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
     segments, discs, disc_arcs = split_top_at_first_heads(   # C7/T1 over the first pair's heads at 5 mm (`top_split`)
