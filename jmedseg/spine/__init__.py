@@ -64,6 +64,7 @@ from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, fin
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
+from jmedseg.spine.forward_rib_pairs import forward_pairs_over_sacrum
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
 from jmedseg.spine.long_l1 import heads_over_long_segment
@@ -227,6 +228,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     # the floor over a sacral base, counted or cut by the scan's edge, checked against the ribs (`ribs`)
     heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
+    heads = forward_pairs_over_sacrum(heads, column, sp, first, sacrum, lo, hi)   # none behind (`forward_rib_pairs`)
     heads = paired_across_sides(heads, sp[2])     # a pair's heads read more than a level's gap apart (`pair_heads`)
     heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
     heads = without_iliac_pair(heads, column, sp)  # a "pair" far under the ribs, the ilia beside (`iliac_pair`)
