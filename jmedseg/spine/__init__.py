@@ -77,6 +77,7 @@ from jmedseg.spine.rib_run import without_cut_off_head
 from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
 from jmedseg.spine.s1_body import keep_s1_body
+from jmedseg.spine.short_lumbar_piece import unmarked_by_short_pieces
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
@@ -248,6 +249,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     lumbar = [a for a in dips if a in disc_arcs and (not heads or a < lowest_head - T12_HALF_BODY_MM)]
     disc_arcs = at_disc_troughs(disc_arcs, lumbar, s, core, sp[2])   # a dip inside a body (`lumbar_troughs`)
     disc_arcs = at_plate_pairs(disc_arcs, lumbar, s, core, sp[2])   # dips in dark bodies' middles (`dark_bone_dips`)
+    short = unmarked_by_short_pieces(disc_arcs, lumbar, s, core)   # by a short piece (`short_lumbar_piece`)
+    disc_arcs = [a for a in disc_arcs if a not in short]
     # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
     # (`rib_split.reread_band_pairs`), which must not bring a reading with it
     readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
