@@ -34,7 +34,8 @@ def test_181_6_the_unmarked_dip_by_the_20_mm_piece_goes():
 
 
 @pytest.mark.parametrize("why, dips, lumbar, core_discs", [
-    ("the dip marked: a real disc by a short piece is lumbar_short's", DIPS, DIPS, [182, 228, 270, 295, 311, 352, 390]),
+    ("the dip marked: a real disc by a short piece is lumbar_short's", DIPS, DIPS,
+     [182, 228, 270, 295, 311, 352, 390]),
     ("the piece's other disc unmarked too: which one is false is not known", DIPS, DIPS, [182, 228, 270, 352, 390]),
     ("no piece under 24 mm (24 and 24): two vertebrae, disc_check's bound judges", [182, 228, 268, 292, 316, 352],
      None, [182, 228, 270, 316, 352]),
