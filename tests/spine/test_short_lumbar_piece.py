@@ -41,7 +41,8 @@ def test_181_6_the_unmarked_dip_by_the_20_mm_piece_goes():
      None, [182, 228, 270, 316, 352]),
     ("the two pieces over 50 mm: more than a vertebra and a disc", [182, 228, 262, 295, 315, 352], None,
      [182, 228, 262, 311, 352]),
-    ("the dip not a lumbar one (over the lowest rib's vertebra)", DIPS, [182, 228, 268], [182, 228, 270, 311, 352, 390]),
+    ("the dip not a lumbar one (over the lowest rib's vertebra)", DIPS, [182, 228, 268],
+     [182, 228, 270, 311, 352, 390]),
 ])
 def test_kept(why, dips, lumbar, core_discs):
     assert unmarked_by_short_pieces(dips, dips if lumbar is None else lumbar, S, _core(core_discs)) == [], why
