@@ -73,10 +73,10 @@ def test_kept(why, kwargs):
     assert out is segs and out_discs == discs, why
 
 
-def _lumbar_and_t12_right(case, report, score):
-    """The class's checks: confirmed by sacrum and ribs, none confirmed wrong, T12-L5 unflagged within 10 mm of
-    their true centres along z (10 mm: under a third of the phantom's 30-40 mm lumbar pitch, so a name one level
-    off cannot pass)."""
+def assert_confirmed_t12_to_l5(case, report, score):
+    """The pelvis class's end-to-end checks (also `test_short_lumbar_piece`, `test_forward_rib_pairs`): confirmed by
+    sacrum and ribs, none confirmed wrong, T12-L5 unflagged within 10 mm of their true centres along z (10 mm: under
+    a third of the phantom's 30-40 mm lumbar pitch, so a name one level off cannot pass)."""
     assert report["summary"] == "confirmed by sacrum and ribs", report["summary"]
     assert score["confirmed_wrong"] == [] and not score["refused"]
     levels = {e["name"]: e for e in report["levels"]}
@@ -88,10 +88,10 @@ def _lumbar_and_t12_right(case, report, score):
 def test_seed_181_ct_94(tmp_path):
     """Abdomen + pelvis, delayed, 5 mm: a band at the twelfth pair's heads (218 mm) cut T12 into 15 and 20 mm.
     Before: "sacrum and ribs disagree; named from the sacrum", refused."""
-    _lumbar_and_t12_right(*label_benchmark_ct(tmp_path, 181, 94, "abdomen_pelvis", "delayed"))
+    assert_confirmed_t12_to_l5(*label_benchmark_ct(tmp_path, 181, 94, "abdomen_pelvis", "delayed"))
 
 
 def test_seed_23_ct_58(tmp_path):
     """Abdomen + pelvis, portal venous, 2.5 mm: the same at 199 mm, 15 and 22.5 mm pieces. Before: "sacrum and ribs
     disagree", refused."""
-    _lumbar_and_t12_right(*label_benchmark_ct(tmp_path, 23, 58, "abdomen_pelvis", "portal_venous"))
+    assert_confirmed_t12_to_l5(*label_benchmark_ct(tmp_path, 23, 58, "abdomen_pelvis", "portal_venous"))
