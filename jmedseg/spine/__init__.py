@@ -10,13 +10,16 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    bands of its core HU), checked by `disc_check` (a dip with no mark on the core is no disc),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
    `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top),
-   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
+   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show),
+   `short_lumbar_piece` (an unmarked dip cutting off a lumbar piece shorter than any lumbar vertebra: dropped).
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
-   a rib pair), `rib_below` (the twelfth pair found under two pairs).
+   a rib pair), `rib_below` (the twelfth pair found under two pairs), `forward_rib_pairs` (over a counted sacrum
+   at thin slices with no rib found behind the body's centre: the rib pairs followed forward).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
+   `disc_at_lowest_heads` (a disc at the lowest level's heads over a rib-free piece too short for a vertebra),
    `rib_count` (twelve regular levels re-cut the thorax), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
