@@ -11,7 +11,8 @@ view is refused as "one anchor only" (issue 20, seed 167 CT 66, abdomen + pelvis
 noise 26 HU: the T10-T12 pairs' medial ends reach 50-56 mm behind the centre, 63-64 mm followed forward).
 
 Where a sacrum with its iliac wings is counted (an abdomen + pelvis or lumbar CT: the first rib and C7 lie 400 mm
-or more above S1, out of such a field of view) and no rib was found over its floor (`sacrum.rib_floor`, two
+or more above S1, out of such a field of view; a scan reaching them shows ribs behind the centre, and the search is
+not made again) and no rib was found over its floor (`sacrum.rib_floor`, two
 vertebrae over the base: no rib lies lower, and the iliac crests reach L4), the search is made again with the
 forward band, as at thick slices, and what it finds is kept only as rib pairs: a medial end on each side within
 `RIB_LEVEL_GAP_MM` of z of each other (left and right heads of one level lie 0-5 mm apart). A lumbar transverse
