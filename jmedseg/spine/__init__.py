@@ -11,13 +11,16 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    the core's band peaks and dip bottoms by `profile_extremes`),
    `lumbar_troughs` and `lumbar_short` (a lumbar disc placed inside a body moved to the core's disc),
    `dip_under_alae` (a dip inside S1 under the alae's top, the L5/S1 disc missed over it: moved to the base's top),
-   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show).
+   `dark_bone_dips` (dips in the middles of bodies as dark as disc tissue moved to the discs their plate pairs show),
+   `short_lumbar_piece` (an unmarked dip cutting off a lumbar piece shorter than any lumbar vertebra: dropped).
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
-   a rib pair), `rib_below` (the twelfth pair found under two pairs).
+   a rib pair), `rib_below` (the twelfth pair found under two pairs), `forward_rib_pairs` (over a counted sacrum
+   at thin slices with no rib found behind the body's centre: the rib pairs followed forward).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
+   `disc_at_lowest_heads` (a disc at the lowest level's heads over a rib-free piece too short for a vertebra),
    `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
    vertebra inside the run given back), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
@@ -64,10 +67,12 @@ from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.dip_under_alae import without_dip_under_alae
 from jmedseg.spine.displaced_disc import displaced_not_missed
+from jmedseg.spine.disc_at_lowest_heads import join_piece_under_heads
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
                                  merge_discs)
 from jmedseg.spine.levels import (LEVEL_NAMES, TOTALSEG_IDS, UNIDENTIFIED_BASE, assign_names, column_range,
                                   measure_widths, segments_between)
+from jmedseg.spine.forward_rib_pairs import forward_pairs_over_sacrum
 from jmedseg.spine.head_at_disc import lowest_level_up
 from jmedseg.spine.iliac_pair import without_iliac_pair
 from jmedseg.spine.long_l1 import heads_over_long_segment
@@ -82,6 +87,7 @@ from jmedseg.spine.rib_split import reread_upper_troughs, split_at_missed_discs
 from jmedseg.spine.ribs import clear_above, heads_over_cut_base, mark_rib_bearing
 from jmedseg.spine.s1_body import keep_s1_body
 from jmedseg.spine.s1_under_alae import flag_s1_at_alae_top
+from jmedseg.spine.short_lumbar_piece import unmarked_by_short_pieces
 from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_base, find_sacrum, rib_floor,
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
@@ -131,6 +137,8 @@ def label_vertebrae(volume, tracked=None):
     # a rib-free piece between two rib levels a pitch apart: one disc read twice (`rib_gap`)
     segments, discs, disc_arcs = join_bare_piece(segments, discs, disc_arcs, lo, hi, sp[2], prepare, heads)
     lowest_level_up(segments, sp[2])      # the lowest rib level in a disc under a bare vertebra (`head_at_disc`)
+    # a disc at the lowest rib level's heads over a rib-free piece too short for a vertebra (`disc_at_lowest_heads`)
+    segments, discs, disc_arcs = join_piece_under_heads(segments, discs, disc_arcs, lo, hi, sp[2], prepare)
     # twelve rib levels re-cut the thoracic segments where one disc was missed or false (`rib_count`)
     segments, discs, disc_arcs = recut_by_rib_levels(segments, discs, disc_arcs, arc, lo, hi, sp[2], prepare, heads)
     segments, discs, disc_arcs = split_top_at_first_heads(   # C7/T1 over the first pair's heads at 5 mm (`top_split`)
@@ -220,6 +228,7 @@ def _discs_and_ribs(grid, column, lo, hi):
         first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     # the floor over a sacral base, counted or cut by the scan's edge, checked against the ribs (`ribs`)
     heads = without_lone_process(heads_over_cut_base(column, sp, rib_floor(first, sacrum, lo), lo, hi), first, sacrum)
+    heads = forward_pairs_over_sacrum(heads, column, sp, first, sacrum, lo, hi)   # none behind (`forward_rib_pairs`)
     heads = paired_across_sides(heads, sp[2])     # a pair's heads read more than a level's gap apart (`pair_heads`)
     heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
     heads = without_iliac_pair(heads, column, sp)  # a "pair" far under the ribs, the ilia beside (`iliac_pair`)
@@ -239,6 +248,8 @@ def _discs_and_ribs(grid, column, lo, hi):
     lumbar = [a for a in dips if a in disc_arcs and (not heads or a < lowest_head - T12_HALF_BODY_MM)]
     disc_arcs = at_disc_troughs(disc_arcs, lumbar, s, core, sp[2])   # a dip inside a body (`lumbar_troughs`)
     disc_arcs = at_plate_pairs(disc_arcs, lumbar, s, core, sp[2])   # dips in dark bodies' middles (`dark_bone_dips`)
+    short = unmarked_by_short_pieces(disc_arcs, lumbar, s, core)   # by a short piece (`short_lumbar_piece`)
+    disc_arcs = [a for a in disc_arcs if a not in short]
     # only the discs kept keep their reading: a dropped disc's position could come back as a re-read's trough
     # (`rib_split.reread_band_pairs`), which must not bring a reading with it
     readings = {a: pair for a, pair in readings.items() if a in disc_arcs}
