@@ -25,7 +25,7 @@ import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.levels import RIB_LEVEL_GAP_MM, THICK_SLICE_MM
-from jmedseg.spine.ribs import FORWARD_MM, RIB_REACH_MM, _band, _medial_ends
+from jmedseg.spine.ribs import FORWARD_MM, RIB_REACH_MM, medial_ends, rib_band
 from jmedseg.spine.sacrum import rib_floor
 
 
@@ -40,8 +40,8 @@ def forward_pairs_over_sacrum(heads, column, spacing, segments, sacrum, lo, hi):
     nx, ny, _ = column.bone.shape
     dx_mm = (np.arange(nx)[:, None] - column.centre[None, :, 0]) * spacing[0]
     dy_mm = (np.arange(ny)[:, None] - column.centre[None, :, 1]) * spacing[1]
-    parts, _ = ndimage.label(_band(column.bone, dx_mm, dy_mm, FORWARD_MM, floor, hi))
-    ends = [(z, side) for z, side, reach, _ in _medial_ends(parts, dx_mm, spacing, None) if reach >= RIB_REACH_MM]
+    parts, _ = ndimage.label(rib_band(column.bone, dx_mm, dy_mm, FORWARD_MM, floor, hi))
+    ends = [(z, side) for z, side, reach, _ in medial_ends(parts, dx_mm, spacing, None) if reach >= RIB_REACH_MM]
     gap = RIB_LEVEL_GAP_MM / spacing[2]
     return sorted((z, side) for z, side in ends
                   if any(other != side and abs(w - z) <= gap for w, other in ends))

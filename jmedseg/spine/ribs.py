@@ -95,16 +95,16 @@ def _rib_heads(column, spacing, lo, hi):
     dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
     dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
     forward = FORWARD_MM if spacing[2] >= THICK_SLICE_MM else BEHIND_MM
-    cand = _band(bone, dx_mm, dy_mm, forward, lo, hi)
+    cand = rib_band(bone, dx_mm, dy_mm, forward, lo, hi)
     parts, n = ndimage.label(cand)
     diagonal = spacing[2] > DIAGONAL_SLICE_MM       # thinner: an extension would only join other bones to a rib
     shafts = _shaft_reach_by_slice(cand, dx_mm) if diagonal else (parts, None)
-    ends = _medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
+    ends = medial_ends(parts, dx_mm, spacing, shafts[0])    # (head slice, side, reach mm, 26-connected part)
     heads = _reaching(ends, shafts, spacing, diagonal)
     if diagonal and column.dense is not None:       # thin ribs averaged under `BONE_HU` (`faint_ribs`)
-        faint = _shaft_reach_by_slice(cand | _band(column.dense, dx_mm, dy_mm, forward, lo, hi), dx_mm)
+        faint = _shaft_reach_by_slice(cand | rib_band(column.dense, dx_mm, dy_mm, forward, lo, hi), dx_mm)
         heads = heads + faint_ribs_over_lowest(
-            heads, _reaching(_medial_ends(parts, dx_mm, spacing, faint[0]), faint, spacing, True), spacing[2])
+            heads, _reaching(medial_ends(parts, dx_mm, spacing, faint[0]), faint, spacing, True), spacing[2])
     if spacing[2] < THICK_SLICE_MM:
         heads = heads + _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing)
     firsts = first_ribs(ends, heads, spacing[2])
@@ -121,7 +121,7 @@ def _reaching(ends, shafts, spacing, diagonal):
                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
 
 
-def _band(bone, dx_mm, dy_mm, forward, lo, hi):
+def rib_band(bone, dx_mm, dy_mm, forward, lo, hi):
     """The rib band's bone between slices lo..hi: `CUT_MM` to `BAND_MM` to the side of the column's centre,
     behind `BEHIND_MM` and, beyond `AORTA_MM`, behind `forward` mm (+ = anterior of the body's centre)."""
     band = (np.abs(dx_mm) > CUT_MM) & (np.abs(dx_mm) <= BAND_MM)
@@ -132,7 +132,7 @@ def _band(bone, dx_mm, dy_mm, forward, lo, hi):
     return cand
 
 
-def _medial_ends(parts, dx_mm, spacing, shafts):
+def medial_ends(parts, dx_mm, spacing, shafts):
     """[(z slice of the medial end, side, reach mm near its height, its part in `shafts` or 0)] of each labelled
     part of `parts` whose medial end lies within `RIB_HEAD_MM` of the midline."""
     ends = []
@@ -246,8 +246,8 @@ def _forward_ribs_between(bone, dx_mm, dy_mm, lo, hi, heads, spacing):
     if not heads:
         return []
     gap = RIB_LEVEL_GAP_MM / spacing[2]
-    parts, _ = ndimage.label(_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
-    found, ends = [], _medial_ends(parts, dx_mm, spacing, None)
+    parts, _ = ndimage.label(rib_band(bone, dx_mm, dy_mm, FORWARD_MM, lo, hi))
+    found, ends = [], medial_ends(parts, dx_mm, spacing, None)
     for z, side, reach, _ in ends:
         own = [w for w, other in heads if other == side]
         if reach >= RIB_REACH_MM and own and min(own) + gap < z < max(own) - gap and \
@@ -427,7 +427,7 @@ def _processes_over_top_level(column, spacing, hi, top):
     cx, cy = column.centre[:, 0], column.centre[:, 1]
     dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
     dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
-    return _processes_and_no_rib(_band(column.bone, dx_mm, dy_mm, FORWARD_MM, above, top), dx_mm)
+    return _processes_and_no_rib(rib_band(column.bone, dx_mm, dy_mm, FORWARD_MM, above, top), dx_mm)
 
 
 def _first_pair_whole(column, spacing, hi):
@@ -496,7 +496,7 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
     forward = FORWARD_MM if thick else BEHIND_MM
     slabs = [column.bone] + ([column.dense] if thick and column.dense is not None else [])
-    return any(_processes_and_no_rib(_band(slab, dx_mm, dy_mm, forward, above, nz - 1), dx_mm) for slab in slabs)
+    return any(_processes_and_no_rib(rib_band(slab, dx_mm, dy_mm, forward, above, nz - 1), dx_mm) for slab in slabs)
 
 
 def _processes_and_no_rib(band, dx_mm):
