@@ -21,11 +21,10 @@ tissue). The pairs found are ordinary rib levels: the T12 anchor counts them and
 confirms a level, so a pair taken wrongly (a level missed or one too many) leaves the anchors disagreeing and the
 levels refused, as they were with one anchor.
 """
-import numpy as np
 from scipy import ndimage
 
 from jmedseg.spine.levels import RIB_LEVEL_GAP_MM, THICK_SLICE_MM
-from jmedseg.spine.ribs import FORWARD_MM, RIB_REACH_MM, medial_ends, rib_band
+from jmedseg.spine.ribs import FORWARD_MM, RIB_REACH_MM, medial_ends, offsets_from_centre, rib_band
 from jmedseg.spine.sacrum import rib_floor
 
 
@@ -37,9 +36,7 @@ def forward_pairs_over_sacrum(heads, column, spacing, segments, sacrum, lo, hi):
     if heads or sacrum.segment is None or not sacrum.pelvis or spacing[2] >= THICK_SLICE_MM:
         return heads
     floor = rib_floor(segments, sacrum, lo)
-    nx, ny, _ = column.bone.shape
-    dx_mm = (np.arange(nx)[:, None] - column.centre[None, :, 0]) * spacing[0]
-    dy_mm = (np.arange(ny)[:, None] - column.centre[None, :, 1]) * spacing[1]
+    dx_mm, dy_mm = offsets_from_centre(column, spacing)
     parts, _ = ndimage.label(rib_band(column.bone, dx_mm, dy_mm, FORWARD_MM, floor, hi))
     ends = [(z, side) for z, side, reach, _ in medial_ends(parts, dx_mm, spacing, None) if reach >= RIB_REACH_MM]
     gap = RIB_LEVEL_GAP_MM / spacing[2]

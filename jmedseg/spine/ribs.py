@@ -90,10 +90,7 @@ def _rib_heads(column, spacing, lo, hi):
     """`find_rib_heads`'s ribs as (heads reaching `RIB_REACH_MM`, the first pair's short shafts (`first_ribs`),
     {26- or 6-connected part label: its highest slice} of the parts holding the short shafts)."""
     bone = column.bone
-    nx, ny, nz = bone.shape
-    cx, cy = column.centre[:, 0], column.centre[:, 1]
-    dx_mm = (np.arange(nx)[:, None] - cx[None, :]) * spacing[0]          # [nx, nz]
-    dy_mm = (np.arange(ny)[:, None] - cy[None, :]) * spacing[1]          # [ny, nz], + = anterior
+    dx_mm, dy_mm = offsets_from_centre(column, spacing)
     forward = FORWARD_MM if spacing[2] >= THICK_SLICE_MM else BEHIND_MM
     cand = rib_band(bone, dx_mm, dy_mm, forward, lo, hi)
     parts, n = ndimage.label(cand)
@@ -119,6 +116,15 @@ def _reaching(ends, shafts, spacing, diagonal):
     return [(z, side) for z, side, reach, shaft in ends
             if reach >= RIB_REACH_MM or (diagonal and _shaft_is_its_own(ends, z, shaft, spacing) and
                                          _shaft_reach(shafts, shaft, z, spacing) >= RIB_REACH_MM)]
+
+
+def offsets_from_centre(column, spacing):
+    """(dx_mm [nx, nz], dy_mm [ny, nz]): each working-grid column's and row's offset from the column's centre in
+    each slice, in mm (+ dy = anterior)."""
+    nx, ny = column.bone.shape[:2]
+    dx_mm = (np.arange(nx)[:, None] - column.centre[None, :, 0]) * spacing[0]
+    dy_mm = (np.arange(ny)[:, None] - column.centre[None, :, 1]) * spacing[1]
+    return dx_mm, dy_mm
 
 
 def rib_band(bone, dx_mm, dy_mm, forward, lo, hi):
@@ -424,9 +430,7 @@ def _processes_over_top_level(column, spacing, hi, top):
     above = int(np.floor(float(np.mean(levels[-1])) + RIB_LEVEL_GAP_MM / dz)) + 1   # past that level's own bone
     if above > top:
         return False
-    cx, cy = column.centre[:, 0], column.centre[:, 1]
-    dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
-    dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
+    dx_mm, dy_mm = offsets_from_centre(column, spacing)
     return _processes_and_no_rib(rib_band(column.bone, dx_mm, dy_mm, FORWARD_MM, above, top), dx_mm)
 
 
@@ -491,9 +495,7 @@ def _edge_vertebra_rib_free(column, spacing, hi):
     above = int(np.floor(z_top + RIB_LEVEL_GAP_MM / dz)) + 1      # past the highest rib level's own bone
     if above >= nz:
         return False
-    cx, cy = column.centre[:, 0], column.centre[:, 1]
-    dx_mm = (np.arange(column.bone.shape[0])[:, None] - cx[None, :]) * spacing[0]
-    dy_mm = (np.arange(column.bone.shape[1])[:, None] - cy[None, :]) * spacing[1]
+    dx_mm, dy_mm = offsets_from_centre(column, spacing)
     forward = FORWARD_MM if thick else BEHIND_MM
     slabs = [column.bone] + ([column.dense] if thick and column.dense is not None else [])
     return any(_processes_and_no_rib(rib_band(slab, dx_mm, dy_mm, forward, above, nz - 1), dx_mm) for slab in slabs)
