@@ -60,7 +60,7 @@ import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
-from jmedseg.spine.body_voxels import flag_cut_by_edge, measure_bodies
+from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
 from jmedseg.spine.off_centre import flag_off_centre
 from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
@@ -175,6 +175,7 @@ def label_vertebrae(volume, tracked=None):
     for j, value in ids.items():
         lut[j] = value
     labels = grid.to_original(lut[small])
+    voxels = count_ids(labels, int(lut.max()))
     f = np.array(grid.factors)
     for j, seg in enumerate(segments):   # the one place where a segment's flags become its report entry
         entry = {"name": seg.name, "id": int(ids[j + 1]), "voxels": 0}
@@ -184,7 +185,7 @@ def label_vertebrae(volume, tracked=None):
             entry.update(centroid_mm=centroids[j], height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
                          width_mm=round(seg.width_mm, 1),
                          volume_ml=round(float(bodies.count[j] * np.prod(sp) / 1000), 2),
-                         voxels=int((labels == ids[j + 1]).sum()))
+                         voxels=int(voxels[ids[j + 1]]))
         entry.update(ribs=list(seg.ribs), flags=sorted(set(seg.flags)), note="; ".join(dict.fromkeys(seg.notes)),
                      confidence="confirmed" if not seg.flags else "flagged")
         report["levels"].append(entry)

@@ -2,7 +2,7 @@
 that read it (issue 20, 2026-12-06 night, branch `review15`, `jmedseg.spine.body_voxels`)."""
 import numpy as np
 
-from jmedseg.spine.body_voxels import flag_cut_by_edge, measure_bodies
+from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
 from jmedseg.spine.levels import Segment
 
 
@@ -65,3 +65,16 @@ def test_a_body_inside_the_grid_without_a_disc_at_the_scan_end_is_cut_s1_needs_n
     segments = [Segment(lo=3, hi=5, lower_disc=False, upper_disc=True, name="L5")]   # two slices over the end
     flag_cut_by_edge(segments, measure_bodies(labels, 1), labels.shape)
     assert segments[0].flags == []
+
+
+def test_count_ids_equals_one_comparison_per_id_across_slab_edges():
+    """`count_ids` reads the map in slabs: counts must equal one comparison per id, including ids whose voxels
+    straddle a slab's edge (slabs of 1000 voxels on a 30 x 20 x 17 map: 11 slabs, the last one short) and ids that
+    are absent (count 0). Integer counts: exact."""
+    rng = np.random.default_rng(3)
+    labels = rng.choice(np.array([0, 0, 0, 1, 2, 5, 101], np.int16), size=(30, 20, 17))
+    counts = count_ids(labels, 105, slab_voxels=1000)
+    assert counts.shape == (106,)
+    assert [int(counts[i]) for i in (0, 1, 2, 3, 5, 101, 105)] == \
+        [int((labels == i).sum()) for i in (0, 1, 2, 3, 5, 101, 105)]
+    assert counts[3] == 0 and counts[105] == 0 and counts.sum() == labels.size
