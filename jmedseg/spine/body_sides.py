@@ -24,7 +24,10 @@ SIDE_MARGIN_MM = 12.0   # a vertebra rotated by 15 degrees about its canal moves
 def within_canal_sides(body, canal_centre, spacing):
     """`body` (working grid, [x, y, z]) with each slice's pixels further to either side of the canal's centre
     (`canal_centre`, [nz, 2] working voxels, NaN off the canal's track) than the typical narrower side's reach plus
-    `SIDE_MARGIN_MM` removed; slices off the canal's track are left as they are."""
+    `SIDE_MARGIN_MM` removed; slices off the canal's track, and a column given without its canal (None: one built
+    in a test from bodies alone), are left as they are."""
+    if canal_centre is None:
+        return body
     sp = np.asarray(spacing, float)
     narrower = _typical_narrower_side(_side_reaches(body, canal_centre, sp), sp[2])
     out = body.copy()
