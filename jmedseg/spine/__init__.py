@@ -35,7 +35,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    lowest rib would outvote a sacrum counting it lower, nor by `piece_over_heads` where its heads lie inside the
    rib-free piece over it, cut by the scan's top, which is then seen rib-free under 15 mm over them).
 6. The bodies: `bodies` (each vertebra's body, split from its neighbours by the disc planes, kept within the
-   neighbouring bodies' outline by `body_outline`: no vessel joined to its front, and cut at its own front
+   neighbouring bodies' outline by `body_outline`: no vessel joined to its front, within its narrower side's reach
+   from the spinal canal by `body_sides`: no aorta joined to its side, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
    the sacral base), `body_voxels` (each body's voxels, centre and box measured once; `incomplete`: cut
    by the field of view's edge), `s1_under_alae` (a label centred at the alae's top, holding the disc and L5's

@@ -22,6 +22,7 @@ from scipy import ndimage
 
 from jmedseg.spine.body_front import within_front_cortex
 from jmedseg.spine.body_outline import within_outline
+from jmedseg.spine.body_sides import within_canal_sides
 from jmedseg.spine.column import BODY_HALF_WIDTH_MM, TRACK_TOLERANCE_MM
 
 LINE_HALF_WIDTH_MM = BODY_HALF_WIDTH_MM + TRACK_TOLERANCE_MM   # half the widest body, margin, and the track's
@@ -114,6 +115,7 @@ def split_bodies(column, segments, discs, disc_arcs, arc, spacing, lo, hi, hu=No
     margin = int(np.ceil(15.0 / spacing[2]))    # an oblique disc plane reaches this far from its centre slice
     wide_ok = np.array([j == 0 or seg.name == "S1" for j, seg in enumerate(segments)] + [True])  # [-1]: none
     outlined = within_outline(body, column.centre, sp)    # a vessel joined in front or aside cut off (`body_outline`)
+    outlined = within_canal_sides(outlined, column.canal_centre, sp)   # the aorta along T5-T12's side (`body_sides`)
     if hu is not None:
         outlined = within_front_cortex(outlined, hu, column.centre, sp)   # liver and vessels against T12-L2
     for k in range(max(0, lo - margin), min(body.shape[2], hi + margin + 1)):

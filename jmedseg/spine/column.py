@@ -170,6 +170,8 @@ class Column:
     midline_x: np.ndarray     # [nz] left-right centre of the patient's body outline (voxels)
     dense: np.ndarray = None  # [nx, ny, nz] bool, HU > SOFT_TISSUE_MAX_HU: also bone thinned by partial volume
                               # (None in a column built from a bone mask alone: `bone` stands for it)
+    canal_centre: np.ndarray = None   # [nz, 2] the spinal canal's centre (`canal.CanalTrack.centre`, working voxels;
+                                      # NaN off the track): a body's sides are judged from it (`body_sides`)
 
 
 def _filled_slice(dense_k, gap_mm, sp, lumen_k=None):
@@ -309,7 +311,7 @@ def find_column(grid):
             raw[k] = np.argwhere(body[:, :, k]).mean(axis=0)
     seen = np.isfinite(raw[:, 0])
     area = body.sum(axis=(0, 1)) * sp[0] * sp[1]
-    return Column(track, raw, seen, area, body, filled, bone, mid, dense)
+    return Column(track, raw, seen, area, body, filled, bone, mid, dense, canal.centre)
 
 
 def _not_canal(hu, canal, k, sp):
