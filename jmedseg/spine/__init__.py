@@ -95,6 +95,7 @@ from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
+from jmedseg.spine.under_t12 import confirm_under_t12
 
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
@@ -168,6 +169,7 @@ def label_vertebrae(volume, tracked=None):
     flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
     centroids = bodies.centroids_mm(grid.factors, volume.affine)
     flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
+    confirm_under_t12(segments, centroids, info, sacrum)   # L1, L2 a lumbar pitch under a confirmed T12 (`under_t12`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j
