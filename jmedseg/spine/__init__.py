@@ -41,7 +41,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    by the field of view's edge), `s1_under_alae` (a label centred at the alae's top, holding the disc and L5's
    lower part, left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
-   neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
+   neighbour's as the other's left unconfirmed: a cut holding part of a neighbour), `under_t12` (L1, then L2, whole
+   and one lumbar pitch under a T12 the ribs and the first pair confirm, no sacrum in view: confirmed); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
