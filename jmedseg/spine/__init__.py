@@ -170,7 +170,7 @@ def label_vertebrae(volume, tracked=None):
     flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
     centroids = bodies.centroids_mm(grid.factors, volume.affine)
     flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
-    confirm_under_t12(segments, centroids, info, sacrum)   # L1, L2 a lumbar pitch under a confirmed T12 (`under_t12`)
+    confirm_under_t12(segments, centroids, info)   # L1, L2 a lumbar pitch under a confirmed T12 (`under_t12`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j

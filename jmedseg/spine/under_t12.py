@@ -12,15 +12,17 @@ the ribs and the first pair with T12 confirmed, the whole labels under T12 were 
 179/73: "L1" and "L2" 10-18 mm apart, both within L1) and a missed L1/L2 disc (191/89: "L1" 48 mm under T12, between
 the true L1 and L2).
 
-Rule (`confirm_under_t12`): with the ribs and the first pair the only anchors, agreeing, no sacrum in view (where
-one is, it decides the lumbar count: a sixth lumbar vertebra or a transitional one is its business) and T12
-confirmed with no flag at all, the vertebra directly under T12 is confirmed as L1 when its only flag is
+Rule (`confirm_under_t12`): with the ribs and the first pair the only anchors, agreeing and undoubted, no sacrum
+counted (where one is, it is an anchor and decides the lumbar count) and T12 confirmed with no flag at all, the vertebra directly under T12 is confirmed as L1 when its only flag is
 `uncertain_level` for the one reason that it lies outside the anchors (not cut by the field of view's edge, no other
 flag or note) and its body's centre lies one lumbar pitch from T12's (3D, `LUMBAR_PITCH_MM` to `LUMBAR_PITCH_MAX_MM`,
 24-46 mm: L1's body is 24-27 mm tall with a 6-10 mm disc; T12/L1 half a T12 plus half an L1 and a disc). A false
 disc leaves a centre under 24 mm from the one over it; a missed disc one over 46 mm. Then L2 the same under a
 confirmed L1. It stops at L2: the density paper measures L1/L2, and the further a level lies from the anchor the more
 cuts a count crosses unchecked (the rows were measured for L1 and L2 only).
+
+A sacral base found but not counted (`SacrumFinding.pelvis`, its base cut by the scan's edge) gives no count to
+decide by, and it was read so at the lowest vertebra of chest CTs ending at L2 (2026/164): it does not stop the rule.
 
 The summary line is left as `levels` wrote it ("confirmed by ribs and first rib pair"); each level confirmed here
 says why in its own note.
@@ -33,11 +35,11 @@ UNDER_T12 = ("L1", "L2")       # the levels the density is measured in (see the 
 OUTSIDE_NOTE = ("outside ", ": counted by discs from one anchor")    # `levels._assign_names`' note, start and end
 
 
-def confirm_under_t12(segments, centroids_mm, info, sacrum):
+def confirm_under_t12(segments, centroids_mm, info):
     """Clear `uncertain_level` (in place) on L1 and then L2 under a confirmed T12 (segments bottom to top,
-    `centroids_mm` each body's centre in world mm or None, `info` from `levels.assign_names`, `sacrum` the
-    `SacrumFinding`) where the docstring's conditions hold. Returns the names confirmed."""
-    if not _ribs_and_first_pair_only(info, sacrum):
+    `centroids_mm` each body's centre in world mm or None, `info` from `levels.assign_names`) where the docstring's
+    conditions hold. Returns the names confirmed."""
+    if not _ribs_and_first_pair_only(info):
         return []
     confirmed = []
     over = info["t12_segment"]
@@ -60,11 +62,10 @@ def confirm_under_t12(segments, centroids_mm, info, sacrum):
     return confirmed
 
 
-def _ribs_and_first_pair_only(info, sacrum):
-    """The ribs and the first pair the only anchors, agreeing, nothing doubted, no sacral base in view."""
+def _ribs_and_first_pair_only(info):
+    """The ribs and the first pair the only anchors, agreeing, nothing doubted (a sacrum counted is an anchor)."""
     return (info["agree"] is True and info["t12_segment"] is not None and info["t1_segment"] is not None
-            and info["sacrum_segment"] is None and not info["doubts"]
-            and (sacrum is None or (sacrum.segment is None and not sacrum.pelvis)))
+            and info["sacrum_segment"] is None and not info["doubts"])
 
 
 def _outside_anchors_only(seg):

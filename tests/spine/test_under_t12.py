@@ -3,7 +3,7 @@
 import pytest
 
 from jmedseg.spine.levels import Segment
-from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM, SacrumFinding
+from jmedseg.spine.sacrum import LUMBAR_PITCH_MAX_MM, LUMBAR_PITCH_MM
 from jmedseg.spine.under_t12 import confirm_under_t12
 from tests.spine.benchmark_ct import label_benchmark_ct
 
@@ -30,7 +30,7 @@ def _flags(segments):
 
 def test_l1_and_l2_a_lumbar_pitch_apart_are_confirmed_and_l3_is_not():
     segments, centroids, info = _column()
-    assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == ["L1", "L2"]
+    assert confirm_under_t12(segments, centroids, info) == ["L1", "L2"]
     assert _flags(segments) == {"L3": ["uncertain_level"], "L2": [], "L1": [], "T12": [], "T11": []}
     assert segments[2].notes == ["the first vertebra under a confirmed T12, its centre 30 mm under T12's (one lumbar "
                                  "pitch, 24-46 mm)"]
@@ -43,17 +43,17 @@ def test_the_pitch_limits_are_one_lumbar_pitch():
     179/73: 10-18 mm) and 46.5 (a missed L1/L2 disc, 191/89: 48 mm) do not."""
     assert (LUMBAR_PITCH_MM, LUMBAR_PITCH_MAX_MM) == (24.0, 46.0)
     for pitch in (24.0, 46.0):
-        assert confirm_under_t12(*_column(l1_pitch=pitch), SacrumFinding()) == ["L1", "L2"], pitch
+        assert confirm_under_t12(*_column(l1_pitch=pitch)) == ["L1", "L2"], pitch
     for pitch in (23.5, 46.5):
         segments, centroids, info = _column(l1_pitch=pitch)
-        assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == [], pitch
+        assert confirm_under_t12(segments, centroids, info) == [], pitch
         assert _flags(segments)["L1"] == _flags(segments)["L2"] == ["uncertain_level"]
 
 
 def test_l2_too_near_l1_keeps_l2_flagged_only():
     """A false disc under L1 (L2's centre 14 mm under L1's): L1 confirmed, L2 left flagged."""
     segments, centroids, info = _column(l2_pitch=14.0)
-    assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == ["L1"]
+    assert confirm_under_t12(segments, centroids, info) == ["L1"]
     assert _flags(segments)["L2"] == ["uncertain_level"]
 
 
@@ -64,25 +64,24 @@ def test_an_l1_cut_by_the_field_of_view_or_flagged_for_another_reason_stays_flag
                          (["uncertain_level"], [OUTSIDE, "anchors disagree (counted from the lowest vertebra in view)"])):
         segments, centroids, info = _column()
         segments[2].flags, segments[2].notes = list(flags), list(notes)
-        assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == [], (flags, notes)
+        assert confirm_under_t12(segments, centroids, info) == [], (flags, notes)
         assert _flags(segments)["L2"] == ["uncertain_level"]
 
 
 def test_a_flagged_t12_or_a_body_without_voxels_confirms_nothing():
     segments, centroids, info = _column()
     segments[3].flags = ["uncertain_level"]
-    assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == []
+    assert confirm_under_t12(segments, centroids, info) == []
     segments, centroids, info = _column()
     centroids[2] = None
-    assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == []
+    assert confirm_under_t12(segments, centroids, info) == []
 
 
-def test_a_sacrum_in_view_decides_the_lumbar_count():
-    """A sacral base at the column's bottom, counted or not (`SacrumFinding.pelvis`), or the sacrum an anchor."""
-    assert confirm_under_t12(*_column(), SacrumFinding(pelvis=True)) == []
+def test_a_counted_sacrum_decides_the_lumbar_count():
+    """The sacrum an anchor (with the ribs and the first pair): its count, not this rule, confirms the lumbar levels."""
     segments, centroids, info = _column()
     info["sacrum_segment"] = 0
-    assert confirm_under_t12(segments, centroids, info, SacrumFinding(segment=0, pelvis=True)) == []
+    assert confirm_under_t12(segments, centroids, info) == []
 
 
 def test_anchors_disagreeing_or_doubted_or_one_anchor_confirm_nothing():
@@ -90,7 +89,7 @@ def test_anchors_disagreeing_or_doubted_or_one_anchor_confirm_nothing():
                    {"doubts": {"T1": (4, "its heads lie inside the piece over it")}}):
         segments, centroids, info = _column()
         info.update(change)
-        assert confirm_under_t12(segments, centroids, info, SacrumFinding()) == [], change
+        assert confirm_under_t12(segments, centroids, info) == [], change
 
 
 @pytest.mark.parametrize("seed, case_id", [(2026, 5)])
