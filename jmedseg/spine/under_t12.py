@@ -13,11 +13,12 @@ the ribs and the first pair with T12 confirmed, the whole labels under T12 were 
 the true L1 and L2).
 
 Rule (`confirm_under_t12`): with the ribs and the first pair the only anchors, agreeing and undoubted, no sacrum
-counted (where one is, it is an anchor and decides the lumbar count) and T12 confirmed with no flag at all, the vertebra directly under T12 is confirmed as L1 when its only flag is
-`uncertain_level` for the one reason that it lies outside the anchors (not cut by the field of view's edge, no other
-flag or note) and its body's centre lies one lumbar pitch from T12's (3D, `LUMBAR_PITCH_MM` to `LUMBAR_PITCH_MAX_MM`,
+counted (where one is, it is an anchor and decides the lumbar count) and T12 confirmed with no flag at all, the
+vertebra directly under T12 is confirmed as L1 when its only flag is `uncertain_level` for the one reason that it
+lies outside the anchors (not cut by the field of view's edge, no other flag or note) and its body's centre lies one lumbar pitch from T12's (3D, `LUMBAR_PITCH_MM` to `LUMBAR_PITCH_MAX_MM`,
 24-46 mm: L1's body is 24-27 mm tall with a 6-10 mm disc; T12/L1 half a T12 plus half an L1 and a disc). A false
-disc leaves a centre under 24 mm from the one over it; a missed disc one over 46 mm. Then L2 the same under a
+disc leaves a centre under 24 mm from the one over it, or the label under under 24 mm from it (then the level's
+label holds part of its body only, and stays flagged); a missed disc one over 46 mm. Then L2 the same under a
 confirmed L1. It stops at L2: the density paper measures L1/L2, and the further a level lies from the anchor the more
 cuts a count crosses unchecked (the rows were measured for L1 and L2 only).
 
@@ -50,7 +51,8 @@ def confirm_under_t12(segments, centroids_mm, info):
         if under < 0 or segments[under].name != name or not _outside_anchors_only(segments[under]):
             break
         pitch = _centre_distance(centroids_mm[under], centroids_mm[over])
-        if pitch is None or not LUMBAR_PITCH_MM <= pitch <= LUMBAR_PITCH_MAX_MM:
+        if pitch is None or not LUMBAR_PITCH_MM <= pitch <= LUMBAR_PITCH_MAX_MM or _false_cut_below(
+                segments, centroids_mm, under):
             break
         seg = segments[under]
         seg.flags.clear()
@@ -66,6 +68,16 @@ def _ribs_and_first_pair_only(info):
     """The ribs and the first pair the only anchors, agreeing, nothing doubted (a sacrum counted is an anchor)."""
     return (info["agree"] is True and info["t12_segment"] is not None and info["t1_segment"] is not None
             and info["sacrum_segment"] is None and not info["doubts"])
+
+
+def _false_cut_below(segments, centroids_mm, index):
+    """The whole named label under segment `index` lies less than a lumbar pitch under it: the disc between them is
+    false and `index`'s label holds part of its body only (193/41: "L1" 24 mm under T12, "L2" 19 mm under it, both
+    within L1)."""
+    if index == 0 or not segments[index - 1].name or "incomplete" in segments[index - 1].flags:
+        return False
+    gap = _centre_distance(centroids_mm[index - 1], centroids_mm[index])
+    return gap is not None and gap < LUMBAR_PITCH_MM
 
 
 def _outside_anchors_only(seg):

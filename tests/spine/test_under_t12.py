@@ -50,11 +50,20 @@ def test_the_pitch_limits_are_one_lumbar_pitch():
         assert _flags(segments)["L1"] == _flags(segments)["L2"] == ["uncertain_level"]
 
 
-def test_l2_too_near_l1_keeps_l2_flagged_only():
-    """A false disc under L1 (L2's centre 14 mm under L1's): L1 confirmed, L2 left flagged."""
+def test_a_label_under_less_than_a_pitch_away_keeps_the_level_over_it_flagged():
+    """A false disc under L1 (193/41: "L2" 19 mm under "L1", both within L1): L1's label holds part of its body, and
+    neither is confirmed. A false disc under L2 (L3 14 mm under it): L1 confirmed, L2 left flagged. The label under
+    cut by the field of view's edge judges nothing (its centre is not its body's)."""
     segments, centroids, info = _column(l2_pitch=14.0)
+    assert confirm_under_t12(segments, centroids, info) == []
+    assert _flags(segments)["L1"] == _flags(segments)["L2"] == ["uncertain_level"]
+    segments, centroids, info = _column()
+    centroids[0][2] = centroids[1][2] - 14.0
     assert confirm_under_t12(segments, centroids, info) == ["L1"]
     assert _flags(segments)["L2"] == ["uncertain_level"]
+    segments, centroids, info = _column(l2_pitch=14.0)
+    segments[1].flags.append("incomplete")
+    assert confirm_under_t12(segments, centroids, info) == ["L1"]
 
 
 def test_an_l1_cut_by_the_field_of_view_or_flagged_for_another_reason_stays_flagged_and_so_does_l2():
