@@ -42,7 +42,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    by the field of view's edge), `s1_under_alae` (a label centred at the alae's top, holding the disc and L5's
    lower part, left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
-   neighbour's as the other's left unconfirmed: a cut holding part of a neighbour); `pipeline` (CT
+   neighbour's as the other's left unconfirmed: a cut holding part of a neighbour), `under_t12` (L1, then L2, whole
+   and one lumbar pitch under a T12 the ribs and the first pair confirm, no sacrum in view: confirmed); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
@@ -96,6 +97,7 @@ from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
+from jmedseg.spine.under_t12 import confirm_under_t12
 
 logger = logging.getLogger(__name__)
 T12_HALF_BODY_MM = 10.0
@@ -169,6 +171,7 @@ def label_vertebrae(volume, tracked=None):
     flag_cut_by_edge(segments, bodies, small.shape)   # `incomplete`: cut by the field of view's edge
     centroids = bodies.centroids_mm(grid.factors, volume.affine)
     flag_off_centre(segments, centroids)   # a label's centre nearer one neighbour's than half (`off_centre`)
+    confirm_under_t12(segments, centroids, info)   # L1, L2 a lumbar pitch under a confirmed T12 (`under_t12`)
     ids = {}
     for j, seg in enumerate(segments):
         ids[j + 1] = TOTALSEG_IDS[seg.name] if seg.name else UNIDENTIFIED_BASE + len(segments) - j

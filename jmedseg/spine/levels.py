@@ -17,7 +17,8 @@ so each is counted only when its vertebra is unambiguous (`rib_anchor_doubt`), a
 agreeing across a gap where a disc may have been missed confirm nothing.
 Two or more anchors that agree on the count between them confirm the levels between
 them; levels outside that range are counted by discs from one anchor and flagged
-`uncertain_level`. Anchors that disagree (11 or 13 rib pairs, a lumbosacral
+`uncertain_level` (L1 and L2 under a T12 the ribs and the first pair confirm, each a lumbar pitch under the level
+over it, are confirmed afterwards by `under_t12`). Anchors that disagree (11 or 13 rib pairs, a lumbosacral
 transitional vertebra, a missed disc): every level is flagged `uncertain_level`, with
 the counts in the note; the names come from the larger agreeing group, one against one from
 the anchor most often right (`naming_rank`), or, when one possibly missed disc between two
