@@ -3,11 +3,10 @@ docs/spine.md, branch `pelvis16`).
 
 Ribs are borne by consecutive vertebrae from T1 down: an 11th or 13th pair shortens or lengthens the run at its
 lower end, a lumbar rib sits on L1 directly under T12's pair, and no vertebra inside the run is left out. A level
-lying more than `head_at_disc.NEXT_LEVEL_PITCHES` (1.5) local pitches under a level with heads on both sides has a
-whole rib-free vertebra between: it is no rib but bone-bright tissue beside a lumbar vertebra. In the phantom, and
-in real CTs, that is contrast beside L1-L3: the renal pelves and ureters in the delayed (excretory) phase (300-1200
-HU, 40-60 mm from the midline, both sides at one height: a "pair"), the renal arteries and veins in the arterial
-and portal phases (one side), read by the rib search as heads.
+with a whole rib-free vertebra between it and a pair over it is no rib but bone-bright tissue beside a lumbar
+vertebra: in the phantom, and in real CTs, contrast beside L1-L3, the renal pelves and ureters in the delayed
+(excretory) phase (300-1200 HU, 40-60 mm from the midline, both sides at one height: a "pair") and the renal
+arteries and veins in the arterial and portal phases (one side), read by the rib search as heads.
 
 Kept, such a level became the lowest rib-bearing vertebra: T12 named two or three vertebrae low, the sacrum's count
 and the ribs' disagreeing (seed 191 CT 13, chest + abdomen, delayed, 5 mm: the renal pelves a "pair" on L2, 57 mm
@@ -16,12 +15,17 @@ and the ribs' disagreeing (seed 191 CT 13, chest + abdomen, delayed, 5 mm: the r
 bearing ribs). `rib_run.without_cut_off_head` drops a one-sided lowest level under a pair; `iliac_pair` a pair
 far under the run with the iliac wings beside it; this rule takes what lies under the gap whatever its sides.
 
-Only the bottom of the run is cut: at most `MAX_LEVELS_UNDER` levels under the gap, of which at most one with
-heads on both sides. Two pairs a pitch apart under a gap are a run (T11 and T12 under a missed T10 pair) and stay.
-A real twelfth pair under a missed eleventh is what this rule would drop: then the lowest rib level is T10, the
-ribs count one vertebra high against the sacrum and the anchors disagree (refused, never confirmed wrong).
-The pitch is the median of up to `rib_run.PITCHES_ABOVE` pitches between the pair over the gap and the levels
-above it, so one level missed above does not set it.
+The rib-free vertebra is asked to be seen, not only inferred from the pitch: a segment between two body-area dips
+(the first, thick-disc segmentation, made before the ribs are read) lying wholly between the level's heads and the
+pair's, and the gap more than `head_at_disc.NEXT_LEVEL_PITCHES` (1.5) local pitches (the median of up to
+`rib_run.PITCHES_ABOVE` pitches between the pair and the levels over it, so one level missed above does not set
+it). The pitch alone is not enough: in the real chest CTA (1.5 mm) T11's pair lies at the bottom of T11's body,
+36 mm (1.56 pitches of the 23 mm T7-T10 pitch) under T10's, with no segment between them; dropped, the ribs named
+every level two low. Only the bottom of the run is cut: at most `MAX_LEVELS_UNDER` levels under the gap, of which
+at most one with heads on both sides. Two pairs a pitch apart under a gap are a run (T11 and T12 under a missed T10
+pair) and stay. A real twelfth pair under a missed eleventh is what this rule would drop: then the lowest rib
+level is T10, the ribs count one vertebra high against the sacrum and the anchors disagree (refused, never
+confirmed wrong).
 """
 import numpy as np
 
@@ -32,9 +36,10 @@ from jmedseg.spine.rib_run import PITCHES_ABOVE
 MAX_LEVELS_UNDER = 2     # levels cut under the gap: a lone renal "pair" or two one-sided vessels, never a run
 
 
-def without_levels_under_bare_vertebra(heads, dz):
+def without_levels_under_bare_vertebra(heads, first, dz):
     """`heads` ([(z slice, side)], from `ribs.find_rib_heads`) less the levels lying under a rib-free vertebra
-    below the run's lowest pair (module docstring); order kept."""
+    below the run's lowest pair; `first`: the segments between body-area dips (`levels.segments_between`), inferior
+    to superior (module docstring); order kept."""
     groups = rib_level_groups([z for z, _ in heads], dz)
     sides = [{side for z, side in heads if z in set(g)} for g in groups]
     for k in range(1, min(MAX_LEVELS_UNDER, len(groups) - 2) + 1):   # k levels under the pair groups[k]
@@ -42,7 +47,13 @@ def without_levels_under_bare_vertebra(heads, dz):
             continue
         means = [float(np.mean(g)) for g in groups[k:k + PITCHES_ABOVE + 1]]
         pitch = float(np.median(np.diff(means)))
-        if means[0] - float(np.mean(groups[k - 1])) > NEXT_LEVEL_PITCHES * pitch:
+        if means[0] - float(np.mean(groups[k - 1])) > NEXT_LEVEL_PITCHES * pitch and \
+                _vertebra_between(first, max(groups[k - 1]), min(groups[k])):
             under = {z for g in groups[:k] for z in g}
             return [h for h in heads if h[0] not in under]
     return heads
+
+
+def _vertebra_between(first, below, above):
+    """Whether a segment bounded by body-area dips on both sides lies wholly between slices `below` and `above`."""
+    return any(seg.lower_disc and seg.upper_disc and below < seg.lo and seg.hi < above for seg in first)
