@@ -16,7 +16,7 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
-   a rib pair), `under_bare_vertebra` (levels under a rib-free vertebra below the run: renal contrast),
+   a rib pair), `under_bare_vertebra` (levels under a rib-free vertebra below the run: the kidneys),
    `rib_below` (the twelfth pair found under two pairs), `forward_rib_pairs` (over a counted sacrum
    at thin slices with no rib found behind the body's centre: the rib pairs followed forward).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between

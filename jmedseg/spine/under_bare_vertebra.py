@@ -4,12 +4,14 @@ docs/spine.md, branch `pelvis16`).
 Ribs are borne by consecutive vertebrae from T1 down: an 11th or 13th pair shortens or lengthens the run at its
 lower end, a lumbar rib sits on L1 directly under T12's pair, and no vertebra inside the run is left out. A level
 with a whole rib-free vertebra between it and a pair over it is no rib but bone-bright tissue beside a lumbar
-vertebra: in the phantom, and in real CTs, contrast beside L1-L3, the renal pelves and ureters in the delayed
-(excretory) phase (300-1200 HU, 40-60 mm from the midline, both sides at one height: a "pair") and the renal
-arteries and veins in the arterial and portal phases (one side), read by the rib search as heads.
+vertebra. In the phantom it is the enhanced kidneys (cortex and medulla 110-230 HU in the arterial, portal and
+delayed phases, 60-80 mm from the midline at L1-L3, their medial rims against the psoas): with the kidneys drawn at
+soft-tissue HU (the same random draws otherwise) the "heads" under T12 of the two CTs below and of seed 191 CT 86
+go, and all three are confirmed by sacrum and ribs on main's code. A real nephrographic kidney, or contrast in the
+renal pelvis, lies there too.
 
 Kept, such a level became the lowest rib-bearing vertebra: T12 named two or three vertebrae low, the sacrum's count
-and the ribs' disagreeing (seed 191 CT 13, chest + abdomen, delayed, 5 mm: the renal pelves a "pair" on L2, 57 mm
+and the ribs' disagreeing (seed 191 CT 13, chest + abdomen, delayed, 5 mm: the kidneys a "pair" on L2, 57 mm
 = 2.1 pitches under T12's pair, L1 bare between; seed 157 CT 58, abdomen + pelvis, portal venous, 3 mm: right
 "heads" on L2 and L3, 62 mm = 2 pitches under T12's pair, which also dropped the sacrum: a vertebra three over it
 bearing ribs). `rib_run.without_cut_off_head` drops a one-sided lowest level under a pair; `iliac_pair` a pair
@@ -19,11 +21,11 @@ The rib-free vertebra is asked to be seen, not only inferred from the pitch: a s
 (the first, thick-disc segmentation, made before the ribs are read) lying wholly between the level's heads and the
 pair's, and the gap more than `head_at_disc.NEXT_LEVEL_PITCHES` (1.5) local pitches (the median of up to
 `rib_run.PITCHES_ABOVE` pitches between the pair and the levels over it, so one level missed above does not set
-it). The pitch alone is not enough: in the real chest CTA (1.5 mm) T11's pair lies at the bottom of T11's body,
-36 mm (1.56 pitches of the 23 mm T7-T10 pitch) under T10's, with no segment between them; dropped, the ribs named
-every level two low. Only the bottom of the run is cut: at most `MAX_LEVELS_UNDER` levels under the gap, of which
-at most one with heads on both sides. Two pairs a pitch apart under a gap are a run (T11 and T12 under a missed T10
-pair) and stay. A real twelfth pair under a missed eleventh is what this rule would drop: then the lowest rib
+it). The pitch alone is not enough: in the real chest CTA (1.5 mm) T11's pair lies 8 mm under its body's centre and
+T10's 9 mm over its own, 36 mm apart (1.56 pitches of the 23 mm T7-T10 pitch), with no segment between them;
+dropped, the ribs named every level two low (the pitch-only first version, measured). Only the bottom of the run is
+cut: at most `MAX_LEVELS_UNDER` levels under the gap, of which at most one with heads on both sides. Two pairs a
+pitch apart under a gap are a run (T11 and T12 under a missed T10 pair) and stay. A real twelfth pair under a missed eleventh is what this rule would drop: then the lowest rib
 level is T10, the ribs count one vertebra high against the sacrum and the anchors disagree (refused, never
 confirmed wrong).
 """
@@ -33,7 +35,7 @@ from jmedseg.spine.head_at_disc import NEXT_LEVEL_PITCHES
 from jmedseg.spine.levels import rib_level_groups
 from jmedseg.spine.rib_run import PITCHES_ABOVE
 
-MAX_LEVELS_UNDER = 2     # levels cut under the gap: a lone renal "pair" or two one-sided vessels, never a run
+MAX_LEVELS_UNDER = 2     # levels cut under the gap: the kidneys' "pair" or two one-sided rims, never a run
 
 
 def without_levels_under_bare_vertebra(heads, first, dz):

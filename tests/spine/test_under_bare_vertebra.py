@@ -26,7 +26,7 @@ def _cut(heads, first=BARE_L1):
 
 
 def test_a_pair_under_a_bare_vertebra_is_dropped():
-    """191/13: the renal pelves (delayed phase) a "pair" 11.4 slices (57 mm, 2.1 pitches) under T12's pair, L1 bare
+    """191/13: the enhanced kidneys (delayed phase) a "pair" 11.4 slices (57 mm, 2.1 pitches) under T12's pair, L1 bare
     between: dropped, the run kept in its order."""
     heads = _pairs(RUN[0] - 11.4) + _pairs(*RUN)
     assert _cut(heads) == _pairs(*RUN)
@@ -89,7 +89,7 @@ def _assert_t12_to_l5_confirmed_near_truth(case, report, score):
 
 
 def test_seed_191_ct_13(tmp_path):
-    """Chest + abdomen, delayed, 5 mm: the renal pelves a pair on L2. Before: "sacrum and ribs disagree; named from
+    """Chest + abdomen, delayed, 5 mm: the kidneys a pair on L2. Before: "sacrum and ribs disagree; named from
     the sacrum", refused."""
     case, report, score = label_benchmark_ct(tmp_path, 191, 13, "chest_abdomen", "delayed")
     assert report["summary"] == "confirmed by sacrum and ribs and first rib pair", report["summary"]
@@ -97,8 +97,8 @@ def test_seed_191_ct_13(tmp_path):
 
 
 def test_seed_157_ct_58(tmp_path):
-    """Abdomen + pelvis, portal venous, 3 mm: right "heads" on L3 and L2. Before: "one anchor only (T12)" (the
-    sacrum dropped for a vertebra three over it bearing ribs), refused."""
+    """Abdomen + pelvis, portal venous, 3 mm: the right kidney's "heads" on L3 and L2. Before: "one anchor only
+    (T12)" (the sacrum dropped for a vertebra three over it bearing ribs), refused."""
     case, report, score = label_benchmark_ct(tmp_path, 157, 58, "abdomen_pelvis", "portal_venous")
     assert report["summary"] == "confirmed by sacrum and ribs", report["summary"]
     _assert_t12_to_l5_confirmed_near_truth(case, report, score)
