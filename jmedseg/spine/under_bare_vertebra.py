@@ -25,9 +25,9 @@ it). The pitch alone is not enough: in the real chest CTA (1.5 mm) T11's pair li
 T10's 9 mm over its own, 36 mm apart (1.56 pitches of the 23 mm T7-T10 pitch), with no segment between them;
 dropped, the ribs named every level two low (the pitch-only first version, measured). Only the bottom of the run is
 cut: at most `MAX_LEVELS_UNDER` levels under the gap, of which at most one with heads on both sides. Two pairs a
-pitch apart under a gap are a run (T11 and T12 under a missed T10 pair) and stay. A real twelfth pair under a missed eleventh is what this rule would drop: then the lowest rib
-level is T10, the ribs count one vertebra high against the sacrum and the anchors disagree (refused, never
-confirmed wrong).
+pitch apart under a gap are a run (T11 and T12 under a missed T10 pair) and stay. A real twelfth pair under a
+missed eleventh is what this rule would drop: then the lowest rib level is T10, the ribs count one vertebra high
+against the sacrum and the anchors disagree (refused, never confirmed wrong).
 """
 import numpy as np
 
