@@ -16,7 +16,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
 3. The ribs: `ribs` (rib heads beside the column and which vertebra bears each; at 3-5 mm `faint_ribs`
    follows a thin rib's shaft through partial-volume bone over the lowest rib level found), cleaned by `pair_heads` (a
    pair's two heads are one level), `rib_run` (a one-sided "rib" under the run), `iliac_pair` (the ilia are not
-   a rib pair), `rib_below` (the twelfth pair found under two pairs), `forward_rib_pairs` (over a counted sacrum
+   a rib pair), `under_bare_vertebra` (levels under a rib-free vertebra below the run: the kidneys),
+   `rib_below` (the twelfth pair found under two pairs), `forward_rib_pairs` (over a counted sacrum
    at thin slices with no rib found behind the body's centre: the rib pairs followed forward).
 4. The segments re-cut where the rib levels disagree with the discs: `rib_split` (a missed thin disc between
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
@@ -97,6 +98,7 @@ from jmedseg.spine.top_heads import recut_top_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
+from jmedseg.spine.under_bare_vertebra import without_levels_under_bare_vertebra
 from jmedseg.spine.under_t12 import confirm_under_t12
 
 logger = logging.getLogger(__name__)
@@ -237,6 +239,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     heads = paired_across_sides(heads, sp[2])     # a pair's heads read more than a level's gap apart (`pair_heads`)
     heads = without_cut_off_head(heads, sp[2])    # a one-sided head under a rib-free vertebra (`rib_run`)
     heads = without_iliac_pair(heads, column, sp)  # a "pair" far under the ribs, the ilia beside (`iliac_pair`)
+    heads = without_levels_under_bare_vertebra(heads, first, sp[2])   # under a bare vertebra (`under_bare_vertebra`)
     dips = [a for a in area_arcs if sacrum.split_at is None or a != float(arc[sacrum.split_at])]
     disc_arcs, readings = area_arcs, {}
     s, core = core_hu_profile(grid.hu, column, sp, arc, lo, hi)
