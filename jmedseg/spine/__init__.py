@@ -80,6 +80,7 @@ from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.own_body_heads import levels_back_to_own_body
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
+from jmedseg.spine.rib_free_pieces import join_excess_pieces
 from jmedseg.spine.rib_gap import join_bare_piece
 from jmedseg.spine.rib_over_wall import rib_over_pair_rib
 from jmedseg.spine.rib_run import without_cut_off_head
@@ -147,6 +148,10 @@ def label_vertebrae(volume, tracked=None):
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
     levels_back_to_own_body(segments, heads, sp[2])   # a level handed under a rib-free vertebra (`own_body_heads`)
+    # rib-free pieces inside the run that are its whole excess count, each joined (`rib_free_pieces`)
+    segments, discs, disc_arcs = join_excess_pieces(segments, discs, disc_arcs, heads, sp[2],
+                                                    lambda segs: measure_widths(segs, column, sp), sacrum, clear_to,
+                                                    processes)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
