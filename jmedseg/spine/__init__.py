@@ -22,7 +22,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
    `disc_at_lowest_heads` (a disc at the lowest level's heads over a rib-free piece too short for a vertebra),
    `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
-   vertebra inside the run given back), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
+   vertebra inside the run given back), `rib_free_pieces` (rib-free pieces inside the run that are its whole excess
+   count: each a disc read twice, joined), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
