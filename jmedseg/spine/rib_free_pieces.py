@@ -19,9 +19,13 @@ level's vertebra stay as they are (the later re-cuts and `own_body_heads` may ha
 where `levels.find_anchors` then counts both the first pair and T12, eleven vertebrae apart, each bearing one level:
 a 13- or 11-rib cage, a missed rib or a missed disc elsewhere leaves the count off and the segments unchanged.
 
-Measured (docs/spine.md, branch `top16`): seed 199 CT 64 (chest, native, 5 mm): T4/T5's disc (434 mm) read at 426
-and 441 mm, T9/T10's (298 mm) at 286 and 301 mm, two 10 mm rib-free pieces, the fifth and tenth pairs' heads (428,
-283 mm) in the slices of the pieces' lower discs; before, named from T12 alone with T1-T8 one to two levels off.
+Measured (docs/spine.md, branch `top16`; 5 mm, C7 whole, the first pair in view): seed 199 CT 64 (chest, native:
+T4/T5's disc, 434 mm, read at 426 and 441 mm, T9/T10's, 298 mm, at 286 and 301 mm, two 10 mm rib-free pieces, the
+fifth and tenth pairs' heads, 428 and 283 mm, in the slices of the pieces' lower discs; before, named from T12 alone
+with T1-T8 one to two levels off), 179 CT 25 (T8's upper piece over a false disc at its heads) and 173 CT 76 (T6 cut at
+its middle): refused -> confirmed by ribs and first pair, 31 levels confirmed, none wrong. Of 119 controls (seed 7's
+chest CTs, every chest CT of 197 and 199 with both rib anchors in view) one changed, 197/69 (T1-T11 confirmed as
+well, all right); forty 13-rib subjects and the real chest CTA unchanged.
 """
 from jmedseg.spine.levels import MAX_PITCH_MM, Segment, find_anchors, rib_level_groups
 from jmedseg.spine.pair_heads import level_sides
