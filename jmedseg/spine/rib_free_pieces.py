@@ -23,7 +23,7 @@ Measured (docs/spine.md, branch `top16`; 5 mm, C7 whole, the first pair in view)
 T4/T5's disc, 434 mm, read at 426 and 441 mm, T9/T10's, 298 mm, at 286 and 301 mm, two 10 mm rib-free pieces, the
 fifth and tenth pairs' heads, 428 and 283 mm, in the slices of the pieces' lower discs; before, named from T12 alone
 with T1-T8 one to two levels off), 179 CT 25 (T8's upper piece over a false disc at its heads) and 173 CT 76 (T6 cut at
-its middle): refused -> confirmed by ribs and first pair, 31 levels confirmed, none wrong. Of 119 controls (seed 7's
+its middle): refused -> confirmed by ribs and first pair, 31 levels confirmed, none wrong. Of 118 controls (seed 7's
 chest CTs, every chest CT of 197 and 199 with both rib anchors in view) one changed, 197/69 (T1-T11 confirmed as
 well, all right); forty 13-rib subjects and the real chest CTA unchanged.
 """
