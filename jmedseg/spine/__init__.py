@@ -23,7 +23,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    two levels), `rib_gap` (a rib-free piece: one disc read twice), `head_at_disc` (the lowest level in a disc),
    `disc_at_lowest_heads` (a disc at the lowest level's heads over a rib-free piece too short for a vertebra),
    `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
-   vertebra inside the run given back), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
+   vertebra inside the run given back), `rib_free_pieces` (rib-free pieces inside the run that are its whole excess
+   count: each a disc read twice, joined), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
@@ -83,6 +84,7 @@ from jmedseg.spine.lumbar_troughs import at_disc_troughs
 from jmedseg.spine.own_body_heads import levels_back_to_own_body
 from jmedseg.spine.pair_heads import paired_across_sides
 from jmedseg.spine.rib_count import recut_by_rib_levels
+from jmedseg.spine.rib_free_pieces import join_excess_pieces
 from jmedseg.spine.rib_gap import join_bare_piece
 from jmedseg.spine.rib_over_wall import rib_over_pair_rib
 from jmedseg.spine.rib_run import without_cut_off_head
@@ -152,6 +154,10 @@ def label_vertebrae(volume, tracked=None):
     # the lowest rib's vertebra holding T12 and L1: the T12/L1 disc missed under the head (`t12_l1_split`)
     segments, discs, disc_arcs = split_under_lowest_head(segments, discs, disc_arcs, arc, sp[2], prepare)
     levels_back_to_own_body(segments, heads, sp[2])   # a level handed under a rib-free vertebra (`own_body_heads`)
+    # rib-free pieces inside the run that are its whole excess count, each joined (`rib_free_pieces`)
+    segments, discs, disc_arcs = join_excess_pieces(segments, discs, disc_arcs, heads, sp[2],
+                                                    lambda segs: measure_widths(segs, column, sp), sacrum, clear_to,
+                                                    processes)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
