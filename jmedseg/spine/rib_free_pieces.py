@@ -1,5 +1,5 @@
 """Rib-free pieces inside the rib run that are its whole excess count: each joined across its farther disc
-(issue 20, 2026-12-06 night, branch `top16`).
+(issue 20, 2026-12-06 late, branch `top16`).
 
 Ribs are borne by consecutive vertebrae (T1 to T12, one rib a side each; `rib_gap`), each rib level one vertebra's
 pitch above the next. A segment bounded by two discs that bears no rib, lying between two rib-bearing segments whose

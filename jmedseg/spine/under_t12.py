@@ -1,5 +1,5 @@
 """L1 and L2 confirmed under a confirmed T12, one lumbar pitch each, where the ribs and the first pair are the anchors
-(issue 20, 2026-12-06 night, branch `lumbar16`).
+(issue 20, 2026-12-06 late, branch `lumbar16`).
 
 Why: `levels` confirms only the levels between two agreeing anchors. In a chest + abdomen CT without the sacrum,
 confirmed by the first rib pair (T1) and the lowest rib (T12), L1 and L2 lie under T12, outside the anchors, and

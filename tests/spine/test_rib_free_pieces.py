@@ -1,5 +1,5 @@
 """Rib-free pieces inside the rib run that are its whole excess count, each joined across its farther disc (issue 20,
-2026-12-06 night, branch `top16`, `jmedseg.spine.rib_free_pieces`). Constructed chests at 5 mm, benchmark CT 64 of
+2026-12-06 late, branch `top16`, `jmedseg.spine.rib_free_pieces`). Constructed chests at 5 mm, benchmark CT 64 of
 seed 199."""
 from jmedseg.spine.discs import MIN_PITCH_MM
 from jmedseg.spine.levels import find_anchors, segments_between
