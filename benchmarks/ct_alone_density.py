@@ -14,6 +14,8 @@ and on the true vertebra labels. Printed per contrast phase:
 - |diff| HU: the CT-alone density against the true labels' density where both are given (the labelling's share of
   the error; the calibration's is `benchmarks/calibration.py`'s), median and largest;
 - wrong: a density given from levels named wrong (a level further than 20 mm from its truth, VerSe's criterion).
+Each CT more than `FAR_HU` from the true labels' density is listed with both densities' offsets from the painted
+trabecular HU (the mean of L1's and L2's), which tells whether the labelling or the measurement moved it.
 
 Synthetic (phantom-only) figures: the real CTs' density checks are `benchmarks/real_ct_spine.py`.
 
@@ -53,7 +55,8 @@ def measure_one(args):
     case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=max_voxels,
                             cap_coarsens="pixels")
     out = {"i": i, "fov": fov, "phase": phase,
-           "whole": all(case.levels.get(n, {}).get("complete", False) for n in LEVELS)}
+           "whole": all(case.levels.get(n, {}).get("complete", False) for n in LEVELS),
+           "painted_hu": float(np.mean([case.tissue_hu[f"trabecular_bone_{n}"] for n in LEVELS]))}
     if not out["whole"]:
         return out
     with tempfile.TemporaryDirectory() as folder:
@@ -108,7 +111,9 @@ def main():
     print(f"# CT-alone L1+L2 density against the true labels' (phantom-only), seed {args.seed}, CTs 0-{args.n - 1}"
           f" with L1/L2 in view ({len(ids)})\n")
     print(table(rows))
-    far = [f"{args.seed}/{r['i']} {r['phase']} {r['ct_alone_hu'] - r['truth_hu']:+.1f}" for r in rows
+    far = [f"{args.seed}/{r['i']} {r['phase']} {r['ct_alone_hu'] - r['truth_hu']:+.1f} (CT-alone "
+           f"{r['ct_alone_hu'] - r['painted_hu']:+.1f}, true labels {r['truth_hu'] - r['painted_hu']:+.1f} from the "
+           "painted trabecular HU)" for r in rows
            if "ct_alone_hu" in r and "truth_hu" in r and abs(r["ct_alone_hu"] - r["truth_hu"]) > FAR_HU]
     print(f"\nCT-alone density more than {FAR_HU:.0f} HU from the true labels': {', '.join(far) or 'none'}")
     for key, whose in (("ct_alone_refused", "CT-alone labels"), ("truth_refused", "true labels")):
