@@ -9,13 +9,14 @@ and on the true vertebra labels. Printed per contrast phase:
 
 - CTs: with L1 and L2 in view and whole;
 - named: L1 and L2 both named without a flag (what `jmedseg measure` measures without `--accept-uncertain-levels`);
-- density: a density given from the CT alone; refused: named but the measurement refused (its reason counted; the
-  true labels' refusals are counted too: a refusal both share is the measurement's, not the labelling's);
-- |diff| HU: the CT-alone density against the true labels' density where both are given (the labelling's share of
-  the error; the calibration's is `benchmarks/calibration.py`'s), median and largest;
+- density: a density given from the CT alone ("of these one level": the other level refused by its check, the
+  density is then the one level's, as `jmedseg measure` gives it with a note); refused: named but the measurement
+  refused (its reason counted; the true labels' refusals are counted too);
+- |diff| HU: the CT-alone density against the true labels' density on the same levels, where both are given (the
+  labelling's share of the error; the calibration's is `benchmarks/calibration.py`'s), median and largest;
 - wrong: a density given from levels named wrong (a level further than 20 mm from its truth, VerSe's criterion).
 Each CT more than `FAR_HU` from the true labels' density is listed with both densities' offsets from the painted
-trabecular HU (the mean of L1's and L2's), which tells whether the labelling or the measurement moved it.
+trabecular HU (the mean over the levels used), which tells whether the labelling or the measurement moved it.
 
 Synthetic (phantom-only) figures: the real CTs' density checks are `benchmarks/real_ct_spine.py`.
 
@@ -47,16 +48,13 @@ def measure_one(args):
     i, seed, max_voxels = args
     from jmedseg.data.io import load_volume
     from jmedseg.data.synth.trunk import save_case, synth_trunk_case
-    from jmedseg.density.measure import measure_person
-    from jmedseg.density.safety import DensityFitError
     from jmedseg.spine import label_vertebrae
 
     fov, phase = design(i)
     case = synth_trunk_case(np.random.default_rng([seed, i]), phase=phase, fov=fov, max_voxels=max_voxels,
                             cap_coarsens="pixels")
     out = {"i": i, "fov": fov, "phase": phase,
-           "whole": all(case.levels.get(n, {}).get("complete", False) for n in LEVELS),
-           "painted_hu": float(np.mean([case.tissue_hu[f"trabecular_bone_{n}"] for n in LEVELS]))}
+           "whole": all(case.levels.get(n, {}).get("complete", False) for n in LEVELS)}
     if not out["whole"]:
         return out
     with tempfile.TemporaryDirectory() as folder:
@@ -68,22 +66,39 @@ def measure_one(args):
     out["named"] = all(n in entries and not entries[n]["flags"] for n in LEVELS)
     out["off_mm"] = max((math.dist(entries[n]["centroid_mm"], case.levels[n]["centroid_mm"])
                          if n in entries and entries[n].get("centroid_mm") else math.inf) for n in LEVELS)
-    for key, vertebrae in (("truth", case.label_map("vertebra")), ("ct_alone", labels if out["named"] else None)):
-        if vertebrae is None:
-            continue
-        try:
-            out[key + "_hu"] = measure_person(volume.array, vertebrae, None, volume.spacing, LEVELS).row["density_hu"]
-        except DensityFitError as err:   # the reason, without the level's name, so that reasons can be counted
-            reason = str(err).removeprefix("no density: ").split(" (")[0].split(":")[0]
-            out[key + "_refused"] = reason.replace("L1", "L*").replace("L2", "L*")
+    used = list(LEVELS)
+    if out["named"]:
+        row = _measure(out, "ct_alone", volume, labels, used)
+        used = row["levels_used"].split("+") if row else used
+    # the true labels measured on the levels the CT-alone measurement used (one level may have been refused there:
+    # its density is then that level's alone), and the painted truth of those levels
+    out["levels_used"] = "+".join(used)
+    _measure(out, "truth", volume, case.label_map("vertebra"), used)
+    out["painted_hu"] = float(np.mean([case.tissue_hu[f"trabecular_bone_{n}"] for n in used]))
     out["seconds"] = time.perf_counter() - t0
     return out
 
 
+def _measure(out, key, volume, vertebrae, names):
+    """`measure_person`'s row for levels `names` of `vertebrae`, its density stored in out[key + "_hu"]; None and
+    the reason in out[key + "_refused"] (without the level's name, so that reasons can be counted) where refused."""
+    from jmedseg.density.measure import measure_person
+    from jmedseg.density.safety import DensityFitError
+
+    try:
+        row = measure_person(volume.array, vertebrae, None, volume.spacing, {n: LEVELS[n] for n in names}).row
+    except DensityFitError as err:
+        reason = str(err).removeprefix("no density: ").split(" (")[0].split(":")[0]
+        out[key + "_refused"] = reason.replace("L1", "L*").replace("L2", "L*")
+        return None
+    out[key + "_hu"] = row["density_hu"]
+    return row
+
+
 def table(rows):
     """One row per phase and one for all: counts and the CT-alone density's difference from the true labels'."""
-    columns = ["phase", "CTs (L1, L2 whole)", "named", "density", "refused", "median |diff| HU", "max |diff| HU",
-               "wrong"]
+    columns = ["phase", "CTs (L1, L2 whole)", "named", "density", "of these one level", "refused", "median |diff| HU",
+               "max |diff| HU", "wrong"]
     lines = []
     for phase in (*PHASE_ORDER, "all"):
         rs = [r for r in rows if r["whole"] and (phase == "all" or r["phase"] == phase)]
@@ -91,7 +106,8 @@ def table(rows):
         given = [r for r in named if "ct_alone_hu" in r]
         diffs = [abs(r["ct_alone_hu"] - r["truth_hu"]) for r in given if "truth_hu" in r]
         wrong = sum(r["off_mm"] > IDENTIFIED_MM for r in given)
-        lines.append(dict(zip(columns, [phase, len(rs), len(named), len(given), len(named) - len(given),
+        one = sum("+" not in r["levels_used"] for r in given)
+        lines.append(dict(zip(columns, [phase, len(rs), len(named), len(given), one, len(named) - len(given),
                                         f"{np.median(diffs):.1f}" if diffs else "-",
                                         f"{max(diffs):.1f}" if diffs else "-", wrong])))
     return markdown_table(lines, columns)
@@ -111,7 +127,7 @@ def main():
     print(f"# CT-alone L1+L2 density against the true labels' (phantom-only), seed {args.seed}, CTs 0-{args.n - 1}"
           f" with L1/L2 in view ({len(ids)})\n")
     print(table(rows))
-    far = [f"{args.seed}/{r['i']} {r['phase']} {r['ct_alone_hu'] - r['truth_hu']:+.1f} (CT-alone "
+    far = [f"{args.seed}/{r['i']} {r['phase']} {r['levels_used']} {r['ct_alone_hu'] - r['truth_hu']:+.1f} (CT-alone "
            f"{r['ct_alone_hu'] - r['painted_hu']:+.1f}, true labels {r['truth_hu'] - r['painted_hu']:+.1f} from the "
            "painted trabecular HU)" for r in rows
            if "ct_alone_hu" in r and "truth_hu" in r and abs(r["ct_alone_hu"] - r["truth_hu"]) > FAR_HU]
