@@ -78,3 +78,15 @@ def test_count_ids_equals_one_comparison_per_id_across_slab_edges():
     assert [int(counts[i]) for i in (0, 1, 2, 3, 5, 101, 105)] == \
         [int((labels == i).sum()) for i in (0, 1, 2, 3, 5, 101, 105)]
     assert counts[3] == 0 and counts[105] == 0 and counts.sum() == labels.size
+
+
+def test_count_ids_reads_an_x_fastest_map_as_it_is_stored():
+    """`to_original` returns an x-fastest (Fortran-order) map; `count_ids` reads it in memory order: the counts are
+    those of the same map in C order (integer counts: exact)."""
+    rng = np.random.default_rng(5)
+    labels = rng.choice(np.array([0, 0, 4, 7, 102], np.int16), size=(23, 19, 11))
+    stored = np.asfortranarray(labels)
+    assert stored.flags["F_CONTIGUOUS"] and not stored.flags["C_CONTIGUOUS"]
+    assert (count_ids(stored, 102, slab_voxels=777) == count_ids(labels, 102, slab_voxels=777)).all()
+    ids = (0, 4, 7, 102)
+    assert [int(count_ids(stored, 102)[i]) for i in ids] == [int((labels == i).sum()) for i in ids]
