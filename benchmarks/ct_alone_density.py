@@ -20,9 +20,10 @@ trabecular HU (the mean over the levels used), which tells whether the labelling
 
 Synthetic (phantom-only) figures: the real CTs' density checks are `benchmarks/real_ct_spine.py`.
 
-    .venv/bin/python benchmarks/ct_alone_density.py [--seed 2026] [--n 100] [--workers 2]
+    .venv/bin/python benchmarks/ct_alone_density.py [--seed 2026] [--n 100 | --ids 5 9] [--workers 2] [--jsonl F]
 """
 import argparse
+import json
 import math
 import os
 import sys
@@ -119,12 +120,18 @@ def main():
     parser.add_argument("--n", type=int, default=100, help="CT ids 0..n-1 of the series (those with L1/L2 run)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-mvoxels", type=float, default=12.0)
+    parser.add_argument("--ids", type=int, nargs="+", help="only these CT ids (those with L1/L2 in view)")
+    parser.add_argument("--jsonl", help="also write one JSON row per CT here (to compare code versions CT by CT)")
     args = parser.parse_args()
-    ids = [i for i in range(args.n) if design(i)[0] in WITH_L1_L2]
+    ids = [i for i in (args.ids or range(args.n)) if design(i)[0] in WITH_L1_L2]
     jobs = [(i, args.seed, int(args.max_mvoxels * 1e6)) for i in ids]
     with Pool(args.workers) as pool:
         rows = sorted(pool.imap_unordered(measure_one, jobs), key=lambda r: r["i"])
-    print(f"# CT-alone L1+L2 density against the true labels' (phantom-only), seed {args.seed}, CTs 0-{args.n - 1}"
+    if args.jsonl:
+        with open(args.jsonl, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+    which = f"CTs {' '.join(map(str, ids))}" if args.ids else f"CTs 0-{args.n - 1}"
+    print(f"# CT-alone L1+L2 density against the true labels' (phantom-only), seed {args.seed}, {which}"
           f" with L1/L2 in view ({len(ids)})\n")
     print(table(rows))
     far = [f"{args.seed}/{r['i']} {r['phase']} {r['levels_used']} {r['ct_alone_hu'] - r['truth_hu']:+.1f} (CT-alone "
