@@ -30,7 +30,9 @@ class TrackedColumn:
 
     def copy(self):
         """The same grid (never changed by its users) with a column whose arrays may be changed in place."""
-        arrays = {f.name: np.copy(getattr(self.column, f.name)) for f in fields(self.column)}
+        # a field left None (an optional reading a column was built without) stays None, not a 0-d object array
+        arrays = {f.name: None if getattr(self.column, f.name) is None else np.copy(getattr(self.column, f.name))
+                  for f in fields(self.column)}
         return TrackedColumn(self.grid, replace(self.column, **arrays), self.seconds)
 
     def matches(self, shape, spacing):
