@@ -62,6 +62,7 @@ import time
 
 import numpy as np
 
+from jmedseg.spine.base_in_bone import sacrum_in_base_bone
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
@@ -231,6 +232,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
     first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     sacrum = find_sacrum(column, first, sp, lo, hi)
+    sacrum = sacrum_in_base_bone(column, sp, first, lo, hi, sacrum)   # the alae missed by the band (`base_in_bone`)
     area_arcs, first, sacrum = without_dip_under_alae(   # a dip in S1, the L5/S1 disc over it missed (`dip_under_alae`)
         column, sp, lo, hi, first, sacrum, area_arcs, lambda arcs: _slices(arcs, arc))
     if sacrum.inner_disc is not None:        # a dip inside the sacral base is no disc (`sacrum.disc_inside_sacrum`)

@@ -202,10 +202,11 @@ def _wide_run_at_bottom(widths, lo, hi, dz):
     return start, end
 
 
-def find_sacrum(column, segments, spacing, lo, hi):
-    """A `SacrumFinding` for the column's segments (inferior to superior, `jmedseg.spine.levels.Segment`)."""
+def find_sacrum(column, segments, spacing, lo, hi, widths=None):
+    """A `SacrumFinding` for the column's segments (inferior to superior, `jmedseg.spine.levels.Segment`);
+    `widths`: the sacral-base width per slice where a caller read it otherwise (`base_in_bone`), else `base_widths`."""
     dz = spacing[2]
-    widths = base_widths(column, spacing, lo, hi)
+    widths = base_widths(column, spacing, lo, hi) if widths is None else widths
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
     if run is None:
