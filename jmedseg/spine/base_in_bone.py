@@ -24,7 +24,7 @@ The reading is kept only where it counts a sacrum; otherwise the first finding (
 """
 import numpy as np
 
-from jmedseg.spine.sacrum import _sacral_region, find_sacrum
+from jmedseg.spine.sacrum import find_sacrum, sacral_region_width
 
 
 def sacrum_in_base_bone(column, spacing, segments, lo, hi, finding):
@@ -40,7 +40,7 @@ def sacrum_in_base_bone(column, spacing, segments, lo, hi, finding):
 
 
 def bone_widths_under_top(column, spacing, lowest):
-    """Per working-grid slice, the left-right extent (mm) of the sacral base's bone region (`sacrum._sacral_region`)
+    """Per working-grid slice, the left-right extent (mm) of the sacral base's bone region (`sacral_region_width`)
     in the slices of segment `lowest` from its top down while one is found; 0 elsewhere. The region is looked for on
     the body's centre where the track found one in the slice, else on the smoothed centre line."""
     widths = np.zeros(column.bone.shape[2])
@@ -48,9 +48,7 @@ def bone_widths_under_top(column, spacing, lowest):
         cx, cy = column.raw_centre[k]
         if not np.isfinite(cx):
             cx, cy = column.centre[k]
-        region = _sacral_region(column, spacing, k, cx, cy)
-        if region is None:
+        widths[k] = sacral_region_width(column, spacing, k, cx, cy)
+        if not widths[k]:
             break
-        rows = np.flatnonzero(region.any(axis=1))
-        widths[k] = (rows.max() - rows.min() + 1) * spacing[0]
     return widths
