@@ -26,11 +26,11 @@ RING = range(0, 10)      # the lower sacrum joined to the ilia through the sacro
 L5 = range(18, 26)
 
 
-def _column(gap_slice=None):
+def _column(gap_slice=None, ring_over=False):
     """A working-grid column: the pelvic ring (x 10-90 px, 284 mm) in `RING`, the sacral base (x 34-66 px, 117 mm)
     in `BASE`, L5's body (x 43-57 px, 53 mm) in `L5`, a 6 mm disc of soft tissue between; iliac plates 70-105 mm
     each side of the centre (60 px of 12.6 mm^2: 756 mm^2 a side) in every slice. `gap_slice`: no bone on the
-    column's line there."""
+    column's line there; `ring_over`: the ring in L5's lowest slice too (a vertebra joined to the ilia)."""
     bone = np.zeros((100, 60, 26), bool)
     bone[20:30, 35:41, :] = bone[70:80, 35:41, :] = True        # the iliac wings, behind the line's band
     for k in RING:
@@ -39,6 +39,8 @@ def _column(gap_slice=None):
         bone[34:67, 21:29, k] = True
     for k in L5:
         bone[43:58, 20:30, k] = True
+    if ring_over:
+        bone[10:91, 24:29, L5[0]] = True
     if gap_slice is not None:
         bone[:, :, gap_slice] = False
         bone[20:30, 35:41, gap_slice] = bone[70:80, 35:41, gap_slice] = True
@@ -72,7 +74,20 @@ def test_no_second_reading_where_a_base_was_found_or_a_disc_lies_under_the_lowes
     for finding, lowest in ((SacrumFinding(segment=0, widths_mm=np.zeros(26)), _lowest()),
                             (SacrumFinding(pelvis=True, widths_mm=np.zeros(26)), _lowest()),
                             (SacrumFinding(widths_mm=np.zeros(26)), Segment(2, 15, lower_disc=True, upper_disc=True))):
-        assert sacrum_in_base_bone(column, SPACING, [lowest], 0, 25, finding) is finding
+        assert sacrum_in_base_bone(column, SPACING, [lowest, _above()], 0, 25, finding) is finding
+
+
+def _above():
+    return Segment(L5[0], L5[-1], lower_disc=True, upper_disc=True)
+
+
+def test_no_second_reading_where_the_vertebra_over_the_disc_is_joined_to_the_ilia():
+    """Seed 23 CT 50's picture: the segment over the lowest one reads the pelvic ring in a slice (there in every
+    one): it is the sacrum's own top, the lowest segment S2, so the finding stands (the first version confirmed L5 on
+    S1 there). The lowest segment alone, with no vertebra over it, is not read either."""
+    finding = SacrumFinding(widths_mm=np.zeros(26))
+    assert sacrum_in_base_bone(_column(ring_over=True), SPACING, [_lowest(), _above()], 0, 25, finding) is finding
+    assert sacrum_in_base_bone(_column(), SPACING, [_lowest()], 0, 25, finding) is finding
 
 
 def test_seed_227_ct_78_sacral_base_missed_in_the_band_is_confirmed(tmp_path):
