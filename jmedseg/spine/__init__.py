@@ -31,7 +31,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
    T2-T8 with low heads let the first pair count where their levels and neighbours stay unconfirmed).
 5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
-   `sacrum` (`base_in_bone`: the base read in its own bone where the band misses the alae), the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
+   `sacrum` (`base_in_bone`: the base read in its own bone where the band misses the alae), the lowest
+   rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
    the scan's top cuts C7 and `rib_over_wall` finds no cut first rib along the chest wall; confirmed where two
    agree; the first pair not counted by `pair_under_cut_t1` where, under a cut top short of T1's head, it and the
    lowest rib would outvote a sacrum counting it lower, nor by `piece_over_heads` where its heads lie inside the
