@@ -31,7 +31,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
    T2-T8 with low heads let the first pair count where their levels and neighbours stay unconfirmed).
 5. The names: `levels` (the vertebrae between the discs, named from the anchors in view: the sacrum from
-   `sacrum`, the lowest rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
+   `sacrum` (`base_in_bone`: the base read in its own bone where the band misses the alae), the lowest
+   rib-bearing vertebra T12, the first rib pair T1, the last counted by `cut_top` where
    the scan's top cuts C7 and `rib_over_wall` finds no cut first rib along the chest wall; confirmed where two
    agree; the first pair not counted by `pair_under_cut_t1` where, under a cut top short of T1's head, it and the
    lowest rib would outvote a sacrum counting it lower, nor by `piece_over_heads` where its heads lie inside the
@@ -62,6 +63,7 @@ import time
 
 import numpy as np
 
+from jmedseg.spine.base_in_bone import sacrum_in_base_bone
 from jmedseg.spine.bodies import split_bodies
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
@@ -231,6 +233,7 @@ def _discs_and_ribs(grid, column, lo, hi):
     area_arcs = [b * bin_mm for b in find_area_discs(area, b_lo, b_hi, bin_mm)]
     first = segments_between(_slices(area_arcs, arc), lo, hi, sp[2])
     sacrum = find_sacrum(column, first, sp, lo, hi)
+    sacrum = sacrum_in_base_bone(column, sp, first, lo, hi, sacrum)   # the alae missed by the band (`base_in_bone`)
     area_arcs, first, sacrum = without_dip_under_alae(   # a dip in S1, the L5/S1 disc over it missed (`dip_under_alae`)
         column, sp, lo, hi, first, sacrum, area_arcs, lambda arcs: _slices(arcs, arc))
     if sacrum.inner_disc is not None:        # a dip inside the sacral base is no disc (`sacrum.disc_inside_sacrum`)

@@ -202,10 +202,11 @@ def _wide_run_at_bottom(widths, lo, hi, dz):
     return start, end
 
 
-def find_sacrum(column, segments, spacing, lo, hi):
-    """A `SacrumFinding` for the column's segments (inferior to superior, `jmedseg.spine.levels.Segment`)."""
+def find_sacrum(column, segments, spacing, lo, hi, widths=None):
+    """A `SacrumFinding` for the column's segments (inferior to superior, `jmedseg.spine.levels.Segment`);
+    `widths`: the sacral-base width per slice where a caller read it otherwise (`base_in_bone`), else `base_widths`."""
     dz = spacing[2]
-    widths = base_widths(column, spacing, lo, hi)
+    widths = base_widths(column, spacing, lo, hi) if widths is None else widths
     finding = SacrumFinding(widths_mm=widths)
     run = _wide_run_at_bottom(widths, lo, hi, dz)
     if run is None:
@@ -280,12 +281,20 @@ def _base_behind_line(column, spacing, lo, hi):
         behind = (column.centre[k, 1] - cy) * spacing[1]
         if not (np.isfinite(cx) and behind >= BAND_MM / 2):
             break           # no body found, or found where the band holds it: `base_widths` reads it
-        region = _sacral_region(column, spacing, k, cx, cy)
-        if region is None:
+        widths[k] = sacral_region_width(column, spacing, k, cx, cy)
+        if not widths[k]:
             break
-        rows = np.flatnonzero(region.any(axis=1))
-        widths[k] = (rows.max() - rows.min() + 1) * spacing[0]
     return widths
+
+
+def sacral_region_width(column, spacing, k, cx, cy):
+    """The left-right extent (mm) of slice k's sacral-base region on the line through (cx, cy) (`_sacral_region`),
+    0 where there is none."""
+    region = _sacral_region(column, spacing, k, cx, cy)
+    if region is None:
+        return 0.0
+    rows = np.flatnonzero(region.any(axis=1))
+    return (rows.max() - rows.min() + 1) * spacing[0]
 
 
 def _run_over_lower_sacrum(column, spacing, widths, segments):

@@ -39,7 +39,7 @@ def _scene(pitches_mm):
 
 def test_a_24_mm_neighbour_in_a_column_of_36_to_48_mm_vertebrae_is_a_displaced_disc():
     """Seed 157 CT 31's pitches: L3 24 mm (not under an adult's 24 mm) beside L2 60 mm; the others' mean 42 mm,
-    least 33.6 mm; the pair 84 mm under three of it less a slice (97.8 mm): L2's missed-disc mark cleared."""
+    least 33.6 mm; the pair 84 mm under three of it (100.8 mm): L2's missed-disc mark cleared."""
     segments, finding, discs, arc = _scene([42.0, 48.0, 24.0, 60.0, 36.0, 33.0, 27.0])
     assert displaced_not_missed(segments, finding, discs, arc, DZ) == [4]
     assert not segments[4].disc_missed and "none missed" in segments[4].notes[-1]
@@ -48,7 +48,7 @@ def test_a_24_mm_neighbour_in_a_column_of_36_to_48_mm_vertebrae_is_a_displaced_d
 def test_a_neighbour_as_long_as_the_columns_least_vertebra_keeps_the_missed_disc():
     """L5, L4, L1 of 36 mm (least 28.8 mm): a 29 mm L3 may be a whole vertebra of this column, so the 52 mm L2 beside
     it keeps its mark; at 28 mm it is short of every vertebra of the column and the mark goes (the pair, 81 and 80
-    mm, is under three of the least less a slice, 83.4 mm, in both)."""
+    mm, is under three of the least, 86.4 mm, in both)."""
     segments, finding, discs, arc = _scene([36.0, 36.0, 29.0, 52.0, 36.0, 33.0, 27.0])
     assert displaced_not_missed(segments, finding, discs, arc, DZ) == [] and segments[4].disc_missed
     segments, finding, discs, arc = _scene([36.0, 36.0, 28.0, 52.0, 36.0, 33.0, 27.0])
