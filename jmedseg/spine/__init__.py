@@ -70,6 +70,7 @@ from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.dip_under_alae import without_dip_under_alae
+from jmedseg.spine.endplate_sliver import reread_endplate_sliver
 from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.disc_at_lowest_heads import join_piece_under_heads
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
@@ -158,6 +159,8 @@ def label_vertebrae(volume, tracked=None):
     segments, discs, disc_arcs = join_excess_pieces(segments, discs, disc_arcs, heads, sp[2],
                                                     lambda segs: measure_widths(segs, column, sp), sacrum, clear_to,
                                                     processes)
+    segments, discs, disc_arcs = reread_endplate_sliver(   # a body read as two discs at its bands (`endplate_sliver`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
