@@ -25,7 +25,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
    vertebra inside the run given back), `rib_free_pieces` (rib-free pieces inside the run that are its whole excess
    count: each a disc read twice, joined), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
-   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
+   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment;
+   `endplate_sliver`: a body read as two discs one slice apart at its endplate bands re-read as the vertebra),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
@@ -159,11 +160,11 @@ def label_vertebrae(volume, tracked=None):
     segments, discs, disc_arcs = join_excess_pieces(segments, discs, disc_arcs, heads, sp[2],
                                                     lambda segs: measure_widths(segs, column, sp), sacrum, clear_to,
                                                     processes)
-    segments, discs, disc_arcs = reread_endplate_sliver(   # a body read as two discs at its bands (`endplate_sliver`)
-        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = reread_endplate_sliver(   # a body read as two discs at its bands (`endplate_sliver`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)
