@@ -26,7 +26,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    vertebra inside the run given back), `rib_free_pieces` (rib-free pieces inside the run that are its whole excess
    count: each a disc read twice, joined), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
    by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment;
-   `endplate_sliver`: a body read as two discs one slice apart at its endplate bands re-read as the vertebra),
+   `endplate_sliver`: a body read as two discs one slice apart at its endplate bands re-read as the vertebra;
+   `top_four_heads`: T1-T4 by the first four's where the T3/T4 disc lies inside T3),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
@@ -99,6 +100,7 @@ from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_bas
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
 from jmedseg.spine.top_heads import recut_top_from_heads
+from jmedseg.spine.top_four_heads import recut_top_four_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
@@ -165,6 +167,8 @@ def label_vertebrae(volume, tracked=None):
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = reread_endplate_sliver(   # a body read as two discs at its bands (`endplate_sliver`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = recut_top_four_from_heads(   # T1-T4 where the T3/T4 disc lies inside T3
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)
