@@ -21,6 +21,9 @@ the discs lie: the body between them is three slices, 15 mm), under `top_heads.r
 lost, the first pair counted under a rib-free C7, T12 eleven segments under it, one level on each, T2-T8 bounded by
 discs). The re-read vertebra and its two neighbours are left `uncertain_level` (their discs are placed one slice
 beside bands, not seen); the names come from the count and the levels outside them stay confirmed.
+Measured (docs/spine.md, branch `top17`): 229/9 and 229/56 refused -> confirmed by ribs and first pair (8 and 10
+levels confirmed, none wrong); every other CT of seeds 229 and 7, the 13-rib subjects and the real chest CTA
+unchanged.
 """
 from jmedseg.spine.levels import find_anchors, rib_level_groups
 from jmedseg.spine.pair_heads import two_sided_levels
