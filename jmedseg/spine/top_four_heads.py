@@ -18,8 +18,8 @@ down with the re-cut, so a chain read half a vertebra off under T4 as well is st
 disc are replaced by the four the heads say, under `top_heads.recut_over`'s checks (no rib level lost, the first
 pair counted under a rib-free C7, T12 eleven segments under it, one level on each, T2-T8 bounded by discs, low
 heads flagged by `low_heads`). Measured (docs/spine.md, branch `top17`): 193/97 and 229/60 refused -> confirmed
-(11 levels each, none wrong; 193/97's T1-T4 within 2 mm of their truths along z); seed 73 CT 61 still refused; every
-other CT of seeds 229 and 7, the 13-rib subjects and the real chest CTA unchanged.
+(11 levels each, none wrong; 193/97's T1-T4 within 2 mm of their truths along z), 211/57 (2.5 mm) as well (13);
+seed 73 CT 61 still refused; every other CT of seeds 229 and 7, the 13-rib subjects and the real chest CTA unchanged.
 """
 import math
 
