@@ -25,7 +25,9 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    `rib_count` (twelve regular levels re-cut the thorax), `own_body_heads` (a level handed under a rib-free
    vertebra inside the run given back), `rib_free_pieces` (rib-free pieces inside the run that are its whole excess
    count: each a disc read twice, joined), `top_split` and `top_heads` (C7/T1 and T1/T2 placed
-   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment),
+   by the first two pairs' heads; `top_three_heads`: T1-T3 by the first three's where two share a segment;
+   `endplate_sliver`: a body read as two discs one slice apart at its endplate bands re-read as the vertebra;
+   `top_four_heads`: T1-T4 by the first four's where the T3/T4 disc lies inside T3),
    `t12_l1_split` (T12 and L1 held as one), `displaced_disc` (a lumbar disc off
    its place, not missed), `long_l1` (the lowest rib level in the disc over a segment longer than each lumbar
    vertebra under it), with `thick_chain` (at 5 mm, T2-T8 cut where their heads say) and `low_heads` (at 5 mm,
@@ -72,6 +74,7 @@ from jmedseg.spine.dark_bone_dips import at_plate_pairs
 from jmedseg.spine.cut_top import count_first_pair_by_rib_count, rib_bone_over
 from jmedseg.spine.disc_check import unmarked_splits
 from jmedseg.spine.dip_under_alae import without_dip_under_alae
+from jmedseg.spine.endplate_sliver import reread_endplate_sliver
 from jmedseg.spine.displaced_disc import displaced_not_missed
 from jmedseg.spine.disc_at_lowest_heads import join_piece_under_heads
 from jmedseg.spine.discs import (MIN_PITCH_MM, arc_profile, core_hu_profile, find_area_discs, find_endplate_discs,
@@ -99,6 +102,7 @@ from jmedseg.spine.sacrum import (check_count_above_sacrum, extend_to_sacral_bas
                                   without_lone_process)
 from jmedseg.spine.t12_l1_split import split_under_lowest_head
 from jmedseg.spine.top_heads import recut_top_from_heads
+from jmedseg.spine.top_four_heads import recut_top_four_from_heads
 from jmedseg.spine.top_split import split_top_at_first_heads
 from jmedseg.spine.top_three_heads import recut_top_three_from_heads
 from jmedseg.spine.tracked import TrackedColumn, track_column
@@ -163,6 +167,10 @@ def label_vertebrae(volume, tracked=None):
     segments, discs, disc_arcs = recut_top_from_heads(   # T1 between the first two pairs' heads (`top_heads`)
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     segments, discs, disc_arcs = recut_top_three_from_heads(   # T1-T3 where two of their pairs share a segment
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = reread_endplate_sliver(   # a body read as two discs at its bands (`endplate_sliver`)
+        segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
+    segments, discs, disc_arcs = recut_top_four_from_heads(   # T1-T4 where the T3/T4 disc lies inside T3
         segments, discs, disc_arcs, heads, arc, lo, hi, sp[2], prepare, sacrum, clear_to, processes)
     check_count_above_sacrum(sacrum, segments, disc_arcs, arc, sp[2])
     displaced_not_missed(segments, sacrum, disc_arcs, arc, sp[2])   # a lumbar disc off its place (`displaced_disc`)

@@ -51,7 +51,7 @@ def recut_top_three_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, d
     pitch = h3 - h4
     if not all(MIN_PITCH_SHARE * pitch <= a - b <= MAX_PITCH_SHARE * pitch for a, b in ((h1, h2), (h2, h3))):
         return same
-    bearing = [_bearing(segments, level) for level in levels[:-4:-1]]
+    bearing = [bearing_segment(segments, level) for level in levels[:-4:-1]]
     if None in bearing or len(set(bearing)) == 3:      # no two of the first three levels on one segment
         return same
     third = bearing[-1]
@@ -64,6 +64,6 @@ def recut_top_three_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, d
                       processes, TOP_THREE_NOTE) or same
 
 
-def _bearing(segments, level):
+def bearing_segment(segments, level):
     """Index of the segment bearing a head of rib level `level` (head slices), or None."""
     return next((j for j, s in enumerate(segments) if any(z in s.rib_z for z in level)), None)
