@@ -175,7 +175,7 @@ def label_vertebrae(volume, tracked=None):
                         scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
-    fill_body_gaps(small, segments, sp[2])   # the slices a body went missing in, inside its level (`body_gaps`)
+    fill_body_gaps(small, segments, sp[2], grid.hu)   # the slices a body was lost in, inside its level
     bodies = measure_bodies(small, len(segments))   # each body's voxels, centre and box, once (`body_voxels`)
     flag_s1_at_alae_top(segments, bodies, sacrum.widths_mm, sp)   # S1 at the alae's top (`s1_under_alae`)
     flag_bodies_off_heads(segments, bodies.centre[:, 2], sp[2])   # a thoracic body off its own rib heads
