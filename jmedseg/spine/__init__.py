@@ -43,7 +43,8 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    neighbouring bodies' outline by `body_outline`: no vessel joined to its front, within its narrower side's reach
    from the spinal canal by `body_sides`: no aorta joined to its side, and cut at its own front
    cortex by `body_front`: no liver, aorta or IVC lying against it), `s1_body` (S1's label is S1's body, not
-   the sacral base), `body_voxels` (each body's voxels, centre and box measured once; `incomplete`: cut
+   the sacral base), `body_gaps` (the slices inside a level its body went missing in filled: the density's
+   body whole along z), `body_voxels` (each body's voxels, centre and box measured once; `incomplete`: cut
    by the field of view's edge), `s1_under_alae` (a label centred at the alae's top, holding the disc and L5's
    lower part, left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
@@ -67,6 +68,7 @@ import numpy as np
 
 from jmedseg.spine.base_in_bone import sacrum_in_base_bone
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.body_gaps import fill_body_gaps
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
 from jmedseg.spine.off_centre import flag_off_centre
@@ -183,6 +185,7 @@ def label_vertebrae(volume, tracked=None):
                         scan_top=grid.hu.shape[2] - 1)
     small = split_bodies(column, segments, discs, disc_arcs, arc, sp, lo, hi, grid.hu)
     keep_s1_body(small, segments, column, sp)   # S1's body, not the sacral base (`s1_body`)
+    fill_body_gaps(small, segments, sp[2], grid.hu)   # the slices a body was lost in, inside its level
     bodies = measure_bodies(small, len(segments))   # each body's voxels, centre and box, once (`body_voxels`)
     flag_s1_at_alae_top(segments, bodies, sacrum.widths_mm, sp)   # S1 at the alae's top (`s1_under_alae`)
     flag_bodies_off_heads(segments, bodies.centre[:, 2], sp[2])   # a thoracic body off its own rib heads
