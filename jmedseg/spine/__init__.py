@@ -63,6 +63,7 @@ import time
 import numpy as np
 
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.body_cortex import cut_at_own_cortex, level_boxes
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
 from jmedseg.spine.off_centre import flag_off_centre
@@ -187,6 +188,8 @@ def label_vertebrae(volume, tracked=None):
     for j, value in ids.items():
         lut[j] = value
     labels = grid.to_original(lut[small])
+    # T11-L5 cut at their own cortex on the CT's grid: no liver, vessel or fat at their edge (`body_cortex`)
+    cut_at_own_cortex(labels, volume.array, volume.spacing, level_boxes(segments, ids, bodies, grid.factors))
     voxels = count_ids(labels, int(lut.max()))
     f = np.array(grid.factors)
     for j, seg in enumerate(segments):   # the one place where a segment's flags become its report entry
