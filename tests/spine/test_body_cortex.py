@@ -128,7 +128,7 @@ def test_portal_venous_l1_l2_refused_for_the_liver_at_their_edge_are_measured(tm
 
 def test_a_native_ct_measured_before_stays_measured_at_its_density(tmp_path):
     """Control, seed 2026 CT 1 (native, chest + abdomen, 5 mm): measured before the cut 0.45 HU from the true labels'
-    density, cut 0.35 HU (58.2 against 57.9); 1 HU: a cut reaching inside the cortex moves a mode by more (one
-    voxel of in-plane erosion moved seed 227's native modes 1-3 HU, docs/spine.md)."""
+    density, cut 0.35 HU (58.2 against 57.9); 1 HU is twice the offset it had: a cut that took cancellous bone
+    or left soft tissue in would move the mode further."""
     ct_alone, truth = _ct_alone_and_true_density(tmp_path, 2026, 1)
     assert abs(ct_alone - truth) <= 1.0, (ct_alone, truth)
