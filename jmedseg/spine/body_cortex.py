@@ -17,7 +17,8 @@ cortex; the label beyond it is cut. The search runs `DROP_REACH_MM` past the lab
 outside the edge (a label short of its cortex, a rib head or pedicle against it) cuts nothing: the cut never lies
 inside the cortex. A ray with no such peak (a faint osteoporotic cortex, the arterial aorta as bright as bone) is left
 as it is; each ray's cut is the median of `MEDIAN_RAYS` neighbouring rays', so one noisy pixel neither cuts nor
-spares a direction alone. The names, flags and centroids are read on the working grid before this cut and stay as
+spares a direction alone. CTs with pixels coarser than the working grid's (`MAX_PIXEL_MM`) are not cut: there the
+cortex is a fraction of its pixel and the cut took the real 3 mm native example's L1 inside its body. The names, flags and centroids are read on the working grid before this cut and stay as
 they are; the report's voxel counts are counted after it.
 """
 import numpy as np
@@ -29,6 +30,8 @@ CUT_LEVELS = ("T11", "T12", "L1", "L2", "L3", "L4", "L5")   # the levels a densi
                                                           # neighbours the liver, IVC and aorta lie against
 RAYS = 72                # 5 degrees: at a lumbar body's 15-25 mm radius one ray per 1.3-2.2 mm of outline
 MEDIAN_RAYS = 5          # 25 degrees of outline: a noisy pixel or a gap in the cortex spans one or two rays
+MAX_PIXEL_MM = 1.5       # the working grid's pixel; in coarser pixels the 1 mm cortex is under half a pixel, read with
+                         # marrow and soft tissue: the real native example (3 mm) lost 11 % of L1, its density +6.4 HU
 
 
 def level_boxes(segments, ids, bodies, factors):
@@ -41,8 +44,10 @@ def level_boxes(segments, ids, bodies, factors):
 
 def cut_at_own_cortex(labels, hu, spacing, boxes):
     """Cut (in place) each level's label in `labels` (CT grid, [x, y, z]) beyond its own cortex, slice by slice,
-    within its box from `level_boxes`."""
+    within its box from `level_boxes`; CTs with pixels over `MAX_PIXEL_MM` are left as they are."""
     sp = np.asarray(spacing, float)
+    if sp[:2].max() > MAX_PIXEL_MM + 1e-3:
+        return
     pad = int(np.ceil(DROP_REACH_MM / sp[:2].min())) + 1
     for label_id, (first, last) in boxes.items():
         lo = np.maximum(np.asarray(first) - [pad, pad, 0], 0)
