@@ -49,7 +49,9 @@ adult anatomy, none fitted to a particular scan), in the order `label_vertebrae`
    lower part, left unconfirmed), `body_off_heads` (a thoracic body whose centre lies off its own rib heads left
    unconfirmed: a chain cut half a level off), `off_centre` (a body whose centre lies twice as near one
    neighbour's as the other's left unconfirmed: a cut holding part of a neighbour), `under_t12` (L1, then L2, whole
-   and one lumbar pitch under a T12 the ribs and the first pair confirm, no sacrum in view: confirmed); `pipeline` (CT
+   and one lumbar pitch under a T12 the ribs and the first pair confirm, no sacrum in view: confirmed), then on the
+   CT's own grid `body_cortex` (T11-L5 cut at their own cortex where the CT's pixels are finer than the working
+   grid's: no enhanced liver, vessel or fat at the edge the density's region check reads); `pipeline` (CT
    in, labels out, for `jmedseg measure` and `jmedseg vertebrae`), `qc` (the picture), `evaluate` (against
    reference labels).
 
@@ -68,6 +70,7 @@ import numpy as np
 
 from jmedseg.spine.base_in_bone import sacrum_in_base_bone
 from jmedseg.spine.bodies import split_bodies
+from jmedseg.spine.body_cortex import cut_at_own_cortex, level_boxes
 from jmedseg.spine.body_gaps import fill_body_gaps
 from jmedseg.spine.body_off_heads import flag_bodies_off_heads
 from jmedseg.spine.body_voxels import count_ids, flag_cut_by_edge, measure_bodies
@@ -200,6 +203,8 @@ def label_vertebrae(volume, tracked=None):
     for j, value in ids.items():
         lut[j] = value
     labels = grid.to_original(lut[small])
+    # T11-L5 cut at their own cortex on the CT's grid: no liver, vessel or fat at their edge (`body_cortex`)
+    cut_at_own_cortex(labels, volume.array, volume.spacing, level_boxes(segments, ids, bodies, grid.factors))
     voxels = count_ids(labels, int(lut.max()))
     f = np.array(grid.factors)
     for j, seg in enumerate(segments):   # the one place where a segment's flags become its report entry
@@ -209,7 +214,8 @@ def label_vertebrae(volume, tracked=None):
                              zip(bodies.first[j] * f, (bodies.last[j] + 1) * f, volume.shape)]   # voxel index ranges
             entry.update(centroid_mm=centroids[j], height_mm=round(float((seg.hi - seg.lo + 1) * sp[2]), 1),
                          width_mm=round(seg.width_mm, 1),
-                         volume_ml=round(float(bodies.count[j] * np.prod(sp) / 1000), 2),
+                         # the label's own volume on the CT's grid (after `body_cortex`'s cut), as `voxels` counts it
+                         volume_ml=round(float(voxels[ids[j + 1]] * np.prod(volume.spacing) / 1000), 2),
                          voxels=int(voxels[ids[j + 1]]))
         entry.update(ribs=list(seg.ribs), flags=sorted(set(seg.flags)), note="; ".join(dict.fromkeys(seg.notes)),
                      confidence="confirmed" if not seg.flags else "flagged")
