@@ -26,6 +26,12 @@ reading (the wings beside, the vertebrae above narrow, the L5/S1 disc added at t
 body reads narrow over it), and after it the count checks (`check_count_above_sacrum`: ribs on the three vertebrae
 over it, a short vertebra); a base found so is an ordinary sacrum anchor, confirming only where the ribs agree.
 The reading is kept only where it counts a sacrum; otherwise the first finding (and its note) stands.
+
+"No disc under it" means the column's bottom only where the scan goes on under the segment: a lowest segment that
+reaches the scan's first slice was cut by the field of view, not ended by the sacrum. Without that condition, seed
+2026 CT 97 (chest + abdomen, native, 5 mm; the scan's bottom in L5, the iliac crests beside it) read L5's last three
+slices as a sacral base, the sacrum then disagreed with the two rib anchors, and L1 and L2 (confirmed on main) lost
+their confirmation (found by the lead's regression series after the merge; no level was confirmed wrong).
 """
 import numpy as np
 
@@ -38,6 +44,8 @@ def sacrum_in_base_bone(column, spacing, segments, lo, hi, finding):
     in any slice (`_base_width`), and that second finding counts one."""
     if finding.segment is not None or finding.pelvis or len(segments) < 2 or segments[0].lower_disc:
         return finding
+    if segments[0].lo <= 0:
+        return finding      # cut by the scan's bottom: no disc under it says nothing (2026/97: L5's lowest 3 slices)
     above = segments[1]
     if any(_base_width(column, spacing, k) for k in range(above.lo, above.hi + 1)):
         return finding      # the vertebra over the disc is sacral in its bone: the lowest segment is no S1

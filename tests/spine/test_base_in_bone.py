@@ -71,10 +71,22 @@ def test_no_second_reading_where_a_base_was_found_or_a_disc_lies_under_the_lowes
     """A finding with a counted sacrum, or a wide bone with the wings beside that failed a later check (`pelvis`),
     or a lowest segment with a disc under it (the sacrum below the field of view): the finding stands as it is."""
     column = _column()
-    for finding, lowest in ((SacrumFinding(segment=0, widths_mm=np.zeros(26)), _lowest()),
-                            (SacrumFinding(pelvis=True, widths_mm=np.zeros(26)), _lowest()),
+    for finding, lowest in ((SacrumFinding(segment=0, widths_mm=np.zeros(26)), _inside()),
+                            (SacrumFinding(pelvis=True, widths_mm=np.zeros(26)), _inside()),
                             (SacrumFinding(widths_mm=np.zeros(26)), Segment(2, 15, lower_disc=True, upper_disc=True))):
         assert sacrum_in_base_bone(column, SPACING, [lowest, _above()], 0, 25, finding) is finding
+
+
+def _inside():
+    """The lowest segment one slice over the scan's first: ended by the sacrum, not cut by the field of view."""
+    return Segment(1, 15, lower_disc=False, upper_disc=True)
+
+
+def test_no_second_reading_where_the_scan_bottom_cuts_the_lowest_segment():
+    """Seed 2026 CT 97's picture: the lowest segment starts in the scan's first slice, so no disc under it only
+    means the field of view ends there."""
+    finding = SacrumFinding(widths_mm=np.zeros(26))
+    assert sacrum_in_base_bone(_column(), SPACING, [_lowest(), _above()], 0, 25, finding) is finding
 
 
 def _above():
@@ -86,8 +98,8 @@ def test_no_second_reading_where_the_vertebra_over_the_disc_is_joined_to_the_ili
     one): it is the sacrum's own top, the lowest segment S2, so the finding stands (the first version confirmed L5 on
     S1 there). The lowest segment alone, with no vertebra over it, is not read either."""
     finding = SacrumFinding(widths_mm=np.zeros(26))
-    assert sacrum_in_base_bone(_column(ring_over=True), SPACING, [_lowest(), _above()], 0, 25, finding) is finding
-    assert sacrum_in_base_bone(_column(), SPACING, [_lowest()], 0, 25, finding) is finding
+    assert sacrum_in_base_bone(_column(ring_over=True), SPACING, [_inside(), _above()], 0, 25, finding) is finding
+    assert sacrum_in_base_bone(_column(), SPACING, [_inside()], 0, 25, finding) is finding
 
 
 def test_seed_227_ct_78_sacral_base_missed_in_the_band_is_confirmed(tmp_path):
@@ -100,3 +112,15 @@ def test_seed_227_ct_78_sacral_base_missed_in_the_band_is_confirmed(tmp_path):
     levels = {e["name"]: e for e in report["levels"]}
     assert all(not levels[n]["flags"] for n in ("T12", "L1", "L2", "L3", "L4", "L5"))
     assert not score["confirmed_wrong"] and not score["refused"]
+
+
+def test_seed_2026_ct_97_scan_bottom_in_l5_is_no_sacrum(tmp_path):
+    """Chest + abdomen, native, 5 mm, the scan's bottom in L5 with the iliac crests beside it: no sacrum is counted,
+    so the ribs and the first pair confirm L1 and L2 (a first version read L5's last slices as a sacral base and left
+    them unconfirmed). Tolerance 10 mm along z, as above."""
+    case, report, score = label_benchmark_ct(tmp_path, 2026, 97, "chest_abdomen", "native")
+    assert not report["anchors"]["sacrum"] and report["summary"] == "confirmed by ribs and first rib pair"
+    assert not _levels_near_truth(case, report, ["T12", "L1", "L2"])
+    levels = {e["name"]: e for e in report["levels"]}
+    assert all(not levels[n]["flags"] for n in ("T12", "L1", "L2"))
+    assert not score["confirmed_wrong"]
