@@ -21,15 +21,8 @@ heads flagged by `low_heads`). Measured (docs/spine.md, branch `top17`): 193/97 
 (11 levels each, none wrong; 193/97's T1-T4 within 2 mm of their truths along z), 211/57 (2.5 mm) as well (13);
 seed 73 CT 61 still refused; every other CT of seeds 229 and 7, the 13-rib subjects and the real chest CTA unchanged.
 """
-import math
-
-import numpy as np
-
-from jmedseg.spine.levels import find_anchors
-from jmedseg.spine.pair_heads import two_sided_levels
-from jmedseg.spine.rib_split import MAX_PITCH_SHARE, MIN_HEIGHT_SHARE, MIN_PITCH_SHARE, UPPER_LEVELS
-from jmedseg.spine.top_heads import c7_t1_disc, recut_over
-from jmedseg.spine.top_three_heads import bearing_segment
+from jmedseg.spine.rib_split import UPPER_LEVELS
+from jmedseg.spine.top_three_heads import recut_from_first_heads
 
 TOP_FOUR_NOTE = ("T1-T4 re-cut from the first four rib pairs' heads, two of which lay on one segment (T1/T2 and "
                  "C7/T1 at {:.0f} and {:.0f} mm of arc): the T3/T4 disc read inside T3; ribs 2-4 articulate across "
@@ -40,24 +33,5 @@ def recut_top_four_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, dz
                               clear_to=None, processes=False):
     """(segments, discs, disc_arcs) with T1-T4 re-cut from the first four rib pairs' heads where the module's
     conditions hold; else unchanged. Arguments as `top_heads.recut_top_from_heads` takes them."""
-    same = segments, discs, disc_arcs
-    if not heads or len(segments) < 5 or "T1" in find_anchors(segments, dz, sacrum, clear_to, processes)[0]:
-        return same
-    levels = two_sided_levels(heads, dz)
-    if len(levels) < 2 * UPPER_LEVELS:
-        return same
-    h = [float(np.mean(g)) for g in levels[:-UPPER_LEVELS - 2:-1]]      # the first five levels, from the top
-    pitch = h[UPPER_LEVELS - 1] - h[UPPER_LEVELS]
-    if not all(MIN_PITCH_SHARE * pitch <= a - b <= MAX_PITCH_SHARE * pitch for a, b in zip(h[:3], h[1:4])):
-        return same
-    bearing = [bearing_segment(segments, level) for level in levels[:-UPPER_LEVELS - 1:-1]]
-    if None in bearing or len(set(bearing)) == UPPER_LEVELS:   # no two of the first four levels on one segment
-        return same
-    fourth = bearing[-1]
-    floor_disc = segments[fourth].lo - 1
-    d4 = int(math.ceil(h[3]))
-    if not segments[fourth].lower_disc or d4 - floor_disc < MIN_HEIGHT_SHARE * pitch:
-        return same
-    above = [d4, int(math.ceil(h[2])), int(math.ceil(h[1])), c7_t1_disc(h[0], dz)]
-    return recut_over(segments, discs, disc_arcs, fourth, above, levels, arc, lo, hi, dz, prepare, sacrum, clear_to,
-                      processes, TOP_FOUR_NOTE) or same
+    return recut_from_first_heads(UPPER_LEVELS, TOP_FOUR_NOTE, segments, discs, disc_arcs, heads, arc, lo, hi, dz,
+                                  prepare, sacrum, clear_to, processes)

@@ -41,27 +41,38 @@ def recut_top_three_from_heads(segments, discs, disc_arcs, heads, arc, lo, hi, d
                                clear_to=None, processes=False):
     """(segments, discs, disc_arcs) with T1-T3 re-cut from the first three rib pairs' heads where the module's
     conditions hold; else unchanged. Arguments as `top_heads.recut_top_from_heads` takes them."""
+    return recut_from_first_heads(3, TOP_THREE_NOTE, segments, discs, disc_arcs, heads, arc, lo, hi, dz, prepare,
+                                  sacrum, clear_to, processes)
+
+
+def recut_from_first_heads(n, note, segments, discs, disc_arcs, heads, arc, lo, hi, dz, prepare, sacrum=None,
+                           clear_to=None, processes=False):
+    """T1..T`n` re-cut from the first `n` rib pairs' heads (n = 3 here, 4 in `top_four_heads`): where the first pair
+    is refused, the first `n` levels lie a thoracic pitch apart (shares of the `n`-th to `n + 1`-th pitch), two of
+    them on one segment, and the `n`-th level's vertebra spans `MIN_HEIGHT_SHARE` of that pitch from its lower disc,
+    the discs over that disc are replaced by the `n` the heads say, under `top_heads.recut_over`'s checks (`note`
+    written on the re-cut levels); else (segments, discs, disc_arcs) unchanged."""
     same = segments, discs, disc_arcs
-    if not heads or len(segments) < 4 or "T1" in find_anchors(segments, dz, sacrum, clear_to, processes)[0]:
+    if not heads or len(segments) < n + 1 or "T1" in find_anchors(segments, dz, sacrum, clear_to, processes)[0]:
         return same
     levels = two_sided_levels(heads, dz)
     if len(levels) < 2 * UPPER_LEVELS:
         return same
-    h1, h2, h3, h4 = (float(np.mean(g)) for g in levels[:-5:-1])
-    pitch = h3 - h4
-    if not all(MIN_PITCH_SHARE * pitch <= a - b <= MAX_PITCH_SHARE * pitch for a, b in ((h1, h2), (h2, h3))):
+    h = [float(np.mean(g)) for g in levels[:-n - 2:-1]]      # the first n + 1 levels, from the top
+    pitch = h[n - 1] - h[n]
+    if not all(MIN_PITCH_SHARE * pitch <= a - b <= MAX_PITCH_SHARE * pitch for a, b in zip(h[:n - 1], h[1:n])):
         return same
-    bearing = [bearing_segment(segments, level) for level in levels[:-4:-1]]
-    if None in bearing or len(set(bearing)) == 3:      # no two of the first three levels on one segment
+    bearing = [bearing_segment(segments, level) for level in levels[:-n - 1:-1]]
+    if None in bearing or len(set(bearing)) == n:      # no two of the first n levels on one segment
         return same
-    third = bearing[-1]
-    floor_disc = segments[third].lo - 1
-    d3 = int(math.ceil(h3))
-    if not segments[third].lower_disc or d3 - floor_disc < MIN_HEIGHT_SHARE * pitch:
+    lowest = bearing[-1]
+    floor_disc = segments[lowest].lo - 1
+    d_n = int(math.ceil(h[n - 1]))
+    if not segments[lowest].lower_disc or d_n - floor_disc < MIN_HEIGHT_SHARE * pitch:
         return same
-    above = [d3, int(math.ceil(h2)), c7_t1_disc(h1, dz)]
-    return recut_over(segments, discs, disc_arcs, third, above, levels, arc, lo, hi, dz, prepare, sacrum, clear_to,
-                      processes, TOP_THREE_NOTE) or same
+    above = [int(math.ceil(z)) for z in h[n - 1:0:-1]] + [c7_t1_disc(h[0], dz)]
+    return recut_over(segments, discs, disc_arcs, lowest, above, levels, arc, lo, hi, dz, prepare, sacrum, clear_to,
+                      processes, note) or same
 
 
 def bearing_segment(segments, level):
